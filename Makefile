@@ -1,0 +1,93 @@
+# kommo-zoho-sign. `make` builds the library and the three programs; `make check` runs
+# every test (normal build, then again under AddressSanitizer/UBSan); `make demo` runs
+# the system against its built-in sandbox. See README.md.
+
+CC      ?= cc
+VARIANT ?= normal
+PKGS     = fcgi libcurl json-c openssl
+
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+       -Wpointer-arith -Wsign-compare -Wformat=2 -Wcast-qual -Wvla \
+       -Wnull-dereference -Wundef -Wwrite-strings
+BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O2 -fstack-protector-strong $(WARN)
+
+ifeq ($(VARIANT),asan)
+OUT      = build/asan
+SANFLAGS = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUT      = .
+SANFLAGS = -D_FORTIFY_SOURCE=2
+endif
+OBJ = build/$(VARIANT)/obj
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgdbm
+CFLAGS  += $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(OBJ)/%.o)
+LIB       = $(OUT)/lib/libkzs.a
+PROGRAMS  = $(OUT)/cgi-bin/kommo-hook $(OUT)/cgi-bin/zoho-hook $(OUT)/cgi-bin/oauth-callback
+TOOLS     = $(OUT)/deploy/kzsctl
+UNIT      = $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+FAKE_LIB  = $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/fakes/fake-%.c,$(wildcard tests/fakes/*.c)))
+FAKES     = $(patsubst tests/fakes/%.c,$(OUT)/tests/fakes/%,$(wildcard tests/fakes/fake-*.c))
+E2E       = $(sort $(wildcard tests/e2e/t_*.sh))
+DEPS_OK   = build/.deps-ok
+TESTDEPS_OK = build/.testdeps-ok
+
+.PHONY: all check test-programs demo bench clean install fuzz
+all: $(LIB) $(PROGRAMS) $(TOOLS)
+
+# Libraries missing? deploy/install-deps.sh installs them (as root) or says how.
+$(DEPS_OK):
+	@sh deploy/install-deps.sh
+	@mkdir -p build && touch $@
+$(TESTDEPS_OK):
+	@sh deploy/install-deps.sh --tests
+	@mkdir -p build && touch $@
+
+$(OBJ)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/cgi-bin/%: $(OBJ)/cgi-bin/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OUT)/deploy/kzsctl: $(OBJ)/deploy/kzsctl.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OUT)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OUT)/tests/fakes/%: $(OBJ)/tests/fakes/%.o $(FAKE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+test-programs: all $(UNIT) $(FAKES)
+
+# Every test runs twice: on the normal build and on the sanitizer build.
+check: | $(TESTDEPS_OK)
+	$(MAKE) test-programs
+	$(MAKE) VARIANT=asan test-programs
+	tests/run.sh $(UNIT) $(E2E) \
+	    $(patsubst %,build/asan/%,$(UNIT)) $(patsubst %,'KZS_OUT=build/asan %',$(E2E))
+
+demo: all $(FAKES) | $(TESTDEPS_OK)
+	tests/demo.sh $(if $(ONCE),--once)
+
+bench: all $(FAKES) | $(TESTDEPS_OK)
+	tests/bench.sh
+
+clean:
+	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES)
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs the Debian packages the build needs (and, with --tests, what the tests and
+# the demo need). As root it runs apt-get; otherwise it prints the command and stops.
+set -u
+build_pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libgdbm-dev"
+test_pkgs="lighttpd apache2 libapache2-mod-fcgid curl jq clang"
+
+missing_build() {
+	pkg-config --exists fcgi libcurl json-c openssl 2>/dev/null || return 0
+	[ -f /usr/include/gdbm.h ] || return 0
+	return 1
+}
+missing_tests() {
+	for c in lighttpd apache2 curl jq clang; do
+		command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || return 0
+	done
+	[ -f /usr/lib/apache2/modules/mod_fcgid.so ] || return 0
+	return 1
+}
+
+pkgs=""
+missing_build && pkgs="$build_pkgs"
+[ "${1:-}" = "--tests" ] && missing_tests && pkgs="$pkgs $test_pkgs"
+[ -n "$pkgs" ] || exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Missing packages. Run as root:" >&2
+	echo "  apt-get install -y$pkgs" >&2
+	exit 1
+fi
+echo "Installing:$pkgs"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $pkgs || exit 1

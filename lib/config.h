@@ -1,0 +1,88 @@
+/*
+ * config: the one INI file every program reads (see deploy/kzs.conf.example).
+ * Parsing is pure (text in, struct out); loading adds the file lookup and permission check.
+ */
+#ifndef KZS_CONFIG_H
+#define KZS_CONFIG_H
+
+#include <stddef.h>
+
+/* One "name = source" line of [fields] or [signers], in file order. */
+struct config_map {
+	char *name;   /* template field name, or template role */
+	char *source; /* lead.price, contact.cf.123, today, "literal", contact.main, ... */
+	int line;     /* line number in the file, for messages */
+};
+
+struct config {
+	char *path;      /* file it was read from */
+	char *state_dir; /* [state] dir */
+
+	struct {
+		char *subdomain;
+		char *base_url; /* https://<subdomain>.kommo.com unless set */
+		char *account_id;
+		char *token; /* long-lived token; empty means OAuth */
+		char *client_id, *client_secret, *redirect_uri;
+		char *hook_secret;
+		char *pipeline_id;
+		char *trigger_status_id;
+		char *signed_status_id;
+		char *declined_status_id; /* may be empty */
+		char *task_type_id;       /* default "1" */
+		int task_due_hours;       /* default 24 */
+		int progress_notes;       /* default 1 */
+	} kommo;
+
+	struct {
+		char *dc; /* com eu in com.au jp sa ca; default eu */
+		char *accounts_url; /* derived from dc unless set */
+		char *sign_url;     /* derived from dc unless set, ends in /api/v1 */
+		char *client_id, *client_secret, *redirect_uri;
+		char *refresh_token; /* optional: one obtained elsewhere (self-client) */
+		char *webhook_secret;
+		char *template_id;
+		int attach_certificate; /* default 0 */
+		int resend_on_expiry;   /* default 0 */
+	} zoho;
+
+	struct config_map *fields;
+	size_t nfields;
+	struct config_map *signers;
+	size_t nsigners;
+};
+
+/* What a program needs to be present; config_check reports the first missing key. */
+enum config_need {
+	CONFIG_NEED_KOMMO_HOOK = 1 << 0, /* kommo: account, secret, pipeline, stages, auth; zoho: template, auth */
+	CONFIG_NEED_ZOHO_HOOK = 1 << 1,  /* zoho: webhook_secret; kommo: API access, signed stage */
+	CONFIG_NEED_OAUTH = 1 << 2,      /* zoho: client_id, client_secret, redirect_uri */
+};
+
+/* Called once per warning (unknown key, loose permissions); line is 0 when not tied to a line. */
+typedef void (*config_warn_fn)(const char *file, int line, const char *message, void *arg);
+
+/*
+ * Parses INI text. On error returns -1 and writes "file:line: key: what is expected"
+ * into err. Never copies a secret's value into err or a warning.
+ */
+int config_parse(const char *text, size_t len, const char *filename, struct config *out,
+    config_warn_fn warn, void *warn_arg, char *err, size_t errlen);
+
+/*
+ * Finds the file (path if not NULL, else $KZS_CONFIG, else config_default_path()),
+ * reads and parses it, applies defaults and derived URLs, and checks `needs`.
+ * Warns when the file is readable by group or others.
+ */
+int config_load(const char *path, unsigned needs, struct config *out,
+    config_warn_fn warn, void *warn_arg, char *err, size_t errlen);
+
+/* Checks that the keys a program needs are set; -1 with "file: [section] key is required ..." */
+int config_check(const struct config *cfg, unsigned needs, char *err, size_t errlen);
+
+/* The documented default location: ~/kzs/kzs.conf of the user the program runs as. */
+const char *config_default_path(char *buf, size_t buflen);
+
+void config_free(struct config *cfg);
+
+#endif

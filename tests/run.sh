@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test program given on the command line, shows their output, counts the
+# "ok" / "not ok" lines and ends with "N passed, N failed". A program that exits
+# non-zero without reporting a failure (a crash, a sanitizer report) counts as one.
+set -u
+passed=0
+failed=0
+for t in "$@"; do
+	echo "# $t"
+	out=$(mktemp)
+	bash -c "$t" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	p=$(grep -c '^ok' "$out")
+	f=$(grep -c '^not ok' "$out")
+	rm -f "$out"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $t exited with status $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $t reported no result"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
