@@ -1,0 +1,134 @@
+/*
+ * kommo-hook: receives Kommo's lead webhooks. It checks the secret, the account and
+ * the body, queues a send job for each lead that entered the trigger stage, answers
+ * 200 at once, and sends the contracts after the response is finished.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "contract.h"
+#include "drain.h"
+#include "form.h"
+#include "kommo_webhook.h"
+#include "log.h"
+#include "outbox.h"
+#include "program.h"
+#include "str.h"
+#include "web.h"
+
+#define KOMMO_HOOK_MAX_BODY (1024 * 1024) /* a 300-lead bulk move is about 250 KiB */
+#define DRAIN_BUDGET_SECONDS 25            /* well under mod_fcgid's 40 s IO timeout */
+
+static int
+is_form_urlencoded(const char *content_type)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof want - 1;
+
+	return strncasecmp(content_type, want, n) == 0 &&
+	    (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+/* 1 when the query's secret parameter equals [kommo] hook_secret. */
+static int
+secret_ok(const struct config *cfg, const char *query)
+{
+	struct form q;
+	char err[128];
+	int ok;
+
+	if (form_parse(query, strlen(query), &q, err, sizeof err) == -1)
+		return 0;
+	ok = str_secret_equal(form_get(&q, "secret"), cfg->kommo.hook_secret);
+	form_free(&q);
+	return ok;
+}
+
+static int
+event_wanted(const struct config *cfg, const struct kommo_lead_event *ev)
+{
+	return strcmp(ev->pipeline_id, cfg->kommo.pipeline_id) == 0 &&
+	    strcmp(ev->status_id, cfg->kommo.trigger_status_id) == 0;
+}
+
+static void
+kommo_hook_handle(struct web_request *req, void *arg)
+{
+	const struct config *cfg = arg;
+	struct kommo_webhook hook;
+	char err[256], answer[96];
+	size_t i, queued = 0;
+
+	if (strcmp(req->method, "POST") != 0) {
+		web_refuse(req, 405, "only POST is accepted");
+		return;
+	}
+	if (!secret_ok(cfg, req->query)) {
+		web_refuse(req, 401, "missing or wrong secret in the webhook URL");
+		return;
+	}
+	if (req->body_too_large) {
+		web_refuse(req, 413, "body larger than 1 MiB");
+		return;
+	}
+	if (!is_form_urlencoded(req->content_type)) {
+		web_refuse(req, 415, "expected Content-Type application/x-www-form-urlencoded");
+		return;
+	}
+	if (kommo_webhook_parse(req->body, req->body_len, &hook, err, sizeof err) == -1) {
+		web_refuse(req, 400, err);
+		return;
+	}
+	if (hook.account_id[0] == '\0') {
+		kommo_webhook_free(&hook);
+		web_refuse(req, 400, "account[id] is missing");
+		return;
+	}
+	if (strcmp(hook.account_id, cfg->kommo.account_id) != 0) {
+		snprintf(err, sizeof err, "account %s is not the configured account", hook.account_id);
+		kommo_webhook_free(&hook);
+		web_refuse(req, 403, err);
+		return;
+	}
+	/* Stored before the answer: once we say 200, Kommo will not send it again. */
+	for (i = 0; i < hook.nevents; i++) {
+		const struct kommo_lead_event *ev = &hook.events[i];
+
+		if (!event_wanted(cfg, ev))
+			continue;
+		if (outbox_enqueue(cfg->state_dir, CONTRACT_JOB_KIND, ev->lead_id, (long long)time(NULL),
+			err, sizeof err) == -1) {
+			log_err("lead %s: cannot queue: %s", ev->lead_id, err);
+			kommo_webhook_free(&hook);
+			web_refuse(req, 503, "cannot store the event; please retry");
+			return;
+		}
+		queued++;
+	}
+	snprintf(answer, sizeof answer, "accepted %zu of %zu\n", queued, hook.nevents);
+	kommo_webhook_free(&hook);
+	web_respond(req, 200, NULL, answer);
+}
+
+static void
+kommo_hook_after(void *arg)
+{
+	drain_run(arg, DRAIN_BUDGET_SECONDS);
+}
+
+int
+main(void)
+{
+	struct config cfg;
+	int rc;
+
+	if (program_start("kommo-hook", CONFIG_NEED_KOMMO_HOOK, &cfg) == -1)
+		return 1;
+	rc = web_serve(KOMMO_HOOK_MAX_BODY, kommo_hook_handle, kommo_hook_after, &cfg);
+	config_free(&cfg);
+	return rc == 0 ? 0 : 1;
+}

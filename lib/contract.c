@@ -1,0 +1,300 @@
+/*
+ * contract: the send job, step by step. Each finished step is written to the job's
+ * state before the next begins, so a retry after a failure resumes where it stopped
+ * and no request, note or task is made twice.
+ */
+#include "contract.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deal.h"
+#include "fill.h"
+#include "jfield.h"
+#include "kommo.h"
+#include "log.h"
+#include "str.h"
+#include "zoho.h"
+
+/* Everything read from the remotes for one attempt; released by contract_inputs_free. */
+struct contract_inputs {
+	json_object *lead, *contact, *company, *tpl;
+};
+
+static void
+contract_inputs_free(struct contract_inputs *in)
+{
+	json_object_put(in->lead);
+	json_object_put(in->contact);
+	json_object_put(in->company);
+	json_object_put(in->tpl);
+}
+
+static int
+state_flag(struct job *job, const char *key)
+{
+	return strcmp(jfield_text(job->state, key), "true") == 0;
+}
+
+static void
+state_set(const struct config *cfg, struct job *job, const char *key, json_object *value)
+{
+	json_object_object_add(job->state, key, value);
+	outbox_save(cfg->state_dir, job);
+}
+
+/* Copies a failed remote call into the job result. Returns 1 when it failed. */
+static int
+contract_failed(const struct remote_result *rr, struct job_result *res)
+{
+	if (rr->outcome == REMOTE_OK)
+		return 0;
+	res->done = 0;
+	res->retry_after = rr->retry_after;
+	/* Refused credentials need a person; do not keep knocking every 30 s. */
+	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
+		res->retry_after = 3600;
+	snprintf(res->error, sizeof res->error, "%s", rr->message);
+	return 1;
+}
+
+/* Id of the first linked entity in lead._embedded[list], preferring is_main. */
+static const char *
+contract_linked_id(json_object *lead, const char *list, int want_main)
+{
+	json_object *embedded = jfield_typed(lead, "_embedded", json_type_object);
+	json_object *items = jfield_typed(embedded, list, json_type_array);
+	size_t i, n = items ? json_object_array_length(items) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(items, i);
+
+		if (!want_main || strcmp(jfield_text(item, "is_main"), "true") == 0)
+			return jfield_text(item, "id");
+	}
+	return NULL;
+}
+
+/* Fetches a linked contact or company; a vanished one counts as absent. */
+static int
+contract_fetch_linked(const struct config *cfg, const char *id,
+    void (*fetch)(const struct config *, const char *, json_object **, struct remote_result *),
+    json_object **out, struct job_result *res)
+{
+	struct remote_result rr;
+
+	*out = NULL;
+	if (id == NULL || *id == '\0')
+		return 0;
+	fetch(cfg, id, out, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND)
+		return 0;
+	return contract_failed(&rr, res) ? -1 : 0;
+}
+
+/*
+ * Reads what the request is made from. Returns 0 to go on, 1 when there is nothing
+ * to do (the lead left the stage, is gone, or was already handled), -1 to retry.
+ */
+static int
+contract_read(const struct config *cfg, struct job *job, const struct deal *deal,
+    struct contract_inputs *in, struct job_result *res)
+{
+	struct remote_result rr;
+	const char *lead_id = job->subject;
+
+	kommo_lead_fetch(cfg, lead_id, &in->lead, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND) {
+		log_info("lead %s: no longer exists; nothing sent", lead_id);
+		return 1;
+	}
+	if (contract_failed(&rr, res))
+		return -1;
+	if (strcmp(jfield_text(in->lead, "status_id"), cfg->kommo.trigger_status_id) != 0 ||
+	    strcmp(jfield_text(in->lead, "pipeline_id"), cfg->kommo.pipeline_id) != 0) {
+		log_info("lead %s: no longer in the trigger stage; nothing sent", lead_id);
+		return 1;
+	}
+	if (strcmp(deal->state, DEAL_BLOCKED) == 0 &&
+	    strcmp(deal->updated_at, jfield_text(in->lead, "updated_at")) == 0) {
+		log_info("lead %s: unchanged since the manager was told what is missing", lead_id);
+		return 1;
+	}
+	if (contract_fetch_linked(cfg, contract_linked_id(in->lead, "contacts", 1),
+		kommo_contact_fetch, &in->contact, res) == -1 ||
+	    contract_fetch_linked(cfg, contract_linked_id(in->lead, "companies", 0),
+		kommo_company_fetch, &in->company, res) == -1)
+		return -1;
+	zoho_template_get(cfg, cfg->zoho.template_id, &in->tpl, &rr);
+	return contract_failed(&rr, res) ? -1 : 0;
+}
+
+/* Remembers why the contract cannot go out, for the note and task steps. */
+static void
+contract_block(const struct config *cfg, struct job *job, json_object *lead,
+    char *const *problems, size_t n)
+{
+	char text[2048] = "";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? "; " : "", problems[i]);
+	json_object_object_add(job->state, "responsible",
+	    json_object_new_string(jfield_text(lead, "responsible_user_id")));
+	json_object_object_add(job->state, "updated_at",
+	    json_object_new_string(jfield_text(lead, "updated_at")));
+	state_set(cfg, job, "problems", json_object_new_string(text));
+	log_warn("lead %s: contract not sent: %s", job->subject, text);
+}
+
+/* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
+static int
+contract_send(const struct config *cfg, struct job *job, struct contract_inputs *in,
+    struct job_result *res)
+{
+	struct fill_input fin = { 0 };
+	struct fill_result fout;
+	struct remote_result rr;
+	json_object *request = NULL;
+	char today[16], marker[128];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%d/%m/%Y", &tm);
+	/* The marker lets a later reconcile find this request at Zoho by its name. */
+	snprintf(marker, sizeof marker, "(ref %s-%ld)", job->subject, job->gen);
+	fin.tpl = in->tpl;
+	fin.lead = in->lead;
+	fin.contact = in->contact;
+	fin.company = in->company;
+	fin.today = today;
+	fin.marker = marker;
+	rc = fill_request(cfg, &fin, &fout);
+	if (rc == 1) {
+		contract_block(cfg, job, in->lead, fout.problems, fout.nproblems);
+		fill_result_free(&fout);
+		return 1;
+	}
+	if (rc == -1) {
+		snprintf(res->error, sizeof res->error, "out of memory");
+		return -1;
+	}
+	deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"));
+	zoho_request_create(cfg, cfg->zoho.template_id, fout.data_json, &request, &rr);
+	if (rr.outcome == REMOTE_REFUSED) {
+		char *why = str_fmt("Zoho Sign refused the request: %s", rr.message);
+
+		contract_block(cfg, job, in->lead, &why, why ? 1 : 0);
+		free(why);
+		fill_result_free(&fout);
+		return 1;
+	}
+	if (contract_failed(&rr, res)) {
+		fill_result_free(&fout);
+		return -1;
+	}
+	deal_record_request(cfg->state_dir, job->subject, jfield_text(in->lead, "updated_at"), request);
+	json_object_object_add(job->state, "recipients", json_object_new_string(fout.recipients));
+	state_set(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
+	log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
+	    jfield_text(request, "request_id"), fout.recipients);
+	json_object_put(request);
+	fill_result_free(&fout);
+	return 0;
+}
+
+/* Runs a note or task step once: skipped when its flag is set, flagged when done. */
+static int
+contract_step(const struct config *cfg, struct job *job, const char *flag,
+    const struct remote_result *rr, struct job_result *res)
+{
+	if (contract_failed(rr, res))
+		return -1;
+	state_set(cfg, job, flag, json_object_new_boolean(1));
+	return 0;
+}
+
+static void
+contract_tell_sent(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	struct remote_result rr;
+	char *text;
+
+	if (state_flag(job, "note_done")) {
+		res->done = 1;
+		return;
+	}
+	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
+	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
+	kommo_note_add(cfg, job->subject, text ? text : "Contract sent for signature.", &rr);
+	free(text);
+	res->done = contract_step(cfg, job, "note_done", &rr, res) == 0;
+}
+
+static void
+contract_tell_blocked(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	struct remote_result rr;
+	char *text;
+
+	if (!state_flag(job, "blocked_note_done")) {
+		text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
+		    jfield_text(job->state, "problems"));
+		kommo_note_add(cfg, job->subject, text ? text : "Contract not sent.", &rr);
+		free(text);
+		if (contract_step(cfg, job, "blocked_note_done", &rr, res) == -1)
+			return;
+	}
+	if (!state_flag(job, "blocked_task_done")) {
+		long due = (long)time(NULL) + 3600L * (cfg->kommo.task_due_hours > 0 ? cfg->kommo.task_due_hours : 24);
+
+		kommo_task_add(cfg, job->subject, jfield_text(job->state, "responsible"),
+		    "Contract not sent: see the note on this deal for what is missing.", due, &rr);
+		if (contract_step(cfg, job, "blocked_task_done", &rr, res) == -1)
+			return;
+	}
+	deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"));
+	res->done = 1;
+}
+
+void
+contract_run(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	struct contract_inputs in = { 0 };
+	struct deal deal;
+	int rc;
+
+	res->done = 0;
+	res->retry_after = -1;
+	if (*jfield_text(job->state, "request_id")) {
+		contract_tell_sent(cfg, job, res);
+		return;
+	}
+	if (*jfield_text(job->state, "problems")) {
+		contract_tell_blocked(cfg, job, res);
+		return;
+	}
+	if (deal_load(cfg->state_dir, job->subject, &deal) == -1) {
+		snprintf(res->error, sizeof res->error, "cannot read the deals store");
+		return;
+	}
+	if (strcmp(deal.state, DEAL_INFLIGHT) == 0) {
+		log_info("lead %s: request %s already in flight; nothing sent", job->subject, deal.request_id);
+		res->done = 1;
+		return;
+	}
+	rc = contract_read(cfg, job, &deal, &in, res);
+	if (rc == 0)
+		rc = contract_send(cfg, job, &in, res);
+	contract_inputs_free(&in);
+	if (rc == 1 && *jfield_text(job->state, "problems"))
+		contract_tell_blocked(cfg, job, res);
+	else if (rc == 1)
+		res->done = 1;
+	else if (rc == 0)
+		contract_tell_sent(cfg, job, res);
+}

@@ -1,0 +1,128 @@
+/*
+ * deal: lead and request records in the deals store.
+ */
+#include "deal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jfield.h"
+#include "log.h"
+#include "store.h"
+
+static void
+deal_key(char *buf, size_t len, const char *prefix, const char *id)
+{
+	snprintf(buf, len, "%s:%s", prefix, id);
+}
+
+static void
+deal_decode(const char *text, struct deal *out)
+{
+	json_object *obj = text ? json_tokener_parse(text) : NULL;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->state, sizeof out->state, "%s", jfield_text(obj, "state"));
+	snprintf(out->request_id, sizeof out->request_id, "%s", jfield_text(obj, "request_id"));
+	snprintf(out->updated_at, sizeof out->updated_at, "%s", jfield_text(obj, "updated_at"));
+	json_object_put(obj);
+}
+
+static int
+deal_write(struct store *s, const char *lead_id, const struct deal *d)
+{
+	json_object *obj = json_object_new_object();
+	char key[64];
+	int rc;
+
+	json_object_object_add(obj, "state", json_object_new_string(d->state));
+	json_object_object_add(obj, "request_id", json_object_new_string(d->request_id));
+	json_object_object_add(obj, "updated_at", json_object_new_string(d->updated_at));
+	json_object_object_add(obj, "since", json_object_new_int64((long long)time(NULL)));
+	deal_key(key, sizeof key, "lead", lead_id);
+	rc = store_put(s, key, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	json_object_put(obj);
+	return rc;
+}
+
+int
+deal_load(const char *dir, const char *lead_id, struct deal *out)
+{
+	char key[64], *text = NULL;
+	int rc;
+
+	deal_key(key, sizeof key, "lead", lead_id);
+	rc = store_get1(dir, STORE_DEALS, key, &text);
+	deal_decode(rc == 0 ? text : NULL, out);
+	free(text);
+	return rc == -1 ? -1 : 0;
+}
+
+static int
+deal_begin(const char *dir, struct store **s)
+{
+	char err[256];
+
+	if (store_begin(dir, STORE_DEALS, 1, s, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at)
+{
+	struct store *s;
+	char key[64], *text = NULL;
+	struct deal d;
+
+	if (deal_begin(dir, &s) == -1)
+		return -1;
+	deal_key(key, sizeof key, "lead", lead_id);
+	store_get(s, key, &text);
+	deal_decode(text, &d);
+	free(text);
+	snprintf(d.state, sizeof d.state, "%s", state);
+	snprintf(d.updated_at, sizeof d.updated_at, "%s", updated_at ? updated_at : "");
+	if (deal_write(s, lead_id, &d) == -1) {
+		store_abort(s);
+		return -1;
+	}
+	return store_commit(s);
+}
+
+int
+deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
+    json_object *request)
+{
+	struct store *s;
+	struct deal d = { 0 };
+	json_object *rec = json_object_new_object(), *actions;
+	char key[64];
+	int rc;
+
+	snprintf(d.state, sizeof d.state, "%s", DEAL_INFLIGHT);
+	snprintf(d.request_id, sizeof d.request_id, "%s", jfield_text(request, "request_id"));
+	snprintf(d.updated_at, sizeof d.updated_at, "%s", updated_at);
+	json_object_object_add(rec, "lead", json_object_new_string(lead_id));
+	actions = jfield_typed(request, "actions", json_type_array);
+	if (actions)
+		json_object_object_add(rec, "actions", json_object_get(actions));
+	deal_key(key, sizeof key, "req", d.request_id);
+	if (deal_begin(dir, &s) == -1) {
+		json_object_put(rec);
+		return -1;
+	}
+	rc = deal_write(s, lead_id, &d);
+	if (rc == 0)
+		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+	json_object_put(rec);
+	if (rc == -1) {
+		store_abort(s);
+		return -1;
+	}
+	return store_commit(s);
+}

@@ -1,0 +1,32 @@
+/*
+ * deal: what we know about each lead's contract, in the deals store:
+ * "lead:<id>" -> state, request id, lead's updated_at when we last acted;
+ * "req:<request id>" -> the lead id and the request's actions (for zoho-hook).
+ */
+#ifndef KZS_DEAL_H
+#define KZS_DEAL_H
+
+#include <json-c/json.h>
+
+#define DEAL_NONE ""
+#define DEAL_SENDING "sending"   /* intent recorded, Zoho's answer not yet stored */
+#define DEAL_INFLIGHT "inflight" /* a request is out for signature */
+#define DEAL_BLOCKED "blocked"   /* data did not fit; the manager has a note and a task */
+
+struct deal {
+	char state[16];
+	char request_id[32];
+	char updated_at[24]; /* the lead's updated_at when the state was set */
+};
+
+/* 0 with *out filled (state "" when unknown), -1 on a store error. */
+int deal_load(const char *dir, const char *lead_id, struct deal *out);
+
+/* Sets state (and updated_at) keeping the request id. */
+int deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at);
+
+/* Records a created request: lead -> inflight with request id, and request -> lead, at once. */
+int deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
+    json_object *request);
+
+#endif

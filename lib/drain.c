@@ -1,0 +1,65 @@
+/*
+ * drain: claim, run, record. The table below maps job kinds to their runners.
+ */
+#include "drain.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "contract.h"
+#include "log.h"
+
+static const struct {
+	const char *kind;
+	job_run_fn run;
+} drain_kinds[] = {
+	{ CONTRACT_JOB_KIND, contract_run },
+};
+
+static job_run_fn
+drain_runner(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof drain_kinds / sizeof drain_kinds[0]; i++)
+		if (strcmp(drain_kinds[i].kind, kind) == 0)
+			return drain_kinds[i].run;
+	return NULL;
+}
+
+int
+drain_run(const struct config *cfg, int budget_s)
+{
+	time_t start = time(NULL);
+	int ran = 0;
+
+	while (time(NULL) - start < budget_s) {
+		struct job job;
+		struct job_result res = { .retry_after = -1 };
+		job_run_fn run;
+
+		if (outbox_claim(cfg->state_dir, (long long)time(NULL), &job) != 0)
+			break;
+		run = drain_runner(job.kind);
+		if (run == NULL) {
+			log_err("job %s: unknown kind, kept for the administrator", job.key);
+			outbox_retry(cfg->state_dir, &job, "unknown job kind", 86400, (long long)time(NULL));
+			job_free(&job);
+			continue;
+		}
+		run(cfg, &job, &res);
+		ran++;
+		if (res.done) {
+			outbox_done(cfg->state_dir, &job, (long long)time(NULL));
+		} else {
+			long delay = outbox_backoff(job.attempts + 1, res.retry_after);
+
+			log_warn("job %s: %s; attempt %d, next in %ld s", job.key, res.error,
+			    job.attempts + 1, delay);
+			outbox_retry(cfg->state_dir, &job, res.error, delay, (long long)time(NULL));
+		}
+		job_free(&job);
+	}
+	return ran;
+}

@@ -1,0 +1,22 @@
+/*
+ * drain: runs due outbox jobs, each under its lease, within a time budget. Called
+ * after each answered request and by the cron line (kzsctl drain).
+ */
+#ifndef KZS_DRAIN_H
+#define KZS_DRAIN_H
+
+#include "config.h"
+#include "outbox.h"
+
+struct job_result {
+	int done;          /* 1: finished (or nothing left to do); 0: try again later */
+	long retry_after;  /* with done=0: the remote's hint in seconds, -1 when none */
+	char error[256];   /* with done=0: why, for the log and the job record */
+};
+
+typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
+
+/* Runs due jobs until none is due or budget_s has passed. Returns how many ran. */
+int drain_run(const struct config *cfg, int budget_s);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * fill: maps [fields] and [signers] onto a Zoho template. Everything it needs comes
+ * in as plain JSON, so each rule is a unit test away.
+ */
+#include "fill.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jfield.h"
+#include "str.h"
+
+static void
+fill_problem(struct fill_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char line[300];
+
+	if (r->nproblems == FILL_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	r->problems[r->nproblems] = strdup(line);
+	if (r->problems[r->nproblems])
+		r->nproblems++;
+}
+
+/* First value of the custom field with this id or code ("EMAIL"); NULL when unset. */
+static const char *
+fill_custom_field(json_object *entity, const char *field_id, const char *field_code)
+{
+	json_object *list = jfield_typed(entity, "custom_fields_values", json_type_array);
+	size_t i, n = list ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *cf = json_object_array_get_idx(list, i), *values, *first;
+		int match = field_id ? strcmp(jfield_text(cf, "field_id"), field_id) == 0 :
+		    strcmp(jfield_text(cf, "field_code"), field_code) == 0;
+
+		if (!match)
+			continue;
+		values = jfield_typed(cf, "values", json_type_array);
+		first = values && json_object_array_length(values) > 0 ?
+		    json_object_array_get_idx(values, 0) : NULL;
+		if (first == NULL)
+			return NULL;
+		/* Date fields carry the timestamp directly; others put it under "value". */
+		if (!json_object_is_type(first, json_type_object))
+			return json_object_get_string(first);
+		return jfield_text(first, "value");
+	}
+	return NULL;
+}
+
+int
+fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
+    char *why, size_t whylen)
+{
+	static const struct {
+		const char *prefix, *label;
+		size_t offset;
+	} entities[] = {
+		{ "lead.", "deal", offsetof(struct fill_input, lead) },
+		{ "contact.", "main contact", offsetof(struct fill_input, contact) },
+		{ "company.", "company", offsetof(struct fill_input, company) },
+	};
+	const char *value = NULL;
+	size_t i, len = strlen(source);
+
+	buf[0] = '\0';
+	if (len >= 2 && source[0] == '"' && source[len - 1] == '"') {
+		snprintf(buf, buflen, "%.*s", (int)(len - 2), source + 1);
+		return 0;
+	}
+	if (strcmp(source, "today") == 0) {
+		snprintf(buf, buflen, "%s", in->today);
+		return 0;
+	}
+	for (i = 0; i < sizeof entities / sizeof entities[0]; i++) {
+		size_t plen = strlen(entities[i].prefix);
+		json_object *entity;
+		const char *attr;
+
+		if (strncmp(source, entities[i].prefix, plen) != 0)
+			continue;
+		entity = *(json_object *const *)(const void *)((const char *)in + entities[i].offset);
+		attr = source + plen;
+		if (entity == NULL) {
+			snprintf(why, whylen, "the deal has no %s", entities[i].label);
+			return -1;
+		}
+		if (strncmp(attr, "cf.", 3) == 0)
+			value = fill_custom_field(entity, attr + 3, NULL);
+		else if (strcmp(attr, "email") == 0)
+			value = fill_custom_field(entity, NULL, "EMAIL");
+		else if (strcmp(attr, "phone") == 0)
+			value = fill_custom_field(entity, NULL, "PHONE");
+		else
+			value = jfield_text(entity, attr);
+		if (value == NULL || *value == '\0') {
+			snprintf(why, whylen, "%s: the %s has no value for %s", source, entities[i].label, attr);
+			return -1;
+		}
+		snprintf(buf, buflen, "%s", value);
+		return 0;
+	}
+	snprintf(why, whylen, "%s is not a known source", source);
+	return -1;
+}
+
+/* The template field named `name` (by field_name or field_label), or NULL. */
+static json_object *
+fill_template_field(json_object *tpl, const char *name)
+{
+	json_object *docs = jfield_typed(tpl, "document_fields", json_type_array);
+	size_t d, nd = docs ? json_object_array_length(docs) : 0;
+
+	for (d = 0; d < nd; d++) {
+		json_object *fields = jfield_typed(json_object_array_get_idx(docs, d), "fields",
+		    json_type_array);
+		size_t f, nf = fields ? json_object_array_length(fields) : 0;
+
+		for (f = 0; f < nf; f++) {
+			json_object *field = json_object_array_get_idx(fields, f);
+
+			if (strcmp(jfield_text(field, "field_name"), name) == 0 ||
+			    strcmp(jfield_text(field, "field_label"), name) == 0)
+				return field;
+		}
+	}
+	return NULL;
+}
+
+static json_object *
+fill_field_data(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
+{
+	json_object *data = json_object_new_object();
+	json_object *text = json_object_new_object(), *date = json_object_new_object();
+	json_object *boolean = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < cfg->nfields; i++) {
+		const struct config_map *m = &cfg->fields[i];
+		json_object *field = fill_template_field(in->tpl, m->name);
+		const char *category;
+		char value[1024], why[300];
+
+		if (field == NULL) {
+			fill_problem(out, "the template has no field \"%s\" (named in [fields])", m->name);
+			continue;
+		}
+		if (fill_source(in, m->source, value, sizeof value, why, sizeof why) == -1) {
+			fill_problem(out, "field \"%s\": %s", m->name, why);
+			continue;
+		}
+		category = jfield_text(field, "field_category");
+		if (strcmp(category, "datefield") == 0)
+			json_object_object_add(date, m->name, json_object_new_string(value));
+		else if (strcmp(category, "checkbox") == 0)
+			json_object_object_add(boolean, m->name, json_object_new_boolean(
+			    strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0));
+		else
+			json_object_object_add(text, m->name, json_object_new_string(value));
+	}
+	json_object_object_add(data, "field_text_data", text);
+	json_object_object_add(data, "field_date_data", date);
+	json_object_object_add(data, "field_boolean_data", boolean);
+	return data;
+}
+
+static const struct config_map *
+fill_signer(const struct config *cfg, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsigners; i++)
+		if (strcmp(cfg->signers[i].name, role) == 0)
+			return &cfg->signers[i];
+	return NULL;
+}
+
+static json_object *
+fill_actions(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
+{
+	json_object *tpl_actions = jfield_typed(in->tpl, "actions", json_type_array);
+	json_object *actions = json_object_new_array();
+	size_t i, n = tpl_actions ? json_object_array_length(tpl_actions) : 0;
+	char name[256], email[256], why[300];
+
+	if (n == 0)
+		fill_problem(out, "the Zoho template has no recipients");
+	for (i = 0; i < n; i++) {
+		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
+		const char *role = jfield_text(ta, "role");
+
+		if (fill_signer(cfg, role) == NULL) {
+			fill_problem(out, "the template role \"%s\" has no [signers] entry", role);
+			continue;
+		}
+		/* contact.main is the only signer source so far. */
+		if (in->contact == NULL) {
+			fill_problem(out, "the deal has no main contact to sign as \"%s\"", role);
+			continue;
+		}
+		if (fill_source(in, "contact.name", name, sizeof name, why, sizeof why) == -1)
+			snprintf(name, sizeof name, "%s", "Client");
+		if (fill_source(in, "contact.email", email, sizeof email, why, sizeof why) == -1) {
+			fill_problem(out, "the main contact \"%s\" has no email address", name);
+			continue;
+		}
+		a = json_object_new_object();
+		json_object_object_add(a, "action_id", json_object_new_string(jfield_text(ta, "action_id")));
+		json_object_object_add(a, "action_type", json_object_new_string(
+		    *jfield_text(ta, "action_type") ? jfield_text(ta, "action_type") : "SIGN"));
+		json_object_object_add(a, "role", json_object_new_string(role));
+		json_object_object_add(a, "recipient_name", json_object_new_string(name));
+		json_object_object_add(a, "recipient_email", json_object_new_string(email));
+		json_object_object_add(a, "verify_recipient", json_object_new_boolean(0));
+		json_object_array_add(actions, a);
+		snprintf(out->recipients + strlen(out->recipients),
+		    sizeof out->recipients - strlen(out->recipients), "%s%s <%s>",
+		    out->recipients[0] ? ", " : "", name, email);
+	}
+	return actions;
+}
+
+int
+fill_request(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
+{
+	json_object *root, *templates, *field_data, *actions;
+	char request_name[512];
+	const char *lead_name = jfield_text(in->lead, "name");
+
+	memset(out, 0, sizeof *out);
+	field_data = fill_field_data(cfg, in, out);
+	actions = fill_actions(cfg, in, out);
+	if (out->nproblems > 0) {
+		json_object_put(field_data);
+		json_object_put(actions);
+		return 1;
+	}
+	snprintf(request_name, sizeof request_name, "%s%s%s", *lead_name ? lead_name : "Contract",
+	    in->marker ? " " : "", in->marker ? in->marker : "");
+	root = json_object_new_object();
+	templates = json_object_new_object();
+	json_object_object_add(templates, "request_name", json_object_new_string(request_name));
+	json_object_object_add(templates, "field_data", field_data);
+	json_object_object_add(templates, "actions", actions);
+	json_object_object_add(root, "templates", templates);
+	out->data_json = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return out->data_json ? 0 : -1;
+}
+
+void
+fill_result_free(struct fill_result *r)
+{
+	size_t i;
+
+	free(r->data_json);
+	for (i = 0; i < r->nproblems; i++)
+		free(r->problems[i]);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,208 @@
+/*
+ * http: a thin libcurl shell. The caller decides what a status means; this module
+ * only moves bytes, bounds the answer and reports transport failures in words.
+ */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+/* One handle per process: libcurl keeps its connections alive between our calls. */
+static CURL *http_handle;
+
+void
+http_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static CURL *
+http_handle_get(void)
+{
+	if (http_handle == NULL)
+		http_handle = curl_easy_init();
+	else
+		curl_easy_reset(http_handle);
+	return http_handle;
+}
+
+int
+http_url_allowed(const char *url)
+{
+	static const char *const loopback[] = {
+		"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/",
+		"http://[::1]:", "http://[::1]/",
+	};
+	size_t i;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 1;
+	for (i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+		if (strncmp(url, loopback[i], strlen(loopback[i])) == 0)
+			return 1;
+	return 0;
+}
+
+struct http_sink {
+	struct http_response *res;
+	size_t cap;
+	size_t max;
+	int overflow;
+};
+
+static size_t
+http_write_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct http_sink *sink = arg;
+	struct http_response *res = sink->res;
+	size_t n = size * nmemb;
+
+	if (res->len + n > sink->max) {
+		sink->overflow = 1;
+		return 0;
+	}
+	if (res->len + n + 1 > sink->cap) {
+		size_t cap = sink->cap ? sink->cap : 4096;
+		char *p;
+
+		while (cap < res->len + n + 1)
+			cap *= 2;
+		p = realloc(res->body, cap);
+		if (p == NULL)
+			return 0;
+		res->body = p;
+		sink->cap = cap;
+	}
+	memcpy(res->body + res->len, data, n);
+	res->len += n;
+	res->body[res->len] = '\0';
+	return n;
+}
+
+static size_t
+http_read_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct http_response *res = arg;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+		char buf[32];
+		size_t len = n - (sizeof name - 1);
+
+		if (len >= sizeof buf)
+			len = sizeof buf - 1;
+		memcpy(buf, data + sizeof name - 1, len);
+		buf[len] = '\0';
+		/* Only the delta-seconds form; an HTTP date is treated as absent. */
+		res->retry_after = strtol(buf, NULL, 10);
+		if (res->retry_after <= 0)
+			res->retry_after = -1;
+	}
+	return n;
+}
+
+int
+http_perform(const struct http_request *req, struct http_response *res)
+{
+	struct http_sink sink = { 0 };
+	struct curl_slist *headers = NULL;
+	CURL *curl;
+	CURLcode rc;
+	char *ctype = NULL;
+	size_t i;
+
+	memset(res, 0, sizeof *res);
+	res->retry_after = -1;
+	res->body = calloc(1, 1);
+	if (res->body == NULL) {
+		snprintf(res->error, sizeof res->error, "out of memory");
+		return -1;
+	}
+	if (!http_url_allowed(req->url)) {
+		snprintf(res->error, sizeof res->error, "refusing plain http to a non-loopback host");
+		return -1;
+	}
+	curl = http_handle_get();
+	if (curl == NULL) {
+		snprintf(res->error, sizeof res->error, "cannot initialise libcurl");
+		return -1;
+	}
+	sink.res = res;
+	sink.max = req->max_response ? req->max_response : 16u << 20;
+	for (i = 0; i < HTTP_MAX_HEADERS && req->headers[i]; i++)
+		headers = curl_slist_append(headers, req->headers[i]);
+	/* libcurl would add "Expect: 100-continue" to large bodies; it costs a round trip. */
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_URL, req->url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body != NULL) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	} else if (strcmp(req->method, "GET") == 0) {
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 20L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kommo-zoho-sign/1");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http_read_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
+	/* Redirects are not followed: none of the APIs we call needs them for our calls. */
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+		if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype)
+			snprintf(res->content_type, sizeof res->content_type, "%s", ctype);
+	} else {
+		res->status = 0;
+		snprintf(res->error, sizeof res->error, "%s",
+		    sink.overflow ? "answer too large" : curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(headers);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+void
+http_response_free(struct http_response *res)
+{
+	free(res->body);
+	res->body = NULL;
+	res->len = 0;
+}
+
+char *
+http_form_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *out = malloc(3 * n + 1), *p = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return out;
+}

@@ -1,0 +1,129 @@
+/*
+ * kommo: Kommo API v4 over lib/http. Authentication is the long-lived token
+ * ([kommo] token); every id is passed as text and written into JSON as an integer.
+ */
+#include "kommo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static void
+kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
+    json_object **answer, struct remote_result *rr)
+{
+	struct http_request req = { 0 };
+	struct http_response res;
+	char url[1024], auth[2048];
+	json_object *json = NULL;
+	int rc;
+
+	snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, path);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->kommo.token ? cfg->kommo.token : "");
+	req.method = method;
+	req.url = url;
+	req.headers[0] = auth;
+	if (json_body) {
+		req.headers[1] = "Content-Type: application/json";
+		req.body = json_body;
+		req.body_len = strlen(json_body);
+	}
+	rc = http_perform(&req, &res);
+	remote_classify(path, rc, &res, rr, &json);
+	if (rr->outcome == REMOTE_OK && json == NULL) {
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "%s %s: answer is not JSON", method, path);
+	}
+	if (rr->outcome != REMOTE_OK) {
+		json_object *detail;
+
+		/* Kommo's problem+json says what was wrong; keep it for the log. */
+		if (json && json_object_object_get_ex(json, "detail", &detail))
+			snprintf(rr->message, sizeof rr->message, "%s %s: HTTP %ld: %.150s", method, path,
+			    res.status, json_object_get_string(detail));
+		json_object_put(json);
+		json = NULL;
+	}
+	http_response_free(&res);
+	if (answer)
+		*answer = json;
+	else
+		json_object_put(json);
+}
+
+static void
+kommo_get_entity(const struct config *cfg, const char *entity, const char *id, const char *query,
+    json_object **out, struct remote_result *rr)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/%s/%s%s", entity, id, query);
+	kommo_call(cfg, "GET", path, NULL, out, rr);
+}
+
+void
+kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **lead,
+    struct remote_result *rr)
+{
+	kommo_get_entity(cfg, "leads", lead_id, "?with=contacts", lead, rr);
+}
+
+void
+kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_object **contact,
+    struct remote_result *rr)
+{
+	kommo_get_entity(cfg, "contacts", contact_id, "", contact, rr);
+}
+
+void
+kommo_company_fetch(const struct config *cfg, const char *company_id, json_object **company,
+    struct remote_result *rr)
+{
+	kommo_get_entity(cfg, "companies", company_id, "", company, rr);
+}
+
+/* Posts a one-element JSON array and releases it. */
+static void
+kommo_post_one(const struct config *cfg, const char *path, json_object *item,
+    struct remote_result *rr)
+{
+	json_object *list = json_object_new_array();
+
+	json_object_array_add(list, item);
+	kommo_call(cfg, "POST", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
+	    NULL, rr);
+	json_object_put(list);
+}
+
+void
+kommo_note_add(const struct config *cfg, const char *lead_id, const char *text,
+    struct remote_result *rr)
+{
+	json_object *note = json_object_new_object(), *params = json_object_new_object();
+
+	json_object_object_add(note, "entity_id", json_object_new_int64(strtoll(lead_id, NULL, 10)));
+	json_object_object_add(note, "note_type", json_object_new_string("common"));
+	json_object_object_add(params, "text", json_object_new_string(text));
+	json_object_object_add(note, "params", params);
+	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
+}
+
+void
+kommo_task_add(const struct config *cfg, const char *lead_id, const char *responsible_user_id,
+    const char *text, long due_unix, struct remote_result *rr)
+{
+	json_object *task = json_object_new_object();
+
+	json_object_object_add(task, "text", json_object_new_string(text));
+	json_object_object_add(task, "complete_till", json_object_new_int64(due_unix));
+	json_object_object_add(task, "entity_id", json_object_new_int64(strtoll(lead_id, NULL, 10)));
+	json_object_object_add(task, "entity_type", json_object_new_string("leads"));
+	json_object_object_add(task, "task_type_id",
+	    json_object_new_int64(strtoll(cfg->kommo.task_type_id ? cfg->kommo.task_type_id : "1", NULL, 10)));
+	if (responsible_user_id && *responsible_user_id)
+		json_object_object_add(task, "responsible_user_id",
+		    json_object_new_int64(strtoll(responsible_user_id, NULL, 10)));
+	kommo_post_one(cfg, "/api/v4/tasks", task, rr);
+}

@@ -1,0 +1,55 @@
+/*
+ * outbox: durable queue of remote work in the outbox store. A job is claimed with a
+ * lease (pid + expiry) so two processes never run it at once; a dead or late holder's
+ * lease is taken over. Enqueueing a key that is already queued merges into it.
+ */
+#ifndef KZS_OUTBOX_H
+#define KZS_OUTBOX_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#define OUTBOX_LEASE_SECONDS 90
+
+struct job {
+	char key[96];   /* "<kind>:<subject>", e.g. "send:1001" */
+	char kind[16];
+	char subject[64]; /* the lead id for send jobs */
+	long gen;         /* bumped by every enqueue of the same key */
+	long claimed_gen; /* gen when claimed */
+	int attempts;
+	long long created_at, next_at, lease_until;
+	long lease_pid;
+	char last_error[256];
+	json_object *state; /* progress of the job's steps; owned by the job */
+};
+
+/* Queues kind:subject to run now, or merges into the queued one. 1 when merged. */
+int outbox_enqueue(const char *dir, const char *kind, const char *subject, long long now,
+    char *err, size_t errlen);
+
+/* Claims the most overdue runnable job. 0 claimed, 1 nothing due, -1 error. */
+int outbox_claim(const char *dir, long long now, struct job *out);
+
+/* Records progress (job->state) while keeping the lease. */
+int outbox_save(const char *dir, const struct job *job);
+
+/* The job is complete: removed, unless it was enqueued again meanwhile (then it reruns). */
+int outbox_done(const char *dir, struct job *job, long long now);
+
+/* The job failed for now: runs again after delay_s, its state kept. */
+int outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now);
+
+/* Delay before the next attempt: the remote's retry_after when given, else exponential with jitter. */
+long outbox_backoff(int attempts, long retry_after);
+
+/* Makes every job due now (the admin's "retry"). Returns how many. */
+int outbox_make_all_due(const char *dir, long long now);
+
+/* Calls fn for each job (read-only); for listing. */
+typedef void (*outbox_each_fn)(const struct job *job, void *arg);
+int outbox_list(const char *dir, outbox_each_fn fn, void *arg);
+
+void job_free(struct job *job);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * program: the start-up every program shares: logging name, configuration (with its
+ * warnings logged), libcurl and the random seed for backoff jitter.
+ */
+#ifndef KZS_PROGRAM_H
+#define KZS_PROGRAM_H
+
+#include "config.h"
+
+/* Returns 0, or -1 after logging why the program cannot run. */
+int program_start(const char *name, unsigned needs, struct config *cfg);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * store: short transactions on GDBM files shared by many processes. Each transaction
+ * takes a blocking flock on "<name>.lock", opens "<name>.db" with GDBM_NOLOCK, and on
+ * commit syncs and closes it, so no handle outlives a transaction.
+ */
+#ifndef KZS_STORE_H
+#define KZS_STORE_H
+
+#include <stddef.h>
+
+/* The state files, one per kind of record (see ARCHITECTURE.md, State). */
+#define STORE_TOKENS "tokens" /* OAuth tokens, cached access token, throttle marks */
+#define STORE_DEALS "deals"   /* lead:<id> and req:<id> records */
+#define STORE_SEEN "seen"     /* dedupe keys of accepted deliveries */
+#define STORE_OUTBOX "outbox" /* queued jobs */
+#define STORE_CACHE "cache"   /* template details */
+
+struct store;
+
+/* Starts a transaction on dir/name. write=0 opens read-only under a shared lock. */
+int store_begin(const char *dir, const char *name, int write, struct store **out,
+    char *err, size_t errlen);
+
+/* 0 and a malloc'd NUL-terminated copy in *val; 1 when absent; -1 on error. */
+int store_get(struct store *s, const char *key, char **val);
+int store_put(struct store *s, const char *key, const char *val);
+int store_delete(struct store *s, const char *key);
+
+/* Calls fn for every record; fn returns non-zero to stop. Keys are NUL-terminated copies. */
+typedef int (*store_each_fn)(const char *key, const char *val, void *arg);
+int store_each(struct store *s, store_each_fn fn, void *arg);
+
+/* Syncs (when writing), closes and unlocks. Returns -1 if the sync failed. */
+int store_commit(struct store *s);
+/* Closes and unlocks without syncing (changes already written may remain). */
+void store_abort(struct store *s);
+
+/* Holds an exclusive flock on dir/<name>.lock without opening a database. */
+int store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen);
+void store_unlock(int fd);
+
+/* One-shot helpers: a whole transaction for a single read or write. */
+int store_get1(const char *dir, const char *name, const char *key, char **val);
+int store_put1(const char *dir, const char *name, const char *key, const char *val);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * web: serves FastCGI requests in a loop, or a single plain CGI request, around a
+ * handler. The "after" work runs only once the response is complete on the wire.
+ */
+#include "web.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+extern char **environ;
+
+const char *
+web_getenv(const struct web_request *req, const char *name)
+{
+	const FCGX_Request *r = req->impl;
+
+	return r ? FCGX_GetParam(name, r->envp) : getenv(name);
+}
+
+static const char *
+web_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 302: return "Found";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+void
+web_respond(struct web_request *req, int status, const char *content_type, const char *body)
+{
+	FCGX_Request *r = req->impl;
+	char head[256];
+	const char *extra = status == 405 ? "Allow: POST\r\n" : "";
+	int n;
+
+	if (req->answered)
+		return;
+	req->answered = 1;
+	n = snprintf(head, sizeof head,
+	    "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s\r\n",
+	    status, web_status_text(status), content_type ? content_type : "text/plain; charset=utf-8",
+	    extra);
+	if (r) {
+		FCGX_PutStr(head, n, r->out);
+		FCGX_PutS(body, r->out);
+	} else {
+		fputs(head, stdout);
+		fputs(body, stdout);
+		fflush(stdout);
+	}
+}
+
+void
+web_refuse(struct web_request *req, int status, const char *reason)
+{
+	char line[512];
+
+	log_warn("refused %d: %s", status, reason);
+	snprintf(line, sizeof line, "%s\n", reason);
+	web_respond(req, status, NULL, line);
+}
+
+/*
+ * Reads the body into req, at most max_body bytes. A declared length above the cap
+ * is not read at all. Returns -1 when the body is shorter than declared.
+ */
+static int
+web_read_body(struct web_request *req, size_t max_body)
+{
+	FCGX_Request *r = req->impl;
+	const char *cl = web_getenv(req, "CONTENT_LENGTH");
+	char *end = NULL;
+	unsigned long long declared;
+	size_t got = 0;
+
+	req->body = calloc(1, 1);
+	if (req->body == NULL)
+		return -1;
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	errno = 0;
+	declared = strtoull(cl, &end, 10);
+	if (errno || *end != '\0' || *cl == '-')
+		return -1;
+	if (declared > max_body) {
+		req->body_too_large = 1;
+		return 0;
+	}
+	free(req->body);
+	req->body = malloc((size_t)declared + 1);
+	if (req->body == NULL)
+		return -1;
+	while (got < declared) {
+		int n;
+
+		if (r)
+			n = FCGX_GetStr(req->body + got, (int)(declared - got), r->in);
+		else
+			n = (int)fread(req->body + got, 1, (size_t)declared - got, stdin);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req->body[got] = '\0';
+	req->body_len = got;
+	return got == declared ? 0 : -1;
+}
+
+static void
+web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, void *arg)
+{
+	req->method = web_getenv(req, "REQUEST_METHOD");
+	req->query = web_getenv(req, "QUERY_STRING");
+	req->content_type = web_getenv(req, "CONTENT_TYPE");
+	req->header_signature = web_getenv(req, "HTTP_X_ZS_WEBHOOK_SIGNATURE");
+	if (req->method == NULL)
+		req->method = "";
+	if (req->query == NULL)
+		req->query = "";
+	if (req->content_type == NULL)
+		req->content_type = "";
+	if (web_read_body(req, max_body) == -1)
+		web_refuse(req, 400, "request body shorter than Content-Length");
+	else
+		handle(req, arg);
+	if (!req->answered)
+		web_respond(req, 500, NULL, "internal error\n");
+	free(req->body);
+	req->body = NULL;
+}
+
+int
+web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
+{
+	FCGX_Request r;
+
+	if (FCGX_IsCGI()) {
+		struct web_request req = { 0 };
+
+		web_handle_one(&req, max_body, handle, arg);
+		/* Closing stdout ends the CGI response; the web server may reap us later. */
+		fclose(stdout);
+		if (after)
+			after(arg);
+		return 0;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+		log_err("cannot initialise FastCGI");
+		return -1;
+	}
+	while (FCGX_Accept_r(&r) >= 0) {
+		struct web_request req = { 0 };
+
+		req.impl = &r;
+		web_handle_one(&req, max_body, handle, arg);
+		FCGX_Finish_r(&r);
+		if (after)
+			after(arg);
+	}
+	FCGX_Free(&r, 1);
+	return 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * zoho: Zoho Sign API v1 over lib/http and lib/zoho_token.
+ */
+#include "zoho.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "jfield.h"
+#include "log.h"
+#include "store.h"
+#include "str.h"
+#include "zoho_token.h"
+
+#define TEMPLATE_CACHE_SECONDS 3600
+
+/* Judges Zoho's envelope: a non-zero "code" is a failure whatever the HTTP status. */
+static void
+zoho_check_envelope(const char *what, json_object *json, struct remote_result *rr)
+{
+	json_object *code, *message;
+
+	if (json == NULL) {
+		if (rr->outcome == REMOTE_OK) {
+			rr->outcome = REMOTE_RETRY;
+			snprintf(rr->message, sizeof rr->message, "%s: answer is not JSON", what);
+		}
+		return;
+	}
+	if (!json_object_object_get_ex(json, "code", &code) || json_object_get_int64(code) == 0)
+		return;
+	if (rr->outcome == REMOTE_OK)
+		rr->outcome = REMOTE_REFUSED;
+	json_object_object_get_ex(json, "message", &message);
+	snprintf(rr->message, sizeof rr->message, "%s: Zoho code %s: %.160s", what,
+	    json_object_get_string(code), message ? json_object_get_string(message) : "");
+}
+
+static void
+zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
+    json_object **answer, struct remote_result *rr)
+{
+	char tok[1024], base[512], url[2048], *auth;
+	int attempt;
+
+	*answer = NULL;
+	zoho_sign_base(cfg, base, sizeof base);
+	snprintf(url, sizeof url, "%s%s", base, path);
+	zoho_token_get(cfg, NULL, tok, sizeof tok, rr);
+	for (attempt = 0; rr->outcome == REMOTE_OK && attempt < 2; attempt++) {
+		struct http_request req = { 0 };
+		struct http_response res;
+		int rc;
+
+		auth = str_fmt("Authorization: Zoho-oauthtoken %s", tok);
+		req.method = method;
+		req.url = url;
+		req.headers[0] = auth;
+		if (form) {
+			req.headers[1] = "Content-Type: application/x-www-form-urlencoded";
+			req.body = form;
+			req.body_len = strlen(form);
+		}
+		rc = http_perform(&req, &res);
+		free(auth);
+		remote_classify(path, rc, &res, rr, answer);
+		http_response_free(&res);
+		if (rr->outcome != REMOTE_AUTH || attempt == 1)
+			break;
+		/* The token was refused: one refresh, one retry. */
+		json_object_put(*answer);
+		*answer = NULL;
+		{
+			char rejected[sizeof tok];
+
+			memcpy(rejected, tok, sizeof tok);
+			zoho_token_get(cfg, rejected, tok, sizeof tok, rr);
+		}
+	}
+	if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED)
+		zoho_check_envelope(path, *answer, rr);
+	if (rr->outcome != REMOTE_OK) {
+		json_object_put(*answer);
+		*answer = NULL;
+	}
+}
+
+/* Hands out a new reference to obj[key], or NULL. */
+static json_object *
+zoho_take(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return NULL;
+	return json_object_get(v);
+}
+
+static json_object *
+zoho_template_cached(const struct config *cfg, const char *key)
+{
+	char *record = NULL;
+	json_object *obj, *at, *tpl = NULL;
+
+	if (store_get1(cfg->state_dir, STORE_CACHE, key, &record) != 0)
+		return NULL;
+	obj = json_tokener_parse(record);
+	free(record);
+	if (obj && json_object_object_get_ex(obj, "fetched_at", &at) &&
+	    json_object_get_int64(at) + TEMPLATE_CACHE_SECONDS > (long long)time(NULL))
+		tpl = zoho_take(obj, "template");
+	json_object_put(obj);
+	return tpl;
+}
+
+void
+zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
+    struct remote_result *rr)
+{
+	char key[128], path[128];
+	json_object *answer, *record;
+
+	snprintf(key, sizeof key, "template:%s", template_id);
+	*tpl = zoho_template_cached(cfg, key);
+	if (*tpl) {
+		memset(rr, 0, sizeof *rr);
+		rr->outcome = REMOTE_OK;
+		return;
+	}
+	snprintf(path, sizeof path, "/templates/%s", template_id);
+	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	*tpl = zoho_take(answer, "templates");
+	json_object_put(answer);
+	if (*tpl == NULL) {
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "%s: answer has no templates object", path);
+		return;
+	}
+	record = json_object_new_object();
+	json_object_object_add(record, "fetched_at", json_object_new_int64((long long)time(NULL)));
+	json_object_object_add(record, "template", json_object_get(*tpl));
+	store_put1(cfg->state_dir, STORE_CACHE, key, json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN));
+	json_object_put(record);
+}
+
+void
+zoho_request_create(const struct config *cfg, const char *template_id, const char *data_json,
+    json_object **request, struct remote_result *rr)
+{
+	char path[128];
+	char *data = http_form_escape(data_json), *form;
+	json_object *answer;
+
+	*request = NULL;
+	form = data ? str_fmt("data=%s&is_quicksend=true", data) : NULL;
+	free(data);
+	if (form == NULL) {
+		memset(rr, 0, sizeof *rr);
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "out of memory");
+		return;
+	}
+	snprintf(path, sizeof path, "/templates/%s/createdocument", template_id);
+	zoho_call(cfg, "POST", path, form, &answer, rr);
+	free(form);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	*request = zoho_take(answer, "requests");
+	json_object_put(answer);
+	if (*request == NULL || *jfield_text(*request, "request_id") == '\0') {
+		json_object_put(*request);
+		*request = NULL;
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "%s: answer has no request id", path);
+	}
+}

@@ -1,0 +1,24 @@
+/*
+ * zoho: the Zoho Sign API v1 calls the product makes, with the shared access token,
+ * one refresh-and-retry on 401, and Zoho's "code" checked even on HTTP 200.
+ */
+#ifndef KZS_ZOHO_H
+#define KZS_ZOHO_H
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "remote.h"
+
+/* GET /templates/{id}, cached for an hour in the cache store. *tpl is the "templates" object. */
+void zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
+    struct remote_result *rr);
+
+/*
+ * POST /templates/{id}/createdocument, urlencoded data=<json>&is_quicksend=true.
+ * *request is the answer's "requests" object.
+ */
+void zoho_request_create(const struct config *cfg, const char *template_id, const char *data_json,
+    json_object **request, struct remote_result *rr);
+
+#endif
