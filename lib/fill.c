@@ -101,7 +101,11 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 		else
 			value = jfield_text(entity, attr);
 		if (value == NULL || *value == '\0') {
-			snprintf(why, whylen, "%s: the %s has no value for %s", source, entities[i].label, attr);
+			if (strncmp(attr, "cf.", 3) == 0)
+				snprintf(why, whylen, "%s: the %s has no value in custom field %s", source,
+				    entities[i].label, attr + 3);
+			else
+				snprintf(why, whylen, "%s: the %s's %s is empty", source, entities[i].label, attr);
 			return -1;
 		}
 		snprintf(buf, buflen, "%s", value);

@@ -1,0 +1,212 @@
+/*
+ * Unit tests for lib/fill.c: the createdocument request built from a template, the
+ * mapping and a deal, and the problems reported when the deal's data does not fit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fill.h"
+#include "jfield.h"
+
+static const char template_json[] =
+    "{\"template_id\":20000000000000001,\"template_name\":\"Sales contract\","
+    "\"actions\":[{\"action_id\":30000000000000123,\"action_type\":\"SIGN\",\"role\":\"Client\","
+    "\"recipient_name\":\"\",\"recipient_email\":\"\",\"signing_order\":1}],"
+    "\"document_fields\":[{\"document_id\":1,\"fields\":["
+    "{\"field_name\":\"CompanyName\",\"field_label\":\"Company\",\"field_category\":\"textfield\",\"is_mandatory\":true},"
+    "{\"field_name\":\"DealAmount\",\"field_label\":\"Amount\",\"field_category\":\"textfield\",\"is_mandatory\":false},"
+    "{\"field_name\":\"ContractDate\",\"field_label\":\"Date\",\"field_category\":\"datefield\",\"is_mandatory\":false},"
+    "{\"field_name\":\"Vip\",\"field_label\":\"VIP\",\"field_category\":\"checkbox\",\"is_mandatory\":false}]}]}";
+
+static const char lead_json[] =
+    "{\"id\":1001,\"name\":\"Big deal\",\"price\":5000,\"status_id\":67548619,"
+    "\"custom_fields_values\":[{\"field_id\":777,\"field_name\":\"Ref\",\"values\":[{\"value\":\"R-42\"}]},"
+    "{\"field_id\":778,\"field_name\":\"Signed on\",\"values\":[1726572758]}]}";
+
+static const char contact_json[] =
+    "{\"id\":2001,\"name\":\"Jane Doe\",\"first_name\":\"Jane\",\"last_name\":\"Doe\","
+    "\"custom_fields_values\":[{\"field_id\":10,\"field_code\":\"PHONE\",\"values\":[{\"value\":\"+31 20 555\",\"enum_code\":\"WORK\"}]},"
+    "{\"field_id\":11,\"field_code\":\"EMAIL\",\"values\":[{\"value\":\"jane@example.com\",\"enum_code\":\"WORK\"}]}]}";
+
+static const char company_json[] = "{\"id\":3001,\"name\":\"Acme Ltd\",\"custom_fields_values\":null}";
+
+static struct config_map fields[] = {
+	{ (char *)(uintptr_t)"CompanyName", (char *)(uintptr_t)"company.name", 1 },
+	{ (char *)(uintptr_t)"DealAmount", (char *)(uintptr_t)"lead.price", 2 },
+	{ (char *)(uintptr_t)"ContractDate", (char *)(uintptr_t)"today", 3 },
+	{ (char *)(uintptr_t)"Vip", (char *)(uintptr_t)"\"yes\"", 4 },
+};
+static struct config_map signers[] = {
+	{ (char *)(uintptr_t)"Client", (char *)(uintptr_t)"contact.main", 5 },
+};
+
+static void
+setup(struct config *cfg, struct fill_input *in)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->fields = fields;
+	cfg->nfields = sizeof fields / sizeof fields[0];
+	cfg->signers = signers;
+	cfg->nsigners = 1;
+	memset(in, 0, sizeof *in);
+	in->tpl = json_tokener_parse(template_json);
+	in->lead = json_tokener_parse(lead_json);
+	in->contact = json_tokener_parse(contact_json);
+	in->company = json_tokener_parse(company_json);
+	in->today = "29/11/2026";
+	in->marker = "(ref 1001-1)";
+}
+
+static void
+teardown(struct fill_input *in)
+{
+	json_object_put(in->tpl);
+	json_object_put(in->lead);
+	json_object_put(in->contact);
+	json_object_put(in->company);
+}
+
+static json_object *
+path(json_object *root, const char *a, const char *b, const char *c)
+{
+	json_object *o = jfield_typed(root, a, json_type_object);
+
+	o = b ? jfield_typed(o, b, json_type_object) : o;
+	return c ? jfield_typed(o, c, json_type_object) : o;
+}
+
+static void
+test_complete_request(void)
+{
+	struct config cfg;
+	struct fill_input in;
+	struct fill_result out;
+	json_object *data, *fd, *actions, *a;
+
+	setup(&cfg, &in);
+	CHECK(fill_request(&cfg, &in, &out) == 0, "a deal with all data fills the template");
+	data = json_tokener_parse(out.data_json ? out.data_json : "null");
+	fd = path(data, "templates", "field_data", NULL);
+	CHECK_STR(jfield_text(path(fd, "field_text_data", NULL, NULL), "CompanyName"), "Acme Ltd",
+	    "company.name goes into a text field");
+	CHECK_STR(jfield_text(path(fd, "field_text_data", NULL, NULL), "DealAmount"), "5000",
+	    "lead.price is carried as text");
+	CHECK_STR(jfield_text(path(fd, "field_date_data", NULL, NULL), "ContractDate"), "29/11/2026",
+	    "today goes into the date data of a date field");
+	CHECK_STR(jfield_text(path(fd, "field_boolean_data", NULL, NULL), "Vip"), "true",
+	    "a quoted literal \"yes\" ticks a checkbox");
+	CHECK_STR(jfield_text(path(data, "templates", NULL, NULL), "request_name"), "Big deal (ref 1001-1)",
+	    "request name is the deal name and the marker");
+	actions = jfield_typed(path(data, "templates", NULL, NULL), "actions", json_type_array);
+	CHECK(actions && json_object_array_length(actions) == 1, "one action per template action");
+	a = actions ? json_object_array_get_idx(actions, 0) : NULL;
+	CHECK(a && json_object_is_type(json_object_object_get(a, "action_id"), json_type_string),
+	    "action_id is sent as a string");
+	CHECK_STR(jfield_text(a, "action_id"), "30000000000000123", "the 17-digit action id is exact");
+	CHECK_STR(jfield_text(a, "recipient_email"), "jane@example.com", "recipient is the main contact's email");
+	CHECK_STR(jfield_text(a, "recipient_name"), "Jane Doe", "recipient name is the contact's name");
+	CHECK_STR(jfield_text(a, "role"), "Client", "role is kept");
+	CHECK_STR(out.recipients, "Jane Doe <jane@example.com>", "recipients line for the note");
+	json_object_put(data);
+	fill_result_free(&out);
+	teardown(&in);
+}
+
+static void
+test_sources(void)
+{
+	struct config cfg;
+	struct fill_input in;
+	char buf[128], why[256];
+
+	setup(&cfg, &in);
+	CHECK(fill_source(&in, "lead.cf.777", buf, sizeof buf, why, sizeof why) == 0 &&
+	    strcmp(buf, "R-42") == 0, "lead.cf.<id> reads the custom field value");
+	CHECK(fill_source(&in, "lead.cf.778", buf, sizeof buf, why, sizeof why) == 0 &&
+	    strcmp(buf, "1726572758") == 0, "a date custom field's bare timestamp is read");
+	CHECK(fill_source(&in, "contact.phone", buf, sizeof buf, why, sizeof why) == 0 &&
+	    strcmp(buf, "+31 20 555") == 0, "contact.phone reads the PHONE field");
+	CHECK(fill_source(&in, "contact.first_name", buf, sizeof buf, why, sizeof why) == 0 &&
+	    strcmp(buf, "Jane") == 0, "contact.first_name");
+	CHECK(fill_source(&in, "lead.id", buf, sizeof buf, why, sizeof why) == 0 &&
+	    strcmp(buf, "1001") == 0, "lead.id");
+	CHECK(fill_source(&in, "company.cf.5", buf, sizeof buf, why, sizeof why) == -1 &&
+	    strstr(why, "company") != NULL, "a custom field the company lacks is reported: %s", why);
+	CHECK(fill_source(&in, "lead.cf.999", buf, sizeof buf, why, sizeof why) == -1,
+	    "an unknown custom field id is reported: %s", why);
+	json_object_put(in.company);
+	in.company = NULL;
+	CHECK(fill_source(&in, "company.name", buf, sizeof buf, why, sizeof why) == -1 &&
+	    strcmp(why, "the deal has no company") == 0, "no company: %s", why);
+	teardown(&in);
+}
+
+static int
+has_problem(const struct fill_result *r, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < r->nproblems; i++)
+		if (strstr(r->problems[i], text))
+			return 1;
+	return 0;
+}
+
+static void
+test_problems(void)
+{
+	struct config cfg;
+	struct fill_input in;
+	struct fill_result out;
+
+	setup(&cfg, &in);
+	json_object_put(in.contact);
+	in.contact = NULL;
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.data_json == NULL &&
+	    has_problem(&out, "no main contact"), "no main contact: nothing to send, said why");
+	fill_result_free(&out);
+
+	in.contact = json_tokener_parse("{\"id\":2002,\"name\":\"Bob\",\"custom_fields_values\":null}");
+	CHECK(fill_request(&cfg, &in, &out) == 1 && has_problem(&out, "\"Bob\" has no email"),
+	    "contact without email");
+	fill_result_free(&out);
+	json_object_put(in.contact);
+	in.contact = json_tokener_parse(contact_json);
+
+	cfg.nsigners = 0;
+	CHECK(fill_request(&cfg, &in, &out) == 1 &&
+	    has_problem(&out, "role \"Client\" has no [signers] entry"), "template role without signer");
+	fill_result_free(&out);
+	cfg.nsigners = 1;
+
+	json_object_put(in.company);
+	in.company = json_tokener_parse("{\"id\":3001,\"name\":\"\"}");
+	CHECK(fill_request(&cfg, &in, &out) == 1 &&
+	    has_problem(&out, "field \"CompanyName\": company.name"), "an empty source is named");
+	fill_result_free(&out);
+	json_object_put(in.company);
+	in.company = json_tokener_parse(company_json);
+
+	fields[1].source = (char *)(uintptr_t)"lead.cf.4242";
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "lead.cf.4242"), "a custom field the deal lacks is named");
+	fill_result_free(&out);
+	fields[1].source = (char *)(uintptr_t)"lead.price";
+
+	fields[0].name = (char *)(uintptr_t)"NoSuchField";
+	CHECK(fill_request(&cfg, &in, &out) == 1 && has_problem(&out, "no field \"NoSuchField\""),
+	    "a [fields] name the template lacks is named");
+	fill_result_free(&out);
+	fields[0].name = (char *)(uintptr_t)"CompanyName";
+	teardown(&in);
+}
+
+int
+main(void)
+{
+	test_complete_request();
+	test_sources();
+	test_problems();
+	return CHECK_DONE();
+}

@@ -1,0 +1,96 @@
+/*
+ * Unit tests for lib/outbox.c on real GDBM files in a temporary directory: merging,
+ * leases, retries with backoff, reruns after a merge, and taking over a dead lease.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "outbox.h"
+#include "jfield.h"
+#include "store.h"
+
+static void
+count_one(const struct job *job, void *arg)
+{
+	(void)job;
+	(*(int *)arg)++;
+}
+
+static int
+jobs(const char *dir)
+{
+	int n = 0;
+
+	outbox_list(dir, count_one, &n);
+	return n;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/kzs-outbox-XXXXXX", err[256];
+	struct job a, b;
+	long long now = 1000000;
+	pid_t pid;
+	int status;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+
+	CHECK(outbox_claim(dir, now, &a) == 1, "an empty outbox has nothing due");
+	CHECK(outbox_enqueue(dir, "send", "1001", now, err, sizeof err) == 0, "first enqueue creates a job");
+	CHECK(outbox_enqueue(dir, "send", "1001", now, err, sizeof err) == 1, "second enqueue merges");
+	CHECK(jobs(dir) == 1, "one job for one lead");
+
+	CHECK(outbox_claim(dir, now, &a) == 0 && strcmp(a.key, "send:1001") == 0, "the job is claimed");
+	CHECK(outbox_claim(dir, now, &b) == 1, "a leased job is not claimed twice");
+
+	json_object_object_add(a.state, "request_id", json_object_new_string("10000001234560001"));
+	CHECK(outbox_retry(dir, &a, "HTTP 500", 30, now) == 0, "a failed job is kept");
+	job_free(&a);
+	CHECK(outbox_claim(dir, now + 29, &a) == 1, "not due before its backoff");
+	CHECK(outbox_claim(dir, now + 30, &a) == 0 && a.attempts == 1, "due after it, attempt counted");
+	CHECK_STR(jfield_text(a.state, "request_id"), "10000001234560001", "progress survives a retry");
+	CHECK_STR(a.last_error, "HTTP 500", "last error is recorded");
+
+	/* A webhook for the same lead while the job runs: it must run once more afterwards. */
+	CHECK(outbox_enqueue(dir, "send", "1001", now + 31, err, sizeof err) == 1, "merge while running");
+	CHECK(outbox_done(dir, &a, now + 32) == 0, "done");
+	job_free(&a);
+	CHECK(outbox_claim(dir, now + 32, &a) == 0 && *jfield_text(a.state, "request_id") == '\0',
+	    "merged during the run: runs again, from a clean state");
+	CHECK(outbox_done(dir, &a, now + 33) == 0 && jobs(dir) == 0, "done again: removed");
+	job_free(&a);
+
+	/* A process that claims and dies leaves its lease; another process takes it over. */
+	outbox_enqueue(dir, "send", "1002", now, err, sizeof err);
+	pid = fork();
+	if (pid == 0) {
+		struct job c;
+
+		_exit(outbox_claim(dir, now, &c) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child claims the job and exits");
+	CHECK(outbox_claim(dir, now + 1, &a) == 0 && strcmp(a.key, "send:1002") == 0,
+	    "the dead child's lease is taken over");
+	job_free(&a);
+	CHECK(outbox_make_all_due(dir, now) == 1, "retry makes the queued job due");
+
+	CHECK(outbox_backoff(1, -1) >= 30 && outbox_backoff(1, -1) <= 38, "first backoff about 30 s");
+	CHECK(outbox_backoff(20, -1) <= 3600 + 900, "backoff is capped");
+	CHECK(outbox_backoff(3, 7) == 7, "the remote's retry_after wins");
+
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			return 1;
+	}
+	return CHECK_DONE();
+}
