@@ -7,13 +7,18 @@
 
 #include <stddef.h>
 
-/* One "name = source" line of [fields] or [signers], in file order. */
+/*
+ * One "name = source" line of [fields] or [signers], in file order. A literal keeps
+ * its double quotes in source ("\"ACME Ltd\"", the only values starting with '"'), so
+ * the resolver can tell the literal text from a source name like lead.price.
+ */
 struct config_map {
 	char *name;   /* template field name, or template role */
 	char *source; /* lead.price, contact.cf.123, today, "literal", contact.main, ... */
 	int line;     /* line number in the file, for messages */
 };
 
+/* Every string is owned by the struct; a key that is absent or empty is NULL. */
 struct config {
 	char *path;      /* file it was read from */
 	char *state_dir; /* [state] dir */
@@ -55,16 +60,21 @@ struct config {
 /* What a program needs to be present; config_check reports the first missing key. */
 enum config_need {
 	CONFIG_NEED_KOMMO_HOOK = 1 << 0, /* kommo: account, secret, pipeline, stages, auth; zoho: template, auth */
-	CONFIG_NEED_ZOHO_HOOK = 1 << 1,  /* zoho: webhook_secret; kommo: API access, signed stage */
+	CONFIG_NEED_ZOHO_HOOK = 1 << 1,  /* zoho: webhook_secret, auth; kommo: API access, signed stage */
 	CONFIG_NEED_OAUTH = 1 << 2,      /* zoho: client_id, client_secret, redirect_uri */
 };
 
-/* Called once per warning (unknown key, loose permissions); line is 0 when not tied to a line. */
+/*
+ * Called once per warning (unknown key, loose permissions); line is 0 when not tied to a
+ * line. message is complete, already starting with "file:line: " (or "file: ").
+ */
 typedef void (*config_warn_fn)(const char *file, int line, const char *message, void *arg);
 
 /*
- * Parses INI text. On error returns -1 and writes "file:line: key: what is expected"
- * into err. Never copies a secret's value into err or a warning.
+ * Parses INI text and applies defaults and derived URLs. *out is overwritten, not freed;
+ * on error it is left zeroed, returns -1 and err holds
+ * "file:line: [section] key: what is expected". warn may be NULL (warnings dropped).
+ * Never copies a value from the file into err or a warning.
  */
 int config_parse(const char *text, size_t len, const char *filename, struct config *out,
     config_warn_fn warn, void *warn_arg, char *err, size_t errlen);
@@ -80,7 +90,8 @@ int config_load(const char *path, unsigned needs, struct config *out,
 /* Checks that the keys a program needs are set; -1 with "file: [section] key is required ..." */
 int config_check(const struct config *cfg, unsigned needs, char *err, size_t errlen);
 
-/* The documented default location: ~/kzs/kzs.conf of the user the program runs as. */
+/* The documented default location: ~/kzs/kzs.conf of the user the program runs as
+ * (home from getpwuid(geteuid()), not $HOME). Returns buf, or NULL if unknown. */
 const char *config_default_path(char *buf, size_t buflen);
 
 void config_free(struct config *cfg);

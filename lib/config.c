@@ -1,0 +1,945 @@
+/*
+ * config: reads the one INI file every program shares into struct config.
+ * config_parse is pure (text in, struct out); config_load adds finding and reading the
+ * file and the permission check. No message ever carries a value from the file, so a
+ * secret typed into the wrong place cannot end up in a log or an error page.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_SIZE (1024 * 1024)
+#define CONFIG_MAX_KEY 200
+#define CONFIG_MAX_MAP 1000 /* [fields] or [signers] lines; keeps the duplicate scan cheap */
+#define CONFIG_MIN_SHARED_SECRET 16
+
+enum section { SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_FIELDS, SEC_SIGNERS };
+
+static const char *const section_names[] = {
+	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_KOMMO] = "kommo",
+	[SEC_ZOHO] = "zoho", [SEC_FIELDS] = "fields", [SEC_SIGNERS] = "signers",
+};
+
+enum kind {
+	KIND_TEXT,      /* any printable text */
+	KIND_SECRET,    /* any printable text, and a shared secret: warn when short */
+	KIND_DIR,       /* absolute path */
+	KIND_SUBDOMAIN, /* [a-z0-9-]{1,63} */
+	KIND_ID,        /* 1..19 ASCII digits, kept as text */
+	KIND_HOURS,     /* int 1..8760 */
+	KIND_BOOL,      /* int 0/1 */
+	KIND_DC,        /* one of dc_names */
+	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
+	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
+	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
+};
+
+struct key {
+	enum section section;
+	const char *name;
+	enum kind kind;
+	size_t offset; /* of the char * or int in struct config */
+};
+
+#define K(sec, name, kind, member) { sec, name, kind, offsetof(struct config, member) }
+static const struct key keys[] = {
+	K(SEC_STATE, "dir", KIND_DIR, state_dir),
+	K(SEC_KOMMO, "subdomain", KIND_SUBDOMAIN, kommo.subdomain),
+	K(SEC_KOMMO, "base_url", KIND_BASE_URL, kommo.base_url),
+	K(SEC_KOMMO, "account_id", KIND_ID, kommo.account_id),
+	K(SEC_KOMMO, "token", KIND_TEXT, kommo.token),
+	K(SEC_KOMMO, "client_id", KIND_TEXT, kommo.client_id),
+	K(SEC_KOMMO, "client_secret", KIND_TEXT, kommo.client_secret),
+	K(SEC_KOMMO, "redirect_uri", KIND_URL, kommo.redirect_uri),
+	K(SEC_KOMMO, "hook_secret", KIND_SECRET, kommo.hook_secret),
+	K(SEC_KOMMO, "pipeline_id", KIND_ID, kommo.pipeline_id),
+	K(SEC_KOMMO, "trigger_status_id", KIND_ID, kommo.trigger_status_id),
+	K(SEC_KOMMO, "signed_status_id", KIND_ID, kommo.signed_status_id),
+	K(SEC_KOMMO, "declined_status_id", KIND_ID, kommo.declined_status_id),
+	K(SEC_KOMMO, "task_type_id", KIND_ID, kommo.task_type_id),
+	K(SEC_KOMMO, "task_due_hours", KIND_HOURS, kommo.task_due_hours),
+	K(SEC_KOMMO, "progress_notes", KIND_BOOL, kommo.progress_notes),
+	K(SEC_ZOHO, "dc", KIND_DC, zoho.dc),
+	K(SEC_ZOHO, "accounts_url", KIND_BASE_URL, zoho.accounts_url),
+	K(SEC_ZOHO, "sign_url", KIND_SIGN_URL, zoho.sign_url),
+	K(SEC_ZOHO, "client_id", KIND_TEXT, zoho.client_id),
+	K(SEC_ZOHO, "client_secret", KIND_TEXT, zoho.client_secret),
+	K(SEC_ZOHO, "redirect_uri", KIND_URL, zoho.redirect_uri),
+	K(SEC_ZOHO, "refresh_token", KIND_TEXT, zoho.refresh_token),
+	K(SEC_ZOHO, "webhook_secret", KIND_SECRET, zoho.webhook_secret),
+	K(SEC_ZOHO, "template_id", KIND_TEXT, zoho.template_id),
+	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
+	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
+};
+#undef K
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const char *const dc_names[] = { "com", "eu", "in", "com.au", "jp", "sa", "ca" };
+
+static const char *const field_sources[] = {
+	"lead.id", "lead.name", "lead.price", "contact.name", "contact.first_name",
+	"contact.last_name", "contact.email", "contact.phone", "company.name", "today",
+};
+static const char *const field_cf_prefixes[] = { "lead.cf.", "contact.cf.", "company.cf." };
+#define FIELD_SOURCES_TEXT                                                         \
+	"lead.id lead.name lead.price lead.cf.<field id> contact.name "            \
+	"contact.first_name contact.last_name contact.email contact.phone "        \
+	"contact.cf.<field id> company.name company.cf.<field id> today, "         \
+	"or a \"quoted literal\""
+
+struct parser {
+	const char *file;
+	struct config *cfg;
+	config_warn_fn warn;
+	void *warn_arg;
+	char *err;
+	size_t errlen;
+	int line;
+	enum section section;
+	int seen[NKEYS]; /* line each key was set on, 0 if not yet */
+};
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Error at the current line: "file:line: <message>"; always returns -1. */
+static int
+fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	set_err(p->err, p->errlen, "%s:%d: %s", p->file, p->line, msg);
+	return -1;
+}
+
+static void
+warn_line(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+warn_line(struct parser *p, const char *fmt, ...)
+{
+	char msg[512], full[1024];
+	va_list ap;
+
+	if (p->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof full, "%s:%d: %s", p->file, p->line, msg);
+	p->warn(p->file, p->line, full, p->warn_arg);
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_space(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_space((*s)[*n - 1]))
+		(*n)--;
+}
+
+/* Letters, digits, space, _ - . ; bytes >= 0x80 so UTF-8 template field names work. */
+static int
+key_is_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
+		    c == ' ' || c == '_' || c == '-' || c == '.' || c >= 0x80))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+digits_only(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (n < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return 1;
+}
+
+/* "https://host[:port]/...", or "http://" when the host is loopback. */
+static int
+url_is_allowed(const char *v)
+{
+	const char *auth, *host_end, *port = NULL;
+	size_t alen, hlen, i;
+	int https;
+
+	if (strncmp(v, "https://", 8) == 0) {
+		https = 1;
+		auth = v + 8;
+	} else if (strncmp(v, "http://", 7) == 0) {
+		https = 0;
+		auth = v + 7;
+	} else {
+		return 0;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		if (is_space(v[i]) || v[i] == '"' || v[i] == '\\' || v[i] == '<' || v[i] == '>')
+			return 0;
+	alen = strcspn(auth, "/?#");
+	if (alen == 0 || memchr(auth, '@', alen) != NULL)
+		return 0;
+	if (auth[0] == '[') {
+		const char *close = memchr(auth, ']', alen);
+		if (close == NULL)
+			return 0;
+		host_end = close + 1;
+	} else {
+		host_end = memchr(auth, ':', alen);
+		if (host_end == NULL)
+			host_end = auth + alen;
+		for (i = 0; auth + i < host_end; i++) {
+			char c = auth[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+			    c == '.' || c == '-'))
+				return 0;
+		}
+	}
+	hlen = (size_t)(host_end - auth);
+	if (hlen == 0)
+		return 0;
+	if (host_end < auth + alen) {
+		size_t plen;
+		if (*host_end != ':')
+			return 0;
+		port = host_end + 1;
+		plen = (size_t)(auth + alen - port);
+		if (plen == 0 || plen > 5)
+			return 0;
+		for (i = 0; i < plen; i++)
+			if (!is_digit(port[i]))
+				return 0;
+	}
+	if (https)
+		return 1;
+	return (hlen == 9 && strncmp(auth, "127.0.0.1", 9) == 0) ||
+	    (hlen == 9 && strncasecmp(auth, "localhost", 9) == 0) ||
+	    (hlen == 5 && strncmp(auth, "[::1]", 5) == 0);
+}
+
+static void
+strip_trailing_slashes(char *v)
+{
+	size_t n = strlen(v);
+	const char *auth = strstr(v, "://");
+	size_t min = auth ? (size_t)(auth - v) + 4 : 1;
+
+	while (n > min && v[n - 1] == '/')
+		v[--n] = '\0';
+}
+
+static int
+bool_value(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+field_source_is_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+		return 1; /* the value parser allows no other quote inside */
+	for (i = 0; i < sizeof field_sources / sizeof field_sources[0]; i++)
+		if (strcmp(s, field_sources[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof field_cf_prefixes / sizeof field_cf_prefixes[0]; i++) {
+		size_t plen = strlen(field_cf_prefixes[i]);
+		if (strncmp(s, field_cf_prefixes[i], plen) == 0)
+			return digits_only(s + plen, 1, 19);
+	}
+	return 0;
+}
+
+/*
+ * Cuts the value part of a line: a double-quoted string (quotes removed unless
+ * keep_quotes), or bare text up to a ';' or '#' that follows whitespace.
+ */
+static int
+value_span(struct parser *p, const char *label, const char *v, size_t n, int keep_quotes,
+    const char **out, size_t *outn)
+{
+	size_t i;
+
+	trim(&v, &n);
+	if (n > 0 && v[0] == '"') {
+		const char *close = memchr(v + 1, '"', n - 1);
+		const char *rest;
+		size_t restn;
+
+		if (close == NULL)
+			return fail(p, "%s: the closing double quote is missing", label);
+		rest = close + 1;
+		restn = n - (size_t)(rest - v);
+		trim(&rest, &restn);
+		if (restn > 0 && rest[0] != ';' && rest[0] != '#')
+			return fail(p, "%s: only a comment may follow the closing double quote", label);
+		if (keep_quotes) {
+			*out = v;
+			*outn = (size_t)(close - v) + 1;
+		} else {
+			*out = v + 1;
+			*outn = (size_t)(close - v) - 1;
+		}
+	} else {
+		if (n > 0 && (v[0] == ';' || v[0] == '#'))
+			n = 0;
+		for (i = 1; i < n; i++) {
+			if ((v[i] == ';' || v[i] == '#') && is_space(v[i - 1])) {
+				n = i;
+				break;
+			}
+		}
+		trim(&v, &n);
+		*out = v;
+		*outn = n;
+	}
+	for (i = 0; i < *outn; i++) {
+		unsigned char c = (unsigned char)(*out)[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return fail(p, "%s: contains a control character", label);
+	}
+	return 0;
+}
+
+static int
+oom(struct parser *p)
+{
+	return fail(p, "out of memory");
+}
+
+static int
+map_add(struct parser *p, struct config_map **map, size_t *n, const char *name, size_t namelen,
+    const char *source, size_t sourcelen)
+{
+	struct config_map *grown;
+	char *nm = strndup(name, namelen), *src = strndup(source, sourcelen);
+
+	if (nm == NULL || src == NULL)
+		goto fail;
+	grown = realloc(*map, (*n + 1) * sizeof **map);
+	if (grown == NULL)
+		goto fail;
+	*map = grown;
+	grown[*n].name = nm;
+	grown[*n].source = src;
+	grown[*n].line = p->line;
+	(*n)++;
+	return 0;
+fail:
+	free(nm);
+	free(src);
+	return oom(p);
+}
+
+static int
+parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, size_t n)
+{
+	int fields = p->section == SEC_FIELDS;
+	struct config_map **map = fields ? &p->cfg->fields : &p->cfg->signers;
+	size_t *count = fields ? &p->cfg->nfields : &p->cfg->nsigners;
+	char label[CONFIG_MAX_KEY + 32];
+	const char *src;
+	size_t srcn, i;
+	char *tmp;
+	int ok;
+
+	snprintf(label, sizeof label, "[%s] %.*s", section_names[p->section], (int)keylen, key);
+	if (*count >= CONFIG_MAX_MAP)
+		return fail(p, "%s: more than %d entries in [%s]", label, CONFIG_MAX_MAP,
+		    section_names[p->section]);
+	for (i = 0; i < *count; i++)
+		if (strlen((*map)[i].name) == keylen && memcmp((*map)[i].name, key, keylen) == 0)
+			return fail(p, "%s: set twice (first on line %d)", label, (*map)[i].line);
+	if (value_span(p, label, v, n, 1, &src, &srcn) < 0)
+		return -1;
+	if ((tmp = strndup(src, srcn)) == NULL)
+		return oom(p);
+	ok = fields ? field_source_is_valid(tmp) : strcmp(tmp, "contact.main") == 0;
+	free(tmp);
+	if (!ok && fields)
+		return fail(p, "%s: expected one of " FIELD_SOURCES_TEXT, label);
+	if (!ok)
+		return fail(p, "%s: expected contact.main (the lead's main contact signs)", label);
+	return map_add(p, map, count, key, keylen, src, srcn);
+}
+
+/* Checks and stores one value of [state], [kommo] or [zoho]; v is owned by the caller. */
+static int
+store_value(struct parser *p, const struct key *k, const char *label, char *v)
+{
+	char *base = (char *)p->cfg;
+	char **slot = (char **)(void *)(base + k->offset);
+	int *islot = (int *)(void *)(base + k->offset);
+	size_t i;
+
+	switch (k->kind) {
+	case KIND_TEXT:
+		break;
+	case KIND_SECRET:
+		if (strlen(v) < CONFIG_MIN_SHARED_SECRET)
+			warn_line(p, "%s: shorter than %d characters; use a long random string "
+			    "(for example from: openssl rand -hex 24)", label, CONFIG_MIN_SHARED_SECRET);
+		break;
+	case KIND_DIR:
+		if (v[0] != '/')
+			return fail(p, "%s: expected an absolute path (starting with /)", label);
+		break;
+	case KIND_SUBDOMAIN:
+		if (strlen(v) > 63 || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
+			return fail(p, "%s: expected the account name of your Kommo address, "
+			    "e.g. acme for https://acme.kommo.com (lower-case letters, digits, -)", label);
+		break;
+	case KIND_ID:
+		if (!digits_only(v, 1, 19))
+			return fail(p, "%s: expected a numeric id (1 to 19 digits)", label);
+		break;
+	case KIND_HOURS:
+		if (!digits_only(v, 1, 4) || atoi(v) < 1 || atoi(v) > 8760)
+			return fail(p, "%s: expected a whole number of hours from 1 to 8760", label);
+		*islot = atoi(v);
+		return 0;
+	case KIND_BOOL:
+		if (bool_value(v, islot) < 0)
+			return fail(p, "%s: expected yes or no (or true/false, on/off, 1/0)", label);
+		return 0;
+	case KIND_DC:
+		for (i = 0; i < sizeof dc_names / sizeof dc_names[0]; i++)
+			if (strcmp(v, dc_names[i]) == 0)
+				break;
+		if (i == sizeof dc_names / sizeof dc_names[0])
+			return fail(p, "%s: expected one of com eu in com.au jp sa ca", label);
+		break;
+	case KIND_URL:
+	case KIND_BASE_URL:
+	case KIND_SIGN_URL:
+		if (!url_is_allowed(v))
+			return fail(p, "%s: expected a URL starting with https:// "
+			    "(http:// only to 127.0.0.1, localhost or [::1])", label);
+		if (k->kind == KIND_URL)
+			break;
+		strip_trailing_slashes(v);
+		if (k->kind == KIND_SIGN_URL) {
+			size_t n = strlen(v);
+			if (n < 7 || strcmp(v + n - 7, "/api/v1") != 0)
+				return fail(p, "%s: expected a URL ending in /api/v1, "
+				    "e.g. https://sign.zoho.eu/api/v1", label);
+		}
+		break;
+	}
+	if ((*slot = strdup(v)) == NULL)
+		return oom(p);
+	return 0;
+}
+
+static int
+parse_key_line(struct parser *p, const char *key, size_t keylen, const char *v, size_t n)
+{
+	const struct key *k = NULL;
+	char label[CONFIG_MAX_KEY + 32];
+	const char *val;
+	size_t i, valn;
+	char *copy;
+	int rc;
+
+	snprintf(label, sizeof label, "[%s] %.*s", section_names[p->section], (int)keylen, key);
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].section == p->section && strlen(keys[i].name) == keylen &&
+		    memcmp(keys[i].name, key, keylen) == 0) {
+			k = &keys[i];
+			break;
+		}
+	}
+	if (k == NULL) {
+		warn_line(p, "%s: unknown key, ignored", label);
+		return 0;
+	}
+	if (p->seen[i])
+		return fail(p, "%s: set twice (first on line %d)", label, p->seen[i]);
+	p->seen[i] = p->line;
+	if (value_span(p, label, v, n, 0, &val, &valn) < 0)
+		return -1;
+	if (valn == 0)
+		return 0; /* empty means unset: the default applies */
+	if ((copy = strndup(val, valn)) == NULL)
+		return oom(p);
+	rc = store_value(p, k, label, copy);
+	free(copy);
+	return rc;
+}
+
+static int
+parse_section(struct parser *p, const char *s, size_t n)
+{
+	const char *close = memchr(s, ']', n), *name = s + 1, *rest;
+	size_t namelen, restn, i;
+
+	if (close == NULL)
+		return fail(p, "expected '[section]'");
+	namelen = (size_t)(close - name);
+	trim(&name, &namelen);
+	rest = close + 1;
+	restn = n - (size_t)(rest - s);
+	trim(&rest, &restn);
+	if (namelen == 0 || !key_is_valid(name, namelen) || namelen > CONFIG_MAX_KEY ||
+	    (restn > 0 && rest[0] != ';' && rest[0] != '#'))
+		return fail(p, "expected '[section]'");
+	for (i = SEC_STATE; i <= SEC_SIGNERS; i++) {
+		if (strlen(section_names[i]) == namelen && memcmp(section_names[i], name, namelen) == 0) {
+			p->section = (enum section)i;
+			return 0;
+		}
+	}
+	p->section = SEC_UNKNOWN;
+	warn_line(p, "unknown section [%.*s], its keys are ignored", (int)namelen, name);
+	return 0;
+}
+
+static int
+parse_line(struct parser *p, const char *s, size_t n)
+{
+	const char *eq, *key;
+	size_t keylen;
+
+	trim(&s, &n);
+	if (n == 0 || s[0] == ';' || s[0] == '#')
+		return 0;
+	if (s[0] == '[')
+		return parse_section(p, s, n);
+	eq = memchr(s, '=', n);
+	if (eq == NULL || eq == s)
+		return fail(p, "expected 'key = value'");
+	key = s;
+	keylen = (size_t)(eq - s);
+	trim(&key, &keylen);
+	if (!key_is_valid(key, keylen))
+		return fail(p, "expected 'key = value' (a key has only letters, digits, space, _ - .)");
+	if (keylen > CONFIG_MAX_KEY)
+		return fail(p, "key longer than %d characters", CONFIG_MAX_KEY);
+	switch (p->section) {
+	case SEC_NONE:
+		return fail(p, "expected a [section] line before the first key");
+	case SEC_UNKNOWN:
+		return 0;
+	case SEC_FIELDS:
+	case SEC_SIGNERS:
+		return parse_map_line(p, key, keylen, eq + 1, n - (size_t)(eq + 1 - s));
+	default:
+		return parse_key_line(p, key, keylen, eq + 1, n - (size_t)(eq + 1 - s));
+	}
+}
+
+static int
+set_default(char **slot, const char *value)
+{
+	if (*slot != NULL)
+		return 0;
+	return (*slot = strdup(value)) == NULL ? -1 : 0;
+}
+
+static int
+apply_defaults(struct config *c)
+{
+	char buf[128];
+
+	if (c->kommo.subdomain != NULL) {
+		snprintf(buf, sizeof buf, "https://%s.kommo.com", c->kommo.subdomain);
+		if (set_default(&c->kommo.base_url, buf) < 0)
+			return -1;
+	}
+	if (set_default(&c->kommo.task_type_id, "1") < 0 || set_default(&c->zoho.dc, "eu") < 0)
+		return -1;
+	/* Canada is the one data centre outside the zoho.<dc> pattern. */
+	if (strcmp(c->zoho.dc, "ca") == 0)
+		snprintf(buf, sizeof buf, "https://accounts.zohocloud.ca");
+	else
+		snprintf(buf, sizeof buf, "https://accounts.zoho.%s", c->zoho.dc);
+	if (set_default(&c->zoho.accounts_url, buf) < 0)
+		return -1;
+	if (strcmp(c->zoho.dc, "ca") == 0)
+		snprintf(buf, sizeof buf, "https://sign.zohocloud.ca/api/v1");
+	else
+		snprintf(buf, sizeof buf, "https://sign.zoho.%s/api/v1", c->zoho.dc);
+	return set_default(&c->zoho.sign_url, buf);
+}
+
+int
+config_parse(const char *text, size_t len, const char *filename, struct config *out,
+    config_warn_fn warn, void *warn_arg, char *err, size_t errlen)
+{
+	struct parser p;
+	size_t pos = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&p, 0, sizeof p);
+	set_err(err, errlen, "%s", "");
+	if (filename == NULL)
+		filename = "config";
+	if (text == NULL)
+		len = 0;
+	p.file = filename;
+	p.cfg = out;
+	p.warn = warn;
+	p.warn_arg = warn_arg;
+	p.err = err;
+	p.errlen = errlen;
+	out->kommo.task_due_hours = 24;
+	out->kommo.progress_notes = 1;
+	if ((out->path = strdup(filename)) == NULL) {
+		oom(&p);
+		goto fail;
+	}
+	while (pos < len) {
+		const char *s = text + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		pos += n + (nl ? 1 : 0);
+		p.line++;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (p.line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+			s += 3; /* byte order mark that some Windows editors write */
+			n -= 3;
+		}
+		if (parse_line(&p, s, n) < 0)
+			goto fail;
+	}
+	if (apply_defaults(out) < 0) {
+		set_err(err, errlen, "%s: out of memory", filename);
+		goto fail;
+	}
+	return 0;
+fail:
+	config_free(out);
+	return -1;
+}
+
+static int
+missing(const struct config *cfg, char *err, size_t errlen, const char *section,
+    const char *key, const char *why)
+{
+	set_err(err, errlen, "%s: [%s] %s is required (%s)", cfg->path ? cfg->path : "config",
+	    section, key, why);
+	return -1;
+}
+
+static int
+check_kommo_api(const struct config *c, char *err, size_t errlen)
+{
+	if (c->kommo.base_url == NULL && c->kommo.subdomain == NULL)
+		return missing(c, err, errlen, "kommo", "subdomain",
+		    "the Kommo account name, acme for https://acme.kommo.com; or set base_url");
+	if (c->kommo.token != NULL)
+		return 0;
+	if (c->kommo.client_id == NULL)
+		return missing(c, err, errlen, "kommo", "token",
+		    "a long-lived token to call the Kommo API, or client_id and client_secret for OAuth");
+	if (c->kommo.client_secret == NULL)
+		return missing(c, err, errlen, "kommo", "client_secret",
+		    "with client_id, to call the Kommo API through OAuth; or set token");
+	return 0;
+}
+
+static int
+check_zoho_api(const struct config *c, char *err, size_t errlen, const char *what)
+{
+	if (c->zoho.client_id == NULL)
+		return missing(c, err, errlen, "zoho", "client_id", what);
+	if (c->zoho.client_secret == NULL)
+		return missing(c, err, errlen, "zoho", "client_secret", what);
+	return 0;
+}
+
+int
+config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
+{
+	if (needs == 0)
+		return 0;
+	if (c->state_dir == NULL)
+		return missing(c, err, errlen, "state", "dir",
+		    "the directory where queued events, jobs and tokens are kept");
+	if (needs & CONFIG_NEED_KOMMO_HOOK) {
+		if (c->kommo.account_id == NULL)
+			return missing(c, err, errlen, "kommo", "account_id",
+			    "webhooks from any other Kommo account are refused");
+		if (c->kommo.hook_secret == NULL)
+			return missing(c, err, errlen, "kommo", "hook_secret",
+			    "kommo-hook accepts only requests carrying ?secret=<this>");
+		if (check_kommo_api(c, err, errlen) < 0)
+			return -1;
+		if (c->kommo.pipeline_id == NULL)
+			return missing(c, err, errlen, "kommo", "pipeline_id",
+			    "the pipeline whose trigger stage sends contracts");
+		if (c->kommo.trigger_status_id == NULL)
+			return missing(c, err, errlen, "kommo", "trigger_status_id",
+			    "the stage that sends a contract when a lead enters it");
+		if (c->zoho.template_id == NULL)
+			return missing(c, err, errlen, "zoho", "template_id",
+			    "the Zoho Sign template the contract is made from");
+		if (check_zoho_api(c, err, errlen, "to send contracts through the Zoho Sign API") < 0)
+			return -1;
+		if (c->nsigners == 0) {
+			set_err(err, errlen, "%s: [signers] at least one entry is required "
+			    "(the template role that signs, e.g. Client = contact.main)",
+			    c->path ? c->path : "config");
+			return -1;
+		}
+	}
+	if (needs & CONFIG_NEED_ZOHO_HOOK) {
+		if (c->zoho.webhook_secret == NULL)
+			return missing(c, err, errlen, "zoho", "webhook_secret",
+			    "the HMAC key that signs Zoho Sign webhooks, set in Zoho Sign > Webhooks");
+		if (c->kommo.signed_status_id == NULL)
+			return missing(c, err, errlen, "kommo", "signed_status_id",
+			    "the stage a lead moves to once the contract is signed");
+		if (check_kommo_api(c, err, errlen) < 0)
+			return -1;
+		if (check_zoho_api(c, err, errlen, "to download the signed document from Zoho Sign") < 0)
+			return -1;
+	}
+	if (needs & CONFIG_NEED_OAUTH) {
+		if (check_zoho_api(c, err, errlen, "from the Zoho API console, for the OAuth flow") < 0)
+			return -1;
+		if (c->zoho.redirect_uri == NULL)
+			return missing(c, err, errlen, "zoho", "redirect_uri",
+			    "the oauth-callback address, exactly as registered in the Zoho API console");
+	}
+	return 0;
+}
+
+const char *
+config_default_path(char *buf, size_t buflen)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	int n;
+
+	if (buf == NULL || pw == NULL || pw->pw_dir == NULL || pw->pw_dir[0] != '/')
+		return NULL;
+	n = snprintf(buf, buflen, "%s/kzs/kzs.conf", strcmp(pw->pw_dir, "/") == 0 ? "" : pw->pw_dir);
+	if (n < 0 || (size_t)n >= buflen)
+		return NULL;
+	return buf;
+}
+
+/* Reads at most CONFIG_MAX_SIZE bytes of fd into a new buffer; -1 with errno, or -2 if larger. */
+static int
+read_all(int fd, size_t hint, char **out, size_t *outlen)
+{
+	size_t cap = hint + 1 > 4096 ? hint + 1 : 4096, len = 0;
+	char *buf = NULL, *grown;
+	ssize_t r;
+
+	if (cap > CONFIG_MAX_SIZE + 1)
+		cap = CONFIG_MAX_SIZE + 1;
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (;;) {
+		if (len == cap) {
+			if (cap > CONFIG_MAX_SIZE) {
+				free(buf);
+				return -2;
+			}
+			cap = cap * 2 > CONFIG_MAX_SIZE + 1 ? CONFIG_MAX_SIZE + 1 : cap * 2;
+			if ((grown = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > CONFIG_MAX_SIZE) {
+		free(buf);
+		return -2;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int
+config_load(const char *path, unsigned needs, struct config *out,
+    config_warn_fn warn, void *warn_arg, char *err, size_t errlen)
+{
+	char defbuf[4096], msg[1024];
+	const char *env = getenv("KZS_CONFIG"), *how;
+	struct stat st;
+	char *text;
+	size_t len;
+	int fd, rc;
+
+	memset(out, 0, sizeof *out);
+	if (path != NULL && path[0] != '\0') {
+		how = "check the path given, or set KZS_CONFIG to the config file's path";
+	} else if (env != NULL && env[0] != '\0') {
+		path = env;
+		how = "it was named by KZS_CONFIG; set KZS_CONFIG to the config file's path";
+	} else {
+		path = config_default_path(defbuf, sizeof defbuf);
+		how = "this is the default location; put the file there, "
+		    "or set KZS_CONFIG to the config file's path";
+		if (path == NULL) {
+			set_err(err, errlen, "cannot find the home directory of uid %ld for the "
+			    "default config file ~/kzs/kzs.conf; set KZS_CONFIG to the config file's path",
+			    (long)geteuid());
+			return -1;
+		}
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+		    strerror(errno), how);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+		    strerror(errno), how);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, "%s: cannot read the config file: not a regular file (%s)",
+		    path, how);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > CONFIG_MAX_SIZE) {
+		set_err(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0 && warn != NULL) {
+		snprintf(msg, sizeof msg, "%s: readable by others; chmod 600 %s", path, path);
+		warn(path, 0, msg, warn_arg);
+	}
+	rc = read_all(fd, (size_t)st.st_size, &text, &len);
+	if (rc < 0) {
+		if (rc == -2)
+			set_err(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
+		else
+			set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+			    strerror(errno), how);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	rc = config_parse(text, len, path, out, warn, warn_arg, err, errlen);
+	free(text);
+	if (rc < 0)
+		return -1;
+	if (config_check(out, needs, err, errlen) < 0) {
+		config_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+map_free(struct config_map *map, size_t n)
+{
+	size_t i;
+
+	for (i = 0; map != NULL && i < n; i++) {
+		free(map[i].name);
+		free(map[i].source);
+	}
+	free(map);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL)
+			free(*(char **)(void *)((char *)cfg + keys[i].offset));
+	}
+	free(cfg->path);
+	map_free(cfg->fields, cfg->nfields);
+	map_free(cfg->signers, cfg->nsigners);
+	memset(cfg, 0, sizeof *cfg);
+}
