@@ -92,3 +92,4 @@ clean:
 	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+include tests/fuzz/fuzz.mk

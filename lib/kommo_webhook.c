@@ -274,7 +274,9 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 			    kw_show(pr->key, shown, sizeof shown), kw_field_names[field]);
 			return -1;
 		}
-		if (kw_id(pr->value, scratch) != 0) {
+		/* Optional fields may come empty; only the three that make an event must be set. */
+		if (kw_id(pr->value, scratch) != 0 &&
+		    !(pr->value[0] == '\0' && field >= KW_OLD_STATUS_ID)) {
 			kw_err(err, errlen, "%s: expected 1-%d digits",
 			    kw_show(pr->key, shown, sizeof shown), KOMMO_ID_MAX);
 			return -1;

@@ -227,7 +227,12 @@ test_ids(void)
 	refused("bad updated_at", "leads[status][0][updated_at]=1.5", "[updated_at]: expected");
 	refused("bad responsible", "leads[status][0][responsible_user_id]=x",
 	    "[responsible_user_id]: expected");
-	refused("bad old status", "leads[status][0][old_status_id]=", "[old_status_id]: expected");
+	refused("bad old status", "leads[status][0][old_status_id]=x", "[old_status_id]: expected");
+	CHECK(parse("leads[status][0][id]=5&leads[status][0][status_id]=6&leads[status][0][pipeline_id]=7"
+	    "&leads[status][0][old_status_id]=&leads[status][0][updated_at]=", &w) == 0 &&
+	    w.nevents == 1 && w.events[0].old_status_id[0] == '\0',
+	    "empty optional fields are taken as absent");
+	kommo_webhook_free(&w);
 	refused("bad account id", "account[id]=acme", "account[id]: expected 1-19 digits");
 	refused("id with a subkey", "leads[status][0][id][0]=1", "leads[status][0][id][0]: id must be a plain value");
 
