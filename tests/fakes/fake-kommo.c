@@ -1,0 +1,876 @@
+/*
+ * fake-kommo: the Kommo API v4 (/api/v4/...) and its file drive (/drive/v1.0/...) as
+ * spec/kommo-api.md describes them, with state under $FAKE_DIR/kommo.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "fake_json.h"
+#include "fake_serve.h"
+#include "fake_store.h"
+
+#define HAL "application/hal+json"
+#define PROBLEM "application/problem+json"
+#define MAX_FILE_SIZE 314572800LL /* the value seen in Kommo's answers */
+#define MAX_BATCH 250             /* entities per write */
+
+static const char *
+status_title(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Error";
+	}
+}
+
+static struct json_object *
+problem(int status, const char *detail)
+{
+	struct json_object *o = json_object_new_object();
+	char type[64];
+
+	snprintf(type, sizeof type, "https://httpstatus.es/%d", status);
+	json_object_object_add(o, "title", json_object_new_string(status_title(status)));
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	return o;
+}
+
+/* Kommo's error shape; the drive answers the same way (inferred: undocumented). */
+static void
+kommo_error(struct fake_resp *resp, int status, const char *detail, long retry_after)
+{
+	struct json_object *o = problem(status, detail);
+
+	if (status == 429)
+		json_object_object_add(o, "retry_after", json_object_new_int64(retry_after < 0 ? 1 : retry_after));
+	if (status >= 500) {
+		char trace[33];
+
+		fake_random_hex(trace, 16);
+		json_object_object_add(o, "trace_id", json_object_new_string(trace));
+	}
+	fake_respond_json(resp, status, PROBLEM, o);
+}
+
+/* Adds one entry to validation-errors, grouped by request_id as Kommo does. */
+static void
+invalid(struct json_object **list, size_t index, const char *code, const char *path,
+    const char *detail)
+{
+	struct json_object *entry = NULL, *err = json_object_new_object();
+	char rid[24];
+	size_t i;
+
+	snprintf(rid, sizeof rid, "%zu", index);
+	if (*list == NULL)
+		*list = json_object_new_array();
+	for (i = 0; i < json_object_array_length(*list) && entry == NULL; i++) {
+		struct json_object *e = json_object_array_get_idx(*list, i);
+
+		if (strcmp(fake_json_str(e, "request_id"), rid) == 0)
+			entry = e;
+	}
+	if (entry == NULL) {
+		entry = json_object_new_object();
+		json_object_object_add(entry, "request_id", json_object_new_string(rid));
+		json_object_object_add(entry, "errors", json_object_new_array());
+		json_object_array_add(*list, entry);
+	}
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "path", json_object_new_string(path));
+	json_object_object_add(err, "detail", json_object_new_string(detail));
+	json_object_array_add(fake_json_get(entry, "errors"), err);
+}
+
+/* Answers 400 with the collected validation errors, if any; returns 1 when it did. */
+static int
+refuse_invalid(struct fake_resp *resp, struct json_object *list)
+{
+	struct json_object *o;
+
+	if (list == NULL)
+		return 0;
+	o = problem(400, "Request validation failed");
+	json_object_object_add(o, "validation-errors", list);
+	fake_respond_json(resp, 400, PROBLEM, o);
+	return 1;
+}
+
+/*
+ * The body as JSON of the wanted type, sent as application/json; otherwise answers 400
+ * and returns NULL (the exact answer to a wrong content type is inferred).
+ */
+static struct json_object *
+body_json(const struct fake_req *req, struct fake_resp *resp, enum json_type want)
+{
+	struct json_object *body, *list = NULL;
+	size_t n;
+
+	if (!fake_content_type_is(req, "application/json")) {
+		invalid(&list, 0, "InvalidType", "", "Content-Type must be application/json");
+		refuse_invalid(resp, list);
+		return NULL;
+	}
+	body = fake_json_parse(req->body, req->body_len);
+	if (!json_object_is_type(body, want)) {
+		invalid(&list, 0, "InvalidType", "",
+		    want == json_type_array ? "The body must be a JSON array" : "The body must be a JSON object");
+		refuse_invalid(resp, list);
+		json_object_put(body);
+		return NULL;
+	}
+	n = want == json_type_array ? json_object_array_length(body) : 1;
+	if (n == 0 || n > MAX_BATCH) {
+		invalid(&list, 0, "InvalidCount", "", "Between 1 and 250 entities per request");
+		refuse_invalid(resp, list);
+		json_object_put(body);
+		return NULL;
+	}
+	return body;
+}
+
+static struct json_object *
+read_entity(const char *kind, const char *id)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof rel, "kommo/%s/%s.json", kind, id);
+	return fake_read_json(rel);
+}
+
+static int
+lead_exists(int64_t id)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof rel, "kommo/leads/%lld.json", (long long)id);
+	return fake_exists(rel);
+}
+
+static void
+self_link(struct json_object *o, const char *path)
+{
+	struct json_object *links = json_object_new_object(), *self = json_object_new_object();
+	char href[1024];
+
+	snprintf(href, sizeof href, "%s%s", fake_self_url(), path);
+	json_object_object_add(self, "href", json_object_new_string(href));
+	json_object_object_add(links, "self", self);
+	json_object_object_add(o, "_links", links);
+}
+
+/* The request_id an answer echoes: the client's own, else the index. */
+static struct json_object *
+request_id_of(struct json_object *item, size_t index)
+{
+	const char *rid = fake_json_str(item, "request_id");
+	char text[24];
+
+	if (rid != NULL)
+		return json_object_new_string(rid);
+	snprintf(text, sizeof text, "%zu", index);
+	return json_object_new_string(text);
+}
+
+/* Wraps items as {"_links":..,"_embedded":{name:items}} and answers 200. */
+static void
+respond_embedded(struct fake_resp *resp, const char *path, const char *name,
+    struct json_object *items, int with_total)
+{
+	struct json_object *o = json_object_new_object(), *emb = json_object_new_object();
+
+	if (with_total)
+		json_object_object_add(o, "_total_items",
+		    json_object_new_int((int)json_object_array_length(items)));
+	self_link(o, path);
+	json_object_object_add(emb, name, items);
+	json_object_object_add(o, "_embedded", emb);
+	fake_respond_json(resp, 200, HAL, o);
+}
+
+/* Is "with" (a comma-separated list) asking for `what`? */
+static int
+query_with(const struct fake_req *req, const char *what)
+{
+	char *with = fake_query(req, "with"), *tok, *save = NULL;
+	int found = 0;
+
+	for (tok = with ? strtok_r(with, ",", &save) : NULL; tok && !found; tok = strtok_r(NULL, ",", &save))
+		found = strcmp(tok, what) == 0;
+	free(with);
+	return found;
+}
+
+/* ---- reading ---- */
+
+static void
+get_account(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	struct json_object *acct = fake_read_json("kommo/account.json");
+	char url[1024];
+
+	(void)cap;
+	if (acct == NULL) {
+		kommo_error(resp, 500, "fixture kommo/account.json is missing", -1);
+		return;
+	}
+	if (query_with(req, "drive_url")) {
+		snprintf(url, sizeof url, "%s/drive", fake_self_url());
+		json_object_object_add(acct, "drive_url", json_object_new_string(url));
+	}
+	fake_respond_json(resp, 200, HAL, acct);
+}
+
+/* Kommo answers 204 with no body when there is no result. */
+static void
+serve_entity(struct fake_resp *resp, struct json_object *entity)
+{
+	if (entity == NULL)
+		fake_respond(resp, 204, NULL, "", 0);
+	else
+		fake_respond_json(resp, 200, HAL, entity);
+}
+
+static void
+get_lead(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	struct json_object *lead = read_entity("leads", id);
+
+	if (lead != NULL && !query_with(req, "contacts"))
+		json_object_object_del(fake_json_get(lead, "_embedded"), "contacts");
+	serve_entity(resp, lead);
+}
+
+static void
+get_contact(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	(void)req;
+	serve_entity(resp, read_entity("contacts", id));
+}
+
+static void
+get_company(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	(void)req;
+	serve_entity(resp, read_entity("companies", id));
+}
+
+static void
+get_pipelines(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	(void)req;
+	(void)cap;
+	serve_entity(resp, fake_read_json("kommo/pipelines.json"));
+}
+
+/* ---- moving leads ---- */
+
+static const char *const int_fields[] = {"status_id", "pipeline_id", "price",
+    "responsible_user_id", "loss_reason_id", "created_by", "updated_by", "closed_at"};
+
+static void
+check_patch(struct json_object *patch, size_t index, struct json_object **list)
+{
+	size_t i;
+
+	if (!json_object_is_type(patch, json_type_object)) {
+		invalid(list, index, "InvalidType", "", "Each lead must be an object");
+		return;
+	}
+	for (i = 0; i < sizeof int_fields / sizeof int_fields[0]; i++) {
+		struct json_object *v = fake_json_get(patch, int_fields[i]);
+
+		if (v != NULL && !json_object_is_type(v, json_type_int))
+			invalid(list, index, "InvalidType", int_fields[i], "This value should be of type int.");
+	}
+	if (fake_json_get(patch, "name") != NULL && fake_json_str(patch, "name") == NULL)
+		invalid(list, index, "InvalidType", "name", "This value should be of type string.");
+}
+
+/* Applies the changed fields to the stored lead; returns its new updated_at, or -1. */
+static int64_t
+apply_patch(int64_t id, struct json_object *patch)
+{
+	char rel[64], key_id[24];
+	struct json_object *lead;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	snprintf(key_id, sizeof key_id, "%lld", (long long)id);
+	snprintf(rel, sizeof rel, "kommo/leads/%s.json", key_id);
+	if ((lead = fake_read_json(rel)) == NULL)
+		return -1;
+	json_object_object_foreach(patch, key, val) {
+		if (strcmp(key, "id") != 0 && strcmp(key, "request_id") != 0 && key[0] != '_')
+			json_object_object_add(lead, key, json_object_get(val));
+	}
+	json_object_object_add(lead, "updated_at", json_object_new_int64(now));
+	rc = fake_write_json(rel, lead);
+	json_object_put(lead);
+	return rc == 0 ? now : -1;
+}
+
+/* PATCH /api/v4/leads/{id} (path_id set, body an object) or /api/v4/leads (an array). */
+static void
+patch_leads(const struct fake_req *req, struct fake_resp *resp, const char *path_id)
+{
+	struct json_object *body = body_json(req, resp, path_id ? json_type_object : json_type_array);
+	struct json_object *list = NULL, *items, *out;
+	size_t i, n;
+
+	if (body == NULL)
+		return;
+	if (path_id != NULL) { /* the single form takes the id from the path */
+		items = json_object_new_array();
+		json_object_array_add(items, json_object_get(body));
+		json_object_object_add(body, "id", json_object_new_int64(strtoll(path_id, NULL, 10)));
+	} else {
+		items = json_object_get(body);
+	}
+	n = json_object_array_length(items);
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(items, i);
+		int64_t id;
+
+		check_patch(item, i, &list);
+		if (!fake_json_int(item, "id", &id))
+			invalid(&list, i, "NotBlank", "id", "This value should not be blank.");
+		else if (!lead_exists(id)) /* inferred: Kommo's answer for an unknown id is undocumented */
+			invalid(&list, i, "NotFound", "id", "Lead not found");
+	}
+	if (refuse_invalid(resp, list))
+		goto out;
+	out = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(items, i), *r = json_object_new_object();
+		int64_t id = 0;
+
+		fake_json_int(item, "id", &id);
+		json_object_object_add(r, "id", json_object_new_int64(id));
+		json_object_object_add(r, "updated_at", json_object_new_int64(apply_patch(id, item)));
+		json_object_object_add(r, "request_id", request_id_of(item, i));
+		json_object_array_add(out, r);
+	}
+	if (path_id != NULL) {
+		struct json_object *r = json_object_get(json_object_array_get_idx(out, 0));
+
+		json_object_object_del(r, "request_id");
+		self_link(r, req->path);
+		fake_respond_json(resp, 200, HAL, r);
+		json_object_put(out);
+	} else {
+		respond_embedded(resp, req->path, "leads", out, 0);
+	}
+out:
+	json_object_put(items);
+	json_object_put(body);
+}
+
+static void
+patch_lead(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	patch_leads(req, resp, id);
+}
+
+static void
+patch_lead_list(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	(void)cap;
+	patch_leads(req, resp, NULL);
+}
+
+/* ---- files on the drive, and links to leads ---- */
+
+static struct json_object *
+drive_file(const char *uuid)
+{
+	char rel[128];
+
+	if (uuid == NULL || !fake_safe_name(uuid))
+		return NULL;
+	snprintf(rel, sizeof rel, "kommo/files/%s.json", uuid);
+	return fake_read_json(rel);
+}
+
+/* ---- notes and tasks ---- */
+
+struct note_type {
+	const char *name;
+	const char *required[4]; /* params that must be non-empty strings */
+};
+
+/* The required params of common, service_message and attachment are documented; the rest inferred. */
+static const struct note_type note_types[] = {
+	{"common", {"text"}},
+	{"call_in", {"phone"}},
+	{"call_out", {"phone"}},
+	{"service_message", {"service", "text"}},
+	{"extended_service_message", {"service", "text"}},
+	{"geolocation", {"text", "address"}},
+	{"sms_in", {"text", "phone"}},
+	{"sms_out", {"text", "phone"}},
+	{"attachment", {"file_uuid", "file_name"}},
+};
+
+static void
+check_note(struct json_object *note, size_t index, int64_t path_lead, struct json_object **list)
+{
+	const char *type = fake_json_str(note, "note_type");
+	struct json_object *params = fake_json_get(note, "params"), *file;
+	const struct note_type *nt = NULL;
+	int64_t entity_id;
+	size_t i;
+
+	if (!json_object_is_type(note, json_type_object)) {
+		invalid(list, index, "InvalidType", "", "Each note must be an object");
+		return;
+	}
+	if (!fake_json_int(note, "entity_id", &entity_id)) {
+		if (path_lead == 0) {
+			invalid(list, index, "NotBlank", "entity_id", "This value should not be blank.");
+			return;
+		}
+		entity_id = path_lead;
+	}
+	if ((path_lead != 0 && entity_id != path_lead) || !lead_exists(entity_id))
+		invalid(list, index, "NotFound", "entity_id", "Entity not found");
+	for (i = 0; type != NULL && i < sizeof note_types / sizeof note_types[0]; i++)
+		if (strcmp(type, note_types[i].name) == 0)
+			nt = &note_types[i];
+	if (nt == NULL) {
+		invalid(list, index, "NotSupportedChoice", "note_type", "The value you selected is not a valid choice.");
+		return;
+	}
+	if (!json_object_is_type(params, json_type_object)) {
+		invalid(list, index, "NotBlank", "params", "This value should not be blank.");
+		return;
+	}
+	for (i = 0; i < 4 && nt->required[i] != NULL; i++) {
+		if (fake_json_text(params, nt->required[i]) == NULL) {
+			char path[64];
+
+			snprintf(path, sizeof path, "params.%s", nt->required[i]);
+			invalid(list, index, "NotBlank", path, "This value should not be blank.");
+		}
+	}
+	if (strcmp(nt->name, "attachment") == 0 && fake_json_text(params, "file_uuid") != NULL) {
+		const char *version = fake_json_str(params, "version_uuid");
+
+		if ((file = drive_file(fake_json_str(params, "file_uuid"))) == NULL)
+			invalid(list, index, "NotFound", "params.file_uuid", "File not found");
+		else if (version != NULL && strcmp(version, fake_json_str(file, "version_uuid")) != 0)
+			invalid(list, index, "NotFound", "params.version_uuid", "File version not found");
+		json_object_put(file);
+	}
+}
+
+/* Assigns ids, stores each item as one line of `log`, and answers with id and request_id. */
+static void
+store_items(const struct fake_req *req, struct fake_resp *resp, struct json_object *items,
+    const char *counter, long long first, const char *log, const char *name, int64_t path_lead)
+{
+	struct json_object *out = json_object_new_array();
+	size_t i, n = json_object_array_length(items);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *item = fake_json_copy(json_object_array_get_idx(items, i));
+		struct json_object *r = json_object_new_object();
+		int64_t id = fake_next_id(counter, first), entity_id = path_lead;
+
+		json_object_object_add(item, "id", json_object_new_int64(id));
+		if (path_lead != 0)
+			json_object_object_add(item, "entity_id", json_object_new_int64(path_lead));
+		fake_json_int(item, "entity_id", &entity_id);
+		json_object_object_add(item, "created_at", json_object_new_int64((int64_t)time(NULL)));
+		fake_append(log, json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_object_add(r, "id", json_object_new_int64(id));
+		if (entity_id != 0)
+			json_object_object_add(r, "entity_id", json_object_new_int64(entity_id));
+		json_object_object_add(r, "request_id", request_id_of(item, i));
+		json_object_array_add(out, r);
+		json_object_put(item);
+	}
+	respond_embedded(resp, req->path, name, out, strcmp(name, "notes") == 0);
+}
+
+static void
+add_notes(const struct fake_req *req, struct fake_resp *resp, int64_t path_lead)
+{
+	struct json_object *body = body_json(req, resp, json_type_array), *list = NULL;
+	size_t i;
+
+	if (body == NULL)
+		return;
+	for (i = 0; i < json_object_array_length(body); i++)
+		check_note(json_object_array_get_idx(body, i), i, path_lead, &list);
+	if (!refuse_invalid(resp, list))
+		store_items(req, resp, body, "kommo/note_id", 70000001, "kommo/notes.jsonl", "notes", path_lead);
+	json_object_put(body);
+}
+
+static void
+post_notes(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	(void)cap;
+	add_notes(req, resp, 0);
+}
+
+static void
+post_lead_notes(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	add_notes(req, resp, strtoll(id, NULL, 10));
+}
+
+static void
+check_task(struct json_object *task, size_t index, struct json_object **list)
+{
+	static const char *const optional_ints[] = {"task_type_id", "responsible_user_id", "duration"};
+	const char *entity_type = fake_json_str(task, "entity_type");
+	int64_t v, entity_id;
+	size_t i;
+
+	if (!json_object_is_type(task, json_type_object)) {
+		invalid(list, index, "InvalidType", "", "Each task must be an object");
+		return;
+	}
+	if (fake_json_text(task, "text") == NULL)
+		invalid(list, index, "NotBlank", "text", "This value should not be blank.");
+	if (!fake_json_int(task, "complete_till", &v))
+		invalid(list, index, "NotBlank", "complete_till", "This value should be of type int.");
+	for (i = 0; i < sizeof optional_ints / sizeof optional_ints[0]; i++)
+		if (fake_json_get(task, optional_ints[i]) != NULL && !fake_json_int(task, optional_ints[i], &v))
+			invalid(list, index, "InvalidType", optional_ints[i], "This value should be of type int.");
+	if (fake_json_get(task, "entity_id") == NULL && entity_type == NULL)
+		return;
+	if (!fake_json_int(task, "entity_id", &entity_id))
+		invalid(list, index, "InvalidType", "entity_id", "This value should be of type int.");
+	else if (entity_type == NULL || (strcmp(entity_type, "leads") != 0 &&
+	    strcmp(entity_type, "contacts") != 0 && strcmp(entity_type, "companies") != 0))
+		invalid(list, index, "NotSupportedChoice", "entity_type", "The value you selected is not a valid choice.");
+	else if (strcmp(entity_type, "leads") == 0 && !lead_exists(entity_id))
+		invalid(list, index, "NotFound", "entity_id", "Entity not found");
+}
+
+static void
+post_tasks(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	struct json_object *body = body_json(req, resp, json_type_array), *list = NULL;
+	size_t i;
+
+	(void)cap;
+	if (body == NULL)
+		return;
+	for (i = 0; i < json_object_array_length(body); i++)
+		check_task(json_object_array_get_idx(body, i), i, &list);
+	if (!refuse_invalid(resp, list))
+		store_items(req, resp, body, "kommo/task_id", 80000001, "kommo/tasks.jsonl", "tasks", 0);
+	json_object_put(body);
+}
+
+/* ---- the lead's Files tab ---- */
+
+static void
+put_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	struct json_object *body, *list = NULL, *out;
+	size_t i, n;
+
+	if (!lead_exists(strtoll(id, NULL, 10))) { /* inferred answer for an unknown lead */
+		kommo_error(resp, 404, "Lead not found", -1);
+		return;
+	}
+	if ((body = body_json(req, resp, json_type_array)) == NULL)
+		return;
+	n = json_object_array_length(body);
+	for (i = 0; i < n; i++) {
+		struct json_object *file = drive_file(fake_json_str(json_object_array_get_idx(body, i), "file_uuid"));
+
+		if (file == NULL)
+			invalid(&list, i, "NotFound", "file_uuid", "File not found");
+		json_object_put(file);
+	}
+	if (refuse_invalid(resp, list)) {
+		json_object_put(body);
+		return;
+	}
+	out = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *link = json_object_new_object();
+
+		json_object_object_add(link, "id", json_object_new_int64(fake_next_id("kommo/lead_file_id", 90000001)));
+		json_object_object_add(link, "lead_id", json_object_new_int64(strtoll(id, NULL, 10)));
+		json_object_object_add(link, "file_uuid", json_object_new_string(
+		    fake_json_str(json_object_array_get_idx(body, i), "file_uuid")));
+		fake_append("kommo/lead_files.jsonl", json_object_to_json_string_ext(link,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_object_del(link, "lead_id");
+		json_object_array_add(out, link);
+	}
+	respond_embedded(resp, req->path, "files", out, 0);
+	json_object_put(body);
+}
+
+static void
+get_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	struct json_object *out = json_object_new_array();
+	struct fbuf lines = {0};
+	char *line, *save = NULL;
+
+	if (fake_read("kommo/lead_files.jsonl", &lines) == 0) {
+		for (line = strtok_r(lines.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			struct json_object *link = fake_json_parse(line, strlen(line));
+			const char *lead = fake_json_id(link, "lead_id");
+
+			if (lead != NULL && strcmp(lead, id) == 0) {
+				json_object_object_del(link, "lead_id");
+				json_object_array_add(out, json_object_get(link));
+			}
+			json_object_put(link);
+		}
+	}
+	fbuf_free(&lines);
+	if (json_object_array_length(out) == 0) {
+		json_object_put(out);
+		fake_respond(resp, 204, NULL, "", 0);
+	} else {
+		respond_embedded(resp, req->path, "files", out, 0);
+	}
+}
+
+static const struct fake_endpoint kommo_endpoints[] = {
+	{"GET", "/api/v4/account", get_account},
+	{"GET", "/api/v4/leads/pipelines", get_pipelines},
+	{"GET", "/api/v4/leads/{n}", get_lead},
+	{"PATCH", "/api/v4/leads/{n}", patch_lead},
+	{"PATCH", "/api/v4/leads", patch_lead_list},
+	{"POST", "/api/v4/leads/notes", post_notes},
+	{"POST", "/api/v4/leads/{n}/notes", post_lead_notes},
+	{"PUT", "/api/v4/leads/{n}/files", put_lead_files},
+	{"GET", "/api/v4/leads/{n}/files", get_lead_files},
+	{"GET", "/api/v4/contacts/{n}", get_contact},
+	{"GET", "/api/v4/companies/{n}", get_company},
+	{"POST", "/api/v4/tasks", post_tasks},
+};
+
+/* Every call, the drive's parts included, carries the long-lived token. */
+static int
+authorized(const struct fake_req *req, struct fake_resp *resp)
+{
+	struct fbuf token = {0};
+	char want[1024];
+	int ok = 0;
+
+	if (fake_read("kommo/token", &token) == 0) {
+		token.len = strcspn(token.data, "\r\n");
+		token.data[token.len] = '\0';
+		snprintf(want, sizeof want, "Bearer %s", token.data);
+		ok = token.len > 0 && strcmp(req->authorization, want) == 0;
+	}
+	fbuf_free(&token);
+	if (!ok)
+		kommo_error(resp, 401, req->authorization[0] ? "Invalid token" : "Authorization required", -1);
+	return ok;
+}
+
+static void
+kommo_handle(const struct fake_req *req, struct fake_resp *resp)
+{
+	/* Kommo documents 7 requests per second; the drive (another host) has no documented limit. */
+	if (!fake_admit("kommo/rate_window", fake_number("kommo/rate_limit", 7), 1000)) {
+		kommo_error(resp, 429, "Too many requests", 1);
+		return;
+	}
+	if (authorized(req, resp))
+		fake_dispatch(req, resp, kommo_endpoints, sizeof kommo_endpoints / sizeof kommo_endpoints[0],
+		    kommo_error);
+}
+
+/* ---- the drive: upload sessions ---- */
+
+static void
+upload_url(struct fbuf *out, const char *token, long long part)
+{
+	fbuf_addf(out, "%s/drive/v1.0/upload/%s", fake_self_url(), token);
+	if (part > 0)
+		fbuf_addf(out, "?part=%lld", part);
+}
+
+static void
+post_session(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	struct json_object *body = body_json(req, resp, json_type_object), *session, *o;
+	struct fbuf url = {0};
+	const char *file_uuid;
+	char token[33], rel[128];
+	int64_t size;
+	long long id;
+
+	(void)cap;
+	if (body == NULL)
+		return;
+	file_uuid = fake_json_str(body, "file_uuid");
+	if (fake_json_text(body, "file_name") == NULL || !fake_json_int(body, "file_size", &size) ||
+	    size <= 0 || size > MAX_FILE_SIZE ||
+	    (fake_json_get(body, "content_type") != NULL && fake_json_str(body, "content_type") == NULL)) {
+		kommo_error(resp, 400, "file_name and file_size (1..314572800) are required", -1);
+		goto out;
+	}
+	if (file_uuid != NULL) { /* a new version of an existing file */
+		struct json_object *existing = drive_file(file_uuid);
+
+		json_object_put(existing);
+		if (existing == NULL) {
+			kommo_error(resp, 400, "file_uuid: no such file", -1);
+			goto out;
+		}
+	}
+	fake_random_hex(token, 16);
+	id = fake_next_id("kommo/session_id", 3000001);
+	session = fake_json_copy(body);
+	json_object_object_add(session, "session_id", json_object_new_int64(id));
+	json_object_object_add(session, "received", json_object_new_int64(0));
+	json_object_object_add(session, "parts", json_object_new_int64(0));
+	snprintf(rel, sizeof rel, "kommo/sessions/%s.json", token);
+	fake_write_json(rel, session);
+	json_object_put(session);
+
+	upload_url(&url, token, 0);
+	o = json_object_new_object();
+	json_object_object_add(o, "max_file_size", json_object_new_int64(MAX_FILE_SIZE));
+	json_object_object_add(o, "max_part_size", json_object_new_int64(fake_number("kommo/max_part_size", 131072)));
+	json_object_object_add(o, "session_id", json_object_new_int64(id));
+	json_object_object_add(o, "upload_url", json_object_new_string(url.data));
+	fake_respond_json(resp, 200, "application/json", o);
+	fbuf_free(&url);
+out:
+	json_object_put(body);
+}
+
+/* Turns a completed session into a file on the drive; returns the file object. */
+static struct json_object *
+finish_upload(const char *token, struct json_object *session)
+{
+	struct json_object *file = json_object_new_object();
+	char uuid[40], version[40], hex[33], from[128], to[128];
+	const char *given = fake_json_str(session, "file_uuid");
+	const char *ctype = fake_json_str(session, "content_type");
+	int64_t size = 0;
+
+	fake_random_hex(hex, 16);
+	snprintf(uuid, sizeof uuid, "%.8s-%.4s-4%.3s-8%.3s-%.12s", hex, hex + 8, hex + 12, hex + 15, hex + 18);
+	fake_random_hex(hex, 16);
+	snprintf(version, sizeof version, "%.8s-%.4s-4%.3s-8%.3s-%.12s", hex, hex + 8, hex + 12, hex + 15, hex + 18);
+	if (given != NULL)
+		snprintf(uuid, sizeof uuid, "%s", given);
+	fake_json_int(session, "file_size", &size);
+	json_object_object_add(file, "id", json_object_new_int64(fake_next_id("kommo/file_id", 5000001)));
+	json_object_object_add(file, "uuid", json_object_new_string(uuid));
+	json_object_object_add(file, "version_uuid", json_object_new_string(version));
+	json_object_object_add(file, "name", json_object_new_string(fake_json_str(session, "file_name")));
+	json_object_object_add(file, "size", json_object_new_int64(size));
+	json_object_object_add(file, "type", json_object_new_string("file"));
+	json_object_object_add(file, "mime_type", json_object_new_string(ctype ? ctype : "application/octet-stream"));
+	json_object_object_add(file, "created_at", json_object_new_int64((int64_t)time(NULL)));
+
+	snprintf(from, sizeof from, "kommo/sessions/%s.bin", token);
+	snprintf(to, sizeof to, "kommo/files/%s", uuid);
+	fake_rename(from, to);
+	snprintf(to, sizeof to, "kommo/files/%s.json", uuid);
+	fake_write_json(to, file);
+	snprintf(from, sizeof from, "kommo/sessions/%s.json", token);
+	fake_remove(from);
+	return file;
+}
+
+/*
+ * One part. Each answer's next_url names the next part; a part sent to any other URL,
+ * larger than max_part_size or beyond file_size is refused (inferred answers).
+ */
+static void
+post_part(const struct fake_req *req, struct fake_resp *resp, const char *token)
+{
+	long long max_part = fake_number("kommo/max_part_size", 131072);
+	struct json_object *session, *o;
+	char rel[128], *part_param = fake_query(req, "part");
+	long long part = part_param ? strtoll(part_param, NULL, 10) : 0;
+	int64_t size = 0, received = 0, parts = 0;
+	struct fbuf url = {0};
+
+	free(part_param);
+	snprintf(rel, sizeof rel, "kommo/sessions/%s.json", token);
+	if ((session = fake_read_json(rel)) == NULL) {
+		kommo_error(resp, 404, "No such upload session", -1);
+		return;
+	}
+	fake_json_int(session, "file_size", &size);
+	fake_json_int(session, "received", &received);
+	fake_json_int(session, "parts", &parts);
+	if (part != parts)
+		kommo_error(resp, 400, "Unexpected part: follow next_url", -1);
+	else if (req->body_len == 0 || (long long)req->body_len > max_part)
+		kommo_error(resp, 400, "Part size must be between 1 and max_part_size", -1);
+	else if (received + (int64_t)req->body_len > size)
+		kommo_error(resp, 400, "More bytes than file_size", -1);
+	else {
+		snprintf(rel, sizeof rel, "kommo/sessions/%s.bin", token);
+		fake_append_bytes(rel, req->body, req->body_len);
+		received += (int64_t)req->body_len;
+		if (received == size) {
+			fake_respond_json(resp, 200, "application/json", finish_upload(token, session));
+		} else {
+			json_object_object_add(session, "received", json_object_new_int64(received));
+			json_object_object_add(session, "parts", json_object_new_int64(parts + 1));
+			snprintf(rel, sizeof rel, "kommo/sessions/%s.json", token);
+			fake_write_json(rel, session);
+			upload_url(&url, token, parts + 1);
+			o = json_object_new_object();
+			json_object_object_add(o, "next_url", json_object_new_string(url.data));
+			fake_respond_json(resp, 200, "application/json", o);
+			fbuf_free(&url);
+		}
+	}
+	json_object_put(session);
+}
+
+static const struct fake_endpoint drive_endpoints[] = {
+	{"POST", "/drive/v1.0/sessions", post_session},
+	{"POST", "/drive/v1.0/upload/{s}", post_part},
+};
+
+static void
+drive_handle(const struct fake_req *req, struct fake_resp *resp)
+{
+	if (authorized(req, resp))
+		fake_dispatch(req, resp, drive_endpoints, sizeof drive_endpoints / sizeof drive_endpoints[0],
+		    kommo_error);
+}
+
+int
+main(void)
+{
+	static const struct fake_service services[] = {
+		{"drive", "/drive", drive_handle, kommo_error},
+		{"kommo", "", kommo_handle, kommo_error},
+	};
+
+	return fake_serve("fake-kommo", services, sizeof services / sizeof services[0]);
+}
