@@ -17,16 +17,19 @@ FUZZ_CFLAGS   = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 \
 FUZZ_SRC_form          = lib/form.c
 FUZZ_SRC_kommo_webhook = lib/form.c lib/kommo_webhook.c
 FUZZ_SRC_config        = lib/config.c
+FUZZ_SRC_zoho_webhook  = lib/zoho_webhook.c
+# Extra flags and libraries per target (json-c itself is not instrumented).
+FUZZ_LIBS_zoho_webhook := $(shell pkg-config --cflags --libs json-c 2>/dev/null)
 
 # The config target only once lib/config.c provides config_parse.
 FUZZ_HAVE_CONFIG := $(shell grep -qs '^config_parse\b' lib/config.c && echo config)
-FUZZ_NAMES = form kommo_webhook $(FUZZ_HAVE_CONFIG)
+FUZZ_NAMES = form kommo_webhook zoho_webhook $(FUZZ_HAVE_CONFIG)
 FUZZ_BINS  = $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 define FUZZ_BUILD_RULE
 $(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) $(wildcard lib/*.h)
 	@mkdir -p $$(dir $$@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_SRC_$(1)) $(FUZZ_LIBS_$(1))
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_BUILD_RULE,$(n))))
 
