@@ -320,7 +320,7 @@ new_request(struct json_object *tmpl, const char *template_id, struct json_objec
 	struct json_object *t = fake_json_get(doc, "templates"), *r = json_object_new_object();
 	struct json_object *actions = json_object_new_array(), *docs = json_object_new_array();
 	struct json_object *tdocs = fake_json_get(tmpl, "document_ids"), *received = json_object_new_object();
-	int64_t now = (int64_t)time(NULL) * 1000;
+	int64_t now = fake_now_ms();
 	size_t i;
 
 	json_object_object_add(r, "request_id", json_object_new_int64(fake_next_id("zoho/request_id", FIRST_REQUEST_ID)));
@@ -437,7 +437,7 @@ change_status(struct fake_resp *resp, const char *id, const char *from, const ch
 		    strcmp(from, "draft") == 0 ? "Document already submitted" : "Document cannot be recalled");
 	} else {
 		json_object_object_add(request, "request_status", json_object_new_string(to));
-		json_object_object_add(request, "modified_time", json_object_new_int64((int64_t)time(NULL) * 1000));
+		json_object_object_add(request, "modified_time", json_object_new_int64(fake_now_ms()));
 		write_request(request);
 		sign_ok(resp, message, "requests", public_request(request));
 	}

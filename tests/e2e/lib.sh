@@ -1,0 +1,513 @@
+# lib.sh: the end-to-end harness, sourced by every tests/e2e/t_*.sh.
+# kzs_setup starts one lighttpd on loopback serving our three programs (FastCGI) and
+# the three fakes (Kommo + drive, Zoho Sign, Zoho Accounts; see tests/fakes/README.md),
+# writes a config and default fixtures, and arranges kzs_teardown on exit.
+# Results are printed as "ok - ..." / "not ok - ..." lines, which tests/run.sh counts.
+# shellcheck shell=bash disable=SC2016,SC2034
+
+set -u
+
+KZS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KZS_OUT=${KZS_OUT:-.}
+case $KZS_OUT in
+/*) ;;
+*) KZS_OUT=$KZS_ROOT/$KZS_OUT ;;
+esac
+export KZS_OUT
+KZS_FAILED=0
+
+# Fixture ids (see the default fixtures below).
+ACCOUNT_ID=12345678
+PIPELINE_ID=8572511
+TRIGGER_STATUS_ID=67548619
+SIGNED_STATUS_ID=67548625
+LEAD_ID=1001
+CONTACT_ID=2001
+COMPANY_ID=3001
+RESPONSIBLE_USER_ID=504
+TEMPLATE_ID=112233445566778899
+TEMPLATE_ACTION_ID=99887766554433221
+TEMPLATE_DOCUMENT_ID=55443322110099887
+
+# ---- reporting ----
+
+ok() { echo "ok - $*"; }
+
+not_ok() {
+	echo "not ok - $*"
+	KZS_FAILED=$((KZS_FAILED + 1))
+}
+
+# check_eq DESC GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '#   got  "%s"\n#   want "%s"\n' "$2" "$3"
+		return 1
+	fi
+}
+
+# check_match DESC GOT EXTENDED_REGEX
+check_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '#   got  "%s"\n#   want match of /%s/\n' "$2" "$3"
+		return 1
+	fi
+}
+
+# wait_until DESC CMD...: polls CMD until it succeeds, up to 15 s. A wait, not a timing
+# assertion: only a CMD that never succeeds fails. CMD's arguments are expanded once, so
+# poll with a command or function that looks itself, e.g. calls_reach or json_is:
+#   wait_until "contract sent" calls_reach 1 sign POST /api/v1/templates
+wait_until() {
+	local desc=$1 deadline=$((SECONDS + 15))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			not_ok "$desc (still false after 15 s)"
+			return 1
+		fi
+		sleep 0.1
+	done
+	ok "$desc"
+}
+
+# ---- small tools ----
+
+random_hex() { od -An -tx1 -N"${1:-16}" /dev/urandom | tr -d ' \n'; }
+
+# jqb ARGS... < FILE: jq for JSON holding 16+ digit ids. jq 1.6 reads every number as a
+# double and would round them, so long integers go through jq as strings "#big#<digits>"
+# (compare with "#big#" + $id in filters) and come back out as numbers.
+jqb() {
+	sed -E ':a; s/([:,[][[:space:]]*)(-?[0-9]{16,})([[:space:]]*[],}])/\1"#big#\2"\3/g; ta' |
+		jq "$@" | sed -E 's/"#big#(-?[0-9]+)"/\1/g; s/#big#(-?[0-9]+)/\1/g'
+}
+
+# fixture_json REL [JSON]: writes $FAKE_DIR/REL atomically, from JSON or stdin.
+fixture_json() {
+	local file=$FAKE_DIR/$1
+	mkdir -p "$(dirname "$file")"
+	if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$file.tmp"; else cat >"$file.tmp"; fi
+	mv "$file.tmp" "$file"
+}
+
+# fault RULE...: appends one rule to the fault plan (see tests/fakes/README.md), e.g.
+#   fault kommo PATCH /api/v4/leads 1 status 429 retry_after 2
+fault() {
+	flock "$FAKE_DIR/faults.lock" sh -c 'printf "%s\n" "$1" >>"$2"' sh "$*" "$FAKE_DIR/faults"
+}
+
+# http_call METHOD URL [BODY CONTENT_TYPE] [CURL_ARGS...]: sets STATUS and BODY; the raw
+# answer stays in $T/resp.body and its headers in $T/resp.headers. CURL_ARGS start with -.
+http_call() {
+	local method=$1 url=$2 args
+	shift 2
+	args=(-s -o "$T/resp.body" -D "$T/resp.headers" -w '%{http_code}' -X "$method" --max-time 30)
+	if [ $# -ge 2 ] && [ "${1:0:1}" != - ]; then
+		printf '%s' "$1" >"$T/req.body"
+		args+=(--data-binary "@$T/req.body" -H "Content-Type: $2")
+		shift 2
+	fi
+	STATUS=$(curl "${args[@]}" "$@" "$url")
+	BODY=$(tr -d '\0' <"$T/resp.body") # a binary answer is in $T/resp.body
+}
+
+# resp_header NAME: a header of the last http_call answer.
+resp_header() {
+	tr -d '\r' <"$T/resp.headers" | awk -v n="$1" 'BEGIN { n = tolower(n) ":" }
+		tolower($1) == n { sub(/^[^:]*:[ \t]*/, ""); print; exit }'
+}
+
+# ---- talking to our programs ----
+
+# kommo_status_body LEAD [STATUS] [PIPELINE] [OLD_STATUS]: a status_lead webhook body.
+kommo_status_body() {
+	local p="leads%5Bstatus%5D%5B0%5D"
+	printf '%s%%5Bid%%5D=%s&%s%%5Bstatus_id%%5D=%s&%s%%5Bpipeline_id%%5D=%s&%s%%5Bold_status_id%%5D=%s' \
+		"$p" "$1" "$p" "${2:-$TRIGGER_STATUS_ID}" "$p" "${3:-$PIPELINE_ID}" "$p" "${4:-67548607}"
+	printf '&%s%%5Bresponsible_user_id%%5D=%s&%s%%5Bupdated_at%%5D=%s' \
+		"$p" "$RESPONSIBLE_USER_ID" "$p" "$(date +%s)"
+	printf '&account%%5Bid%%5D=%s&account%%5Bsubdomain%%5D=acme' "$ACCOUNT_ID"
+	printf '&account%%5B_links%%5D%%5Bself%%5D=https%%3A%%2F%%2Facme.kommo.com'
+}
+
+# post_kommo_hook BODY [CONTENT_TYPE] [QUERY]: POST to kommo-hook (?secret=$HOOK_SECRET
+# unless QUERY is given; an empty QUERY sends none). Sets STATUS and BODY.
+post_kommo_hook() {
+	local query=${3-secret=$HOOK_SECRET}
+	http_call POST "$APP_URL/cgi-bin/kommo-hook${query:+?$query}" "$1" \
+		"${2:-application/x-www-form-urlencoded}"
+}
+
+# zoho_webhook_body REQUEST_ID OPERATION_TYPE: a Zoho Sign webhook payload for a request
+# the fake holds (its current status and actions), ids as JSON numbers.
+zoho_webhook_body() {
+	jqb -c --arg op "$2" '{requests: (del(._received, .field_data)),
+		notifications: {operation_type: $op, activity: $op, action_id: .actions[0].action_id,
+			performed_by_email: .actions[0].recipient_email,
+			performed_by_name: .actions[0].recipient_name,
+			performed_at: (now * 1000 | floor), ip_address: "127.0.0.1"}}' \
+		<"$FAKE_DIR/zoho/requests/$1.json"
+}
+
+# post_zoho_hook BODY [SIGNATURE]: POST to zoho-hook, signed with $WEBHOOK_SECRET
+# (base64 HMAC-SHA256 of the body) unless SIGNATURE is given. Sets STATUS and BODY.
+post_zoho_hook() {
+	local sig=${2-$(printf '%s' "$1" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -binary | base64 -w0)}
+	http_call POST "$APP_URL/cgi-bin/zoho-hook" "$1" application/json \
+		-H "X-ZS-WEBHOOK-SIGNATURE: $sig"
+}
+
+# kzsctl ARGS...: the admin tool against this setup's config.
+kzsctl() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@"; }
+
+# ---- what the fakes saw ----
+
+# calls SERVICE METHOD PATH_PREFIX: how many calls match (METHOD may be *).
+calls() {
+	[ -s "$FAKE_DIR/calls.jsonl" ] || { echo 0; return; }
+	jq -s --arg s "$1" --arg m "$2" --arg p "$3" \
+		'[.[] | select(.service == $s and ($m == "*" or .method == $m) and (.path | startswith($p)))] | length' \
+		"$FAKE_DIR/calls.jsonl"
+}
+
+# call_bodies SERVICE METHOD PATH_PREFIX: their raw bodies, one per line, in order.
+call_bodies() {
+	[ -s "$FAKE_DIR/calls.jsonl" ] || return 0
+	jq -r --arg s "$1" --arg m "$2" --arg p "$3" \
+		'select(.service == $s and ($m == "*" or .method == $m) and (.path | startswith($p))) | .body' \
+		"$FAKE_DIR/calls.jsonl"
+}
+
+# calls_reach N SERVICE METHOD PATH_PREFIX: true once at least N such calls were made.
+calls_reach() { [ "$(calls "$2" "$3" "$4")" -ge "$1" ]; }
+
+# json_is FILE FILTER WANT: true when jqb -r FILTER on FILE prints WANT.
+json_is() { [ -f "$1" ] && [ "$(jqb -r "$2" <"$1")" = "$3" ]; }
+
+# sign_request_ids: ids of the requests fake-zoho-sign created, oldest first.
+sign_request_ids() {
+	[ -d "$FAKE_DIR/zoho/requests" ] || return 0
+	find "$FAKE_DIR/zoho/requests" -name '*.json' -printf '%f\n' | sed 's/\.json$//' |
+		awk '{ print length($0), $0 }' | sort -k1,1n -k2,2 | cut -d' ' -f2
+}
+
+# sign_set_status REQUEST_ID STATUS: what Zoho shows next (completed also marks the
+# signers SIGNED).
+sign_set_status() {
+	local file=$FAKE_DIR/zoho/requests/$1.json
+	jqb -c --arg s "$2" '.request_status = $s | .modified_time = (now * 1000 | floor)
+		| if $s == "completed" then .actions |= map(.action_status = "SIGNED") else . end' \
+		<"$file" >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# ---- fixtures ----
+
+# fixture_lead ID [STATUS] [PIPELINE] [CONTACT|-] [COMPANY|-] [PRICE]
+fixture_lead() {
+	local contacts='[]' companies='[]'
+	[ "${4:-$CONTACT_ID}" = - ] || contacts="[{\"id\":${4:-$CONTACT_ID},\"is_main\":true}]"
+	[ "${5:-$COMPANY_ID}" = - ] || companies="[{\"id\":${5:-$COMPANY_ID}}]"
+	fixture_json "kommo/leads/$1.json" "$(jq -nc --argjson id "$1" \
+		--argjson st "${2:-$TRIGGER_STATUS_ID}" --argjson pl "${3:-$PIPELINE_ID}" \
+		--argjson price "${6:-5000}" --argjson user "$RESPONSIBLE_USER_ID" \
+		--argjson contacts "$contacts" --argjson companies "$companies" --argjson acct "$ACCOUNT_ID" \
+		'{id: $id, name: "Deal \($id)", price: $price, responsible_user_id: $user, group_id: 0,
+		  status_id: $st, pipeline_id: $pl, loss_reason_id: null, created_by: $user,
+		  updated_by: $user, created_at: 1726500000, updated_at: 1726572758, closed_at: null,
+		  closest_task_at: null, is_deleted: false, custom_fields_values: null, score: null,
+		  account_id: $acct, labor_cost: null,
+		  _links: {self: {href: "/api/v4/leads/\($id)"}},
+		  _embedded: {tags: [], contacts: $contacts, companies: $companies}}')"
+}
+
+# fixture_contact ID [NAME] [EMAIL|-] [PHONE|-]
+fixture_contact() {
+	local name=${2:-Jane Doe} email=${3:-jane@example.com} phone=${4:-+15550100}
+	fixture_json "kommo/contacts/$1.json" "$(jq -nc --argjson id "$1" --arg name "$name" \
+		--arg email "$email" --arg phone "$phone" --argjson user "$RESPONSIBLE_USER_ID" \
+		'def multitext($fid; $code; $name; $v): {field_id: $fid, field_name: $name,
+		   field_code: $code, field_type: "multitext",
+		   values: [{value: $v, enum_id: 101, enum_code: "WORK"}]};
+		 ([if $phone != "-" then multitext(264911; "PHONE"; "Phone"; $phone) else empty end,
+		   if $email != "-" then multitext(264913; "EMAIL"; "Email"; $email) else empty end]) as $cf
+		 | {id: $id, name: $name, first_name: ($name | split(" ")[0]),
+		    last_name: ($name | split(" ")[1:] | join(" ")), responsible_user_id: $user,
+		    group_id: 0, created_at: 1726500000, updated_at: 1726500000, is_deleted: false,
+		    custom_fields_values: (if $cf == [] then null else $cf end),
+		    _links: {self: {href: "/api/v4/contacts/\($id)"}},
+		    _embedded: {tags: [], companies: []}}')"
+}
+
+# fixture_company ID [NAME]
+fixture_company() {
+	fixture_json "kommo/companies/$1.json" "$(jq -nc --argjson id "$1" --arg name "${2:-Acme Ltd}" \
+		--argjson user "$RESPONSIBLE_USER_ID" \
+		'{id: $id, name: $name, first_name: null, last_name: null, responsible_user_id: $user,
+		  group_id: 0, created_at: 1726500000, updated_at: 1726500000, is_deleted: false,
+		  custom_fields_values: null, _links: {self: {href: "/api/v4/companies/\($id)"}},
+		  _embedded: {tags: []}}')"
+}
+
+# fixture_template [ID]: one SIGN action (role Client) and the fields CompanyName
+# (textfield, mandatory), DealAmount (textfield), ContractDate (datefield). Written
+# without jq so that the 17-18 digit ids stay exact.
+fixture_template() {
+	local id=${1:-$TEMPLATE_ID} doc=$TEMPLATE_DOCUMENT_ID
+	fixture_json "zoho/templates/$id.json" <<EOF
+{"template_id":$id,"template_name":"Sales contract","is_sequential":true,"expiration_days":15,
+ "reminder_period":5,"email_reminders":true,
+ "actions":[{"action_id":$TEMPLATE_ACTION_ID,"action_type":"SIGN","role":"Client",
+   "recipient_name":"","recipient_email":"","signing_order":1}],
+ "document_ids":[{"document_id":$doc,"document_name":"Sales contract"}],
+ "document_fields":[{"document_id":$doc,"fields":[
+   {"field_id":10000000000000001,"field_name":"CompanyName","field_label":"Company name",
+    "field_category":"textfield","is_mandatory":true,"default_value":""},
+   {"field_id":10000000000000002,"field_name":"DealAmount","field_label":"Deal amount",
+    "field_category":"textfield","is_mandatory":false,"default_value":""},
+   {"field_id":10000000000000003,"field_name":"ContractDate","field_label":"Contract date",
+    "field_category":"datefield","is_mandatory":false,"default_value":""},
+   {"field_id":10000000000000004,"field_name":"Signature","field_label":"Signature",
+    "field_category":"signature","is_mandatory":true,"default_value":""}]}]}
+EOF
+}
+
+kzs_default_fixtures() {
+	mkdir -p "$FAKE_DIR/kommo" "$FAKE_DIR/zoho" "$FAKE_DIR/accounts"
+	printf '%s\n' "$KOMMO_TOKEN" >"$FAKE_DIR/kommo/token"
+	fixture_json kommo/account.json "{\"id\":$ACCOUNT_ID,\"name\":\"Acme\",\"subdomain\":\"acme\",\"current_user_id\":$RESPONSIBLE_USER_ID,\"country\":\"US\",\"currency\":\"USD\",\"is_technical_account\":false}"
+	fixture_lead "$LEAD_ID"
+	fixture_contact "$CONTACT_ID"
+	fixture_company "$COMPANY_ID"
+	fixture_template "$TEMPLATE_ID"
+	printf '%s %s\n' "$ZOHO_CLIENT_ID" "$ZOHO_CLIENT_SECRET" >"$FAKE_DIR/accounts/clients"
+	printf '%s\n' "$ZOHO_REFRESH_TOKEN" >"$FAKE_DIR/accounts/refresh_tokens"
+}
+
+# ---- configuration ----
+
+kzs_write_config() {
+	(
+		umask 077
+		cat >"$T/kzs.conf" <<EOF
+[state]
+dir = $T/state
+
+[kommo]
+subdomain = acme
+base_url = $KOMMO_URL
+account_id = $ACCOUNT_ID
+token = $KOMMO_TOKEN
+hook_secret = $HOOK_SECRET
+pipeline_id = $PIPELINE_ID
+trigger_status_id = $TRIGGER_STATUS_ID
+signed_status_id = $SIGNED_STATUS_ID
+task_type_id = 1
+
+[zoho]
+dc = eu
+accounts_url = $ACCOUNTS_URL
+sign_url = $SIGN_URL/api/v1
+client_id = $ZOHO_CLIENT_ID
+client_secret = $ZOHO_CLIENT_SECRET
+refresh_token = $ZOHO_REFRESH_TOKEN
+redirect_uri = $APP_URL/cgi-bin/oauth-callback
+webhook_secret = $WEBHOOK_SECRET
+template_id = $TEMPLATE_ID
+
+[fields]
+CompanyName = company.name
+DealAmount = lead.price
+ContractDate = today
+
+[signers]
+Client = contact.main
+EOF
+	)
+	chmod 600 "$T/kzs.conf"
+}
+
+# kzs_conf_set SECTION KEY VALUE: sets a key in $T/kzs.conf (adding it, or the section).
+kzs_conf_set() {
+	awk -v s="[$1]" -v k="$2" -v v="$3" '
+		function put() { print k " = " v; done = 1 }
+		/^[ \t]*\[/ { if (in_s && !done) put(); in_s = ($0 == s) }
+		in_s && !done && $0 ~ "^[ \t]*" k "[ \t]*=" { put(); next }
+		{ print }
+		END { if (!done) { if (!in_s) print "\n" s; put() } }' "$T/kzs.conf" >"$T/kzs.conf.tmp" &&
+		chmod 600 "$T/kzs.conf.tmp" && mv "$T/kzs.conf.tmp" "$T/kzs.conf"
+}
+
+# ---- lighttpd ----
+
+# fcgi_block PATTERN PROGRAM MAX_PROCS ENV...: one fastcgi.server entry.
+fcgi_block() {
+	local pattern=$1 prog=$2 procs=$3 env="" kv
+	shift 3
+	for kv in "$@"; do env="$env\"${kv%%=*}\" => \"${kv#*=}\", "; done
+	cat <<EOF
+    "$pattern" => ((
+        "bin-path" => "$prog",
+        "socket" => "$T/sock/$(basename "$prog")",
+        "max-procs" => $procs,
+        "check-local" => "disable",
+        "bin-environment" => ( $env ),
+    )),
+EOF
+}
+
+kzs_lighttpd_conf() {
+	local prog port svc
+	cat <<EOF
+server.modules += ( "mod_fastcgi", "mod_accesslog" )
+server.document-root = "$T/www"
+server.bind = "127.0.0.1"
+server.port = $APP_PORT
+server.errorlog = "$T/error.log"
+accesslog.filename = "$T/access.log"
+server.upload-dirs = ( "$T/upload" )
+EOF
+	if [ "$KZS_FAKES_ONLY" = 0 ]; then
+		echo "fastcgi.server = ("
+		for prog in kommo-hook zoho-hook oauth-callback; do
+			fcgi_block "/cgi-bin/$prog" "$KZS_OUT/cgi-bin/$prog" "$KZS_MAX_PROCS" "KZS_CONFIG=$T/kzs.conf"
+		done
+		echo ")"
+	fi
+	for svc in "kommo $KOMMO_PORT" "zoho-sign $SIGN_PORT" "zoho-accounts $ACCOUNTS_PORT"; do
+		port=${svc#* }
+		echo "\$SERVER[\"socket\"] == \"127.0.0.1:$port\" {"
+		echo "fastcgi.server = ("
+		fcgi_block / "$KZS_OUT/tests/fakes/fake-${svc% *}" "${KZS_FAKE_PROCS:-2}" \
+			"FAKE_DIR=$FAKE_DIR" "FAKE_SELF_URL=http://127.0.0.1:$port"
+		echo ")"
+		echo "}"
+	done
+}
+
+# Four distinct loopback ports nobody listens on.
+kzs_pick_ports() {
+	local p used
+	KZS_PORTS=()
+	used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); printf "%s ", a[n] }')
+	while [ "${#KZS_PORTS[@]}" -lt 4 ]; do
+		p=$((20000 + RANDOM % 12000)) # below the ephemeral range of outgoing connections
+		case " ${KZS_PORTS[*]} $used " in *" $p "*) continue ;; esac
+		KZS_PORTS+=("$p")
+	done
+	APP_PORT=${KZS_PORTS[0]} KOMMO_PORT=${KZS_PORTS[1]}
+	SIGN_PORT=${KZS_PORTS[2]} ACCOUNTS_PORT=${KZS_PORTS[3]}
+	export APP_URL=http://127.0.0.1:$APP_PORT KOMMO_URL=http://127.0.0.1:$KOMMO_PORT
+	export SIGN_URL=http://127.0.0.1:$SIGN_PORT ACCOUNTS_URL=http://127.0.0.1:$ACCOUNTS_PORT
+}
+
+# Waits until lighttpd answers on every port; 1 if it died, 2 if it never answered.
+kzs_wait_ready() {
+	local port deadline=$((SECONDS + 20))
+	for port in "${KZS_PORTS[@]}"; do
+		until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
+			kill -0 "$KZS_LIGHTTPD_PID" 2>/dev/null || return 1
+			[ "$SECONDS" -lt "$deadline" ] || return 2
+			sleep 0.1
+		done
+	done
+}
+
+# kzs_setup [--fakes-only] [MAX_PROCS]: starts everything (MAX_PROCS FastCGI processes
+# per program, default 2). --fakes-only serves the fakes without our programs.
+kzs_setup() {
+	local rc prog
+	KZS_FAKES_ONLY=0
+	if [ "${1:-}" = --fakes-only ]; then KZS_FAKES_ONLY=1; shift; fi
+	KZS_MAX_PROCS=${1:-2}
+	T=$(mktemp -d "${TMPDIR:-/tmp}/kzs-e2e.XXXXXX") || exit 1
+	export T FAKE_DIR=$T/fake
+	trap kzs_teardown EXIT
+	mkdir -p "$T/www" "$T/sock" "$T/upload" "$FAKE_DIR"
+	mkdir -m 700 "$T/state"
+
+	for prog in tests/fakes/fake-kommo tests/fakes/fake-zoho-sign tests/fakes/fake-zoho-accounts \
+		cgi-bin/kommo-hook cgi-bin/zoho-hook cgi-bin/oauth-callback; do
+		[ "$KZS_FAKES_ONLY" = 1 ] && [ "${prog#cgi-bin/}" != "$prog" ] && continue
+		if [ ! -x "$KZS_OUT/$prog" ]; then
+			not_ok "setup: $KZS_OUT/$prog is missing (make test-programs)"
+			exit 1
+		fi
+	done
+
+	export KOMMO_TOKEN HOOK_SECRET WEBHOOK_SECRET ZOHO_CLIENT_ID ZOHO_CLIENT_SECRET ZOHO_REFRESH_TOKEN
+	KOMMO_TOKEN=$(random_hex 24) HOOK_SECRET=$(random_hex 16) WEBHOOK_SECRET=$(random_hex 16)
+	ZOHO_CLIENT_ID=1000.$(random_hex 15 | tr a-f A-F) ZOHO_CLIENT_SECRET=$(random_hex 20)
+	ZOHO_REFRESH_TOKEN=1000.$(random_hex 16).$(random_hex 16)
+	kzs_default_fixtures
+
+	for _ in 1 2 3 4 5; do
+		kzs_pick_ports
+		kzs_write_config
+		kzs_lighttpd_conf >"$T/lighttpd.conf"
+		: >"$T/error.log"
+		lighttpd -D -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 &
+		KZS_LIGHTTPD_PID=$!
+		kzs_wait_ready
+		rc=$?
+		[ "$rc" = 0 ] && break
+		kill "$KZS_LIGHTTPD_PID" 2>/dev/null
+		wait "$KZS_LIGHTTPD_PID" 2>/dev/null
+		KZS_LIGHTTPD_PID=
+		grep -qs 'Address already in use' "$T/error.log" "$T/lighttpd.out" || break
+	done
+	if [ -z "$KZS_LIGHTTPD_PID" ]; then
+		not_ok "setup: lighttpd did not start"
+		tail -n 20 "$T/lighttpd.out" "$T/error.log" 2>/dev/null | sed 's/^/#   /'
+		exit 1
+	fi
+	# The readiness probes were calls too: start the log and the rate windows afresh.
+	rm -f "$FAKE_DIR/calls.jsonl" "$FAKE_DIR/calls.seq" "$FAKE_DIR"/*/rate_window
+	export APP_PORT KOMMO_PORT SIGN_PORT ACCOUNTS_PORT
+}
+
+# kzs_teardown: stops lighttpd and its FastCGI children, reports sanitizer findings,
+# removes $T unless KZS_KEEP=1. Runs on exit.
+kzs_teardown() {
+	local rc=$? pids pid alive line
+	if [ -n "${KZS_LIGHTTPD_PID:-}" ]; then
+		# SIGUSR1 makes a libfcgi program leave its accept loop and exit normally, so
+		# LeakSanitizer gets to run; lighttpd's own stop would only kill them.
+		pids=$(pgrep -P "$KZS_LIGHTTPD_PID")
+		for pid in $pids; do kill -USR1 "$pid" 2>/dev/null; done
+		for _ in $(seq 50); do
+			alive=0
+			for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+			[ "$alive" = 0 ] && break
+			sleep 0.1
+		done
+		pids="$pids $(pgrep -P "$KZS_LIGHTTPD_PID")" # any it restarted meanwhile
+		kill "$KZS_LIGHTTPD_PID" 2>/dev/null
+		wait "$KZS_LIGHTTPD_PID" 2>/dev/null
+		for pid in $pids; do # only if the id still names one of our programs
+			case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$KZS_OUT"/*) kill "$pid" ;; esac
+		done
+		KZS_LIGHTTPD_PID=
+	fi
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		line=$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' \
+			"$T/error.log" "$T/lighttpd.out" 2>/dev/null | head -n 1)
+		if [ -n "$line" ]; then
+			not_ok "sanitizer report: $line"
+			rc=1
+		fi
+		if [ "${KZS_KEEP:-0}" = 1 ]; then
+			echo "# kept $T"
+		else
+			rm -rf "$T"
+		fi
+	fi
+	[ "$KZS_FAILED" -eq 0 ] || rc=1
+	exit "$rc"
+}
