@@ -419,6 +419,16 @@ kzs_wait_ready() {
 	done
 }
 
+# Stops lighttpd (disowned, so polled rather than waited for).
+kzs_stop_lighttpd() {
+	kill "$KZS_LIGHTTPD_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$KZS_LIGHTTPD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	KZS_LIGHTTPD_PID=
+}
+
 # kzs_setup [--fakes-only] [MAX_PROCS]: starts everything (MAX_PROCS FastCGI processes
 # per program, default 2). --fakes-only serves the fakes without our programs.
 kzs_setup() {
@@ -454,12 +464,11 @@ kzs_setup() {
 		: >"$T/error.log"
 		lighttpd -D -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 &
 		KZS_LIGHTTPD_PID=$!
+		disown # so that a test's own "wait" does not wait for lighttpd
 		kzs_wait_ready
 		rc=$?
 		[ "$rc" = 0 ] && break
-		kill "$KZS_LIGHTTPD_PID" 2>/dev/null
-		wait "$KZS_LIGHTTPD_PID" 2>/dev/null
-		KZS_LIGHTTPD_PID=
+		kzs_stop_lighttpd
 		grep -qs 'Address already in use' "$T/error.log" "$T/lighttpd.out" || break
 	done
 	if [ -z "$KZS_LIGHTTPD_PID" ]; then
@@ -488,12 +497,10 @@ kzs_teardown() {
 			sleep 0.1
 		done
 		pids="$pids $(pgrep -P "$KZS_LIGHTTPD_PID")" # any it restarted meanwhile
-		kill "$KZS_LIGHTTPD_PID" 2>/dev/null
-		wait "$KZS_LIGHTTPD_PID" 2>/dev/null
+		kzs_stop_lighttpd
 		for pid in $pids; do # only if the id still names one of our programs
 			case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$KZS_OUT"/*) kill "$pid" ;; esac
 		done
-		KZS_LIGHTTPD_PID=
 	fi
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		line=$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' \
