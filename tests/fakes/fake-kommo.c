@@ -482,10 +482,10 @@ check_note(struct json_object *note, size_t index, int64_t path_lead, struct jso
 	}
 }
 
-/* Assigns ids, stores each item as one line of `log`, and answers with id and request_id. */
-static void
-store_items(const struct fake_req *req, struct fake_resp *resp, struct json_object *items,
-    const char *counter, long long first, const char *log, const char *name, int64_t path_lead)
+/* Assigns ids and stores each item as one line of `log`; returns what the answer lists. */
+static struct json_object *
+store_items(struct json_object *items, const char *counter, long long first, const char *log,
+    int64_t path_lead)
 {
 	struct json_object *out = json_object_new_array();
 	size_t i, n = json_object_array_length(items);
@@ -500,7 +500,7 @@ store_items(const struct fake_req *req, struct fake_resp *resp, struct json_obje
 			json_object_object_add(item, "entity_id", json_object_new_int64(path_lead));
 		fake_json_int(item, "entity_id", &entity_id);
 		json_object_object_add(item, "created_at", json_object_new_int64((int64_t)time(NULL)));
-		fake_append(log, json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		fake_append(log, fake_json_string(item));
 		json_object_object_add(r, "id", json_object_new_int64(id));
 		if (entity_id != 0)
 			json_object_object_add(r, "entity_id", json_object_new_int64(entity_id));
@@ -508,7 +508,7 @@ store_items(const struct fake_req *req, struct fake_resp *resp, struct json_obje
 		json_object_array_add(out, r);
 		json_object_put(item);
 	}
-	respond_embedded(resp, req->path, name, out, strcmp(name, "notes") == 0);
+	return out;
 }
 
 static void
@@ -522,7 +522,8 @@ add_notes(const struct fake_req *req, struct fake_resp *resp, int64_t path_lead)
 	for (i = 0; i < json_object_array_length(body); i++)
 		check_note(json_object_array_get_idx(body, i), i, path_lead, &list);
 	if (!refuse_invalid(resp, list))
-		store_items(req, resp, body, "kommo/note_id", 70000001, "kommo/notes.jsonl", "notes", path_lead);
+		respond_embedded(resp, req->path, "notes",
+		    store_items(body, "kommo/note_id", 70000001, "kommo/notes.jsonl", path_lead), 1);
 	json_object_put(body);
 }
 
@@ -581,7 +582,8 @@ post_tasks(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 	for (i = 0; i < json_object_array_length(body); i++)
 		check_task(json_object_array_get_idx(body, i), i, &list);
 	if (!refuse_invalid(resp, list))
-		store_items(req, resp, body, "kommo/task_id", 80000001, "kommo/tasks.jsonl", "tasks", 0);
+		respond_embedded(resp, req->path, "tasks",
+		    store_items(body, "kommo/task_id", 80000001, "kommo/tasks.jsonl", 0), 0);
 	json_object_put(body);
 }
 
@@ -619,8 +621,7 @@ put_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *i
 		json_object_object_add(link, "lead_id", json_object_new_int64(strtoll(id, NULL, 10)));
 		json_object_object_add(link, "file_uuid", json_object_new_string(
 		    fake_json_str(json_object_array_get_idx(body, i), "file_uuid")));
-		fake_append("kommo/lead_files.jsonl", json_object_to_json_string_ext(link,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		fake_append("kommo/lead_files.jsonl", fake_json_string(link));
 		json_object_object_del(link, "lead_id");
 		json_object_array_add(out, link);
 	}

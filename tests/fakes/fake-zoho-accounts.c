@@ -119,6 +119,12 @@ issue_tokens(struct fake_resp *resp, int with_refresh, const char *scope)
 }
 
 static int
+same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int
 code_ok(const char *code)
 {
 	return code != NULL && strncmp(code, "1000.", 5) == 0 && strlen(code) < 100 &&
@@ -141,16 +147,15 @@ exchange_code(const struct fake_req *req, struct fake_resp *resp, const char *cl
 	fake_json_int(grant, "issued_ms", &issued);
 	want_redirect = fake_json_str(grant, "redirect_uri");
 	if (grant == NULL || json_object_get_boolean(fake_json_get(grant, "used")) ||
-	    fake_now_ms() - issued > CODE_TTL_MS ||
-	    strcmp(fake_json_str(grant, "client_id"), client_id) != 0) {
+	    fake_now_ms() - issued > CODE_TTL_MS || !same(fake_json_str(grant, "client_id"), client_id)) {
 		token_error(resp, "invalid_code");
 	} else {
 		json_object_object_add(grant, "used", json_object_new_boolean(1));
 		fake_write_json(rel, grant);
-		if (redirect == NULL || strcmp(redirect, want_redirect) != 0)
+		if (!same(redirect, want_redirect))
 			token_error(resp, "invalid_redirect_uri"); /* inferred error name */
 		else /* only access_type=offline yields a refresh token */
-			issue_tokens(resp, strcmp(fake_json_str(grant, "access_type"), "offline") == 0,
+			issue_tokens(resp, same(fake_json_str(grant, "access_type"), "offline"),
 			    fake_json_str(grant, "scope"));
 	}
 	json_object_put(grant);

@@ -85,6 +85,12 @@ fake_json_id(struct json_object *obj, const char *key)
 	return s;
 }
 
+const char *
+fake_json_string(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
 struct json_object *
 fake_json_copy(struct json_object *obj)
 {

@@ -24,6 +24,9 @@ int fake_json_int(struct json_object *obj, const char *key, int64_t *out);
 /* An id given as an integer token or a string of digits, as text; NULL otherwise. */
 const char *fake_json_id(struct json_object *obj, const char *key);
 
+/* Compact text of obj, ids as integer tokens; valid until obj changes or is released. */
+const char *fake_json_string(struct json_object *obj);
+
 /* Deep copy (json-c keeps integers as int64). */
 struct json_object *fake_json_copy(struct json_object *obj);
 

@@ -19,6 +19,7 @@
 
 #include "fake_fault.h"
 #include "fake_form.h"
+#include "fake_json.h"
 #include "fake_store.h"
 #include "log.h"
 
@@ -39,8 +40,7 @@ void
 fake_respond_json(struct fake_resp *resp, int status, const char *content_type,
     struct json_object *obj)
 {
-	const char *text = json_object_to_json_string_ext(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = fake_json_string(obj);
 
 	fake_respond(resp, status, content_type, text, strlen(text));
 	json_object_put(obj);
@@ -210,8 +210,7 @@ log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
 	/* seq and the line go in together, so the file is in seq order */
 	fd = fake_lock("calls.lock");
 	json_object_object_add(o, "seq", json_object_new_int64(fake_next_id("calls.seq", 1)));
-	fake_append("calls.jsonl", json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	fake_append("calls.jsonl", fake_json_string(o));
 	fake_unlock(fd);
 	json_object_put(o);
 	fbuf_free(&body);

@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "fake_json.h"
 #include "log.h"
 
 static const char *store_dir;
@@ -161,8 +162,7 @@ fake_write(const char *rel, const void *data, size_t len)
 int
 fake_write_json(const char *rel, struct json_object *obj)
 {
-	const char *text = json_object_to_json_string_ext(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = fake_json_string(obj);
 
 	return fake_write(rel, text, strlen(text));
 }
