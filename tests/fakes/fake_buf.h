@@ -1,5 +1,5 @@
 /*
- * fake_buf: a growable byte buffer for the fakes (bodies, log lines, generated files).
+ * fake_buf: a growable byte buffer for the fakes (bodies, log lines, PDF and ZIP bytes).
  * Running out of memory ends the fake: it is a test tool, and a half answer is worse.
  */
 #ifndef FAKE_BUF_H

@@ -326,7 +326,9 @@ serve_one(FCGX_Request *r, const struct fake_service *services, size_t n)
 	} else if (fault.kind == FAULT_BODY) {
 		fake_respond(&resp, fault.status, fault.content_type, fault.body, strlen(fault.body));
 	} else if (fault.kind == FAULT_DROP && !fault.after) {
-		fake_respond(&resp, 200, "application/json", "{\"partial\":true,\"data\":\"", 24);
+		static const char partial[] = "{\"partial\":true,\"data\":\"";
+
+		fake_respond(&resp, 200, "application/json", partial, sizeof partial - 1);
 	} else {
 		int lock = fake_lock(".lock"); /* one handler at a time across all fakes */
 
