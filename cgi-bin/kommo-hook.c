@@ -58,11 +58,12 @@ event_wanted(const struct config *cfg, const struct kommo_lead_event *ev)
 static void
 kommo_hook_handle(struct web_request *req, void *arg)
 {
-	const struct config *cfg = arg;
+	struct config *cfg = arg;
 	struct kommo_webhook hook;
 	char err[256], answer[96];
 	size_t i, queued = 0;
 
+	program_config_refresh(cfg);
 	if (strcmp(req->method, "POST") != 0) {
 		web_refuse(req, 405, "only POST is accepted");
 		return;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "pace.h"
 
 static void
 kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
@@ -30,6 +31,7 @@ kommo_call(const struct config *cfg, const char *method, const char *path, const
 		req.body = json_body;
 		req.body_len = strlen(json_body);
 	}
+	pace_wait(cfg->state_dir, "kommo", PACE_KOMMO_CALLS, PACE_KOMMO_WINDOW_MS);
 	rc = http_perform(&req, &res);
 	remote_classify(path, rc, &res, rr, &json);
 	if (rr->outcome == REMOTE_OK && json == NULL) {

@@ -1,36 +1,72 @@
 /*
- * program: the start-up every program shares.
+ * program: the start-up every program shares. FastCGI processes live for hours, so
+ * an operator's edit of the config file is picked up at the next request.
  */
 #include "program.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "log.h"
 
+static unsigned program_needs;
+static struct stat program_config_stat;
+
 static void
 program_config_warning(const char *file, int line, const char *message, void *arg)
 {
+	(void)file;
+	(void)line;
 	(void)arg;
-	if (line > 0)
-		log_warn("%s:%d: %s", file, line, message);
-	else
-		log_warn("%s: %s", file, message);
+	log_warn("%s", message); /* message already names the file and line */
+}
+
+static int
+program_config_read(struct config *cfg, const char *path)
+{
+	char err[512];
+
+	if (config_load(path, program_needs, cfg, program_config_warning, NULL, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (stat(cfg->path, &program_config_stat) == -1)
+		program_config_stat.st_mtime = 0;
+	return 0;
 }
 
 int
 program_start(const char *name, unsigned needs, struct config *cfg)
 {
-	char err[512];
-
 	log_init(name);
-	if (config_load(NULL, needs, cfg, program_config_warning, NULL, err, sizeof err) == -1) {
-		log_err("%s", err);
+	program_needs = needs;
+	if (program_config_read(cfg, NULL) == -1)
 		return -1;
-	}
 	http_global_init();
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	return 0;
+}
+
+void
+program_config_refresh(struct config *cfg)
+{
+	struct stat st;
+	struct config fresh;
+
+	if (stat(cfg->path, &st) == -1 ||
+	    (st.st_mtim.tv_sec == program_config_stat.st_mtim.tv_sec &&
+		st.st_mtim.tv_nsec == program_config_stat.st_mtim.tv_nsec &&
+		st.st_size == program_config_stat.st_size && st.st_ino == program_config_stat.st_ino))
+		return;
+	if (program_config_read(&fresh, cfg->path) == -1) {
+		log_err("%s changed but does not load; still using the previous configuration", cfg->path);
+		program_config_stat = st; /* say it once, not on every request */
+		return;
+	}
+	config_free(cfg);
+	*cfg = fresh;
+	log_info("%s changed: configuration reloaded", cfg->path);
 }

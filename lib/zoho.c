@@ -11,6 +11,7 @@
 #include "http.h"
 #include "jfield.h"
 #include "log.h"
+#include "pace.h"
 #include "store.h"
 #include "str.h"
 #include "zoho_token.h"
@@ -64,6 +65,7 @@ zoho_call(const struct config *cfg, const char *method, const char *path, const 
 			req.body = form;
 			req.body_len = strlen(form);
 		}
+		pace_wait(cfg->state_dir, "zoho", PACE_ZOHO_CALLS, PACE_ZOHO_WINDOW_MS);
 		rc = http_perform(&req, &res);
 		free(auth);
 		remote_classify(path, rc, &res, rr, answer);

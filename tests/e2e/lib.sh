@@ -165,7 +165,11 @@ post_zoho_hook() {
 }
 
 # kzsctl ARGS...: the admin tool against this setup's config.
-kzsctl() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@"; }
+# Its log lines go to $T/kzsctl.log, which teardown scans like the server's.
+kzsctl() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" 2>>"$T/kzsctl.log"; }
+
+# app_log: every line our programs logged, from the web server and from kzsctl.
+app_log() { cat "$T/lighttpd.out" "$T/kzsctl.log" 2>/dev/null; }
 
 # ---- what the fakes saw ----
 
@@ -504,7 +508,7 @@ kzs_teardown() {
 	fi
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		line=$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' \
-			"$T/error.log" "$T/lighttpd.out" 2>/dev/null | head -n 1)
+			"$T/error.log" "$T/lighttpd.out" "$T/kzsctl.log" 2>/dev/null | head -n 1)
 		if [ -n "$line" ]; then
 			not_ok "sanitizer report: $line"
 			rc=1

@@ -7,7 +7,7 @@ kzs_setup 4
 
 # Waits below re-run these each time they poll; retries that a remote's 429 put off are
 # run by the drain, as cron would.
-queue_empty() { kzsctl drain >/dev/null 2>&1; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
+queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 count_is() { [ "$("${@:2}")" = "$1" ]; }
 createdocuments() { calls sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument"; }
 notes_on() { jq -s --argjson l "$1" '[.[] | select(.entity_id == $l)] | length' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null || echo 0; }
@@ -50,7 +50,7 @@ check_eq "Kommo calls carry the token" \
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")"
 check_eq "repeat acknowledged" "$STATUS" 200
 wait_until "the queue empties after the repeat" queue_empty
-kzsctl drain >/dev/null 2>&1
+kzsctl drain >/dev/null
 check_eq "repeat: still one request" "$(createdocuments)" 1
 check_eq "repeat: still one note" "$(notes_on "$LEAD_ID")" 1
 
@@ -74,7 +74,7 @@ wait "${pids[@]}"
 check_eq "eight concurrent deliveries all acknowledged" "$(sort -u "$T/codes")" 200
 wait_until "one request for the second lead" count_is 2 createdocuments
 wait_until "the queue empties after the burst" queue_empty
-kzsctl drain >/dev/null 2>&1
+kzsctl drain >/dev/null
 check_eq "concurrent duplicates: exactly one more request" "$(createdocuments)" 2
 check_eq "concurrent duplicates: exactly one note" "$(notes_on 1002)" 1
 

@@ -1,0 +1,20 @@
+/*
+ * pace: keeps every process together under a remote's rate limit (Kommo: 7 calls/s,
+ * Zoho Sign: 50 calls/min) by reserving a slot in a shared window before each call.
+ */
+#ifndef KZS_PACE_H
+#define KZS_PACE_H
+
+#define PACE_KOMMO_CALLS 6      /* per second: one below Kommo's 7 */
+#define PACE_KOMMO_WINDOW_MS 1000
+#define PACE_ZOHO_CALLS 45      /* per minute: below Zoho Sign's 50 */
+#define PACE_ZOHO_WINDOW_MS 60000
+
+/*
+ * Waits until a call fits: at most max_calls in any window_ms, counted over all
+ * processes sharing dir. Returns the milliseconds waited. If the pacing file cannot be
+ * used, logs it and does not wait (the remote's 429 handling still protects us).
+ */
+long pace_wait(const char *dir, const char *service, int max_calls, long window_ms);
+
+#endif

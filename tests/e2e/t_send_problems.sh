@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Data that does not fit becomes a note and a task for the responsible user, with no
+# request sent; remote failures keep the job on disk until a later drain succeeds.
+. "$(dirname "$0")/lib.sh"
+kzs_setup
+
+queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
+job_failed_once() { kzsctl jobs 2>/dev/null | grep -q "attempts=1"; }
+# Requests Zoho actually created (a call answered with an error created none).
+createdocuments() { sign_request_ids | wc -l; }
+note_text() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null; }
+tasks_on() { jq -c --argjson l "$1" 'select(.entity_id == $l) | [.entity_type, .responsible_user_id, .task_type_id, (.complete_till - .created_at > 86000 and .complete_till - .created_at < 86800)]' "$FAKE_DIR/kommo/tasks.jsonl" 2>/dev/null; }
+fix="Fix this, then move the deal into the stage again."
+
+# blocked LEAD DESC NOTE_REASON: posts the lead's webhook and checks note, task, no request.
+blocked() {
+	local before
+	before=$(createdocuments)
+	post_kommo_hook "$(kommo_status_body "$1")"
+	check_eq "$2: acknowledged" "$STATUS" 200
+	wait_until "$2: handled" queue_empty
+	check_eq "$2: no request sent" "$(createdocuments)" "$before"
+	check_eq "$2: the note says what is missing" "$(note_text "$1")" "Contract not sent: $3. $fix"
+	check_eq "$2: one task for the responsible user, due in 24 h" "$(tasks_on "$1")" \
+		"[\"leads\",$RESPONSIBLE_USER_ID,1,true]"
+	check_eq "$2: one log line" "$(app_log | grep -c "lead $1: contract not sent")" 1
+}
+
+fixture_lead 1101 "" "" -
+blocked 1101 "no main contact" 'the deal has no main contact to sign as "Client"'
+
+fixture_contact 2102 "Bob Smith" -
+fixture_lead 1102 "" "" 2102
+blocked 1102 "contact without email" 'the main contact "Bob Smith" has no email address'
+
+fixture_json kommo/companies/3103.json "$(jq -c '.id = 3103 | .name = ""' "$FAKE_DIR/kommo/companies/$COMPANY_ID.json")"
+fixture_lead 1103 "" "" "" 3103
+blocked 1103 "empty field source" 'field "CompanyName": company.name: the company'"'"'s name is empty'
+
+fixture_lead 1104 "" "" "" -
+blocked 1104 "no company for a company field" 'field "CompanyName": the deal has no company'
+
+# The same stale webhook again: the manager was told already, nothing more.
+post_kommo_hook "$(kommo_status_body 1101)"
+wait_until "repeat of a blocked lead: handled" queue_empty
+check_eq "repeat of a blocked lead: no second note" "$(note_text 1101 | wc -l)" 1
+check_eq "repeat of a blocked lead: no second task" "$(tasks_on 1101 | wc -l)" 1
+
+# Mapping problems, after the operator edits the config (picked up without a restart).
+kzs_conf_set fields DealAmount lead.cf.999
+fixture_lead 1105
+blocked 1105 "unknown custom field" 'field "DealAmount": lead.cf.999: the deal has no value in custom field 999'
+kzs_conf_set fields DealAmount lead.price
+sed -i 's/^Client = contact.main$/Witness = contact.main/' "$T/kzs.conf"
+fixture_lead 1106
+blocked 1106 "template role without a signer" 'the template role "Client" has no [signers] entry'
+sed -i 's/^Witness = contact.main$/Client = contact.main/' "$T/kzs.conf"
+
+# Remote failures: each fails once, the job stays queued, the next drain succeeds.
+# retry_remote LEAD DESC FAULT...: the fault, the webhook, then "kzsctl retry" + drain.
+retry_remote() {
+	local lead=$1 desc=$2 before
+	shift 2
+	fixture_lead "$lead"
+	fault "$@"
+	before=$(createdocuments)
+	post_kommo_hook "$(kommo_status_body "$lead")"
+	check_eq "$desc: acknowledged" "$STATUS" 200
+	wait_until "$desc: the job failed once and stays queued" job_failed_once
+	check_eq "$desc: no note yet" "$(note_text "$lead" | wc -l)" 0
+	kzsctl retry >/dev/null
+	kzsctl drain >/dev/null
+	check_eq "$desc: the next drain sends exactly one request" "$(( $(createdocuments) - before ))" 1
+	check_eq "$desc: and one note" "$(note_text "$lead" | grep -c "Contract sent")" 1
+	check_eq "$desc: queue empty" "$(kzsctl jobs | wc -l)" 0
+}
+retry_remote 1201 "Kommo lead read 500" kommo GET /api/v4/leads/1201 1 status 500
+retry_remote 1202 "Kommo 429 with retry_after" kommo GET /api/v4/contacts 1 status 429 retry_after 3
+retry_remote 1203 "Zoho createdocument 500" sign POST /api/v1/templates 1 status 500
+retry_remote 1204 "Zoho answers 502 with HTML" sign POST /api/v1/templates 1 body 502 text/html '<html><body>Bad gateway</body></html>'
+retry_remote 1205 "Kommo connection dropped" kommo GET /api/v4/companies 1 drop
+check_eq "a note that failed is sent once it works" "$(calls kommo POST /api/v4/leads/notes)" \
+	"$(jq -s 'length' "$FAKE_DIR/kommo/notes.jsonl")"
+
+# Note step fails after the request was created: the retry sends only the note.
+fixture_lead 1206
+fault kommo POST /api/v4/leads/notes 1 status 500
+before=$(createdocuments)
+post_kommo_hook "$(kommo_status_body 1206)"
+wait_until "note 500: the job failed once" job_failed_once
+check_eq "note 500: the request went out" "$(( $(createdocuments) - before ))" 1
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "note 500: the retry does not send a second request" "$(( $(createdocuments) - before ))" 1
+check_eq "note 500: the note arrives once" "$(note_text 1206 | wc -l)" 1
+
+# Zoho refuses the request itself (code != 0 with HTTP 200): the manager is told.
+fixture_lead 1207
+fault sign POST /api/v1/templates 1 body 200 application/json '{"code":9101,"message":"Add atleast one field","status":"failure"}'
+blocked 1207 "Zoho code != 0 on HTTP 200" "Zoho Sign refused the request: /templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field"
+
+# Connection refused: Zoho unreachable until the operator fixes the URL.
+fixture_lead 1208
+kzs_conf_set zoho sign_url "http://127.0.0.1:1/api/v1"
+post_kommo_hook "$(kommo_status_body 1208)"
+wait_until "connection refused: the job failed once" job_failed_once
+check_match "connection refused: the reason is kept" "$(kzsctl jobs)" "Couldn't connect|connect"
+kzs_conf_set zoho sign_url "$SIGN_URL/api/v1"
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "connection refused: sent on the next drain" "$(note_text 1208 | grep -c 'Contract sent')" 1
