@@ -59,6 +59,24 @@ token_cached(const struct config *cfg, const char *rejected, char *tok, size_t t
 	return ok ? 0 : -1;
 }
 
+static void
+token_forget(const struct config *cfg, const char *rejected)
+{
+	struct store *s;
+	char err[256], *record = NULL, cached[1024];
+
+	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return;
+	}
+	store_get(s, TOKEN_ZOHO_ACCESS, &record);
+	token_record_field(record, "token", cached, sizeof cached);
+	free(record);
+	if (strcmp(cached, rejected) == 0)
+		store_delete(s, TOKEN_ZOHO_ACCESS);
+	store_commit(s);
+}
+
 static long
 token_throttled_for(const struct config *cfg)
 {
@@ -185,6 +203,9 @@ zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t
 	}
 	/* Another process may have refreshed while we waited for the lock. */
 	if (token_cached(cfg, rejected, tok, toklen) == -1) {
+		/* A token Zoho refused is never offered again, even if the refresh fails. */
+		if (rejected != NULL)
+			token_forget(cfg, rejected);
 		if ((wait = token_throttled_for(cfg)) > 0) {
 			rr->outcome = REMOTE_RETRY;
 			rr->retry_after = wait;
