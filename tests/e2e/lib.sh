@@ -89,6 +89,12 @@ jqb() {
 		jq "$@" | sed -E 's/"#big#(-?[0-9]+)"/\1/g; s/#big#(-?[0-9]+)/\1/g'
 }
 
+# urldecode < TEXT: decodes one form-urlencoded value ('+' and %XX).
+urldecode() { local v; v=$(cat); v=${v//+/ }; printf '%b' "${v//%/\\x}"; }
+
+# form_field NAME < FORM: the decoded value of NAME in an urlencoded body.
+form_field() { tr '&' '\n' | sed -n "s/^$1=//p" | head -n 1 | urldecode; }
+
 # fixture_json REL [JSON]: writes $FAKE_DIR/REL atomically, from JSON or stdin.
 fixture_json() {
 	local file=$FAKE_DIR/$1

@@ -24,8 +24,7 @@ check_eq "createdocument is form-urlencoded" \
 	application/x-www-form-urlencoded
 form=$(call_bodies sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument")
 check_match "is_quicksend=true is sent" "$form" '(^|&)is_quicksend=true(&|$)'
-data=$(printf '%s' "$form" | tr '&' '\n' | sed -n 's/^data=//p' |
-	python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote_plus(sys.stdin.read().strip()))')
+data=$(printf '%s' "$form" | form_field data)
 check_eq "action id is the template's, exact, as a string" \
 	"$(printf '%s' "$data" | grep -o '"action_id":"[0-9]*"')" "\"action_id\":\"$TEMPLATE_ACTION_ID\""
 check_eq "recipient is the main contact" \
