@@ -5,6 +5,7 @@
  * secret typed into the wrong place cannot end up in a log or an error page.
  */
 #include "config.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,21 +110,6 @@ struct parser {
 	int seen[NKEYS]; /* line each key was set on, 0 if not yet */
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Error at the current line: "file:line: <message>"; always returns -1. */
 static int
 fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -137,7 +123,7 @@ fail(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	set_err(p->err, p->errlen, "%s:%d: %s", p->file, p->line, msg);
+	msg_set(p->err, p->errlen, "%s:%d: %s", p->file, p->line, msg);
 	return -1;
 }
 
@@ -641,7 +627,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 
 	memset(out, 0, sizeof *out);
 	memset(&p, 0, sizeof p);
-	set_err(err, errlen, "%s", "");
+	msg_set(err, errlen, "%s", "");
 	if (filename == NULL)
 		filename = "config";
 	if (text == NULL)
@@ -675,7 +661,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 			goto fail;
 	}
 	if (apply_defaults(out) < 0) {
-		set_err(err, errlen, "%s: out of memory", filename);
+		msg_set(err, errlen, "%s: out of memory", filename);
 		goto fail;
 	}
 	return 0;
@@ -688,7 +674,7 @@ static int
 missing(const struct config *cfg, char *err, size_t errlen, const char *section,
     const char *key, const char *why)
 {
-	set_err(err, errlen, "%s: [%s] %s is required (%s)", cfg->path ? cfg->path : "config",
+	msg_set(err, errlen, "%s: [%s] %s is required (%s)", cfg->path ? cfg->path : "config",
 	    section, key, why);
 	return -1;
 }
@@ -749,7 +735,7 @@ config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 		if (check_zoho_api(c, err, errlen, "to send contracts through the Zoho Sign API") < 0)
 			return -1;
 		if (c->nsigners == 0) {
-			set_err(err, errlen, "%s: [signers] at least one entry is required "
+			msg_set(err, errlen, "%s: [signers] at least one entry is required "
 			    "(the template role that signs, e.g. Client = contact.main)",
 			    c->path ? c->path : "config");
 			return -1;
@@ -860,7 +846,7 @@ config_load(const char *path, unsigned needs, struct config *out,
 		how = "this is the default location; put the file there, "
 		    "or set KZS_CONFIG to the config file's path";
 		if (path == NULL) {
-			set_err(err, errlen, "cannot find the home directory of uid %ld for the "
+			msg_set(err, errlen, "cannot find the home directory of uid %ld for the "
 			    "default config file ~/kzs/kzs.conf; set KZS_CONFIG to the config file's path",
 			    (long)geteuid());
 			return -1;
@@ -868,24 +854,24 @@ config_load(const char *path, unsigned needs, struct config *out,
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+		msg_set(err, errlen, "%s: cannot read the config file: %s (%s)", path,
 		    strerror(errno), how);
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
-		set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+		msg_set(err, errlen, "%s: cannot read the config file: %s (%s)", path,
 		    strerror(errno), how);
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: cannot read the config file: not a regular file (%s)",
+		msg_set(err, errlen, "%s: cannot read the config file: not a regular file (%s)",
 		    path, how);
 		close(fd);
 		return -1;
 	}
 	if (st.st_size > CONFIG_MAX_SIZE) {
-		set_err(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
+		msg_set(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
 		close(fd);
 		return -1;
 	}
@@ -896,9 +882,9 @@ config_load(const char *path, unsigned needs, struct config *out,
 	rc = read_all(fd, (size_t)st.st_size, &text, &len);
 	if (rc < 0) {
 		if (rc == -2)
-			set_err(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
+			msg_set(err, errlen, "%s: larger than 1 MiB; is this the config file?", path);
 		else
-			set_err(err, errlen, "%s: cannot read the config file: %s (%s)", path,
+			msg_set(err, errlen, "%s: cannot read the config file: %s (%s)", path,
 			    strerror(errno), how);
 		close(fd);
 		return -1;

@@ -250,7 +250,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 			return;
 	}
 	if (!state_flag(job, "blocked_task_done")) {
-		long due = (long)time(NULL) + 3600L * (cfg->kommo.task_due_hours > 0 ? cfg->kommo.task_due_hours : 24);
+		long due = (long)time(NULL) + 3600L * cfg->kommo.task_due_hours;
 
 		kommo_task_add(cfg, job->subject, jfield_text(job->state, "responsible"),
 		    "Contract not sent: see the note on this deal for what is missing.", due, &rr);

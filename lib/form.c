@@ -3,6 +3,7 @@
  * linear pass into a single allocation (the pair array followed by the string bytes).
  */
 #include "form.h"
+#include "msg.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,45 +13,6 @@
 
 /* Longest key shown in an error message; the rest becomes "...". */
 #define FORM_SHOW_MAX 60
-
-static void form_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-form_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Copies at most FORM_SHOW_MAX bytes of raw input into buf for an error message,
- * replacing anything that is not printable ASCII so a hostile key cannot forge log
- * lines or send terminal escapes.
- */
-static const char *
-form_show(const char *s, size_t len, char *buf, size_t buflen)
-{
-	size_t i, n = len > FORM_SHOW_MAX ? FORM_SHOW_MAX : len;
-
-	if (buflen < FORM_SHOW_MAX + 4)
-		return "";
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (n < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 static int
 form_hexval(unsigned char c)
@@ -127,14 +89,14 @@ form_parse(const char *body, size_t len, struct form *out, char *err, size_t err
 	/* Each segment decodes to at most its own length plus two terminating NULs. */
 	/* nseg <= len + 1, so this keeps the size arithmetic below from overflowing. */
 	if (len > SIZE_MAX / 64) {
-		form_err(err, errlen, "form too large (%zu bytes)", len);
+		msg_set(err, errlen, "form too large (%zu bytes)", len);
 		return -1;
 	}
 	pairbytes = nseg * sizeof *pairs;
 	total = pairbytes + len + 2 * nseg;
 	pairs = malloc(total);
 	if (pairs == NULL) {
-		form_err(err, errlen, "out of memory for a %zu-byte form", len);
+		msg_set(err, errlen, "out of memory for a %zu-byte form", len);
 		return -1;
 	}
 	strings = (char *)pairs + pairbytes;
@@ -159,13 +121,13 @@ form_parse(const char *body, size_t len, struct form *out, char *err, size_t err
 		vlen = (size_t)(seg + seglen - v);
 
 		if (klen == 0) {
-			form_err(err, errlen, "empty key in pair %zu", npair + 1);
+			msg_set(err, errlen, "empty key in pair %zu", npair + 1);
 			goto fail;
 		}
 		kn = form_decode(seg, klen, strings);
 		if (kn < 0) {
-			form_err(err, errlen, "%s: %s in key",
-			    form_show(seg, klen, shown, sizeof shown),
+			msg_set(err, errlen, "%s: %s in key",
+			    msg_printable(seg, klen, FORM_SHOW_MAX, shown, sizeof shown),
 			    kn == -1 ? "'%' not followed by two hex digits" : "NUL byte");
 			goto fail;
 		}
@@ -174,8 +136,8 @@ form_parse(const char *body, size_t len, struct form *out, char *err, size_t err
 
 		vn = form_decode(v, vlen, strings);
 		if (vn < 0) {
-			form_err(err, errlen, "%s: %s in value",
-			    form_show(pairs[npair].key, (size_t)kn, shown, sizeof shown),
+			msg_set(err, errlen, "%s: %s in value",
+			    msg_printable(pairs[npair].key, (size_t)kn, FORM_SHOW_MAX, shown, sizeof shown),
 			    vn == -1 ? "'%' not followed by two hex digits" : "NUL byte");
 			goto fail;
 		}

@@ -123,7 +123,7 @@ kommo_task_add(const struct config *cfg, const char *lead_id, const char *respon
 	json_object_object_add(task, "entity_id", json_object_new_int64(strtoll(lead_id, NULL, 10)));
 	json_object_object_add(task, "entity_type", json_object_new_string("leads"));
 	json_object_object_add(task, "task_type_id",
-	    json_object_new_int64(strtoll(cfg->kommo.task_type_id ? cfg->kommo.task_type_id : "1", NULL, 10)));
+	    json_object_new_int64(strtoll(cfg->kommo.task_type_id, NULL, 10)));
 	if (responsible_user_id && *responsible_user_id)
 		json_object_object_add(task, "responsible_user_id",
 		    json_object_new_int64(strtoll(responsible_user_id, NULL, 10)));

@@ -6,6 +6,7 @@
 #include "kommo_webhook.h"
 
 #include "form.h"
+#include "msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,39 +51,11 @@ struct kw_key {
 	size_t seglen[3];
 };
 
-static void kw_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-kw_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* A key fit for a one-line message: truncated, non-printable bytes replaced by '?'. */
+/* A key fit for a one-line message: truncated, non-printable bytes replaced. */
 static const char *
-kw_show(const char *s, char *buf, size_t buflen)
+kw_show(const char *key, char *buf, size_t buflen)
 {
-	size_t n = 0;
-
-	if (buflen < KW_SHOW_MAX + 4)
-		return "";
-	for (; s[n] != '\0' && n < KW_SHOW_MAX; n++) {
-		unsigned char c = (unsigned char)s[n];
-		buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	if (s[n] != '\0') {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
+	return msg_printable(key, strlen(key), KW_SHOW_MAX, buf, buflen);
 }
 
 static int
@@ -206,7 +179,7 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 	size_t i;
 
 	if ((why = kw_key_split(pr->key, &k)) != NULL) {
-		kw_err(err, errlen, "%s %s", why, kw_show(pr->key, shown, sizeof shown));
+		msg_set(err, errlen, "%s %s", why, kw_show(pr->key, shown, sizeof shown));
 		return -1;
 	}
 
@@ -224,12 +197,12 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 		} else
 			return 0;
 		if (*account_seen & bit) {
-			kw_err(err, errlen, "%s: given twice", kw_show(pr->key, shown, sizeof shown));
+			msg_set(err, errlen, "%s: given twice", kw_show(pr->key, shown, sizeof shown));
 			return -1;
 		}
 		*account_seen |= bit;
 		if (bad) {
-			kw_err(err, errlen, "%s: %s", kw_show(pr->key, shown, sizeof shown), why);
+			msg_set(err, errlen, "%s: %s", kw_show(pr->key, shown, sizeof shown), why);
 			return -1;
 		}
 		return 0;
@@ -247,7 +220,7 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 		return 0;
 
 	if (k.seglen[1] == 0 || k.seglen[1] > KW_INDEX_MAX_DIGITS) {
-		kw_err(err, errlen, "%s: event index must be 1-%d digits",
+		msg_set(err, errlen, "%s: event index must be 1-%d digits",
 		    kw_show(pr->key, shown, sizeof shown), KW_INDEX_MAX_DIGITS);
 		return -1;
 	}
@@ -255,7 +228,7 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 	for (i = 0; i < k.seglen[1]; i++) {
 		char c = k.seg[1][i];
 		if (c < '0' || c > '9') {
-			kw_err(err, errlen, "%s: event index must be 1-%d digits",
+			msg_set(err, errlen, "%s: event index must be 1-%d digits",
 			    kw_show(pr->key, shown, sizeof shown), KW_INDEX_MAX_DIGITS);
 			return -1;
 		}
@@ -270,14 +243,14 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 	if (field != KW_OTHER) {
 		char scratch[KOMMO_ID_MAX + 1];
 		if (k.nseg > 3) {
-			kw_err(err, errlen, "%s: %s must be a plain value",
+			msg_set(err, errlen, "%s: %s must be a plain value",
 			    kw_show(pr->key, shown, sizeof shown), kw_field_names[field]);
 			return -1;
 		}
 		/* Optional fields may come empty; only the three that make an event must be set. */
 		if (kw_id(pr->value, scratch) != 0 &&
 		    !(pr->value[0] == '\0' && field >= KW_OLD_STATUS_ID)) {
-			kw_err(err, errlen, "%s: expected 1-%d digits",
+			msg_set(err, errlen, "%s: expected 1-%d digits",
 			    kw_show(pr->key, shown, sizeof shown), KOMMO_ID_MAX);
 			return -1;
 		}
@@ -305,19 +278,19 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 		return -1;
 	memset(out, 0, sizeof *out);
 	if (body == NULL || len == 0) {
-		kw_err(err, errlen, "empty body");
+		msg_set(err, errlen, "empty body");
 		return -1;
 	}
 	if (form_parse(body, len, &f, err, errlen) != 0)
 		return -1;
 	if (f.n == 0) {
-		kw_err(err, errlen, "empty body");
+		msg_set(err, errlen, "empty body");
 		return -1;
 	}
 
 	refs = malloc(f.n * sizeof *refs);
 	if (refs == NULL) {
-		kw_err(err, errlen, "out of memory for %zu fields", f.n);
+		msg_set(err, errlen, "out of memory for %zu fields", f.n);
 		goto fail;
 	}
 	for (i = 0; i < f.n; i++) {
@@ -333,14 +306,14 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 		if (i == 0 || refs[i].kind != refs[i - 1].kind || refs[i].index != refs[i - 1].index)
 			ngroups++;
 	if (ngroups > KW_MAX_EVENTS) {
-		kw_err(err, errlen, "more than %d lead events in one webhook", KW_MAX_EVENTS);
+		msg_set(err, errlen, "more than %d lead events in one webhook", KW_MAX_EVENTS);
 		goto fail;
 	}
 
 	if (ngroups > 0) {
 		events = calloc(ngroups, sizeof *events);
 		if (events == NULL) {
-			kw_err(err, errlen, "out of memory for %zu events", ngroups);
+			msg_set(err, errlen, "out of memory for %zu events", ngroups);
 			goto fail;
 		}
 	}
@@ -357,7 +330,7 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 			if (field == KW_OTHER)
 				continue;
 			if (seen & (1u << field)) {
-				kw_err(err, errlen, "%s: given twice in one event",
+				msg_set(err, errlen, "%s: given twice in one event",
 				    kw_show(pr->key, shown, sizeof shown));
 				goto fail;
 			}
@@ -372,7 +345,7 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 		else if (!(seen & (1u << KW_PIPELINE_ID)))
 			missing = "pipeline_id";
 		if (missing != NULL) {
-			kw_err(err, errlen, "leads[%s][%u]: missing %s",
+			msg_set(err, errlen, "leads[%s][%u]: missing %s",
 			    kw_kind_names[refs[i].kind], refs[i].index, missing);
 			goto fail;
 		}

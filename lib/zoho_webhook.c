@@ -4,6 +4,7 @@
  * never from a double, because 17-18 digit ids do not survive one.
  */
 #include "zoho_webhook.h"
+#include "msg.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -31,21 +32,6 @@ static const struct {
 	{ "RequestExpired", ZOHO_OP_EXPIRED },
 	{ "RequestRecalled", ZOHO_OP_RECALLED },
 };
-
-static void zw_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-zw_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 zw_is_space(char c)
@@ -122,11 +108,11 @@ zw_id_field(json_object *obj, const char *objname, const char *key, int required
 	if (v == NULL) {
 		if (!required)
 			return 0;
-		zw_err(err, errlen, "%s.%s is missing", objname, key);
+		msg_set(err, errlen, "%s.%s is missing", objname, key);
 		return -1;
 	}
 	if ((why = zw_id(v, allow_zero, dst)) != NULL) {
-		zw_err(err, errlen, "%s.%s %s", objname, key, why);
+		msg_set(err, errlen, "%s.%s %s", objname, key, why);
 		return -1;
 	}
 	return 0;
@@ -188,14 +174,14 @@ zw_text_field(json_object *obj, const char *objname, const char *key,
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_string)) {
-		zw_err(err, errlen, "%s.%s must be a string", objname, key);
+		msg_set(err, errlen, "%s.%s must be a string", objname, key);
 		return -1;
 	}
 	s = json_object_get_string(v);
 	n = (size_t)json_object_get_string_len(v);
 	if (n > max) {
 		if (kind == ZW_LINE) {
-			zw_err(err, errlen, "%s.%s is longer than %zu bytes", objname, key, max);
+			msg_set(err, errlen, "%s.%s is longer than %zu bytes", objname, key, max);
 			return -1;
 		}
 		/* Cut before a UTF-8 continuation byte's lead, never inside a character. */
@@ -233,17 +219,17 @@ zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen
 	size_t n, i;
 
 	if (v == NULL) {
-		zw_err(err, errlen, "notifications.operation_type is missing");
+		msg_set(err, errlen, "notifications.operation_type is missing");
 		return -1;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		zw_err(err, errlen, "notifications.operation_type must be a string");
+		msg_set(err, errlen, "notifications.operation_type must be a string");
 		return -1;
 	}
 	s = json_object_get_string(v);
 	n = (size_t)json_object_get_string_len(v);
 	if (n == 0 || n > ZOHO_OP_MAX) {
-		zw_err(err, errlen, "notifications.operation_type must be 1-%d characters",
+		msg_set(err, errlen, "notifications.operation_type must be 1-%d characters",
 		    ZOHO_OP_MAX);
 		return -1;
 	}
@@ -251,7 +237,7 @@ zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '_')) {
-			zw_err(err, errlen,
+			msg_set(err, errlen,
 			    "notifications.operation_type must be letters, digits or '_'");
 			return -1;
 		}
@@ -274,12 +260,12 @@ zw_documents(json_object *req, struct zoho_event *ev, char *err, size_t errlen)
 	if (arr == NULL)
 		return 0;
 	if (!json_object_is_type(arr, json_type_array)) {
-		zw_err(err, errlen, "requests.document_ids must be an array");
+		msg_set(err, errlen, "requests.document_ids must be an array");
 		return -1;
 	}
 	n = json_object_array_length(arr);
 	if (n > ZOHO_DOCS_MAX) {
-		zw_err(err, errlen, "requests.document_ids has more than %d entries",
+		msg_set(err, errlen, "requests.document_ids has more than %d entries",
 		    ZOHO_DOCS_MAX);
 		return -1;
 	}
@@ -289,17 +275,17 @@ zw_documents(json_object *req, struct zoho_event *ev, char *err, size_t errlen)
 
 		if (d != NULL && json_object_is_type(d, json_type_object)) {
 			if ((id = zw_get(d, "document_id")) == NULL) {
-				zw_err(err, errlen, "requests.document_ids[%zu].document_id is missing",
+				msg_set(err, errlen, "requests.document_ids[%zu].document_id is missing",
 				    i);
 				return -1;
 			}
 			if ((why = zw_id(id, 0, ev->document_ids[i])) != NULL) {
-				zw_err(err, errlen, "requests.document_ids[%zu].document_id %s",
+				msg_set(err, errlen, "requests.document_ids[%zu].document_id %s",
 				    i, why);
 				return -1;
 			}
 		} else if (d == NULL || (why = zw_id(d, 0, ev->document_ids[i])) != NULL) {
-			zw_err(err, errlen, "requests.document_ids[%zu] must be an object "
+			msg_set(err, errlen, "requests.document_ids[%zu] must be an object "
 			    "with a document_id, or an id", i);
 			return -1;
 		}
@@ -315,12 +301,12 @@ zw_fill(json_object *top, struct zoho_event *ev, char *err, size_t errlen)
 	json_object *req = zw_get(top, "requests"), *notif = zw_get(top, "notifications");
 
 	if (req == NULL || notif == NULL) {
-		zw_err(err, errlen, "missing \"%s\" object", req == NULL ? "requests" : "notifications");
+		msg_set(err, errlen, "missing \"%s\" object", req == NULL ? "requests" : "notifications");
 		return -1;
 	}
 	if (!json_object_is_type(req, json_type_object) ||
 	    !json_object_is_type(notif, json_type_object)) {
-		zw_err(err, errlen, "\"%s\" must be an object",
+		msg_set(err, errlen, "\"%s\" must be an object",
 		    !json_object_is_type(req, json_type_object) ? "requests" : "notifications");
 		return -1;
 	}
@@ -375,24 +361,24 @@ zoho_webhook_parse(const char *body, size_t len, struct zoho_event *out,
 	for (i = 0; body != NULL && i < len && zw_is_space(body[i]); i++)
 		;
 	if (body == NULL || i == len) {
-		zw_err(err, errlen, "empty body");
+		msg_set(err, errlen, "empty body");
 		return -1;
 	}
 	if (len > INT_MAX) {
-		zw_err(err, errlen, "body too large");
+		msg_set(err, errlen, "body too large");
 		return -1;
 	}
 	if (memchr(body, '\0', len) != NULL) {
-		zw_err(err, errlen, "body contains a NUL byte");
+		msg_set(err, errlen, "body contains a NUL byte");
 		return -1;
 	}
 	if (body[i] != '{') {
-		zw_err(err, errlen, "body is not a JSON object");
+		msg_set(err, errlen, "body is not a JSON object");
 		return -1;
 	}
 
 	if ((tok = json_tokener_new_ex(ZOHO_MAX_DEPTH)) == NULL) {
-		zw_err(err, errlen, "out of memory");
+		msg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -400,20 +386,20 @@ zoho_webhook_parse(const char *body, size_t len, struct zoho_event *out,
 	if (top == NULL) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		if (e == json_tokener_continue)
-			zw_err(err, errlen, "not JSON: body ends inside the object");
+			msg_set(err, errlen, "not JSON: body ends inside the object");
 		else
-			zw_err(err, errlen, "not JSON: %s at byte %zu", json_tokener_error_desc(e),
+			msg_set(err, errlen, "not JSON: %s at byte %zu", json_tokener_error_desc(e),
 			    json_tokener_get_parse_end(tok));
 		goto done;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len && zw_is_space(body[end]); end++)
 		;
 	if (end < len) {
-		zw_err(err, errlen, "not JSON: data after the object at byte %zu", end);
+		msg_set(err, errlen, "not JSON: data after the object at byte %zu", end);
 		goto done;
 	}
 	if (!json_object_is_type(top, json_type_object)) {
-		zw_err(err, errlen, "body is not a JSON object");
+		msg_set(err, errlen, "body is not a JSON object");
 		goto done;
 	}
 	rc = zw_fill(top, out, err, errlen);

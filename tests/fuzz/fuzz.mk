@@ -14,10 +14,10 @@ FUZZ_CFLAGS   = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 \
                 -fno-sanitize-recover=all -Ilib
 
 # Each target and the library sources it needs (the parsers only: no I/O libraries).
-FUZZ_SRC_form          = lib/form.c
-FUZZ_SRC_kommo_webhook = lib/form.c lib/kommo_webhook.c
-FUZZ_SRC_config        = lib/config.c
-FUZZ_SRC_zoho_webhook  = lib/zoho_webhook.c
+FUZZ_SRC_form          = lib/form.c lib/msg.c
+FUZZ_SRC_kommo_webhook = lib/form.c lib/kommo_webhook.c lib/msg.c
+FUZZ_SRC_config        = lib/config.c lib/msg.c
+FUZZ_SRC_zoho_webhook  = lib/zoho_webhook.c lib/msg.c
 # Extra flags and libraries per target (json-c itself is not instrumented).
 FUZZ_LIBS_zoho_webhook := $(shell pkg-config --cflags --libs json-c 2>/dev/null)
 
