@@ -32,7 +32,6 @@ pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 {
 	long long ring[PACE_MAX_CALLS] = { 0 }, now, slot;
 	char path[512];
-	ssize_t got;
 	int fd, n;
 
 	if (max_calls <= 0)
@@ -47,9 +46,8 @@ pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 		return 0;
 	}
 	/* ring[0] is the oldest reservation, ring[n-1] the newest; a short file reads as zeros. */
-	got = pread(fd, ring, sizeof ring[0] * (size_t)n, 0);
-	if (got < 0)
-		got = 0;
+	if (pread(fd, ring, sizeof ring[0] * (size_t)n, 0) == -1)
+		memset(ring, 0, sizeof ring);
 	now = pace_now_ms();
 	slot = now;
 	if (ring[0] + window_ms > slot)
