@@ -24,11 +24,14 @@
 #define CONFIG_MAX_MAP 1000 /* [fields] or [signers] lines; keeps the duplicate scan cheap */
 #define CONFIG_MIN_SHARED_SECRET 16
 
-enum section { SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_FIELDS, SEC_SIGNERS };
+enum section {
+	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_FIELDS, SEC_SIGNERS
+};
 
 static const char *const section_names[] = {
 	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_KOMMO] = "kommo",
-	[SEC_ZOHO] = "zoho", [SEC_FIELDS] = "fields", [SEC_SIGNERS] = "signers",
+	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_FIELDS] = "fields",
+	[SEC_SIGNERS] = "signers",
 };
 
 enum kind {
@@ -38,6 +41,7 @@ enum kind {
 	KIND_SUBDOMAIN, /* [a-z0-9-]{1,63} */
 	KIND_ID,        /* 1..19 ASCII digits, kept as text */
 	KIND_HOURS,     /* int 1..8760 */
+	KIND_SECONDS,   /* int 1..300 */
 	KIND_BOOL,      /* int 0/1 */
 	KIND_DC,        /* one of dc_names */
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
@@ -81,6 +85,7 @@ static const struct key keys[] = {
 	K(SEC_ZOHO, "template_id", KIND_TEXT, zoho.template_id),
 	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
 	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
+	K(SEC_LIMITS, "http_timeout", KIND_SECONDS, limits.http_timeout),
 };
 #undef K
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -454,6 +459,11 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			return fail(p, "%s: expected a whole number of hours from 1 to 8760", label);
 		*islot = atoi(v);
 		return 0;
+	case KIND_SECONDS:
+		if (!digits_only(v, 1, 3) || atoi(v) < 1 || atoi(v) > 300)
+			return fail(p, "%s: expected a whole number of seconds from 1 to 300", label);
+		*islot = atoi(v);
+		return 0;
 	case KIND_BOOL:
 		if (bool_value(v, islot) < 0)
 			return fail(p, "%s: expected yes or no (or true/false, on/off, 1/0)", label);
@@ -640,6 +650,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	p.errlen = errlen;
 	out->kommo.task_due_hours = 24;
 	out->kommo.progress_notes = 1;
+	out->limits.http_timeout = 20;
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;
@@ -921,7 +932,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL)
+		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

@@ -51,6 +51,10 @@ struct config {
 		int resend_on_expiry;   /* default 0 */
 	} zoho;
 
+	struct {
+		int http_timeout; /* seconds for one call to Kommo or Zoho; default 20 */
+	} limits;
+
 	struct config_map *fields;
 	size_t nfields;
 	struct config_map *signers;

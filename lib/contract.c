@@ -149,24 +149,75 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
 	log_warn("lead %s: contract not sent: %s", job->subject, text);
 }
 
+/* Records a request that Zoho holds for the lead, and moves the job to the note step. */
+static void
+contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
+    const char *recipients)
+{
+	deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request);
+	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
+	state_set(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
+}
+
+/*
+ * An earlier attempt may have reached Zoho without us learning the answer (a timeout,
+ * a crash). Its request carries the marker: adopt it rather than send a second one.
+ * Returns 1 when adopted, 0 when there is none, -1 to retry.
+ */
+static int
+contract_adopt(const struct config *cfg, struct job *job, json_object *lead, const char *marker,
+    struct job_result *res)
+{
+	struct remote_result rr;
+	json_object *request = NULL, *actions;
+	char recipients[512] = "";
+	size_t i, n;
+
+	zoho_request_find(cfg, marker, &request, &rr);
+	if (contract_failed(&rr, res))
+		return -1;
+	if (request == NULL)
+		return 0;
+	actions = jfield_typed(request, "actions", json_type_array);
+	n = actions ? json_object_array_length(actions) : 0;
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(actions, i);
+
+		snprintf(recipients + strlen(recipients), sizeof recipients - strlen(recipients),
+		    "%s%s <%s>", i ? ", " : "", jfield_text(a, "recipient_name"), jfield_text(a, "recipient_email"));
+	}
+	log_info("lead %s: adopted Zoho Sign request %s %s, sent by an earlier attempt", job->subject,
+	    jfield_text(request, "request_id"), marker);
+	contract_sent(cfg, job, lead, request, recipients);
+	json_object_put(request);
+	return 1;
+}
+
 /* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
 static int
-contract_send(const struct config *cfg, struct job *job, struct contract_inputs *in,
-    struct job_result *res)
+contract_send(const struct config *cfg, struct job *job, const struct deal *deal,
+    struct contract_inputs *in, struct job_result *res)
 {
 	struct fill_input fin = { 0 };
 	struct fill_result fout;
 	struct remote_result rr;
 	json_object *request = NULL;
-	char today[16], marker[128];
+	char today[16], marker[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	int rc;
 
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof today, "%d/%m/%Y", &tm);
-	/* The marker lets a later reconcile find this request at Zoho by its name. */
-	snprintf(marker, sizeof marker, "(ref %s-%ld)", job->subject, job->gen);
+	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
+		rc = contract_adopt(cfg, job, in->lead, deal->marker, res);
+		if (rc != 0)
+			return rc == 1 ? 0 : -1;
+		snprintf(marker, sizeof marker, "%s", deal->marker);
+	} else {
+		/* Unique per attempt to send: a later contract for the same lead gets its own. */
+		snprintf(marker, sizeof marker, "(ref %.19s-%lld)", job->subject, (long long)now);
+	}
 	fin.tpl = in->tpl;
 	fin.lead = in->lead;
 	fin.contact = in->contact;
@@ -183,7 +234,8 @@ contract_send(const struct config *cfg, struct job *job, struct contract_inputs 
 		snprintf(res->error, sizeof res->error, "out of memory");
 		return -1;
 	}
-	deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"));
+	/* Intent first: if we never learn Zoho's answer, the marker finds the request. */
+	deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"), marker);
 	zoho_request_create(cfg, cfg->zoho.template_id, fout.data_json, &request, &rr);
 	if (rr.outcome == REMOTE_REFUSED) {
 		char *why = str_fmt("Zoho Sign refused the request: %s", rr.message);
@@ -197,9 +249,7 @@ contract_send(const struct config *cfg, struct job *job, struct contract_inputs 
 		fill_result_free(&fout);
 		return -1;
 	}
-	deal_record_request(cfg->state_dir, job->subject, jfield_text(in->lead, "updated_at"), request);
-	json_object_object_add(job->state, "recipients", json_object_new_string(fout.recipients));
-	state_set(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
+	contract_sent(cfg, job, in->lead, request, fout.recipients);
 	log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
 	    jfield_text(request, "request_id"), fout.recipients);
 	json_object_put(request);
@@ -257,7 +307,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 		if (contract_step(cfg, job, "blocked_task_done", &rr, res) == -1)
 			return;
 	}
-	deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"));
+	deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"), NULL);
 	res->done = 1;
 }
 
@@ -289,7 +339,7 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 	}
 	rc = contract_read(cfg, job, &deal, &in, res);
 	if (rc == 0)
-		rc = contract_send(cfg, job, &in, res);
+		rc = contract_send(cfg, job, &deal, &in, res);
 	contract_inputs_free(&in);
 	if (rc == 1 && *jfield_text(job->state, "problems"))
 		contract_tell_blocked(cfg, job, res);

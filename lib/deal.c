@@ -27,6 +27,7 @@ deal_decode(const char *text, struct deal *out)
 	snprintf(out->state, sizeof out->state, "%s", jfield_text(obj, "state"));
 	snprintf(out->request_id, sizeof out->request_id, "%s", jfield_text(obj, "request_id"));
 	snprintf(out->updated_at, sizeof out->updated_at, "%s", jfield_text(obj, "updated_at"));
+	snprintf(out->marker, sizeof out->marker, "%s", jfield_text(obj, "marker"));
 	json_object_put(obj);
 }
 
@@ -40,6 +41,8 @@ deal_write(struct store *s, const char *lead_id, const struct deal *d)
 	json_object_object_add(obj, "state", json_object_new_string(d->state));
 	json_object_object_add(obj, "request_id", json_object_new_string(d->request_id));
 	json_object_object_add(obj, "updated_at", json_object_new_string(d->updated_at));
+	if (d->marker[0])
+		json_object_object_add(obj, "marker", json_object_new_string(d->marker));
 	json_object_object_add(obj, "since", json_object_new_int64((long long)time(NULL)));
 	deal_key(key, sizeof key, "lead", lead_id);
 	rc = store_put(s, key, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
@@ -73,7 +76,8 @@ deal_begin(const char *dir, struct store **s)
 }
 
 int
-deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at)
+deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at,
+    const char *marker)
 {
 	struct store *s;
 	char key[64], *text = NULL;
@@ -87,6 +91,7 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	free(text);
 	snprintf(d.state, sizeof d.state, "%s", state);
 	snprintf(d.updated_at, sizeof d.updated_at, "%s", updated_at ? updated_at : "");
+	snprintf(d.marker, sizeof d.marker, "%s", marker ? marker : "");
 	if (deal_write(s, lead_id, &d) == -1) {
 		store_abort(s);
 		return -1;

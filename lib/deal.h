@@ -17,13 +17,15 @@ struct deal {
 	char state[16];
 	char request_id[32];
 	char updated_at[24]; /* the lead's updated_at when the state was set */
+	char marker[64];     /* with "sending": the mark in the request's name */
 };
 
 /* 0 with *out filled (state "" when unknown), -1 on a store error. */
 int deal_load(const char *dir, const char *lead_id, struct deal *out);
 
-/* Sets state (and updated_at) keeping the request id. */
-int deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at);
+/* Sets state (and updated_at) keeping the request id; marker may be NULL. */
+int deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at,
+    const char *marker);
 
 /* Records a created request: lead -> inflight with request id, and request -> lead, at once. */
 int deal_record_request(const char *dir, const char *lead_id, const char *updated_at,

@@ -25,6 +25,7 @@ kommo_call(const struct config *cfg, const char *method, const char *path, const
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->kommo.token ? cfg->kommo.token : "");
 	req.method = method;
 	req.url = url;
+	req.timeout_s = cfg->limits.http_timeout;
 	req.headers[0] = auth;
 	if (json_body) {
 		req.headers[1] = "Content-Type: application/json";

@@ -59,6 +59,7 @@ zoho_call(const struct config *cfg, const char *method, const char *path, const 
 		auth = str_fmt("Authorization: Zoho-oauthtoken %s", tok);
 		req.method = method;
 		req.url = url;
+		req.timeout_s = cfg->limits.http_timeout;
 		req.headers[0] = auth;
 		if (form) {
 			req.headers[1] = "Content-Type: application/x-www-form-urlencoded";
@@ -180,4 +181,47 @@ zoho_request_create(const struct config *cfg, const char *template_id, const cha
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s: answer has no request id", path);
 	}
+}
+
+void
+zoho_request_find(const struct config *cfg, const char *marker, json_object **request,
+    struct remote_result *rr)
+{
+	json_object *query = json_object_new_object(), *page = json_object_new_object();
+	json_object *search = json_object_new_object(), *answer, *list;
+	char *data, *path;
+	size_t i, n;
+
+	*request = NULL;
+	json_object_object_add(page, "row_count", json_object_new_int(25));
+	json_object_object_add(page, "start_index", json_object_new_int(1));
+	json_object_object_add(page, "sort_column", json_object_new_string("created_time"));
+	json_object_object_add(page, "sort_order", json_object_new_string("DESC"));
+	json_object_object_add(search, "request_name", json_object_new_string(marker));
+	json_object_object_add(page, "search_columns", search);
+	json_object_object_add(query, "page_context", page);
+	data = http_form_escape(json_object_to_json_string_ext(query, JSON_C_TO_STRING_PLAIN));
+	json_object_put(query);
+	path = data ? str_fmt("/requests?data=%s", data) : NULL;
+	free(data);
+	if (path == NULL) {
+		memset(rr, 0, sizeof *rr);
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "out of memory");
+		return;
+	}
+	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	free(path);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	/* The search is Zoho's; the exact check of the name is ours. */
+	list = jfield_typed(answer, "requests", json_type_array);
+	n = list ? json_object_array_length(list) : 0;
+	for (i = 0; i < n && *request == NULL; i++) {
+		json_object *r = json_object_array_get_idx(list, i);
+
+		if (strstr(jfield_text(r, "request_name"), marker) != NULL)
+			*request = json_object_get(r);
+	}
+	json_object_put(answer);
 }

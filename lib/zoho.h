@@ -21,4 +21,11 @@ void zoho_template_get(const struct config *cfg, const char *template_id, json_o
 void zoho_request_create(const struct config *cfg, const char *template_id, const char *data_json,
     json_object **request, struct remote_result *rr);
 
+/*
+ * GET /requests searching request_name for marker. *request is the newest request whose
+ * name contains it, or NULL when Zoho has none (outcome OK either way).
+ */
+void zoho_request_find(const struct config *cfg, const char *marker, json_object **request,
+    struct remote_result *rr);
+
 #endif

@@ -131,6 +131,7 @@ token_refresh(const struct config *cfg, char *tok, size_t toklen, struct remote_
 	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts);
 	req.method = "POST";
 	req.url = url;
+	req.timeout_s = cfg->limits.http_timeout;
 	req.headers[0] = "Content-Type: application/x-www-form-urlencoded";
 	req.body = body;
 	req.body_len = strlen(body);

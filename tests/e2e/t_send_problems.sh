@@ -79,8 +79,29 @@ retry_remote 1202 "Kommo 429 with retry_after" kommo GET /api/v4/contacts 1 stat
 retry_remote 1203 "Zoho createdocument 500" sign POST /api/v1/templates 1 status 500
 retry_remote 1204 "Zoho answers 502 with HTML" sign POST /api/v1/templates 1 body 502 text/html '<html><body>Bad gateway</body></html>'
 retry_remote 1205 "Kommo connection dropped" kommo GET /api/v4/companies 1 drop
+kzs_conf_set limits http_timeout 2
+retry_remote 1209 "Kommo slower than [limits] http_timeout" kommo GET /api/v4/contacts 1 delay 4000
+check_match "timeout: the log names it" "$(app_log | grep 'send:1209')" "[Tt]imeout"
+kzs_conf_set limits http_timeout 20
 check_eq "a note that failed is sent once it works" "$(calls kommo POST /api/v4/leads/notes)" \
 	"$(jq -s 'length' "$FAKE_DIR/kommo/notes.jsonl")"
+
+# Zoho creates the request but the answer never arrives: the retry finds the request
+# by the marker in its name and adopts it instead of sending a second one.
+fixture_lead 1210
+fault sign POST /api/v1/templates 1 drop after
+before=$(createdocuments)
+post_kommo_hook "$(kommo_status_body 1210)"
+wait_until "answer lost: the job failed once" job_failed_once
+check_eq "answer lost: Zoho holds the request" "$(( $(createdocuments) - before ))" 1
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "answer lost: still one request after the retry" "$(( $(createdocuments) - before ))" 1
+adopted=$(sign_request_ids | tail -n 1)
+check_eq "answer lost: the note names the adopted request" "$(note_text 1210)" \
+	"Contract sent for signature to Jane Doe <jane@example.com>. Zoho Sign request $adopted."
+check_match "answer lost: the retry searched Zoho by the marker" \
+	"$(jq -r 'select(.path == "/api/v1/requests") | .query' "$FAKE_DIR/calls.jsonl" | urldecode)" "ref 1210-[0-9]+"
 
 # Note step fails after the request was created: the retry sends only the note.
 fixture_lead 1206

@@ -695,11 +695,6 @@ authorized(const struct fake_req *req, struct fake_resp *resp)
 static void
 kommo_handle(const struct fake_req *req, struct fake_resp *resp)
 {
-	/* Kommo documents 7 requests per second; the drive (another host) has no documented limit. */
-	if (!fake_admit("kommo/rate_window", fake_number("kommo/rate_limit", 7), 1000)) {
-		kommo_error(resp, 429, "Too many requests", 1);
-		return;
-	}
 	if (authorized(req, resp))
 		fake_dispatch(req, resp, kommo_endpoints, sizeof kommo_endpoints / sizeof kommo_endpoints[0],
 		    kommo_error);
@@ -869,8 +864,9 @@ int
 main(void)
 {
 	static const struct fake_service services[] = {
-		{"drive", "/drive", drive_handle, kommo_error},
-		{"kommo", "", kommo_handle, kommo_error},
+		{"drive", "/drive", drive_handle, kommo_error, NULL, 0, 0},
+		/* Kommo documents 7 requests per second; the drive (another host) has no documented limit. */
+		{"kommo", "", kommo_handle, kommo_error, "kommo/rate_limit", 7, 1000},
 	};
 
 	return fake_serve("fake-kommo", services, sizeof services / sizeof services[0]);

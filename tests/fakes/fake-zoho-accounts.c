@@ -369,7 +369,7 @@ int
 main(void)
 {
 	static const struct fake_service services[] = {
-		{"accounts", "", accounts_handle, accounts_error},
+		{"accounts", "", accounts_handle, accounts_error, NULL, 0, 0},
 	};
 
 	return fake_serve("fake-zoho-accounts", services, 1);

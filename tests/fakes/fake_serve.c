@@ -291,6 +291,18 @@ pick_service(const struct fake_service *services, size_t n, const char *path)
 	return &services[n - 1];
 }
 
+/* The window file sits beside the limit file: kommo/rate_limit -> kommo/rate_window. */
+static int
+fake_rate_admit(const struct fake_service *svc)
+{
+	char window[128];
+	const char *slash = strrchr(svc->rate_limit_file, '/');
+	int dirlen = slash ? (int)(slash - svc->rate_limit_file) : 0;
+
+	snprintf(window, sizeof window, "%.*s%srate_window", dirlen, svc->rate_limit_file, slash ? "/" : "");
+	return fake_admit(window, fake_number(svc->rate_limit_file, svc->rate_default), svc->rate_window_ms);
+}
+
 static void
 serve_one(FCGX_Request *r, const struct fake_service *services, size_t n)
 {
@@ -315,6 +327,10 @@ serve_one(FCGX_Request *r, const struct fake_service *services, size_t n)
 	}
 	req.body = body.data;
 	req.body_len = body.len;
+	if (svc->rate_limit_file != NULL && !fake_rate_admit(svc)) {
+		svc->error(&resp, 429, "Too many requests", 1);
+		goto send;
+	}
 	fake_fault_take(svc->name, req.method, req.path, &fault);
 	if (fault.kind == FAULT_DELAY) {
 		struct timespec ts = {fault.delay_ms / 1000, (fault.delay_ms % 1000) * 1000000};

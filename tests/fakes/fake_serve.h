@@ -40,6 +40,12 @@ struct fake_service {
 	const char *prefix; /* path prefix selecting it ("/drive"); "" matches any path */
 	fake_handler_fn handle;
 	fake_error_fn error;
+	/* Rate limit counted at arrival, before faults and delays, as a real server counts:
+	 * at most rate_limit (read from the file rate_limit_file, default rate_default)
+	 * requests per rate_window_ms; the rest get error 429. NULL: no limit. */
+	const char *rate_limit_file;
+	long long rate_default;
+	long long rate_window_ms;
 };
 
 /* Serves requests until the web server stops the process; the first matching service answers. */

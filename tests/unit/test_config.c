@@ -247,6 +247,7 @@ test_defaults(void)
 	CHECK_STR(cfg.kommo.task_type_id, "1", "task_type_id defaults to 1");
 	CHECK(cfg.kommo.task_due_hours == 24, "task_due_hours defaults to 24");
 	CHECK(cfg.kommo.progress_notes == 1, "progress_notes defaults to yes");
+	CHECK(cfg.limits.http_timeout == 20, "http_timeout defaults to 20 s");
 	CHECK(cfg.zoho.attach_certificate == 0 && cfg.zoho.resend_on_expiry == 0, "zoho booleans default to no");
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
 	CHECK_STR(cfg.zoho.accounts_url, "https://accounts.zoho.eu", "accounts_url for default dc");
@@ -290,6 +291,8 @@ test_errors(void)
 		const char *text, *want;
 	} cases[] = {
 		{ "[kommo]\nsubdomain acme\n", "t.conf:2: expected 'key = value'" },
+		{ "[limits]\nhttp_timeout = 0\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
+		{ "[limits]\nhttp_timeout = 301\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
 		{ "; c\n[kommo]\n= acme\n", "t.conf:3: expected 'key = value'" },
 		{ "[kommo]\nsub/domain = acme\n", "t.conf:2: expected 'key = value' (a key has only letters, digits, space, _ - .)" },
 		{ "subdomain = acme\n", "t.conf:1: expected a [section] line before the first key" },
@@ -723,7 +726,7 @@ test_example_file(void)
 		"redirect_uri", "hook_secret", "pipeline_id", "trigger_status_id", "signed_status_id",
 		"declined_status_id", "task_type_id", "task_due_hours", "progress_notes", "dc",
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
-		"attach_certificate", "resend_on_expiry",
+		"attach_certificate", "resend_on_expiry", "http_timeout",
 	};
 	struct config cfg;
 	struct warnings w;
