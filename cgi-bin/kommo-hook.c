@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "config.h"
@@ -22,16 +21,6 @@
 
 #define KOMMO_HOOK_MAX_BODY (1024 * 1024) /* a 300-lead bulk move is about 250 KiB */
 #define DRAIN_BUDGET_SECONDS 25            /* well under mod_fcgid's 40 s IO timeout */
-
-static int
-is_form_urlencoded(const char *content_type)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof want - 1;
-
-	return strncasecmp(content_type, want, n) == 0 &&
-	    (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
-}
 
 /* 1 when the query's secret parameter equals [kommo] hook_secret. */
 static int
@@ -76,7 +65,7 @@ kommo_hook_handle(struct web_request *req, void *arg)
 		web_refuse(req, 413, "body larger than 1 MiB");
 		return;
 	}
-	if (!is_form_urlencoded(req->content_type)) {
+	if (!web_content_type_is(req, "application/x-www-form-urlencoded")) {
 		web_refuse(req, 415, "expected Content-Type application/x-www-form-urlencoded");
 		return;
 	}

@@ -154,7 +154,9 @@ static void
 contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
     const char *recipients)
 {
-	deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request);
+	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only. */
+	deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
+	    strcmp(jfield_text(job->state, "resend"), "true") == 0);
 	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
 	state_set(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
 }

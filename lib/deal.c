@@ -101,7 +101,7 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 
 int
 deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
-    json_object *request)
+    json_object *request, int resend)
 {
 	struct store *s;
 	struct deal d = { 0 };
@@ -116,6 +116,8 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	actions = jfield_typed(request, "actions", json_type_array);
 	if (actions)
 		json_object_object_add(rec, "actions", json_object_get(actions));
+	if (resend)
+		json_object_object_add(rec, "resend", json_object_new_boolean(1));
 	deal_key(key, sizeof key, "req", d.request_id);
 	if (deal_begin(dir, &s) == -1) {
 		json_object_put(rec);
@@ -124,6 +126,62 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	rc = deal_write(s, lead_id, &d);
 	if (rc == 0)
 		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+	json_object_put(rec);
+	if (rc == -1) {
+		store_abort(s);
+		return -1;
+	}
+	return store_commit(s);
+}
+
+int
+deal_request_load(const char *dir, const char *request_id, json_object **rec)
+{
+	char key[64], *text = NULL;
+	int rc;
+
+	*rec = NULL;
+	deal_key(key, sizeof key, "req", request_id);
+	rc = store_get1(dir, STORE_DEALS, key, &text);
+	if (rc == 0)
+		*rec = json_tokener_parse(text);
+	free(text);
+	return rc == -1 ? -1 : 0;
+}
+
+int
+deal_request_outcome(const char *dir, const char *request_id, const char *outcome)
+{
+	struct store *s;
+	char key[64], *text = NULL;
+	json_object *rec;
+	int rc = 0;
+
+	if (deal_begin(dir, &s) == -1)
+		return -1;
+	deal_key(key, sizeof key, "req", request_id);
+	if (store_get(s, key, &text) != 0 || (rec = json_tokener_parse(text)) == NULL) {
+		free(text);
+		store_abort(s);
+		return -1;
+	}
+	free(text);
+	text = NULL;
+	json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+	if (rc == 0) {
+		char lead_key[64];
+		struct deal d;
+
+		deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
+		store_get(s, lead_key, &text);
+		deal_decode(text, &d);
+		free(text);
+		if (strcmp(d.request_id, request_id) == 0) {
+			snprintf(d.state, sizeof d.state, "%s", outcome);
+			rc = deal_write(s, jfield_text(rec, "lead"), &d);
+		}
+	}
 	json_object_put(rec);
 	if (rc == -1) {
 		store_abort(s);

@@ -12,6 +12,11 @@
 #define DEAL_SENDING "sending"   /* intent recorded, Zoho's answer not yet stored */
 #define DEAL_INFLIGHT "inflight" /* a request is out for signature */
 #define DEAL_BLOCKED "blocked"   /* data did not fit; the manager has a note and a task */
+/* After an outcome the lead has no request in flight; a new entry into the stage sends anew. */
+#define DEAL_COMPLETED "completed"
+#define DEAL_DECLINED "declined"
+#define DEAL_EXPIRED "expired"
+#define DEAL_RECALLED "recalled"
 
 struct deal {
 	char state[16];
@@ -27,8 +32,20 @@ int deal_load(const char *dir, const char *lead_id, struct deal *out);
 int deal_mark(const char *dir, const char *lead_id, const char *state, const char *updated_at,
     const char *marker);
 
-/* Records a created request: lead -> inflight with request id, and request -> lead, at once. */
+/*
+ * Records a created request: lead -> inflight with request id, and request -> lead, at
+ * once. resend marks a request sent again after its predecessor expired.
+ */
 int deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
-    json_object *request);
+    json_object *request, int resend);
+
+/* The "req:<id>" record ({lead, actions, outcome?, resend?}); *rec NULL when unknown. */
+int deal_request_load(const char *dir, const char *request_id, json_object **rec);
+
+/*
+ * Sets the request's outcome and, when it is still the lead's current request, the
+ * lead's state, in one transaction.
+ */
+int deal_request_outcome(const char *dir, const char *request_id, const char *outcome);
 
 #endif

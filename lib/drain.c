@@ -9,12 +9,18 @@
 
 #include "contract.h"
 #include "log.h"
+#include "outcome.h"
 
 static const struct {
 	const char *kind;
 	job_run_fn run;
 } drain_kinds[] = {
 	{ CONTRACT_JOB_KIND, contract_run },
+	{ OUTCOME_COMPLETE, outcome_run },
+	{ OUTCOME_DECLINED, outcome_run },
+	{ OUTCOME_EXPIRED, outcome_run },
+	{ OUTCOME_RECALLED, outcome_run },
+	{ OUTCOME_PROGRESS, outcome_run },
 };
 
 static job_run_fn

@@ -11,40 +11,52 @@
 #include "log.h"
 #include "pace.h"
 
+/* The Authorization header: the long-lived token ([kommo] token). */
 static void
-kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
-    json_object **answer, struct remote_result *rr)
+kommo_auth_header(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "Authorization: Bearer %s", cfg->kommo.token ? cfg->kommo.token : "");
+}
+
+void
+kommo_send(const struct config *cfg, const char *method, const char *target,
+    const char *content_type, const char *body, size_t body_len, json_object **answer,
+    struct remote_result *rr)
 {
 	struct http_request req = { 0 };
 	struct http_response res;
-	char url[1024], auth[2048];
+	char url[2048], auth[2048], ctype[128];
 	json_object *json = NULL;
 	int rc;
 
-	snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, path);
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->kommo.token ? cfg->kommo.token : "");
+	if (strncmp(target, "http", 4) == 0)
+		snprintf(url, sizeof url, "%s", target);
+	else
+		snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, target);
+	kommo_auth_header(cfg, auth, sizeof auth);
 	req.method = method;
 	req.url = url;
 	req.timeout_s = cfg->limits.http_timeout;
 	req.headers[0] = auth;
-	if (json_body) {
-		req.headers[1] = "Content-Type: application/json";
-		req.body = json_body;
-		req.body_len = strlen(json_body);
+	if (body) {
+		snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
+		req.headers[1] = ctype;
+		req.body = body;
+		req.body_len = body_len;
 	}
 	pace_wait(cfg->state_dir, "kommo", PACE_KOMMO_CALLS, PACE_KOMMO_WINDOW_MS);
 	rc = http_perform(&req, &res);
-	remote_classify(path, rc, &res, rr, &json);
+	remote_classify(target, rc, &res, rr, &json);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s %s: answer is not JSON", method, path);
+		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", method, target);
 	}
 	if (rr->outcome != REMOTE_OK) {
 		json_object *detail;
 
 		/* Kommo's problem+json says what was wrong; keep it for the log. */
 		if (json && json_object_object_get_ex(json, "detail", &detail))
-			snprintf(rr->message, sizeof rr->message, "%s %s: HTTP %ld: %.150s", method, path,
+			snprintf(rr->message, sizeof rr->message, "%s %.100s: HTTP %ld: %.120s", method, target,
 			    res.status, json_object_get_string(detail));
 		json_object_put(json);
 		json = NULL;
@@ -54,6 +66,14 @@ kommo_call(const struct config *cfg, const char *method, const char *path, const
 		*answer = json;
 	else
 		json_object_put(json);
+}
+
+static void
+kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
+    json_object **answer, struct remote_result *rr)
+{
+	kommo_send(cfg, method, path, "application/json", json_body, json_body ? strlen(json_body) : 0,
+	    answer, rr);
 }
 
 static void
@@ -129,4 +149,49 @@ kommo_task_add(const struct config *cfg, const char *lead_id, const char *respon
 		json_object_object_add(task, "responsible_user_id",
 		    json_object_new_int64(strtoll(responsible_user_id, NULL, 10)));
 	kommo_post_one(cfg, "/api/v4/tasks", task, rr);
+}
+
+void
+kommo_lead_move(const struct config *cfg, const char *lead_id, const char *status_id,
+    const char *pipeline_id, struct remote_result *rr)
+{
+	json_object *patch = json_object_new_object();
+	char path[64];
+
+	/* Only the changed fields: a whole-lead write would undo a manager's edits. */
+	json_object_object_add(patch, "status_id", json_object_new_int64(strtoll(status_id, NULL, 10)));
+	json_object_object_add(patch, "pipeline_id", json_object_new_int64(strtoll(pipeline_id, NULL, 10)));
+	snprintf(path, sizeof path, "/api/v4/leads/%s", lead_id);
+	kommo_call(cfg, "PATCH", path, json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, rr);
+	json_object_put(patch);
+}
+
+void
+kommo_lead_file_link(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    struct remote_result *rr)
+{
+	json_object *list = json_object_new_array(), *item = json_object_new_object();
+	char path[64];
+
+	json_object_object_add(item, "file_uuid", json_object_new_string(file_uuid));
+	json_object_array_add(list, item);
+	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
+	kommo_call(cfg, "PUT", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), NULL, rr);
+	json_object_put(list);
+}
+
+void
+kommo_note_attachment(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    const char *version_uuid, const char *file_name, struct remote_result *rr)
+{
+	json_object *note = json_object_new_object(), *params = json_object_new_object();
+
+	json_object_object_add(note, "entity_id", json_object_new_int64(strtoll(lead_id, NULL, 10)));
+	json_object_object_add(note, "note_type", json_object_new_string("attachment"));
+	json_object_object_add(params, "file_uuid", json_object_new_string(file_uuid));
+	if (version_uuid && *version_uuid)
+		json_object_object_add(params, "version_uuid", json_object_new_string(version_uuid));
+	json_object_object_add(params, "file_name", json_object_new_string(file_name));
+	json_object_object_add(note, "params", params);
+	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
 }

@@ -26,4 +26,23 @@ void kommo_note_add(const struct config *cfg, const char *lead_id, const char *t
 void kommo_task_add(const struct config *cfg, const char *lead_id, const char *responsible_user_id,
     const char *text, long due_unix, struct remote_result *rr);
 
+/* PATCH /api/v4/leads/{id} with status_id and pipeline_id only. */
+void kommo_lead_move(const struct config *cfg, const char *lead_id, const char *status_id,
+    const char *pipeline_id, struct remote_result *rr);
+/* PUT /api/v4/leads/{id}/files: shows a drive file in the lead's Files tab. */
+void kommo_lead_file_link(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    struct remote_result *rr);
+/* POST /api/v4/leads/notes: an attachment note pointing at a drive file. */
+void kommo_note_attachment(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    const char *version_uuid, const char *file_name, struct remote_result *rr);
+
+/*
+ * One call to Kommo (paced, authorized). target is a path under the API base, or an
+ * absolute URL the API gave us (the file drive). A JSON answer goes to *answer when
+ * answer is not NULL; an answer that is not JSON counts as a failure.
+ */
+void kommo_send(const struct config *cfg, const char *method, const char *target,
+    const char *content_type, const char *body, size_t body_len, json_object **answer,
+    struct remote_result *rr);
+
 #endif

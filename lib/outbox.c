@@ -87,13 +87,17 @@ outbox_open(const char *dir, struct store **s)
 	return 0;
 }
 
-int
-outbox_enqueue(const char *dir, const char *kind, const char *subject, long long now,
-    char *err, size_t errlen)
+/*
+ * Creates kind:subject, or (rerun) makes the queued one run again with the new event.
+ * initial (borrowed, may be NULL) becomes a new job's state.
+ */
+static int
+outbox_add(const char *dir, const char *kind, const char *subject, json_object *initial, int rerun,
+    long long now, char *err, size_t errlen)
 {
 	struct store *s;
 	struct job job;
-	char key[96], *text = NULL;
+	char key[OUTBOX_KEY_MAX], *text = NULL;
 	int merged = 0, rc;
 
 	snprintf(key, sizeof key, "%s:%s", kind, subject);
@@ -102,11 +106,18 @@ outbox_enqueue(const char *dir, const char *kind, const char *subject, long long
 	rc = store_get(s, key, &text);
 	if (rc == 0 && job_decode(key, text, &job) == 0) {
 		merged = 1;
+		free(text);
+		if (!rerun) {
+			job_free(&job);
+			store_abort(s);
+			return 1;
+		}
 		job.gen++;
 		/* A fresh event makes a waiting job due now, but never shortens a backoff. */
 		if (job.attempts == 0 && job.next_at > now)
 			job.next_at = now;
 	} else {
+		free(text);
 		memset(&job, 0, sizeof job);
 		snprintf(job.key, sizeof job.key, "%s", key);
 		snprintf(job.kind, sizeof job.kind, "%s", kind);
@@ -114,9 +125,8 @@ outbox_enqueue(const char *dir, const char *kind, const char *subject, long long
 		job.gen = 1;
 		job.created_at = now;
 		job.next_at = now;
-		job.state = json_object_new_object();
+		job.state = initial ? json_object_get(initial) : json_object_new_object();
 	}
-	free(text);
 	if (job_store(s, &job) == -1) {
 		snprintf(err, errlen, "cannot write the outbox");
 		job_free(&job);
@@ -129,6 +139,20 @@ outbox_enqueue(const char *dir, const char *kind, const char *subject, long long
 		return -1;
 	}
 	return merged;
+}
+
+int
+outbox_enqueue(const char *dir, const char *kind, const char *subject, long long now,
+    char *err, size_t errlen)
+{
+	return outbox_add(dir, kind, subject, NULL, 1, now, err, errlen);
+}
+
+int
+outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json_object *initial,
+    long long now, char *err, size_t errlen)
+{
+	return outbox_add(dir, kind, subject, initial, 0, now, err, errlen);
 }
 
 static int
@@ -144,7 +168,7 @@ job_lease_free(const struct job *job, long long now)
 
 struct claim_scan {
 	long long now;
-	char best_key[96];
+	char best_key[OUTBOX_KEY_MAX];
 	long long best_next_at;
 };
 
@@ -314,7 +338,7 @@ outbox_list(const char *dir, outbox_each_fn fn, void *arg)
 }
 
 struct key_list {
-	char (*keys)[96];
+	char (*keys)[OUTBOX_KEY_MAX];
 	size_t n, cap;
 };
 
@@ -326,14 +350,14 @@ collect_key(const char *key, const char *val, void *arg)
 	(void)val;
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
-		char (*keys)[96] = realloc(list->keys, cap * sizeof *keys);
+		char (*keys)[OUTBOX_KEY_MAX] = realloc(list->keys, cap * sizeof *keys);
 
 		if (keys == NULL)
 			return 1;
 		list->keys = keys;
 		list->cap = cap;
 	}
-	snprintf(list->keys[list->n++], 96, "%s", key);
+	snprintf(list->keys[list->n++], OUTBOX_KEY_MAX, "%s", key);
 	return 0;
 }
 

@@ -10,11 +10,12 @@
 #include <stddef.h>
 
 #define OUTBOX_LEASE_SECONDS 90
+#define OUTBOX_KEY_MAX 160
 
 struct job {
-	char key[96];   /* "<kind>:<subject>", e.g. "send:1001" */
+	char key[OUTBOX_KEY_MAX]; /* "<kind>:<subject>", e.g. "send:1001" */
 	char kind[16];
-	char subject[64]; /* the lead id for send jobs */
+	char subject[128]; /* the lead id (send), the request id (outcomes), the delivery (progress) */
 	long gen;         /* bumped by every enqueue of the same key */
 	long claimed_gen; /* gen when claimed */
 	int attempts;
@@ -27,6 +28,13 @@ struct job {
 /* Queues kind:subject to run now, or merges into the queued one. 1 when merged. */
 int outbox_enqueue(const char *dir, const char *kind, const char *subject, long long now,
     char *err, size_t errlen);
+
+/*
+ * Queues kind:subject with initial (borrowed, may be NULL) as its state, unless a job
+ * with that key is queued already (then nothing changes). 1 when it was there.
+ */
+int outbox_enqueue_once(const char *dir, const char *kind, const char *subject,
+    json_object *initial, long long now, char *err, size_t errlen);
 
 /* Claims the most overdue runnable job. 0 claimed, 1 nothing due, -1 error. */
 int outbox_claim(const char *dir, long long now, struct job *out);

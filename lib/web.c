@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -21,6 +22,16 @@ web_getenv(const struct web_request *req, const char *name)
 	const FCGX_Request *r = req->impl;
 
 	return r ? FCGX_GetParam(name, r->envp) : getenv(name);
+}
+
+int
+web_content_type_is(const struct web_request *req, const char *want)
+{
+	const char *ct = req->content_type;
+	size_t n = strlen(want);
+
+	/* ct[n] is read only once the first n bytes matched, so it exists. */
+	return strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 static const char *

@@ -35,6 +35,9 @@ void web_respond(struct web_request *req, int status, const char *content_type, 
 /* Convenience for errors: status and a one-line reason, also logged. */
 void web_refuse(struct web_request *req, int status, const char *reason);
 
+/* 1 when the request's Content-Type is want, with or without parameters (charset=...). */
+int web_content_type_is(const struct web_request *req, const char *want);
+
 /* Value of an environment variable of this request (FastCGI params or CGI environ). */
 const char *web_getenv(const struct web_request *req, const char *name);
 

@@ -40,20 +40,25 @@ zoho_check_envelope(const char *what, json_object *json, struct remote_result *r
 	    json_object_get_string(code), message ? json_object_get_string(message) : "");
 }
 
+/*
+ * One Sign API call with the shared access token; a 401 gets one refresh and one retry.
+ * The answer is left in *res (the caller frees it) and, when json is not NULL, parsed.
+ */
 static void
-zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
-    json_object **answer, struct remote_result *rr)
+zoho_perform(const struct config *cfg, const char *method, const char *path, const char *form,
+    struct http_response *res, json_object **json, struct remote_result *rr)
 {
-	char tok[1024], base[512], url[2048], *auth;
+	char tok[1024], rejected[1024], base[512], url[2048], *auth;
 	int attempt;
 
-	*answer = NULL;
+	memset(res, 0, sizeof *res);
+	if (json)
+		*json = NULL;
 	zoho_sign_base(cfg, base, sizeof base);
 	snprintf(url, sizeof url, "%s%s", base, path);
 	zoho_token_get(cfg, NULL, tok, sizeof tok, rr);
 	for (attempt = 0; rr->outcome == REMOTE_OK && attempt < 2; attempt++) {
 		struct http_request req = { 0 };
-		struct http_response res;
 		int rc;
 
 		auth = str_fmt("Authorization: Zoho-oauthtoken %s", tok);
@@ -67,22 +72,29 @@ zoho_call(const struct config *cfg, const char *method, const char *path, const 
 			req.body_len = strlen(form);
 		}
 		pace_wait(cfg->state_dir, "zoho", PACE_ZOHO_CALLS, PACE_ZOHO_WINDOW_MS);
-		rc = http_perform(&req, &res);
+		http_response_free(res);
+		rc = http_perform(&req, res);
 		free(auth);
-		remote_classify(path, rc, &res, rr, answer);
-		http_response_free(&res);
+		remote_classify(path, rc, res, rr, json);
 		if (rr->outcome != REMOTE_AUTH || attempt == 1)
 			break;
-		/* The token was refused: one refresh, one retry. */
-		json_object_put(*answer);
-		*answer = NULL;
-		{
-			char rejected[sizeof tok];
-
-			memcpy(rejected, tok, sizeof tok);
-			zoho_token_get(cfg, rejected, tok, sizeof tok, rr);
+		if (json) {
+			json_object_put(*json);
+			*json = NULL;
 		}
+		memcpy(rejected, tok, sizeof tok);
+		zoho_token_get(cfg, rejected, tok, sizeof tok, rr);
 	}
+}
+
+static void
+zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
+    json_object **answer, struct remote_result *rr)
+{
+	struct http_response res;
+
+	zoho_perform(cfg, method, path, form, &res, answer, rr);
+	http_response_free(&res);
 	if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED)
 		zoho_check_envelope(path, *answer, rr);
 	if (rr->outcome != REMOTE_OK) {
@@ -224,4 +236,30 @@ zoho_request_find(const struct config *cfg, const char *marker, json_object **re
 			*request = json_object_get(r);
 	}
 	json_object_put(answer);
+}
+
+void
+zoho_request_pdf(const struct config *cfg, const char *request_id, int with_certificate,
+    char **pdf, size_t *len, struct remote_result *rr)
+{
+	struct http_response res;
+	char path[160];
+
+	*pdf = NULL;
+	*len = 0;
+	/* merge=true makes one PDF of several documents (else Zoho sends a zip). */
+	snprintf(path, sizeof path, "/requests/%.24s/pdf?merge=true%s", request_id,
+	    with_certificate ? "&with_coc=true" : "");
+	zoho_perform(cfg, "GET", path, NULL, &res, NULL, rr);
+	if (rr->outcome == REMOTE_OK && (res.len < 5 || memcmp(res.body, "%PDF-", 5) != 0)) {
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "%s: answer is not a PDF (%.60s)", path,
+		    res.content_type);
+	}
+	if (rr->outcome == REMOTE_OK) {
+		*pdf = res.body;
+		*len = res.len;
+		res.body = NULL;
+	}
+	http_response_free(&res);
 }

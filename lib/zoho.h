@@ -6,6 +6,7 @@
 #define KZS_ZOHO_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "remote.h"
@@ -27,5 +28,9 @@ void zoho_request_create(const struct config *cfg, const char *template_id, cons
  */
 void zoho_request_find(const struct config *cfg, const char *marker, json_object **request,
     struct remote_result *rr);
+
+/* GET /requests/{id}/pdf as one PDF (merged; with the completion certificate if asked). */
+void zoho_request_pdf(const struct config *cfg, const char *request_id, int with_certificate,
+    char **pdf, size_t *len, struct remote_result *rr);
 
 #endif

@@ -1,0 +1,338 @@
+/*
+ * outcome: step by step, like the send job: every finished step is flagged in the job's
+ * state before the next starts, so a retry after a failure in the middle (say, the
+ * upload worked and the stage move did not) repeats nothing that already happened.
+ */
+#include "outcome.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "contract.h"
+#include "deal.h"
+#include "jfield.h"
+#include "kommo.h"
+#include "kommo_drive.h"
+#include "log.h"
+#include "outbox.h"
+#include "str.h"
+#include "zoho.h"
+
+static int
+step_done(const struct job *job, const char *flag)
+{
+	return strcmp(jfield_text(job->state, flag), "true") == 0;
+}
+
+/* Flags a step as done and saves the job, so a retry skips it. */
+static void
+step_mark(const struct config *cfg, struct job *job, const char *flag)
+{
+	json_object_object_add(job->state, flag, json_object_new_boolean(1));
+	outbox_save(cfg->state_dir, job);
+}
+
+/* Copies a failed call into the result; returns 1 when it failed. */
+static int
+step_failed(const struct remote_result *rr, struct job_result *res)
+{
+	if (rr->outcome == REMOTE_OK)
+		return 0;
+	res->done = 0;
+	res->retry_after = rr->retry_after;
+	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
+		res->retry_after = 3600;
+	snprintf(res->error, sizeof res->error, "%s", rr->message);
+	return 1;
+}
+
+/* "29/11/2026 18:02 UTC" from the event's milliseconds (now when absent). */
+static void
+event_time(const struct job *job, char *buf, size_t len)
+{
+	long long ms = strtoll(jfield_text(job->state, "at_ms"), NULL, 10);
+	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%d/%m/%Y %H:%M UTC", &tm);
+}
+
+/* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */
+static void
+event_who(const struct job *job, char *buf, size_t len)
+{
+	const char *name = jfield_text(job->state, "by_name"), *email = jfield_text(job->state, "by_email");
+
+	if (*name && *email)
+		snprintf(buf, len, "%s <%s>", name, email);
+	else
+		snprintf(buf, len, "%s", *name ? name : *email ? email : "the recipient");
+}
+
+/* A note step: posts text once. Returns 0 when done (now or before), -1 to retry. */
+static int
+step_note(const struct config *cfg, struct job *job, const char *flag, const char *text,
+    struct job_result *res)
+{
+	struct remote_result rr;
+
+	if (step_done(job, flag))
+		return 0;
+	kommo_note_add(cfg, jfield_text(job->state, "lead"), text, &rr);
+	if (step_failed(&rr, res))
+		return -1;
+	step_mark(cfg, job, flag);
+	return 0;
+}
+
+/* A task for the lead's responsible user, due after [kommo] task_due_hours. */
+static int
+step_task(const struct config *cfg, struct job *job, const char *text, struct job_result *res)
+{
+	const char *lead_id = jfield_text(job->state, "lead");
+	struct remote_result rr;
+	json_object *lead = NULL;
+	char responsible[32];
+
+	if (step_done(job, "tasked"))
+		return 0;
+	kommo_lead_fetch(cfg, lead_id, &lead, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND) {
+		log_info("lead %s: gone; no task", lead_id);
+		step_mark(cfg, job, "tasked");
+		return 0;
+	}
+	if (step_failed(&rr, res))
+		return -1;
+	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
+	json_object_put(lead);
+	kommo_task_add(cfg, lead_id, responsible, text,
+	    (long)time(NULL) + 3600L * cfg->kommo.task_due_hours, &rr);
+	if (step_failed(&rr, res))
+		return -1;
+	step_mark(cfg, job, "tasked");
+	return 0;
+}
+
+static int
+step_move(const struct config *cfg, struct job *job, const char *status_id, struct job_result *res)
+{
+	struct remote_result rr;
+
+	if (step_done(job, "moved") || str_empty(status_id))
+		return 0;
+	kommo_lead_move(cfg, jfield_text(job->state, "lead"), status_id, cfg->kommo.pipeline_id, &rr);
+	if (step_failed(&rr, res))
+		return -1;
+	step_mark(cfg, job, "moved");
+	return 0;
+}
+
+/* The signed PDF onto the drive; the file's ids are kept so it is uploaded once. */
+static int
+step_upload(const struct config *cfg, struct job *job, const char *file_name, struct job_result *res)
+{
+	struct remote_result rr;
+	struct drive_file file;
+	char *pdf = NULL;
+	size_t len = 0;
+
+	if (*jfield_text(job->state, "file_uuid"))
+		return 0;
+	zoho_request_pdf(cfg, job->subject, cfg->zoho.attach_certificate, &pdf, &len, &rr);
+	if (step_failed(&rr, res))
+		return -1;
+	kommo_drive_upload(cfg, file_name, "application/pdf", pdf, len, &file, &rr);
+	free(pdf);
+	if (step_failed(&rr, res))
+		return -1;
+	json_object_object_add(job->state, "version_uuid", json_object_new_string(file.version_uuid));
+	json_object_object_add(job->state, "file_uuid", json_object_new_string(file.uuid));
+	outbox_save(cfg->state_dir, job);
+	return 0;
+}
+
+static int
+step_link(const struct config *cfg, struct job *job, const char *file_name, struct job_result *res)
+{
+	const char *lead_id = jfield_text(job->state, "lead"), *uuid = jfield_text(job->state, "file_uuid");
+	struct remote_result rr;
+
+	if (!step_done(job, "linked")) {
+		kommo_lead_file_link(cfg, lead_id, uuid, &rr);
+		if (step_failed(&rr, res))
+			return -1;
+		step_mark(cfg, job, "linked");
+	}
+	if (!step_done(job, "attach_noted")) {
+		kommo_note_attachment(cfg, lead_id, uuid, jfield_text(job->state, "version_uuid"), file_name, &rr);
+		if (step_failed(&rr, res))
+			return -1;
+		step_mark(cfg, job, "attach_noted");
+	}
+	return 0;
+}
+
+static void
+outcome_complete(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	char file_name[96], who[900], when[64], *text;
+	int rc;
+
+	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
+	event_who(job, who, sizeof who);
+	event_time(job, when, sizeof when);
+	text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
+	    "is in the deal's files.", who, when, job->subject);
+	rc = step_upload(cfg, job, file_name, res);
+	if (rc == 0)
+		rc = step_link(cfg, job, file_name, res);
+	if (rc == 0)
+		rc = step_note(cfg, job, "noted", text ? text : "Contract signed.", res);
+	if (rc == 0)
+		rc = step_move(cfg, job, cfg->kommo.signed_status_id, res);
+	free(text);
+	if (rc == 0) {
+		deal_request_outcome(cfg->state_dir, job->subject, DEAL_COMPLETED);
+		log_info("lead %s: request %s completed; PDF attached, deal moved", jfield_text(job->state, "lead"),
+		    job->subject);
+		res->done = 1;
+	}
+}
+
+static void
+outcome_declined(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	char who[900], when[64], *text;
+	const char *reason = jfield_text(job->state, "reason");
+	int rc;
+
+	event_who(job, who, sizeof who);
+	event_time(job, when, sizeof when);
+	text = str_fmt("Contract declined by %s on %s. Reason: %s. Zoho Sign request %s.", who, when,
+	    *reason ? reason : "none given", job->subject);
+	rc = step_note(cfg, job, "noted", text ? text : "Contract declined.", res);
+	free(text);
+	if (rc == 0)
+		rc = step_task(cfg, job, "Contract declined: see the note on this deal and follow up.", res);
+	if (rc == 0)
+		rc = step_move(cfg, job, cfg->kommo.declined_status_id, res);
+	if (rc == 0) {
+		deal_request_outcome(cfg->state_dir, job->subject, DEAL_DECLINED);
+		res->done = 1;
+	}
+}
+
+static void
+outcome_expired(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	json_object *rec = NULL;
+	char when[64], *text, err[256];
+	int resend, rc;
+
+	deal_request_load(cfg->state_dir, job->subject, &rec);
+	/* One fresh request per contract: a request that was itself a resend is not resent. */
+	resend = cfg->zoho.resend_on_expiry && strcmp(jfield_text(rec, "resend"), "true") != 0;
+	json_object_put(rec);
+	event_time(job, when, sizeof when);
+	text = str_fmt("Contract request %s expired unsigned on %s.%s", job->subject, when,
+	    resend ? " A fresh request is being sent." : "");
+	rc = step_note(cfg, job, "noted", text ? text : "Contract expired.", res);
+	free(text);
+	if (rc == 0)
+		rc = step_task(cfg, job, "Contract expired unsigned: follow up with the client.", res);
+	if (rc != 0)
+		return;
+	/* The request is no longer in flight before the new send job looks. */
+	deal_request_outcome(cfg->state_dir, job->subject, DEAL_EXPIRED);
+	if (resend && !step_done(job, "resent")) {
+		json_object *initial = json_object_new_object();
+
+		json_object_object_add(initial, "resend", json_object_new_boolean(1));
+		rc = outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, jfield_text(job->state, "lead"),
+		    initial, (long long)time(NULL), err, sizeof err);
+		json_object_put(initial);
+		if (rc == -1) {
+			snprintf(res->error, sizeof res->error, "%s", err);
+			return;
+		}
+		step_mark(cfg, job, "resent");
+	}
+	res->done = 1;
+}
+
+static void
+outcome_recalled(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	char when[64], *text;
+	int rc;
+
+	event_time(job, when, sizeof when);
+	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s.", job->subject, when);
+	rc = step_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
+	free(text);
+	if (rc == 0) {
+		deal_request_outcome(cfg->state_dir, job->subject, DEAL_RECALLED);
+		res->done = 1;
+	}
+}
+
+static void
+outcome_progress(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	char who[900], when[64], *text;
+	const char *what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? "viewed" : "signed";
+
+	if (!cfg->kommo.progress_notes) {
+		res->done = 1;
+		return;
+	}
+	event_who(job, who, sizeof who);
+	event_time(job, when, sizeof when);
+	text = str_fmt("Contract %s by %s on %s.", what, who, when);
+	res->done = step_note(cfg, job, "noted", text ? text : "Contract progress.", res) == 0;
+	free(text);
+}
+
+void
+outcome_run(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	static const struct {
+		const char *kind;
+		const char *final; /* outcome after which the job has nothing left to do */
+		void (*run)(const struct config *, struct job *, struct job_result *);
+	} kinds[] = {
+		{ OUTCOME_COMPLETE, DEAL_COMPLETED, outcome_complete },
+		{ OUTCOME_DECLINED, DEAL_DECLINED, outcome_declined },
+		{ OUTCOME_EXPIRED, DEAL_EXPIRED, outcome_expired },
+		{ OUTCOME_RECALLED, DEAL_RECALLED, outcome_recalled },
+		{ OUTCOME_PROGRESS, NULL, outcome_progress },
+	};
+	size_t i;
+
+	res->done = 0;
+	res->retry_after = -1;
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		json_object *rec = NULL;
+		int finished;
+
+		if (strcmp(job->kind, kinds[i].kind) != 0)
+			continue;
+		if (kinds[i].final) {
+			/* Both "signed" and "completed" may queue the completion, in any order, often. */
+			deal_request_load(cfg->state_dir, job->subject, &rec);
+			finished = strcmp(jfield_text(rec, "outcome"), kinds[i].final) == 0;
+			json_object_put(rec);
+			if (finished) {
+				res->done = 1;
+				return;
+			}
+		}
+		kinds[i].run(cfg, job, res);
+		return;
+	}
+	snprintf(res->error, sizeof res->error, "unknown outcome kind %s", job->kind);
+}
