@@ -107,6 +107,10 @@ zoho_hook_handle(struct web_request *req, void *arg)
 		return;
 	}
 	kind = job_kind(ev.op);
+	/* The last signature leaves the request completed: that is the completion (the
+	 * Completed webhook may be late, lost, or come first; the job runs once). */
+	if (ev.op == ZOHO_OP_SIGNING_SUCCESS && strcmp(ev.request_status, "completed") == 0)
+		kind = OUTCOME_COMPLETE;
 	if (kind == NULL) {
 		log_info("request %s: %s needs nothing from us", ev.request_id, ev.operation_type);
 		json_object_put(rec);
@@ -124,10 +128,6 @@ zoho_hook_handle(struct web_request *req, void *arg)
 	/* Queued before it is marked seen: a crash in between only makes a repeat merge. */
 	rc = queue(cfg, kind, strcmp(kind, OUTCOME_PROGRESS) == 0 ? dedupe : ev.request_id, &ev,
 	    jfield_text(rec, "lead"));
-	/* A "signed" that leaves the request completed also completes it (the Completed
-	 * webhook may be late, or lost). */
-	if (rc == 0 && ev.op == ZOHO_OP_SIGNING_SUCCESS && strcmp(ev.request_status, "completed") == 0)
-		rc = queue(cfg, OUTCOME_COMPLETE, ev.request_id, &ev, jfield_text(rec, "lead"));
 	json_object_put(rec);
 	snprintf(until, sizeof until, "%lld", (long long)time(NULL) + SEEN_DAYS * 86400LL);
 	if (rc == -1 || store_put1(cfg->state_dir, STORE_SEEN, dedupe, until) == -1) {
