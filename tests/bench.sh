@@ -54,3 +54,46 @@ awk '{ d[NR] = $1 } END {
 echo "   (each: re-read lead, contact and company, the template (cached after the first),"
 echo "    createdocument; a lead takes 4 Kommo calls, so one a second stays under the"
 echo "    shared pacing of 6 Kommo calls/s, which would otherwise add the wait for a slot)"
+
+# ---- signing outcomes: completed webhook -> PATCH, and calls per deal lifecycle ----
+DEALS=${KZS_BENCH_DEALS:-200}
+echo
+echo "== Completed webhook to the stage move (PATCH) at the fake Kommo ($DEALS deals)"
+echo "   (the remotes' rate limits are lifted here, in the fakes and in [limits], to measure"
+echo "    our own processing; at the real limits a deal takes 13 Kommo calls at 6/s)"
+for f in kommo/rate_limit zoho/rate_limit; do echo 0 >"$FAKE_DIR/$f"; done
+kzs_conf_set limits kommo_calls_per_second 100000
+kzs_conf_set limits zoho_calls_per_minute 100000
+: >"$FAKE_DIR/calls.jsonl"
+body="account%5Bid%5D=$ACCOUNT_ID"
+for i in $(seq 1 "$DEALS"); do
+	lead=$((7000 + i)) p="leads%5Bstatus%5D%5B$i%5D"
+	fixture_lead "$lead"
+	body="$body&$p%5Bid%5D=$lead&$p%5Bstatus_id%5D=$TRIGGER_STATUS_ID&$p%5Bpipeline_id%5D=$PIPELINE_ID"
+done
+curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$url"
+until [ -z "$(kzsctl jobs 2>/dev/null)" ]; do kzsctl drain >/dev/null; sleep 0.2; done
+: >"$T/completed"
+for rid in $(cat "$FAKE_DIR"/zoho/requests/*.json | jqb -r --arg p "ref 70" 'select(.request_name | contains($p)) | .request_id'); do
+	sign_set_status "$rid" completed
+	payload=$(zoho_webhook_body "$rid" RequestCompleted)
+	lead=$(jqb -r '.requests.request_name | capture("ref (?<l>[0-9]+)-").l' <<<"$payload")
+	printf '%s %s\n' "$lead" "$(date +%s%3N)" >>"$T/completed"
+	post_zoho_hook "$payload"
+	sleep 0.1
+done
+until [ -z "$(kzsctl jobs 2>/dev/null)" ]; do kzsctl drain >/dev/null; sleep 0.2; done
+jq -r 'select(.method == "PATCH" and .status == 200) | "\(.path | ltrimstr("/api/v4/leads/")) \(.at_ms)"' \
+	"$FAKE_DIR/calls.jsonl" | sort >"$T/patched"
+sort "$T/completed" | join - "$T/patched" | awk '{ print $3 - $2 }' | sort -n >"$T/deltas"
+awk '{ d[NR] = $1 } END {
+	if (NR == 0) { print "no PATCH arrived"; exit 1 }
+	i50 = int((NR - 1) * 0.50) + 1; i99 = int((NR - 1) * 0.99) + 1
+	printf "deals=%d  p50=%d ms  p99=%d ms  min=%d ms  max=%d ms\n", NR, d[i50], d[i99], d[1], d[NR] }' "$T/deltas"
+
+echo
+echo "== API calls per deal lifecycle (contract sent, then completed), average over $DEALS deals"
+jq -r '"\(.service) \(.method) \(.path | gsub("[0-9]{3,}"; "{id}") | gsub("/upload/[^/]+$"; "/upload/{session}"))"' \
+	"$FAKE_DIR/calls.jsonl" | sort | uniq -c |
+	awk -v n="$DEALS" '{ c = $1; $1 = ""; printf "%8.2f %s\n", c / n, $0; total += c }
+		END { printf "%8.2f  in all (Kommo, drive, Zoho Sign, Zoho Accounts)\n", total / n }'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: runs the programs behind lighttpd on 127.0.0.1 against the built-in
-# sandbox (the fake Kommo and Zoho servers), walks one deal into "Contract" and shows
-# what each side received. Keeps serving until Ctrl-C; --once exits after the walk.
+# sandbox (the fake Kommo and Zoho servers), walks one deal into "Contract", has the
+# client sign, and shows what each side received. Keeps serving until Ctrl-C; --once
+# exits after the walk.
 . "$(dirname "$0")/e2e/lib.sh"
 once=0
 [ "${1:-}" = --once ] && once=1
@@ -57,6 +58,33 @@ say "Timings"
 created=$(jq -s --argjson t0 "$start" '[.[] | select(.path | endswith("/createdocument"))][0].at_ms - $t0' "$FAKE_DIR/calls.jsonl")
 noted=$(jq -s --argjson t0 "$start" '[.[] | select(.path == "/api/v4/leads/notes")][0].at_ms - $t0' "$FAKE_DIR/calls.jsonl")
 echo "webhook -> request at Zoho: ${created} ms; webhook -> note in Kommo: ${noted} ms"
+
+say "The client signs in Zoho Sign; Zoho posts RequestCompleted to zoho-hook"
+rid=$(sign_request_ids | head -n 1)
+sign_set_status "$rid" completed
+: >"$FAKE_DIR/calls.jsonl"
+start=$(ms)
+post_zoho_hook "$(zoho_webhook_body "$rid" RequestCompleted)"
+echo "zoho-hook answers: HTTP $STATUS $BODY"
+moved() { [ "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$LEAD_ID.json")" = "$SIGNED_STATUS_ID" ]; }
+deadline=$((SECONDS + 20))
+until moved || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.05; done
+if ! moved; then
+	echo "The deal did not move within 20 s. Log:"
+	sed 's/^/  /' "$T/lighttpd.out"
+	KZS_FAILED=1
+	exit 1
+fi
+jq -r --argjson t0 "$start" '"\(.at_ms - $t0 | tostring | (" " * (6 - length)) + .) ms  \(.service | (. + "        ")[0:8]) \(.method) \(.path | sub("/upload/.*"; "/upload/...")) -> \(.status)"' "$FAKE_DIR/calls.jsonl"
+
+say "Deal $LEAD_ID in Kommo now"
+uuid=$(jq -r .file_uuid "$FAKE_DIR/kommo/lead_files.jsonl" | tail -n 1)
+echo "stage:  $(jq -r .status_id "$FAKE_DIR/kommo/leads/$LEAD_ID.json") (the signed stage)"
+echo "file:   $(jq -r .name "$FAKE_DIR/kommo/files/$uuid.json"), $(wc -c <"$FAKE_DIR/kommo/files/$uuid") bytes, starts with $(head -c 8 "$FAKE_DIR/kommo/files/$uuid")"
+echo "notes:"
+jq -r '"  - " + (.params.text // ("[attachment] " + .params.file_name))' "$FAKE_DIR/kommo/notes.jsonl"
+echo "(a pause between calls is the shared pacing: at most 6 Kommo calls in any second)"
+echo "webhook -> deal moved: $(jq -s --argjson t0 "$start" '[.[] | select(.method == "PATCH")][0].at_ms - $t0' "$FAKE_DIR/calls.jsonl") ms"
 
 if [ "$once" = 1 ]; then
 	printf '\nDemo walk done.\n'
