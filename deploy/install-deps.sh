@@ -3,7 +3,7 @@
 # the demo need). As root it runs apt-get; otherwise it prints the command and stops.
 set -u
 build_pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libgdbm-dev"
-test_pkgs="lighttpd apache2 apache2-utils libapache2-mod-fcgid curl jq clang"
+test_pkgs="lighttpd apache2 apache2-utils libapache2-mod-fcgid curl jq clang chromium perl"
 
 missing_build() {
 	pkg-config --exists fcgi libcurl json-c openssl 2>/dev/null || return 0
@@ -11,10 +11,11 @@ missing_build() {
 	return 1
 }
 missing_tests() {
-	for c in lighttpd apache2 ab curl jq clang; do
+	for c in lighttpd apache2 ab curl jq clang chromium; do
 		command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || return 0
 	done
 	[ -f /usr/lib/apache2/modules/mod_fcgid.so ] || return 0
+	perl -MGDBM_File -e 1 2>/dev/null || return 0 # tests/e2e/lib.sh reads the state store
 	return 1
 }
 

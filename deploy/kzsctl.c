@@ -1,13 +1,16 @@
 /*
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
- * "jobs" lists the queue, "retry" makes every queued job due now.
+ * "jobs" lists the queue, "retry" makes every queued job due now, "authorize-url"
+ * prints the address that connects Zoho Sign (or Kommo) in a browser.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
 #include "drain.h"
+#include "oauth_start.h"
 #include "outbox.h"
 #include "program.h"
 
@@ -18,6 +21,9 @@ usage(void)
 	    "usage: kzsctl drain      run due jobs now (put this in cron every few minutes)\n"
 	    "       kzsctl jobs       list queued jobs\n"
 	    "       kzsctl retry      make every queued job due now\n"
+	    "       kzsctl authorize-url [zoho|kommo]\n"
+	    "                         print the address that connects Zoho Sign (or Kommo);\n"
+	    "                         open it in a browser within 10 minutes, once\n"
 	    "The configuration is $KZS_CONFIG, else ~/kzs/kzs.conf.\n");
 }
 
@@ -31,6 +37,24 @@ print_job(const struct job *job, void *arg)
 	    job->last_error[0] ? " last_error=" : "", job->last_error);
 }
 
+static int
+authorize_url(const struct config *cfg, const char *provider)
+{
+	char err[256], *url = NULL;
+
+	if (strcmp(provider, "zoho") != 0 && strcmp(provider, "kommo") != 0) {
+		usage();
+		return 2;
+	}
+	if (oauth_start_url(cfg, provider, &url, err, sizeof err) == -1) {
+		fprintf(stderr, "kzsctl: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", url);
+	free(url);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -38,7 +62,7 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
-	if (argc != 2) {
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[1], "authorize-url") != 0)) {
 		usage();
 		return 2;
 	}
@@ -54,6 +78,8 @@ main(int argc, char **argv)
 		rc = n < 0;
 		if (n >= 0)
 			printf("%d job(s) due now\n", n);
+	} else if (strcmp(argv[1], "authorize-url") == 0) {
+		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
 	} else {
 		usage();
 		rc = 2;

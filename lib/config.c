@@ -25,12 +25,13 @@
 #define CONFIG_MIN_SHARED_SECRET 16
 
 enum section {
-	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_FIELDS, SEC_SIGNERS
+	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_FIELDS,
+	SEC_SIGNERS
 };
 
 static const char *const section_names[] = {
 	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_KOMMO] = "kommo",
-	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_FIELDS] = "fields",
+	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_ADMIN] = "admin", [SEC_FIELDS] = "fields",
 	[SEC_SIGNERS] = "signers",
 };
 
@@ -66,6 +67,7 @@ static const struct key keys[] = {
 	K(SEC_KOMMO, "client_id", KIND_TEXT, kommo.client_id),
 	K(SEC_KOMMO, "client_secret", KIND_TEXT, kommo.client_secret),
 	K(SEC_KOMMO, "redirect_uri", KIND_URL, kommo.redirect_uri),
+	K(SEC_KOMMO, "oauth_url", KIND_BASE_URL, kommo.oauth_url),
 	K(SEC_KOMMO, "hook_secret", KIND_SECRET, kommo.hook_secret),
 	K(SEC_KOMMO, "pipeline_id", KIND_ID, kommo.pipeline_id),
 	K(SEC_KOMMO, "trigger_status_id", KIND_ID, kommo.trigger_status_id),
@@ -86,6 +88,7 @@ static const struct key keys[] = {
 	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
 	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
 	K(SEC_LIMITS, "http_timeout", KIND_SECONDS, limits.http_timeout),
+	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
 };
 #undef K
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -612,7 +615,8 @@ apply_defaults(struct config *c)
 		if (set_default(&c->kommo.base_url, buf) < 0)
 			return -1;
 	}
-	if (set_default(&c->kommo.task_type_id, "1") < 0 || set_default(&c->zoho.dc, "eu") < 0)
+	if (set_default(&c->kommo.task_type_id, "1") < 0 || set_default(&c->zoho.dc, "eu") < 0 ||
+	    set_default(&c->kommo.oauth_url, "https://www.kommo.com/oauth") < 0)
 		return -1;
 	/* Canada is the one data centre outside the zoho.<dc> pattern. */
 	if (strcmp(c->zoho.dc, "ca") == 0)

@@ -29,6 +29,7 @@ struct config {
 		char *account_id;
 		char *token; /* long-lived token; empty means OAuth */
 		char *client_id, *client_secret, *redirect_uri;
+		char *oauth_url; /* Kommo's authorize page; default https://www.kommo.com/oauth */
 		char *hook_secret;
 		char *pipeline_id;
 		char *trigger_status_id;
@@ -50,6 +51,12 @@ struct config {
 		int attach_certificate; /* default 0 */
 		int resend_on_expiry;   /* default 0 */
 	} zoho;
+
+	struct {
+		/* Opens oauth-callback's start page (?secret=); empty leaves it to the web
+		 * server's own login (REMOTE_USER). */
+		char *secret;
+	} admin;
 
 	struct {
 		int http_timeout; /* seconds for one call to Kommo or Zoho; default 20 */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kommo_token.h"
 #include "log.h"
 #include "pace.h"
 
@@ -15,7 +16,7 @@
 static void
 kommo_auth_header(const struct config *cfg, char *buf, size_t len)
 {
-	snprintf(buf, len, "Authorization: Bearer %s", cfg->kommo.token ? cfg->kommo.token : "");
+	kommo_token_header(cfg, buf, len);
 }
 
 void

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "str.h"
 
 extern char **environ;
 
@@ -47,35 +48,47 @@ web_status_text(int status)
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	default: return "Status";
 	}
 }
 
 void
-web_respond(struct web_request *req, int status, const char *content_type, const char *body)
+web_respond_with(struct web_request *req, int status, const char *content_type,
+    const char *headers, const char *body)
 {
 	FCGX_Request *r = req->impl;
-	char head[256];
-	const char *extra = status == 405 ? "Allow: POST\r\n" : "";
-	int n;
+	const char *extra = headers ? headers : status == 405 ? "Allow: POST\r\n" : "";
+	char *head;
 
 	if (req->answered)
 		return;
 	req->answered = 1;
-	n = snprintf(head, sizeof head,
-	    "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s\r\n",
+	head = str_fmt("Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s\r\n",
 	    status, web_status_text(status), content_type ? content_type : "text/plain; charset=utf-8",
 	    extra);
+	if (head == NULL) {
+		log_err("out of memory for a response header");
+		return; /* the web server answers for us */
+	}
 	if (r) {
-		FCGX_PutStr(head, n, r->out);
+		FCGX_PutS(head, r->out);
 		FCGX_PutS(body, r->out);
 	} else {
 		fputs(head, stdout);
 		fputs(body, stdout);
 		fflush(stdout);
 	}
+	free(head);
+}
+
+void
+web_respond(struct web_request *req, int status, const char *content_type, const char *body)
+{
+	web_respond_with(req, status, content_type, NULL, body);
 }
 
 void

@@ -32,6 +32,13 @@ int web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *
 /* Sends the whole answer: status, text/plain unless content_type says otherwise. */
 void web_respond(struct web_request *req, int status, const char *content_type, const char *body);
 
+/*
+ * web_respond with extra header lines, each "Name: value\r\n" (a Location, an Allow);
+ * NULL means the defaults (Allow: POST on a 405).
+ */
+void web_respond_with(struct web_request *req, int status, const char *content_type,
+    const char *headers, const char *body);
+
 /* Convenience for errors: status and a one-line reason, also logged. */
 void web_refuse(struct web_request *req, int status, const char *reason);
 

@@ -1,18 +1,22 @@
 /*
- * zoho_token: cache first, then one refresh under a lock, and a throttle mark that
- * stops every process from asking again until Zoho's window has passed.
+ * zoho_token: cache first, then one refresh under a lock, a throttle mark that stops
+ * every process from asking again until Zoho's window has passed, and a refusal mark
+ * that stops asking at all until someone authorizes again.
  */
 #include "zoho_token.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "http.h"
+#include "jfield.h"
 #include "log.h"
+#include "msg.h"
 #include "store.h"
 #include "str.h"
+#include "zoho_accounts.h"
 
 #define TOKEN_EARLY_SECONDS 120 /* refresh this long before the token expires */
 #define THROTTLE_SECONDS 600    /* Zoho blocks for the rest of a 10-minute window */
@@ -21,11 +25,9 @@
 static void
 token_record_field(const char *record, const char *field, char *buf, size_t buflen)
 {
-	json_object *obj = record ? json_tokener_parse(record) : NULL, *v;
+	json_object *obj = record ? json_tokener_parse(record) : NULL;
 
-	buf[0] = '\0';
-	if (obj && json_object_object_get_ex(obj, field, &v))
-		snprintf(buf, buflen, "%s", json_object_get_string(v));
+	snprintf(buf, buflen, "%s", jfield_text(obj, field));
 	json_object_put(obj);
 }
 
@@ -39,6 +41,79 @@ zoho_sign_base(const struct config *cfg, char *buf, size_t buflen)
 	free(record);
 	if (buf[0] == '\0')
 		snprintf(buf, buflen, "%s", cfg->zoho.sign_url);
+}
+
+/* The refresh token in use and where to spend it: the stored one, else the config's. */
+static void
+token_source(const struct config *cfg, char *refresh, size_t refreshlen, char *accounts,
+    size_t accountslen)
+{
+	char *record = NULL;
+
+	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
+	token_record_field(record, "refresh_token", refresh, refreshlen);
+	token_record_field(record, "accounts_url", accounts, accountslen);
+	free(record);
+	if (refresh[0] == '\0' && !str_empty(cfg->zoho.refresh_token))
+		snprintf(refresh, refreshlen, "%s", cfg->zoho.refresh_token);
+	if (accounts[0] == '\0')
+		snprintf(accounts, accountslen, "%s", cfg->zoho.accounts_url);
+}
+
+/* Names a refresh token in the refusal mark without keeping the token itself. */
+static void
+token_fingerprint(const char *refresh, char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	out[0] = '\0';
+	if (EVP_Digest(refresh, strlen(refresh), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
+		return;
+	for (i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * The reason Zoho refused `refresh`, into why; 0 when no refusal of this token is on
+ * record. A refusal of another token (the config was edited) does not count.
+ */
+static int
+token_refused(const struct config *cfg, const char *refresh, char *why, size_t whylen)
+{
+	char *record = NULL, sha[17], marked[17];
+
+	why[0] = '\0';
+	if (store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_AUTH_NEEDED, &record) != 0)
+		return 0;
+	token_fingerprint(refresh, sha);
+	token_record_field(record, "refresh_sha", marked, sizeof marked);
+	if (strcmp(sha, marked) == 0)
+		token_record_field(record, "reason", why, whylen);
+	free(record);
+	return why[0] != '\0';
+}
+
+static void
+token_mark_refused(const struct config *cfg, const char *refresh, const char *reason)
+{
+	json_object *rec = json_object_new_object();
+	char sha[17];
+
+	token_fingerprint(refresh, sha);
+	json_object_object_add(rec, "reason", json_object_new_string(reason));
+	json_object_object_add(rec, "at", json_object_new_int64((long long)time(NULL)));
+	json_object_object_add(rec, "refresh_sha", json_object_new_string(sha));
+	store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_AUTH_NEEDED, json_object_to_json_string(rec));
+	json_object_put(rec);
+}
+
+static void
+token_auth_needed(struct remote_result *rr, const char *why)
+{
+	rr->outcome = REMOTE_AUTH;
+	snprintf(rr->message, sizeof rr->message,
+	    "Zoho authorization needed (%.80s): open oauth-callback and connect Zoho Sign again", why);
 }
 
 /* 0 and the token when the cache holds one that is good for a while and not rejected. */
@@ -89,131 +164,176 @@ token_throttled_for(const struct config *cfg)
 	return left > 0 ? left : 0;
 }
 
+void
+zoho_token_pause(const struct config *cfg)
+{
+	char until[32];
+
+	snprintf(until, sizeof until, "%lld", (long long)time(NULL) + THROTTLE_SECONDS);
+	store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, until);
+}
+
 /* Asks Zoho Accounts for a new access token; the caller holds the refresh lock. */
 static void
-token_refresh(const struct config *cfg, char *tok, size_t toklen, struct remote_result *rr)
+token_refresh(const struct config *cfg, const char *refresh, const char *accounts, char *tok,
+    size_t toklen, struct remote_result *rr)
 {
-	char refresh[1024], accounts[512], url[640], *record = NULL, *body = NULL;
-	char *e_refresh, *e_id, *e_secret;
-	struct http_request req = { 0 };
-	struct http_response res;
-	json_object *json = NULL, *v;
-	int rc;
+	const char *params[] = {
+		"grant_type", "refresh_token", "refresh_token", refresh,
+		"client_id", cfg->zoho.client_id ? cfg->zoho.client_id : "",
+		"client_secret", cfg->zoho.client_secret ? cfg->zoho.client_secret : "", NULL,
+	};
+	json_object *json = NULL, *rec;
+	enum zoho_accounts_answer answer;
+	char why[128], shown[44];
+	const char *error;
+	long expires_in;
 
-	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
-	token_record_field(record, "refresh_token", refresh, sizeof refresh);
-	token_record_field(record, "accounts_url", accounts, sizeof accounts);
-	free(record);
-	if (refresh[0] == '\0' && !str_empty(cfg->zoho.refresh_token))
-		snprintf(refresh, sizeof refresh, "%s", cfg->zoho.refresh_token);
-	if (accounts[0] == '\0')
-		snprintf(accounts, sizeof accounts, "%s", cfg->zoho.accounts_url);
-	if (refresh[0] == '\0') {
-		rr->outcome = REMOTE_AUTH;
-		snprintf(rr->message, sizeof rr->message,
-		    "Zoho is not authorized yet: open oauth-callback in a browser or set [zoho] refresh_token");
-		return;
-	}
-	e_refresh = http_form_escape(refresh);
-	e_id = http_form_escape(cfg->zoho.client_id ? cfg->zoho.client_id : "");
-	e_secret = http_form_escape(cfg->zoho.client_secret ? cfg->zoho.client_secret : "");
-	if (e_refresh && e_id && e_secret)
-		body = str_fmt("grant_type=refresh_token&refresh_token=%s&client_id=%s&client_secret=%s",
-		    e_refresh, e_id, e_secret);
-	free(e_refresh);
-	free(e_id);
-	free(e_secret);
-	if (body == NULL) {
-		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "out of memory");
-		return;
-	}
-	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts);
-	req.method = "POST";
-	req.url = url;
-	req.timeout_s = cfg->limits.http_timeout;
-	req.headers[0] = "Content-Type: application/x-www-form-urlencoded";
-	req.body = body;
-	req.body_len = strlen(body);
-	rc = http_perform(&req, &res);
-	free(body);
-	remote_classify("Zoho token refresh", rc, &res, rr, &json);
-	if (json && json_object_object_get_ex(json, "access_token", &v)) {
-		json_object *exp, *rec = json_object_new_object();
-		long expires_in = json_object_object_get_ex(json, "expires_in", &exp) ?
-		    json_object_get_int(exp) : 3600;
-
-		snprintf(tok, toklen, "%s", json_object_get_string(v));
+	answer = zoho_accounts_token(cfg, accounts, params, &json, rr);
+	error = jfield_text(json, "error");
+	switch (answer) {
+	case ZOHO_ACCOUNTS_TOKEN:
+		expires_in = strtol(jfield_text(json, "expires_in"), NULL, 10);
+		if (expires_in <= 0)
+			expires_in = 3600;
+		snprintf(tok, toklen, "%s", jfield_text(json, "access_token"));
+		rec = json_object_new_object();
 		json_object_object_add(rec, "token", json_object_new_string(tok));
 		json_object_object_add(rec, "expires_at", json_object_new_int64((long long)time(NULL) + expires_in));
 		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, json_object_to_json_string(rec));
 		json_object_put(rec);
-		rr->outcome = REMOTE_OK;
 		log_info("Zoho access token refreshed, valid for %ld s", expires_in);
-	} else if (json && json_object_object_get_ex(json, "error", &v)) {
-		const char *error = json_object_get_string(v);
-
-		/* Errors come with HTTP 200 or 400; the throttle text is localised, so only
-		 * the documented credential errors are told apart from "wait". */
-		if (strcmp(error, "invalid_code") == 0 || strncmp(error, "invalid_client", 14) == 0) {
-			rr->outcome = REMOTE_AUTH;
-			snprintf(rr->message, sizeof rr->message,
-			    "Zoho refused the refresh token (%.40s): authorize again", error);
-		} else {
-			char until[32];
-
-			snprintf(until, sizeof until, "%lld", (long long)time(NULL) + THROTTLE_SECONDS);
-			store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, until);
-			rr->outcome = REMOTE_RETRY;
-			rr->retry_after = THROTTLE_SECONDS;
-			snprintf(rr->message, sizeof rr->message,
-			    "Zoho token endpoint throttled us (HTTP %ld); no token requests for %d s",
-			    res.status, THROTTLE_SECONDS);
-		}
-	} else if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED) {
-		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "Zoho token refresh: unexpected answer (HTTP %ld)",
-		    res.status);
+		break;
+	case ZOHO_ACCOUNTS_REFUSED:
+		/* Revoked, or evicted by the 21st consent: no retry can fix it, a person must. */
+		snprintf(why, sizeof why, "Zoho refused the refresh token: %s",
+		    msg_printable(error, strlen(error), 40, shown, sizeof shown));
+		token_mark_refused(cfg, refresh, why);
+		log_err("%s; no more token requests until someone connects Zoho Sign again "
+		    "at oauth-callback", why);
+		token_auth_needed(rr, why);
+		break;
+	case ZOHO_ACCOUNTS_THROTTLED:
+		zoho_token_pause(cfg);
+		rr->retry_after = THROTTLE_SECONDS;
+		snprintf(rr->message, sizeof rr->message,
+		    "Zoho token endpoint throttled us (HTTP %ld); no token requests for %d s",
+		    rr->http_status, THROTTLE_SECONDS);
+		break;
+	case ZOHO_ACCOUNTS_FAILED:
+		break;
 	}
 	json_object_put(json);
-	http_response_free(&res);
+}
+
+/* Whether asking Zoho is allowed now; if not, rr says why. */
+static int
+token_may_ask(const struct config *cfg, const char *refresh, struct remote_result *rr)
+{
+	char why[160];
+	long wait;
+
+	if (refresh[0] == '\0') {
+		rr->outcome = REMOTE_AUTH;
+		snprintf(rr->message, sizeof rr->message,
+		    "Zoho is not authorized yet: open oauth-callback in a browser or set [zoho] refresh_token");
+		return 0;
+	}
+	if (token_refused(cfg, refresh, why, sizeof why)) {
+		token_auth_needed(rr, why);
+		return 0;
+	}
+	if ((wait = token_throttled_for(cfg)) > 0) {
+		rr->outcome = REMOTE_RETRY;
+		rr->retry_after = wait;
+		snprintf(rr->message, sizeof rr->message, "Zoho token requests paused for %ld s more", wait);
+		return 0;
+	}
+	return 1;
 }
 
 void
 zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t toklen,
     struct remote_result *rr)
 {
-	char err[256];
-	long wait;
+	char err[256], refresh[1024], accounts[512];
 	int fd;
 
 	memset(rr, 0, sizeof *rr);
 	rr->retry_after = -1;
 	if (token_cached(cfg, rejected, tok, toklen) == 0)
 		return;
-	if ((wait = token_throttled_for(cfg)) > 0) {
-		rr->outcome = REMOTE_RETRY;
-		rr->retry_after = wait;
-		snprintf(rr->message, sizeof rr->message, "Zoho token requests paused for %ld s more", wait);
+	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
+	if (!token_may_ask(cfg, refresh, rr))
 		return;
-	}
 	if (store_lock(cfg->state_dir, "zoho-refresh", &fd, err, sizeof err) == -1) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s", err);
 		return;
 	}
-	/* Another process may have refreshed while we waited for the lock. */
+	/* Another process may have refreshed, or been refused, while we waited for the lock. */
 	if (token_cached(cfg, rejected, tok, toklen) == -1) {
 		/* A token Zoho refused is never offered again, even if the refresh fails. */
 		if (rejected != NULL)
 			token_forget(cfg, rejected);
-		if ((wait = token_throttled_for(cfg)) > 0) {
-			rr->outcome = REMOTE_RETRY;
-			rr->retry_after = wait;
-			snprintf(rr->message, sizeof rr->message, "Zoho token requests paused for %ld s more", wait);
-		} else {
-			token_refresh(cfg, tok, toklen, rr);
-		}
+		token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
+		if (token_may_ask(cfg, refresh, rr))
+			token_refresh(cfg, refresh, accounts, tok, toklen, rr);
 	}
 	store_unlock(fd);
+}
+
+int
+zoho_token_connect(const struct config *cfg, const char *refresh_token,
+    const struct zoho_dc *dc, char *err, size_t errlen)
+{
+	json_object *rec = json_object_new_object();
+	struct store *s;
+	int rc;
+
+	json_object_object_add(rec, "refresh_token", json_object_new_string(refresh_token));
+	json_object_object_add(rec, "accounts_url", json_object_new_string(dc->accounts_url));
+	json_object_object_add(rec, "sign_url", json_object_new_string(dc->sign_url));
+	json_object_object_add(rec, "dc", json_object_new_string(dc->dc));
+	json_object_object_add(rec, "connected_at", json_object_new_int64((long long)time(NULL)));
+	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, errlen) == -1) {
+		json_object_put(rec);
+		return -1;
+	}
+	rc = store_put(s, TOKEN_ZOHO_REFRESH, json_object_to_json_string(rec));
+	json_object_put(rec);
+	if (rc == -1) {
+		store_abort(s);
+		snprintf(err, errlen, "cannot store the Zoho refresh token");
+		return -1;
+	}
+	/* An access token of the old grant, or of another data centre, must not be used. */
+	store_delete(s, TOKEN_ZOHO_ACCESS);
+	store_delete(s, TOKEN_ZOHO_THROTTLE);
+	store_delete(s, TOKEN_ZOHO_AUTH_NEEDED);
+	if (store_commit(s) == -1) {
+		snprintf(err, errlen, "cannot store the Zoho refresh token");
+		return -1;
+	}
+	return 0;
+}
+
+void
+zoho_token_status(const struct config *cfg, struct zoho_token_status *st)
+{
+	char *record = NULL, refresh[1024], accounts[512], at[32];
+
+	memset(st, 0, sizeof *st);
+	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
+	token_record_field(record, "refresh_token", refresh, sizeof refresh);
+	st->stored = refresh[0] != '\0';
+	token_record_field(record, "accounts_url", st->accounts_url, sizeof st->accounts_url);
+	token_record_field(record, "dc", st->dc, sizeof st->dc);
+	token_record_field(record, "connected_at", at, sizeof at);
+	st->connected_at = strtoll(at, NULL, 10);
+	free(record);
+	st->configured = !str_empty(cfg->zoho.refresh_token);
+	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
+	if (refresh[0] != '\0')
+		token_refused(cfg, refresh, st->auth_needed, sizeof st->auth_needed);
 }

@@ -10,21 +10,46 @@
 
 #include "config.h"
 #include "remote.h"
+#include "zoho_dc.h"
 
 /* tokens store keys */
 #define TOKEN_ZOHO_ACCESS "zoho.access"       /* {"token":..,"expires_at":..} */
-#define TOKEN_ZOHO_REFRESH "zoho.refresh"     /* {"refresh_token":..,"accounts_url":..,"sign_url":..} */
+#define TOKEN_ZOHO_REFRESH "zoho.refresh"     /* {"refresh_token","accounts_url","sign_url","dc","connected_at"} */
 #define TOKEN_ZOHO_THROTTLE "zoho.throttled_until" /* unix seconds as text */
+#define TOKEN_ZOHO_AUTH_NEEDED "zoho.auth_needed"  /* {"reason","at","refresh_sha"} */
 
 /*
  * Writes a usable access token into tok. `rejected` is a token the Sign API just
  * answered 401 to (or NULL): a cached token equal to it is refreshed, any other
- * cached token is taken as already refreshed by another process.
+ * cached token is taken as already refreshed by another process. While Zoho's refusal
+ * of the refresh token is on record, answers REMOTE_AUTH without asking Zoho.
  */
 void zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t toklen,
     struct remote_result *rr);
 
 /* The Sign API base for the connected data centre: stored by oauth-callback, else config. */
 void zoho_sign_base(const struct config *cfg, char *buf, size_t buflen);
+
+/*
+ * Stores a refresh token oauth-callback obtained for the data centre dc, replacing any
+ * other, and in the same transaction forgets the cached access token, the throttle mark
+ * and any refusal on record. 0, or -1 with err.
+ */
+int zoho_token_connect(const struct config *cfg, const char *refresh_token,
+    const struct zoho_dc *dc, char *err, size_t errlen);
+
+/* Stops token requests for Zoho's throttle window (every process waits). */
+void zoho_token_pause(const struct config *cfg);
+
+/* What the start page shows. */
+struct zoho_token_status {
+	int stored;             /* oauth-callback stored a refresh token */
+	int configured;         /* [zoho] refresh_token is set (used when none is stored) */
+	char accounts_url[256]; /* of the stored token */
+	char dc[16];
+	long long connected_at;
+	char auth_needed[160];  /* why Zoho refused the refresh token in use; "" when it did not */
+};
+void zoho_token_status(const struct config *cfg, struct zoho_token_status *st);
 
 #endif

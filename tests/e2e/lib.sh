@@ -528,3 +528,83 @@ kzs_teardown() {
 	[ "$KZS_FAILED" -eq 0 ] || rc=1
 	exit "$rc"
 }
+
+# ---- the state store and OAuth ----
+
+# store_get STORE KEY: a record of $T/state/STORE.db (e.g. store_get tokens zoho.refresh),
+# nothing when absent. store_put STORE KEY VALUE writes one; store_keys STORE lists keys.
+# Perl's GDBM_File, under the store's own lock file like our programs.
+kzs_store() {
+	perl -MGDBM_File -MFcntl=:flock -e '
+		my ($db, $op, $key, $val) = @ARGV;
+		open(my $lock, ">>", "$db.lock") or die "$db.lock: $!";
+		flock($lock, LOCK_EX) or die;
+		my $flags = $op eq "put" ? GDBM_WRCREAT : GDBM_READER;
+		exit 0 if $op ne "put" && !-e "$db.db";
+		tie(my %h, "GDBM_File", "$db.db", $flags | GDBM_NOLOCK, 0600) or die "$db.db: $!";
+		if ($op eq "get") { print $h{$key} if exists $h{$key} }
+		elsif ($op eq "put") { $h{$key} = $val }
+		else { print "$_\n" for sort keys %h }
+		untie %h;' "$T/state/$1" "$2" "${3:-}" "${4:-}"
+}
+store_get() { kzs_store "$1" get "$2"; }
+store_put() { kzs_store "$1" put "$2" "$3"; }
+store_keys() { kzs_store "$1" keys; }
+
+# oauth_admin_setup: sets [admin] secret (ADMIN_SECRET) in the config.
+oauth_admin_setup() {
+	ADMIN_SECRET=$(random_hex 16)
+	kzs_conf_set admin secret "$ADMIN_SECRET"
+}
+
+# kommo_oauth_setup: Kommo through OAuth instead of the long-lived token: an integration
+# registered at the fake (KOMMO_CLIENT_ID, KOMMO_CLIENT_SECRET) and the config keys.
+kommo_oauth_setup() {
+	KOMMO_CLIENT_ID=$(random_hex 16) KOMMO_CLIENT_SECRET=$(random_hex 32)
+	fixture_json "kommo/oauth/clients/$KOMMO_CLIENT_ID.json" "$(jq -nc --arg s "$KOMMO_CLIENT_SECRET" \
+		--arg r "$APP_URL/cgi-bin/oauth-callback" '{client_secret: $s, redirect_uri: $r}')"
+	kzs_conf_set kommo token ""
+	kzs_conf_set kommo client_id "$KOMMO_CLIENT_ID"
+	kzs_conf_set kommo client_secret "$KOMMO_CLIENT_SECRET"
+	kzs_conf_set kommo redirect_uri "$APP_URL/cgi-bin/oauth-callback"
+	kzs_conf_set kommo oauth_url "$KOMMO_URL/oauth"
+}
+
+# oauth_get QUERY [CURL_ARGS...]: GET oauth-callback?QUERY. Sets STATUS and BODY.
+oauth_get() {
+	local query=$1
+	shift
+	http_call GET "$APP_URL/cgi-bin/oauth-callback${query:+?$query}" "$@"
+}
+
+# oauth_consent PROVIDER ANSWER: what a browser does: the admin's ?provider= start, the
+# 302 to the fake's consent page, then its link ANSWER (accept or deny for zoho, allow
+# or deny for kommo). Prints the callback URL the provider redirects to; nothing if a
+# step failed.
+oauth_consent() {
+	local consent link base
+	oauth_get "provider=$1&secret=$ADMIN_SECRET"
+	[ "$STATUS" = 302 ] || return 1
+	consent=$(resp_header Location)
+	base=$(printf '%s' "$consent" | sed -E 's#^(https?://[^/]+).*#\1#')
+	link=$(curl -s --max-time 30 "$consent" | sed -n "s/.*id=\"$2\" href=\"\\([^\"]*\\)\".*/\\1/p")
+	[ -n "$link" ] || return 1
+	curl -s -o /dev/null -D "$T/consent.headers" --max-time 30 "$base$link" || return 1
+	tr -d '\r' <"$T/consent.headers" | sed -n 's/^[Ll]ocation: //p'
+}
+
+# post_leads_at_once LEAD...: writes each lead's fixture, then posts their webhooks all
+# at once (one curl each, in parallel) and waits for the answers.
+post_leads_at_once() {
+	local lead pids=()
+	for lead in "$@"; do fixture_lead "$lead"; done
+	for lead in "$@"; do
+		curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' \
+			--data-binary "$(kommo_status_body "$lead")" "$APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# query_param NAME URL: the decoded value of NAME in URL's query.
+query_param() { printf '%s' "${2#*\?}" | form_field "$1"; }

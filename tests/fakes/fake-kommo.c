@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "fake_json.h"
+#include "fake_kommo_oauth.h"
 #include "fake_serve.h"
 #include "fake_store.h"
 
@@ -672,7 +673,7 @@ static const struct fake_endpoint kommo_endpoints[] = {
 	{"POST", "/api/v4/tasks", post_tasks},
 };
 
-/* Every call, the drive's parts included, carries the long-lived token. */
+/* Every call, the drive's parts included, carries the long-lived token (or an OAuth one). */
 static int
 authorized(const struct fake_req *req, struct fake_resp *resp)
 {
@@ -687,6 +688,7 @@ authorized(const struct fake_req *req, struct fake_resp *resp)
 		ok = token.len > 0 && strcmp(req->authorization, want) == 0;
 	}
 	fbuf_free(&token);
+	ok = ok || fake_kommo_oauth_authorized(req->authorization); /* or a token issued by OAuth */
 	if (!ok)
 		kommo_error(resp, 401, req->authorization[0] ? "Invalid token" : "Authorization required", -1);
 	return ok;
@@ -865,6 +867,9 @@ main(void)
 {
 	static const struct fake_service services[] = {
 		{"drive", "/drive", drive_handle, kommo_error, NULL, 0, 0},
+		/* OAuth: the authorize page (www.kommo.com in real life) and the token endpoint. */
+		{"kommo_oauth", "/oauth", fake_kommo_oauth_handle, kommo_error, NULL, 0, 0},
+		{"kommo_oauth", "/oauth2", fake_kommo_oauth_handle, kommo_error, NULL, 0, 0},
 		/* Kommo documents 7 requests per second; the drive (another host) has no documented limit. */
 		{"kommo", "", kommo_handle, kommo_error, "kommo/rate_limit", 7, 1000},
 	};

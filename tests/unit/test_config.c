@@ -48,6 +48,7 @@ static const char full_text[] =
 	"client_id = kommo-client-id\n"
 	"client_secret = kommo-client-secret-" SECRET_MARK "\n"
 	"redirect_uri = https://example.com/cgi-bin/kommo-oauth\n"
+	"oauth_url = http://127.0.0.1:9/oauth/   ; a test server's authorize page\n"
 	"hook_secret = hook-" SECRET_MARK "-0123456789abcdef   ; kommo-hook requires ?secret=<this>\n"
 	"pipeline_id = 8572511\n"
 	"trigger_status_id = 67548619     ; the \"Contract\" stage\n"
@@ -79,7 +80,10 @@ static const char full_text[] =
 	"Budget = lead.cf.123456\n"
 	"\n"
 	"[signers]                        ; template role = who signs\n"
-	"Client = contact.main\n";
+	"Client = contact.main\n"
+	"\n"
+	"[admin]\n"
+	"secret = admin-" SECRET_MARK "-0123456789abcdef ; opens oauth-callback's start page\n";
 
 static int
 parse(const char *text, struct config *cfg, struct warnings *w, char *err, size_t errlen)
@@ -134,6 +138,8 @@ test_full_file(void)
 	CHECK_STR(cfg.kommo.client_id, "kommo-client-id", "kommo client_id");
 	CHECK_STR(cfg.kommo.client_secret, "kommo-client-secret-" SECRET_MARK, "kommo client_secret");
 	CHECK_STR(cfg.kommo.redirect_uri, "https://example.com/cgi-bin/kommo-oauth", "kommo redirect_uri");
+	CHECK_STR(cfg.kommo.oauth_url, "http://127.0.0.1:9/oauth", "kommo oauth_url, '/' stripped");
+	CHECK_STR(cfg.admin.secret, "admin-" SECRET_MARK "-0123456789abcdef", "[admin] secret");
 	CHECK_STR(cfg.kommo.hook_secret, "hook-" SECRET_MARK "-0123456789abcdef", "kommo hook_secret");
 	CHECK_STR(cfg.kommo.pipeline_id, "8572511", "kommo pipeline_id");
 	CHECK_STR(cfg.kommo.trigger_status_id, "67548619", "kommo trigger_status_id");
@@ -157,7 +163,7 @@ test_full_file(void)
 	if (cfg.nfields == 6) {
 		CHECK_STR(cfg.fields[0].name, "CompanyName", "field 1 name");
 		CHECK_STR(cfg.fields[0].source, "company.name", "field 1 source");
-		CHECK(cfg.fields[0].line == 35, "field 1 line 35 (got %d)", cfg.fields[0].line);
+		CHECK(cfg.fields[0].line == 36, "field 1 line 36 (got %d)", cfg.fields[0].line);
 		CHECK_STR(cfg.fields[1].name, "ContractDate", "field 2 name, file order kept");
 		CHECK_STR(cfg.fields[1].source, "today", "field 2 source");
 		CHECK_STR(cfg.fields[2].source, "lead.price", "field 3 source");
@@ -171,7 +177,7 @@ test_full_file(void)
 	if (cfg.nsigners == 1) {
 		CHECK_STR(cfg.signers[0].name, "Client", "signer role");
 		CHECK_STR(cfg.signers[0].source, "contact.main", "signer source");
-		CHECK(cfg.signers[0].line == 43, "signer line 43 (got %d)", cfg.signers[0].line);
+		CHECK(cfg.signers[0].line == 44, "signer line 44 (got %d)", cfg.signers[0].line);
 	}
 	CHECK(config_check(&cfg, CONFIG_NEED_KOMMO_HOOK | CONFIG_NEED_ZOHO_HOOK | CONFIG_NEED_OAUTH,
 	    err, sizeof err) == 0, "full example satisfies every need (%s)", err);
@@ -252,6 +258,8 @@ test_defaults(void)
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
 	CHECK_STR(cfg.zoho.accounts_url, "https://accounts.zoho.eu", "accounts_url for default dc");
 	CHECK_STR(cfg.zoho.sign_url, "https://sign.zoho.eu/api/v1", "sign_url for default dc");
+	CHECK_STR(cfg.kommo.oauth_url, "https://www.kommo.com/oauth", "kommo oauth_url defaults to Kommo's page");
+	CHECK(cfg.admin.secret == NULL, "no [admin] secret by default");
 	CHECK(cfg.kommo.base_url == NULL, "no subdomain, no base_url");
 	CHECK(cfg.state_dir == NULL && cfg.kommo.token == NULL && cfg.nsigners == 0, "unset keys are NULL");
 	config_free(&cfg);
@@ -319,6 +327,8 @@ test_errors(void)
 		{ "[kommo]\nbase_url = http://127.0.0.1.evil.example\n", "t.conf:2: [kommo] base_url: expected a URL starting with https:// (http:// only to 127.0.0.1, localhost or [::1])" },
 		{ "[kommo]\nbase_url = http://localhost:80x\n", "t.conf:2: [kommo] base_url: expected a URL starting with https:// (http:// only to 127.0.0.1, localhost or [::1])" },
 		{ "[zoho]\naccounts_url = https://\n", "t.conf:2: [zoho] accounts_url: expected a URL starting with https:// (http:// only to 127.0.0.1, localhost or [::1])" },
+		{ "[kommo]\noauth_url = http://www.kommo.com/oauth\n", "t.conf:2: [kommo] oauth_url: expected a URL starting with https:// (http:// only to 127.0.0.1, localhost or [::1])" },
+		{ "[admin]\nsecret = \"x\n", "t.conf:2: [admin] secret: the closing double quote is missing" },
 		{ "[zoho]\nredirect_uri = ftp://example.com/cb\n", "t.conf:2: [zoho] redirect_uri: expected a URL starting with https:// (http:// only to 127.0.0.1, localhost or [::1])" },
 		{ "[zoho]\nsign_url = https://sign.zoho.eu\n", "t.conf:2: [zoho] sign_url: expected a URL ending in /api/v1, e.g. https://sign.zoho.eu/api/v1" },
 		{ "[zoho]\ntemplate_id = \"123\n", "t.conf:2: [zoho] template_id: the closing double quote is missing" },
@@ -392,6 +402,7 @@ test_secrets_stay_out(void)
 	static const char *const secret_keys[] = {
 		"[kommo]\ntoken", "[kommo]\nclient_secret", "[kommo]\nhook_secret",
 		"[zoho]\nclient_secret", "[zoho]\nrefresh_token", "[zoho]\nwebhook_secret",
+		"[admin]\nsecret", "[kommo]\noauth_url",
 		/* a secret pasted into the wrong key must not show either */
 		"[kommo]\naccount_id", "[zoho]\ndc", "[kommo]\nbase_url", "[kommo]\nsubdomain",
 		"[kommo]\ntask_due_hours", "[kommo]\nprogress_notes", "[state]\ndir",
@@ -726,7 +737,7 @@ test_example_file(void)
 		"redirect_uri", "hook_secret", "pipeline_id", "trigger_status_id", "signed_status_id",
 		"declined_status_id", "task_type_id", "task_due_hours", "progress_notes", "dc",
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
-		"attach_certificate", "resend_on_expiry", "http_timeout",
+		"attach_certificate", "resend_on_expiry", "http_timeout", "oauth_url", "secret",
 	};
 	struct config cfg;
 	struct warnings w;
@@ -757,7 +768,8 @@ test_example_file(void)
 	if (rc == 0) {
 		CHECK(cfg.kommo.token == NULL && cfg.kommo.client_secret == NULL &&
 		    cfg.kommo.hook_secret == NULL && cfg.zoho.client_secret == NULL &&
-		    cfg.zoho.refresh_token == NULL && cfg.zoho.webhook_secret == NULL,
+		    cfg.zoho.refresh_token == NULL && cfg.zoho.webhook_secret == NULL &&
+		    cfg.admin.secret == NULL,
 		    "the example leaves every secret empty");
 		CHECK(cfg.nfields > 0 && cfg.nsigners > 0, "the example shows [fields] and [signers]");
 		config_free(&cfg);

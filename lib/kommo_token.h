@@ -1,0 +1,49 @@
+/*
+ * kommo_token: the credential for Kommo API calls: the long-lived [kommo] token, or
+ * OAuth tokens kept in the tokens store. Kommo rotates the refresh token on every
+ * refresh, so one process refreshes at a time, under a lock, and the new pair replaces
+ * the old one in a single store transaction.
+ */
+#ifndef KZS_KOMMO_TOKEN_H
+#define KZS_KOMMO_TOKEN_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "remote.h"
+
+/* tokens store keys */
+#define TOKEN_KOMMO "kommo.oauth" /* {"access_token","refresh_token","expires_at","connected_at"} */
+#define TOKEN_KOMMO_AUTH_NEEDED "kommo.auth_needed" /* {"reason","at"} */
+
+/* 1 when Kommo is reached through OAuth: no [kommo] token, and client_id,
+ * client_secret and redirect_uri set. */
+int kommo_token_oauth(const struct config *cfg);
+
+/*
+ * A usable token into tok: [kommo] token when set, else the stored OAuth access token,
+ * refreshed first when it is close to expiry. While Kommo's refusal of the refresh
+ * token is on record, answers REMOTE_AUTH without asking Kommo.
+ */
+void kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remote_result *rr);
+
+/*
+ * "Authorization: Bearer <token>" into buf for one API call. When no token can be had,
+ * says why in the log and leaves the token empty: Kommo's 401 then ends the call the
+ * way a refused token does.
+ */
+void kommo_token_header(const struct config *cfg, char *buf, size_t buflen);
+
+/* Exchanges an authorization code from Kommo's consent page and stores the tokens. */
+void kommo_token_exchange(const struct config *cfg, const char *code, struct remote_result *rr);
+
+/* What the start page shows. */
+struct kommo_token_status {
+	int oauth;             /* kommo_token_oauth() */
+	int stored;            /* OAuth tokens are stored */
+	long long connected_at;
+	char auth_needed[160]; /* why Kommo refused the refresh token; "" when it did not */
+};
+void kommo_token_status(const struct config *cfg, struct kommo_token_status *st);
+
+#endif

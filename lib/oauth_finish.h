@@ -1,0 +1,23 @@
+/*
+ * oauth_finish: the second half of a flow, when the browser comes back from Zoho's or
+ * Kommo's consent page: the state is checked and used up, Zoho's accounts-server is
+ * taken only from the allow-list, the code is exchanged and the tokens stored.
+ */
+#ifndef KZS_OAUTH_FINISH_H
+#define KZS_OAUTH_FINISH_H
+
+#include "config.h"
+#include "oauth_query.h"
+
+/* What to show: an HTTP status and a page of one title and one paragraph (plain text). */
+struct oauth_outcome {
+	int status;
+	const char *title;
+	char text[640];
+	const char *headers; /* extra response headers, or NULL */
+};
+
+/* Handles a callback query (q->is_callback). Nothing is stored unless status is 200. */
+void oauth_finish(const struct config *cfg, const struct oauth_query *q, struct oauth_outcome *out);
+
+#endif

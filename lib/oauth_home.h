@@ -1,0 +1,14 @@
+/*
+ * oauth_home: oauth-callback's start page: what Zoho Sign and Kommo are connected
+ * with, and a button for each provider that begins its authorization.
+ */
+#ifndef KZS_OAUTH_HOME_H
+#define KZS_OAUTH_HOME_H
+
+#include "config.h"
+#include "page.h"
+
+/* Writes the whole page into p (begun and ended here) and returns its text. */
+const char *oauth_home_page(const struct config *cfg, struct page *p);
+
+#endif

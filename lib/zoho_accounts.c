@@ -1,0 +1,66 @@
+/*
+ * zoho_accounts: the token endpoint. The callers decide what each answer means for
+ * their caches and marks; this only sends and sorts.
+ */
+#include "zoho_accounts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form_build.h"
+#include "jfield.h"
+#include "msg.h"
+#include "token_post.h"
+
+/* The grant or the client is wrong: asking again will not help (spec section 4). */
+static int
+zoho_accounts_refusal(const char *error)
+{
+	return strncmp(error, "invalid_", 8) == 0 || strncmp(error, "unsupported_", 12) == 0;
+}
+
+enum zoho_accounts_answer
+zoho_accounts_token(const struct config *cfg, const char *accounts_url,
+    const char *const *params, json_object **answer, struct remote_result *rr)
+{
+	char url[640], shown[44];
+	const char *error;
+	char *body;
+
+	*answer = NULL;
+	if ((body = form_build(params)) == NULL) {
+		memset(rr, 0, sizeof *rr);
+		rr->outcome = REMOTE_RETRY;
+		rr->retry_after = -1;
+		snprintf(rr->message, sizeof rr->message, "out of memory");
+		return ZOHO_ACCOUNTS_FAILED;
+	}
+	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts_url);
+	token_post(cfg, "Zoho token endpoint", url, "Content-Type: application/x-www-form-urlencoded",
+	    body, answer, rr);
+	free(body);
+	error = jfield_text(*answer, "error");
+	if (error[0] == '\0' && jfield_text(*answer, "access_token")[0] != '\0') {
+		rr->outcome = REMOTE_OK;
+		rr->message[0] = '\0';
+		return ZOHO_ACCOUNTS_TOKEN;
+	}
+	if (error[0] == '\0') {
+		if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED) {
+			rr->outcome = REMOTE_RETRY;
+			snprintf(rr->message, sizeof rr->message,
+			    "Zoho token endpoint: unexpected answer (HTTP %ld)", rr->http_status);
+		}
+		return ZOHO_ACCOUNTS_FAILED;
+	}
+	msg_printable(error, strlen(error), 40, shown, sizeof shown);
+	snprintf(rr->message, sizeof rr->message, "Zoho token endpoint answered %s (HTTP %ld)",
+	    shown, rr->http_status);
+	if (zoho_accounts_refusal(error)) {
+		rr->outcome = REMOTE_AUTH;
+		return ZOHO_ACCOUNTS_REFUSED;
+	}
+	rr->outcome = REMOTE_RETRY;
+	return ZOHO_ACCOUNTS_THROTTLED;
+}

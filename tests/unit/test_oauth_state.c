@@ -1,0 +1,107 @@
+/*
+ * Unit tests for lib/oauth_state.c: a nonce is random, good once, for its provider,
+ * and not after its expiry; expired ones are swept when new ones are made.
+ */
+#include "check.h"
+#include "oauth_state.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int
+count_record(const char *key, const char *val, void *arg)
+{
+	(void)key;
+	(void)val;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+records(const char *dir)
+{
+	struct store *s;
+	char err[256];
+	int n = 0;
+
+	if (store_begin(dir, STORE_STATES, 0, &s, err, sizeof err) == -1)
+		return -1;
+	store_each(s, count_record, &n);
+	store_abort(s);
+	return n;
+}
+
+static void
+set_expiry(const char *dir, const char *state, long long expires_at)
+{
+	char rec[128];
+
+	snprintf(rec, sizeof rec, "{\"provider\":\"zoho\",\"expires_at\":%lld}", expires_at);
+	store_put1(dir, STORE_STATES, state, rec);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/kzs-test-state-XXXXXX", a[OAUTH_STATE_LEN + 1], b[OAUTH_STATE_LEN + 1];
+	char provider[16], err[256], path[600], small[8];
+	struct stat st;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0, "mkdtemp");
+		return CHECK_DONE();
+	}
+	CHECK(oauth_state_create(dir, "zoho", a, sizeof a, err, sizeof err) == 0, "a state is made (%s)", err);
+	CHECK(strlen(a) == OAUTH_STATE_LEN && strspn(a, "0123456789abcdef") == OAUTH_STATE_LEN,
+	    "64 lower-case hex digits");
+	CHECK(oauth_state_create(dir, "kommo", b, sizeof b, err, sizeof err) == 0, "a second one");
+	CHECK(strcmp(a, b) != 0, "two states differ");
+	CHECK(oauth_state_create(dir, "zoho", small, sizeof small, err, sizeof err) == -1,
+	    "a buffer too small is refused");
+	snprintf(path, sizeof path, "%s/%s.db", dir, STORE_STATES);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 077) == 0, "the states file is 0600");
+
+	CHECK(oauth_state_take(dir, b, provider, sizeof provider) == OAUTH_STATE_OK, "taken once");
+	CHECK_STR(provider, "kommo", "with the provider it was made for");
+	CHECK(oauth_state_take(dir, b, provider, sizeof provider) == OAUTH_STATE_UNKNOWN, "not twice");
+	CHECK(provider[0] == '\0', "no provider for an unknown state");
+	CHECK(oauth_state_take(dir, NULL, provider, sizeof provider) == OAUTH_STATE_UNKNOWN, "NULL state");
+	CHECK(oauth_state_take(dir, "abc", provider, sizeof provider) == OAUTH_STATE_UNKNOWN, "short state");
+	{
+		char upper[OAUTH_STATE_LEN + 1];
+		size_t i;
+		for (i = 0; i < OAUTH_STATE_LEN; i++)
+			upper[i] = a[i] >= 'a' ? (char)(a[i] - 32) : a[i];
+		upper[OAUTH_STATE_LEN] = '\0';
+		CHECK(strcmp(upper, a) == 0 || oauth_state_take(dir, upper, provider, sizeof provider) ==
+		    OAUTH_STATE_UNKNOWN, "another spelling of a state is not that state");
+	}
+
+	set_expiry(dir, a, (long long)time(NULL) - 1);
+	CHECK(oauth_state_take(dir, a, provider, sizeof provider) == OAUTH_STATE_EXPIRED, "expired");
+	CHECK(provider[0] == '\0', "no provider for an expired state");
+	CHECK(oauth_state_take(dir, a, provider, sizeof provider) == OAUTH_STATE_UNKNOWN,
+	    "an expired state is used up too");
+
+	CHECK(oauth_state_create(dir, "zoho", a, sizeof a, err, sizeof err) == 0, "made again");
+	set_expiry(dir, a, (long long)time(NULL));
+	CHECK(oauth_state_take(dir, a, provider, sizeof provider) == OAUTH_STATE_EXPIRED,
+	    "expired at its expiry second");
+
+	CHECK(oauth_state_create(dir, "zoho", a, sizeof a, err, sizeof err) == 0, "one to expire");
+	set_expiry(dir, a, (long long)time(NULL) - 700);
+	CHECK(oauth_state_create(dir, "zoho", b, sizeof b, err, sizeof err) == 0, "one more");
+	CHECK(records(dir) == 1, "making one sweeps the expired (%d left)", records(dir));
+	CHECK(oauth_state_take(dir, b, provider, sizeof provider) == OAUTH_STATE_OK, "the live one stays");
+
+	unlink(path);
+	snprintf(path, sizeof path, "%s/%s.lock", dir, STORE_STATES);
+	unlink(path);
+	rmdir(dir);
+	return CHECK_DONE();
+}
