@@ -14,6 +14,10 @@ BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O2 -fstack-p
 ifeq ($(VARIANT),asan)
 OUT      = build/asan
 SANFLAGS = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(VARIANT),crash)
+# Test-only: the programs can be told to die at named points (lib/crash.h).
+OUT      = build/crash
+SANFLAGS = -DKZS_CRASH_POINTS
 else
 OUT      = .
 SANFLAGS = -D_FORTIFY_SOURCE=2
@@ -37,7 +41,7 @@ E2E       = $(sort $(wildcard tests/e2e/t_*.sh))
 DEPS_OK   = build/.deps-ok
 TESTDEPS_OK = build/.testdeps-ok
 
-.PHONY: all check test-programs demo bench clean install fuzz
+.PHONY: all check test-programs end-to-end-programs demo bench clean install fuzz
 all: $(LIB) $(PROGRAMS) $(TOOLS)
 
 # Libraries missing? deploy/install-deps.sh installs them (as root) or says how.
@@ -74,13 +78,16 @@ $(OUT)/tests/fakes/%: $(OBJ)/tests/fakes/%.o $(FAKE_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test-programs: all $(UNIT) $(FAKES)
+end-to-end-programs: all $(FAKES)
 
 # Every test runs twice: on the normal build and on the sanitizer build.
 check: | $(TESTDEPS_OK)
 	$(MAKE) test-programs
 	$(MAKE) VARIANT=asan test-programs
+	$(MAKE) VARIANT=crash end-to-end-programs
 	tests/run.sh $(UNIT) $(E2E) \
-	    $(patsubst %,build/asan/%,$(UNIT)) $(patsubst %,'KZS_OUT=build/asan %',$(E2E))
+	    $(patsubst %,build/asan/%,$(UNIT)) $(patsubst %,'KZS_OUT=build/asan %',$(E2E)) \
+	    'KZS_OUT=build/crash tests/crash.sh'
 
 demo: all $(FAKES) | $(TESTDEPS_OK)
 	tests/demo.sh $(if $(ONCE),--once)
@@ -90,6 +97,15 @@ bench: all $(FAKES) | $(TESTDEPS_OK)
 
 clean:
 	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES)
+
+# Long runs (minutes; not part of check): faults, concurrency, pacing. tests/stress/README.md.
+.PHONY: stress
+stress: all $(FAKES) build/stress/gdbm_verify | $(TESTDEPS_OK)
+	tests/run.sh $(sort $(wildcard tests/stress/*.sh))
+
+build/stress/gdbm_verify: $(OBJ)/tests/stress/gdbm_verify.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lgdbm
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 include tests/fuzz/fuzz.mk

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "contract.h"
+#include "crash.h"
 #include "drain.h"
 #include "form.h"
 #include "kommo_webhook.h"
@@ -99,6 +100,7 @@ kommo_hook_handle(struct web_request *req, void *arg)
 		}
 		queued++;
 	}
+	crash_point("kommo-hook-after-store");
 	snprintf(answer, sizeof answer, "accepted %zu of %zu\n", queued, hook.nevents);
 	kommo_webhook_free(&hook);
 	web_respond(req, 200, NULL, answer);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "crash.h"
 #include "deal.h"
 #include "drain.h"
 #include "hmac.h"
@@ -41,26 +42,15 @@ job_kind(enum zoho_op op)
 	}
 }
 
-/* Queues a job once; the event's facts become its state. Returns -1 on a store error. */
+/* Queues the job once, with the event's facts. */
 static int
 queue(const struct config *cfg, const char *kind, const char *subject, const struct zoho_event *ev,
     const char *lead_id)
 {
-	json_object *state = json_object_new_object();
-	char err[256];
-	int rc;
+	struct outcome_event oe = { lead_id, ev->operation_type, ev->performed_by_name,
+		ev->performed_by_email, ev->performed_at_ms, ev->reason };
 
-	json_object_object_add(state, "lead", json_object_new_string(lead_id));
-	json_object_object_add(state, "op", json_object_new_string(ev->operation_type));
-	json_object_object_add(state, "by_name", json_object_new_string(ev->performed_by_name));
-	json_object_object_add(state, "by_email", json_object_new_string(ev->performed_by_email));
-	json_object_object_add(state, "at_ms", json_object_new_string(ev->performed_at_ms));
-	json_object_object_add(state, "reason", json_object_new_string(ev->reason));
-	rc = outbox_enqueue_once(cfg->state_dir, kind, subject, state, (long long)time(NULL), err, sizeof err);
-	json_object_put(state);
-	if (rc == -1)
-		log_err("request %s: cannot queue %s: %s", ev->request_id, kind, err);
-	return rc == -1 ? -1 : 0;
+	return outcome_queue(cfg, kind, subject, &oe);
 }
 
 static void
@@ -129,6 +119,7 @@ zoho_hook_handle(struct web_request *req, void *arg)
 	rc = queue(cfg, kind, strcmp(kind, OUTCOME_PROGRESS) == 0 ? dedupe : ev.request_id, &ev,
 	    jfield_text(rec, "lead"));
 	json_object_put(rec);
+	crash_point("zoho-hook-after-queue");
 	snprintf(until, sizeof until, "%lld", (long long)time(NULL) + SEEN_DAYS * 86400LL);
 	if (rc == -1 || store_put1(cfg->state_dir, STORE_SEEN, dedupe, until) == -1) {
 		web_refuse(req, 503, "cannot store the event; please retry");

@@ -1,7 +1,8 @@
 /*
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
- * "jobs" lists the queue, "retry" makes every queued job due now, "authorize-url"
- * prints the address that connects Zoho Sign (or Kommo) in a browser.
+ * "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
+ * Zoho about requests in flight, "authorize-url" prints the address that connects
+ * Zoho Sign (or Kommo) in a browser.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "oauth_start.h"
 #include "outbox.h"
 #include "program.h"
+#include "reconcile.h"
 
 static void
 usage(void)
@@ -20,7 +22,11 @@ usage(void)
 	fprintf(stderr,
 	    "usage: kzsctl drain      run due jobs now (put this in cron every few minutes)\n"
 	    "       kzsctl jobs       list queued jobs\n"
-	    "       kzsctl retry      make every queued job due now\n"
+	    "       kzsctl retry      make every queued job due now, given-up (DEAD) ones too\n"
+	    "       kzsctl reconcile [MINUTES]\n"
+	    "                         ask Zoho about every request in flight for at least\n"
+	    "                         MINUTES (default 60) and bring back outcomes whose\n"
+	    "                         webhook never came (cron, hourly)\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
 	    "                         print the address that connects Zoho Sign (or Kommo);\n"
 	    "                         open it in a browser within 10 minutes, once\n"
@@ -32,9 +38,27 @@ print_job(const struct job *job, void *arg)
 {
 	long long now = *(const long long *)arg;
 
-	printf("%-24s attempts=%d due_in=%llds%s%s\n", job->key, job->attempts,
+	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", job->key, job->dead ? "DEAD " : "", job->attempts,
 	    job->next_at > now ? job->next_at - now : 0LL,
 	    job->last_error[0] ? " last_error=" : "", job->last_error);
+}
+
+static int
+reconcile(const struct config *cfg, const char *minutes)
+{
+	struct reconcile_counts counts;
+	char *end = NULL;
+	long m = minutes ? strtol(minutes, &end, 10) : 60;
+
+	if (minutes && (*end != '\0' || m < 0 || m > 525600)) {
+		usage();
+		return 2;
+	}
+	if (reconcile_run(cfg, m * 60, &counts) == -1)
+		return 1;
+	printf("checked %d request(s), queued %d outcome(s), %d could not be checked now\n",
+	    counts.checked, counts.queued, counts.failed);
+	return 0;
 }
 
 static int
@@ -62,7 +86,8 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
-	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[1], "authorize-url") != 0)) {
+	if (argc < 2 || argc > 3 ||
+	    (argc == 3 && strcmp(argv[1], "authorize-url") != 0 && strcmp(argv[1], "reconcile") != 0)) {
 		usage();
 		return 2;
 	}
@@ -78,6 +103,8 @@ main(int argc, char **argv)
 		rc = n < 0;
 		if (n >= 0)
 			printf("%d job(s) due now\n", n);
+	} else if (strcmp(argv[1], "reconcile") == 0) {
+		rc = reconcile(&cfg, argc == 3 ? argv[2] : NULL);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
 	} else {

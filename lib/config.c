@@ -43,6 +43,8 @@ enum kind {
 	KIND_ID,        /* 1..19 ASCII digits, kept as text */
 	KIND_HOURS,     /* int 1..8760 */
 	KIND_SECONDS,   /* int 1..300 */
+	KIND_RATE,      /* int 1..100000 */
+	KIND_MINUTES,   /* int 1..1440 */
 	KIND_BOOL,      /* int 0/1 */
 	KIND_DC,        /* one of dc_names */
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
@@ -88,6 +90,10 @@ static const struct key keys[] = {
 	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
 	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
 	K(SEC_LIMITS, "http_timeout", KIND_SECONDS, limits.http_timeout),
+	K(SEC_LIMITS, "kommo_calls_per_second", KIND_RATE, limits.kommo_calls_per_second),
+	K(SEC_LIMITS, "zoho_calls_per_minute", KIND_RATE, limits.zoho_calls_per_minute),
+	K(SEC_LIMITS, "kommo_ban_pause_minutes", KIND_MINUTES, limits.kommo_ban_pause_minutes),
+	K(SEC_LIMITS, "give_up_hours", KIND_HOURS, limits.give_up_hours),
 	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
 };
 #undef K
@@ -467,6 +473,16 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			return fail(p, "%s: expected a whole number of seconds from 1 to 300", label);
 		*islot = atoi(v);
 		return 0;
+	case KIND_RATE:
+		if (!digits_only(v, 1, 6) || atoi(v) < 1 || atoi(v) > 100000)
+			return fail(p, "%s: expected a whole number of calls from 1 to 100000", label);
+		*islot = atoi(v);
+		return 0;
+	case KIND_MINUTES:
+		if (!digits_only(v, 1, 4) || atoi(v) < 1 || atoi(v) > 1440)
+			return fail(p, "%s: expected a whole number of minutes from 1 to 1440", label);
+		*islot = atoi(v);
+		return 0;
 	case KIND_BOOL:
 		if (bool_value(v, islot) < 0)
 			return fail(p, "%s: expected yes or no (or true/false, on/off, 1/0)", label);
@@ -655,6 +671,10 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	out->kommo.task_due_hours = 24;
 	out->kommo.progress_notes = 1;
 	out->limits.http_timeout = 20;
+	out->limits.kommo_calls_per_second = 6; /* Kommo allows 7 */
+	out->limits.zoho_calls_per_minute = 45; /* Zoho Sign allows 50 */
+	out->limits.kommo_ban_pause_minutes = 30;
+	out->limits.give_up_hours = 72;
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;
@@ -936,7 +956,8 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS)
+		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
+		    keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

@@ -60,6 +60,10 @@ struct config {
 
 	struct {
 		int http_timeout; /* seconds for one call to Kommo or Zoho; default 20 */
+		int kommo_calls_per_second; /* shared by all processes; default 6 */
+		int zoho_calls_per_minute;  /* shared by all processes; default 45 */
+		int kommo_ban_pause_minutes; /* no Kommo call this long after a 403; default 30 */
+		int give_up_hours;          /* a job failing this long becomes a dead letter; 72 */
 	} limits;
 
 	struct config_map *fields;

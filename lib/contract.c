@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crash.h"
 #include "deal.h"
 #include "fill.h"
 #include "jfield.h"
@@ -238,7 +239,9 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	}
 	/* Intent first: if we never learn Zoho's answer, the marker finds the request. */
 	deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"), marker);
+	crash_point("send-after-intent");
 	zoho_request_create(cfg, cfg->zoho.template_id, fout.data_json, &request, &rr);
+	crash_point("send-after-zoho-created");
 	if (rr.outcome == REMOTE_REFUSED) {
 		char *why = str_fmt("Zoho Sign refused the request: %s", rr.message);
 

@@ -28,6 +28,7 @@ deal_decode(const char *text, struct deal *out)
 	snprintf(out->request_id, sizeof out->request_id, "%s", jfield_text(obj, "request_id"));
 	snprintf(out->updated_at, sizeof out->updated_at, "%s", jfield_text(obj, "updated_at"));
 	snprintf(out->marker, sizeof out->marker, "%s", jfield_text(obj, "marker"));
+	out->since = strtoll(jfield_text(obj, "since"), NULL, 10);
 	json_object_put(obj);
 }
 
@@ -188,4 +189,38 @@ deal_request_outcome(const char *dir, const char *request_id, const char *outcom
 		return -1;
 	}
 	return store_commit(s);
+}
+
+struct deal_walk {
+	deal_each_fn fn;
+	void *arg;
+};
+
+static int
+deal_walk_one(const char *key, const char *val, void *arg)
+{
+	struct deal_walk *walk = arg;
+	struct deal d;
+
+	if (strncmp(key, "lead:", 5) != 0)
+		return 0;
+	deal_decode(val, &d);
+	walk->fn(key + 5, &d, walk->arg);
+	return 0;
+}
+
+int
+deal_each(const char *dir, deal_each_fn fn, void *arg)
+{
+	struct deal_walk walk = { fn, arg };
+	struct store *s;
+	char err[256];
+
+	if (store_begin(dir, STORE_DEALS, 0, &s, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	store_each(s, deal_walk_one, &walk);
+	store_abort(s);
+	return 0;
 }

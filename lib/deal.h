@@ -23,7 +23,12 @@ struct deal {
 	char request_id[32];
 	char updated_at[24]; /* the lead's updated_at when the state was set */
 	char marker[64];     /* with "sending": the mark in the request's name */
+	long long since;     /* when the state was set */
 };
+
+/* Calls fn for every lead record (read-only, under one shared lock). */
+typedef void (*deal_each_fn)(const char *lead_id, const struct deal *d, void *arg);
+int deal_each(const char *dir, deal_each_fn fn, void *arg);
 
 /* 0 with *out filled (state "" when unknown), -1 on a store error. */
 int deal_load(const char *dir, const char *lead_id, struct deal *out);

@@ -5,9 +5,12 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#include <json-c/json.h>
 #include <time.h>
 
 #include "contract.h"
+#include "jfield.h"
 #include "log.h"
 #include "outcome.h"
 
@@ -21,6 +24,7 @@ static const struct {
 	{ OUTCOME_EXPIRED, outcome_run },
 	{ OUTCOME_RECALLED, outcome_run },
 	{ OUTCOME_PROGRESS, outcome_run },
+	{ OUTCOME_ALERT, outcome_run },
 };
 
 static job_run_fn
@@ -32,6 +36,34 @@ drain_runner(const char *kind)
 		if (strcmp(drain_kinds[i].kind, kind) == 0)
 			return drain_kinds[i].run;
 	return NULL;
+}
+
+/*
+ * A job that kept failing for [limits] give_up_hours becomes a dead letter: kept for
+ * the administrator (kzsctl jobs, kzsctl retry), and the deal's responsible user gets
+ * a task through an alert job of its own (Kommo may be what is failing).
+ */
+static void
+drain_give_up(const struct config *cfg, struct job *job, const char *error)
+{
+	const char *lead = strcmp(job->kind, CONTRACT_JOB_KIND) == 0 ? job->subject :
+	    jfield_text(job->state, "lead");
+	char err[256];
+
+	log_err("job %s: gave up after %d attempts over %d hours: %s; \"kzsctl retry\" starts it again",
+	    job->key, job->attempts + 1, cfg->limits.give_up_hours, error);
+	outbox_bury(cfg->state_dir, job, error, (long long)time(NULL));
+	if (strcmp(job->kind, OUTCOME_ALERT) != 0 && *lead) {
+		json_object *state = json_object_new_object();
+
+		json_object_object_add(state, "lead", json_object_new_string(lead));
+		json_object_object_add(state, "what", json_object_new_string(job->kind));
+		json_object_object_add(state, "reason", json_object_new_string(error));
+		if (outbox_enqueue_once(cfg->state_dir, OUTCOME_ALERT, job->key, state, (long long)time(NULL),
+			err, sizeof err) == -1)
+			log_err("job %s: cannot queue the alert: %s", job->key, err);
+		json_object_put(state);
+	}
 }
 
 int
@@ -58,6 +90,8 @@ drain_run(const struct config *cfg, int budget_s)
 		ran++;
 		if (res.done) {
 			outbox_done(cfg->state_dir, &job, (long long)time(NULL));
+		} else if ((long long)time(NULL) - job.created_at >= 3600LL * cfg->limits.give_up_hours) {
+			drain_give_up(cfg, &job, res.error);
 		} else {
 			long delay = outbox_backoff(job.attempts + 1, res.retry_after);
 

@@ -7,16 +7,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kommo_token.h"
 #include "log.h"
 #include "pace.h"
+#include "store.h"
 
 /* The Authorization header: the long-lived token ([kommo] token). */
 static void
 kommo_auth_header(const struct config *cfg, char *buf, size_t len)
 {
 	kommo_token_header(cfg, buf, len);
+}
+
+#define KOMMO_PAUSED_KEY "kommo.paused_until"
+
+/*
+ * Kommo answers 403 (often an HTML page) to an address it has blocked for sending too
+ * much: every process then leaves Kommo alone for [limits] kommo_ban_pause_minutes.
+ */
+static void
+kommo_pause(const struct config *cfg, struct remote_result *rr)
+{
+	long pause = 60L * cfg->limits.kommo_ban_pause_minutes;
+	char until[32];
+
+	snprintf(until, sizeof until, "%lld", (long long)time(NULL) + pause);
+	store_put1(cfg->state_dir, STORE_CACHE, KOMMO_PAUSED_KEY, until);
+	log_err("Kommo refused us with 403 (blocked address?): no Kommo calls for %ld minutes", pause / 60);
+	rr->retry_after = pause;
+}
+
+/* 1 (and a "wait" result) while a 403 pause lasts. */
+static int
+kommo_paused(const struct config *cfg, struct remote_result *rr)
+{
+	char *until = NULL;
+	long long left = 0;
+
+	if (store_get1(cfg->state_dir, STORE_CACHE, KOMMO_PAUSED_KEY, &until) == 0)
+		left = strtoll(until, NULL, 10) - (long long)time(NULL);
+	free(until);
+	if (left <= 0)
+		return 0;
+	memset(rr, 0, sizeof *rr);
+	rr->outcome = REMOTE_RETRY;
+	rr->retry_after = (long)left;
+	snprintf(rr->message, sizeof rr->message, "Kommo calls paused for %lld s more after a 403", left);
+	return 1;
 }
 
 void
@@ -45,9 +84,15 @@ kommo_send(const struct config *cfg, const char *method, const char *target,
 		req.body = body;
 		req.body_len = body_len;
 	}
-	pace_wait(cfg->state_dir, "kommo", PACE_KOMMO_CALLS, PACE_KOMMO_WINDOW_MS);
+	if (kommo_paused(cfg, rr))
+		return;
+	/* The drive is another host than the API, with its own (undocumented) limit. */
+	pace_wait(cfg->state_dir, strncmp(target, "http", 4) == 0 ? "kommo-drive" : "kommo",
+	    cfg->limits.kommo_calls_per_second, PACE_KOMMO_WINDOW_MS);
 	rc = http_perform(&req, &res);
 	remote_classify(target, rc, &res, rr, &json);
+	if (res.status == 403)
+		kommo_pause(cfg, rr);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", method, target);

@@ -45,6 +45,7 @@ job_decode(const char *key, const char *text, struct job *job)
 	job->gen = (long)job_int(obj, "gen");
 	job->attempts = (int)job_int(obj, "attempts");
 	job->created_at = job_int(obj, "created_at");
+	job->dead = (int)job_int(obj, "dead");
 	job->next_at = job_int(obj, "next_at");
 	job->lease_until = job_int(obj, "lease_until");
 	job->lease_pid = (long)job_int(obj, "lease_pid");
@@ -69,6 +70,8 @@ job_store(struct store *s, const struct job *job)
 	json_object_object_add(obj, "lease_until", json_object_new_int64(job->lease_until));
 	json_object_object_add(obj, "lease_pid", json_object_new_int64(job->lease_pid));
 	json_object_object_add(obj, "last_error", json_object_new_string(job->last_error));
+	if (job->dead)
+		json_object_object_add(obj, "dead", json_object_new_int(1));
 	json_object_object_add(obj, "state", json_object_get(job->state));
 	rc = store_put(s, job->key, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
@@ -180,7 +183,7 @@ claim_scan_one(const char *key, const char *val, void *arg)
 
 	if (job_decode(key, val, &job) == -1)
 		return 0;
-	if (job.next_at <= scan->now && job_lease_free(&job, scan->now) &&
+	if (!job.dead && job.next_at <= scan->now && job_lease_free(&job, scan->now) &&
 	    (scan->best_key[0] == '\0' || job.next_at < scan->best_next_at)) {
 		snprintf(scan->best_key, sizeof scan->best_key, "%s", key);
 		scan->best_next_at = job.next_at;
@@ -287,6 +290,13 @@ outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, 
 	return outbox_update(dir, job, 0, now);
 }
 
+int
+outbox_bury(const char *dir, struct job *job, const char *error, long long now)
+{
+	job->dead = 1;
+	return outbox_retry(dir, job, error, 0, now);
+}
+
 long
 outbox_backoff(int attempts, long retry_after)
 {
@@ -379,6 +389,10 @@ outbox_make_all_due(const char *dir, long long now)
 
 		if (store_get(s, list.keys[i], &text) == 0 && job_decode(list.keys[i], text, &job) == 0) {
 			job.next_at = now;
+			if (job.dead) {
+				job.dead = 0;
+				job.created_at = now;
+			}
 			if (job_store(s, &job) == 0)
 				count++;
 			job_free(&job);

@@ -22,6 +22,7 @@ struct job {
 	long long created_at, next_at, lease_until;
 	long lease_pid;
 	char last_error[256];
+	int dead; /* gave up after [limits] give_up_hours: kept for the admin, not run */
 	json_object *state; /* progress of the job's steps; owned by the job */
 };
 
@@ -48,10 +49,14 @@ int outbox_done(const char *dir, struct job *job, long long now);
 /* The job failed for now: runs again after delay_s, its state kept. */
 int outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now);
 
+/* Stops retrying the job (a dead letter): it stays listed until "kzsctl retry". */
+int outbox_bury(const char *dir, struct job *job, const char *error, long long now);
+
 /* Delay before the next attempt: the remote's retry_after when given, else exponential with jitter. */
 long outbox_backoff(int attempts, long retry_after);
 
-/* Makes every job due now (the admin's "retry"). Returns how many. */
+/* Makes every job due now, dead letters too, with a fresh give-up period (the admin's
+ * "retry"). Returns how many. */
 int outbox_make_all_due(const char *dir, long long now);
 
 /* Calls fn for each job (read-only); for listing. */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "contract.h"
+#include "crash.h"
 #include "deal.h"
 #include "jfield.h"
 #include "kommo.h"
@@ -124,6 +125,7 @@ step_move(const struct config *cfg, struct job *job, const char *status_id, stru
 
 	if (step_done(job, "moved") || str_empty(status_id))
 		return 0;
+	crash_point("outcome-before-move");
 	kommo_lead_move(cfg, jfield_text(job->state, "lead"), status_id, cfg->kommo.pipeline_id, &rr);
 	if (step_failed(&rr, res))
 		return -1;
@@ -147,6 +149,7 @@ step_upload(const struct config *cfg, struct job *job, const char *file_name, st
 		return -1;
 	kommo_drive_upload(cfg, file_name, "application/pdf", pdf, len, &file, &rr);
 	free(pdf);
+	crash_point("outcome-after-upload");
 	if (step_failed(&rr, res))
 		return -1;
 	json_object_object_add(job->state, "version_uuid", json_object_new_string(file.version_uuid));
@@ -196,6 +199,7 @@ outcome_complete(const struct config *cfg, struct job *job, struct job_result *r
 		rc = step_move(cfg, job, cfg->kommo.signed_status_id, res);
 	free(text);
 	if (rc == 0) {
+		crash_point("outcome-after-move");
 		deal_request_outcome(cfg->state_dir, job->subject, DEAL_COMPLETED);
 		log_info("lead %s: request %s completed; PDF attached, deal moved", jfield_text(job->state, "lead"),
 		    job->subject);
@@ -297,6 +301,40 @@ outcome_progress(const struct config *cfg, struct job *job, struct job_result *r
 	free(text);
 }
 
+static void
+outcome_alert(const struct config *cfg, struct job *job, struct job_result *res)
+{
+	const char *what = jfield_text(job->state, "what");
+	char *text = str_fmt("The contract integration gave up on this deal (%s): %s. Check the "
+	    "contract by hand; the administrator can start it again with \"kzsctl retry\".",
+	    strcmp(what, CONTRACT_JOB_KIND) == 0 ? "sending the contract" : "bringing back the signing outcome",
+	    jfield_text(job->state, "reason"));
+
+	res->done = step_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;
+	free(text);
+}
+
+int
+outcome_queue(const struct config *cfg, const char *kind, const char *subject,
+    const struct outcome_event *ev)
+{
+	json_object *state = json_object_new_object();
+	char err[256];
+	int rc;
+
+	json_object_object_add(state, "lead", json_object_new_string(ev->lead_id));
+	json_object_object_add(state, "op", json_object_new_string(ev->op));
+	json_object_object_add(state, "by_name", json_object_new_string(ev->by_name));
+	json_object_object_add(state, "by_email", json_object_new_string(ev->by_email));
+	json_object_object_add(state, "at_ms", json_object_new_string(ev->at_ms));
+	json_object_object_add(state, "reason", json_object_new_string(ev->reason));
+	rc = outbox_enqueue_once(cfg->state_dir, kind, subject, state, (long long)time(NULL), err, sizeof err);
+	json_object_put(state);
+	if (rc == -1)
+		log_err("%s: cannot queue %s: %s", subject, kind, err);
+	return rc == -1 ? -1 : 0;
+}
+
 void
 outcome_run(const struct config *cfg, struct job *job, struct job_result *res)
 {
@@ -310,6 +348,7 @@ outcome_run(const struct config *cfg, struct job *job, struct job_result *res)
 		{ OUTCOME_EXPIRED, DEAL_EXPIRED, outcome_expired },
 		{ OUTCOME_RECALLED, DEAL_RECALLED, outcome_recalled },
 		{ OUTCOME_PROGRESS, NULL, outcome_progress },
+		{ OUTCOME_ALERT, NULL, outcome_alert },
 	};
 	size_t i;
 

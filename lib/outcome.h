@@ -6,7 +6,8 @@
  *   declined  note with the signer and reason, task, move to the declined stage if set;
  *   expired   note and task, and one fresh request when [zoho] resend_on_expiry = yes;
  *   recalled  note;
- *   progress  a short note (viewed, signed by one recipient) unless progress_notes = no.
+ *   progress  a short note (viewed, signed by one recipient) unless progress_notes = no;
+ *   alert     a task for the responsible user when another job was given up.
  */
 #ifndef KZS_OUTCOME_H
 #define KZS_OUTCOME_H
@@ -18,7 +19,21 @@
 #define OUTCOME_EXPIRED "expired"
 #define OUTCOME_RECALLED "recalled"
 #define OUTCOME_PROGRESS "progress"
+#define OUTCOME_ALERT "alert"
 
 void outcome_run(const struct config *cfg, struct job *job, struct job_result *res);
+
+/* What happened, as a webhook or a reconcile found it: becomes the job's state. */
+struct outcome_event {
+	const char *lead_id;
+	const char *op;       /* Zoho's operation_type, e.g. RequestCompleted */
+	const char *by_name, *by_email;
+	const char *at_ms;    /* epoch milliseconds as digits, "" when unknown */
+	const char *reason;
+};
+
+/* Queues kind:subject once with the event's facts. Returns -1 on a store error. */
+int outcome_queue(const struct config *cfg, const char *kind, const char *subject,
+    const struct outcome_event *ev);
 
 #endif

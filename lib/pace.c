@@ -16,6 +16,7 @@
 
 #include "log.h"
 
+/* Slots kept; a higher rate is paced as the same rate over a shorter window. */
 #define PACE_MAX_CALLS 64
 
 static long long
@@ -36,7 +37,12 @@ pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 
 	if (max_calls <= 0)
 		return 0;
-	n = max_calls < PACE_MAX_CALLS ? max_calls : PACE_MAX_CALLS;
+	n = max_calls;
+	if (n > PACE_MAX_CALLS) {
+		/* The same average rate over a shorter window. */
+		window_ms = window_ms * PACE_MAX_CALLS / max_calls;
+		n = PACE_MAX_CALLS;
+	}
 	snprintf(path, sizeof path, "%s/pace-%s", dir, service);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1 || flock(fd, LOCK_EX) == -1) {

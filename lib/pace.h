@@ -5,10 +5,8 @@
 #ifndef KZS_PACE_H
 #define KZS_PACE_H
 
-#define PACE_KOMMO_CALLS 6      /* per second: one below Kommo's 7 */
-#define PACE_KOMMO_WINDOW_MS 1000
-#define PACE_ZOHO_CALLS 45      /* per minute: below Zoho Sign's 50 */
-#define PACE_ZOHO_WINDOW_MS 60000
+#define PACE_KOMMO_WINDOW_MS 1000  /* [limits] kommo_calls_per_second */
+#define PACE_ZOHO_WINDOW_MS 60000  /* [limits] zoho_calls_per_minute */
 
 /*
  * Waits until a call fits: at most max_calls in any window_ms, counted over all

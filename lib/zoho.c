@@ -71,7 +71,7 @@ zoho_perform(const struct config *cfg, const char *method, const char *path, con
 			req.body = form;
 			req.body_len = strlen(form);
 		}
-		pace_wait(cfg->state_dir, "zoho", PACE_ZOHO_CALLS, PACE_ZOHO_WINDOW_MS);
+		pace_wait(cfg->state_dir, "zoho", cfg->limits.zoho_calls_per_minute, PACE_ZOHO_WINDOW_MS);
 		http_response_free(res);
 		rc = http_perform(&req, res);
 		free(auth);
@@ -262,4 +262,24 @@ zoho_request_pdf(const struct config *cfg, const char *request_id, int with_cert
 		res.body = NULL;
 	}
 	http_response_free(&res);
+}
+
+void
+zoho_request_get(const struct config *cfg, const char *request_id, json_object **request,
+    struct remote_result *rr)
+{
+	json_object *answer;
+	char path[64];
+
+	*request = NULL;
+	snprintf(path, sizeof path, "/requests/%.24s", request_id);
+	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	*request = zoho_take(answer, "requests");
+	json_object_put(answer);
+	if (*request == NULL) {
+		rr->outcome = REMOTE_RETRY;
+		snprintf(rr->message, sizeof rr->message, "%s: answer has no requests object", path);
+	}
 }

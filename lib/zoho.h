@@ -29,6 +29,10 @@ void zoho_request_create(const struct config *cfg, const char *template_id, cons
 void zoho_request_find(const struct config *cfg, const char *marker, json_object **request,
     struct remote_result *rr);
 
+/* GET /requests/{id}: *request is the answer's "requests" object. */
+void zoho_request_get(const struct config *cfg, const char *request_id, json_object **request,
+    struct remote_result *rr);
+
 /* GET /requests/{id}/pdf as one PDF (merged; with the completion certificate if asked). */
 void zoho_request_pdf(const struct config *cfg, const char *request_id, int with_certificate,
     char **pdf, size_t *len, struct remote_result *rr);

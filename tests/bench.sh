@@ -74,7 +74,7 @@ done
 curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$url"
 until [ -z "$(kzsctl jobs 2>/dev/null)" ]; do kzsctl drain >/dev/null; sleep 0.2; done
 : >"$T/completed"
-for rid in $(cat "$FAKE_DIR"/zoho/requests/*.json | jqb -r --arg p "ref 70" 'select(.request_name | contains($p)) | .request_id'); do
+for rid in $(cat "$FAKE_DIR"/zoho/requests/*.json | jqb -r 'select(.request_name | test("ref 7[0-9]{3}-")) | .request_id'); do
 	sign_set_status "$rid" completed
 	payload=$(zoho_webhook_body "$rid" RequestCompleted)
 	lead=$(jqb -r '.requests.request_name | capture("ref (?<l>[0-9]+)-").l' <<<"$payload")

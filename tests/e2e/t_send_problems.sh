@@ -130,3 +130,16 @@ kzs_conf_set zoho sign_url "$SIGN_URL/api/v1"
 kzsctl retry >/dev/null
 kzsctl drain >/dev/null
 check_eq "connection refused: sent on the next drain" "$(note_text 1208 | grep -c 'Contract sent')" 1
+
+# Kommo blocks our address (403, an HTML page): every Kommo call pauses instead of
+# hammering, the work waits. (Last: the pause outlasts this test.)
+fixture_lead 1211
+fault kommo GET /api/v4/leads/1211 1 body 403 text/html '<html><head><title>403 Forbidden</title></head><body>nginx</body></html>'
+post_kommo_hook "$(kommo_status_body 1211)"
+wait_until "403: the job failed once" job_failed_once
+kommo_calls=$(calls kommo '*' /)
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "403: no Kommo call while paused" "$(calls kommo '*' /)" "$kommo_calls"
+check_match "403: the job waits, saying why" "$(kzsctl jobs)" "send:1211 .*paused for [0-9]+ s more after a 403"
+check_eq "403: one log line" "$(app_log | grep -c 'Kommo refused us with 403')" 1

@@ -182,3 +182,21 @@ resume "upload fails once (500)" 1012 drive POST /drive/v1.0/upload 1 status 500
 check_eq "upload fails once: a new session for the retry, none after" "$RESUME_SESSIONS" 2
 resume "Files link throttled (429, retry_after)" 1013 kommo PUT /api/v4/leads/1013/files 1 status 429 retry_after 1
 check_eq "429: the PDF was uploaded once" "$RESUME_SESSIONS" 1
+
+# ---- reconcile: outcomes whose webhook never came ----
+rid8=$(send_contract 1021)
+rid9=$(send_contract 1022)
+sign_set_status "$rid8" completed
+sign_set_status "$rid9" declined
+check_match "reconcile: requests younger than the age are left alone" "$(kzsctl reconcile 60)" "^checked 0 request"
+out=$(kzsctl reconcile 0)
+check_match "reconcile: the in-flight requests are checked, two outcomes queued" "$out" "queued 2 outcome"
+wait_until "reconcile: handled" queue_empty
+check_eq "reconcile: the completed one is in the signed stage" "$(lead_status 1021)" "$SIGNED_STATUS_ID"
+check_eq "reconcile: its PDF is linked" "$(calls_to PUT /api/v4/leads/1021/files)" 1
+check_match "reconcile: the declined one has its note" "$(notes 1022 | tail -n 1)" "^Contract declined by Jane Doe"
+check_eq "reconcile: the declined one is in the declined stage" "$(lead_status 1022)" "$DECLINED_STATUS_ID"
+deliver "$rid8" RequestCompleted
+wait_until "a late webhook after reconcile: handled" queue_empty
+check_eq "a late webhook after reconcile changes nothing" "$(calls_to PATCH /api/v4/leads/1021)" 1
+check_match "reconcile again: nothing left in flight to ask about" "$(kzsctl reconcile 0)" "^checked [0-9]+ request\\(s\\), queued 0"

@@ -254,6 +254,10 @@ test_defaults(void)
 	CHECK(cfg.kommo.task_due_hours == 24, "task_due_hours defaults to 24");
 	CHECK(cfg.kommo.progress_notes == 1, "progress_notes defaults to yes");
 	CHECK(cfg.limits.http_timeout == 20, "http_timeout defaults to 20 s");
+	CHECK(cfg.limits.kommo_calls_per_second == 6 && cfg.limits.zoho_calls_per_minute == 45,
+	    "pacing defaults below Kommo's 7/s and Zoho's 50/min");
+	CHECK(cfg.limits.kommo_ban_pause_minutes == 30 && cfg.limits.give_up_hours == 72,
+	    "ban pause 30 min, give up after 72 h by default");
 	CHECK(cfg.zoho.attach_certificate == 0 && cfg.zoho.resend_on_expiry == 0, "zoho booleans default to no");
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
 	CHECK_STR(cfg.zoho.accounts_url, "https://accounts.zoho.eu", "accounts_url for default dc");
@@ -301,6 +305,7 @@ test_errors(void)
 		{ "[kommo]\nsubdomain acme\n", "t.conf:2: expected 'key = value'" },
 		{ "[limits]\nhttp_timeout = 0\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
 		{ "[limits]\nhttp_timeout = 301\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
+		{ "[limits]\nkommo_calls_per_second = 0\n", "t.conf:2: [limits] kommo_calls_per_second: expected a whole number of calls from 1 to 100000" },
 		{ "; c\n[kommo]\n= acme\n", "t.conf:3: expected 'key = value'" },
 		{ "[kommo]\nsub/domain = acme\n", "t.conf:2: expected 'key = value' (a key has only letters, digits, space, _ - .)" },
 		{ "subdomain = acme\n", "t.conf:1: expected a [section] line before the first key" },
@@ -737,7 +742,8 @@ test_example_file(void)
 		"redirect_uri", "hook_secret", "pipeline_id", "trigger_status_id", "signed_status_id",
 		"declined_status_id", "task_type_id", "task_due_hours", "progress_notes", "dc",
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
-		"attach_certificate", "resend_on_expiry", "http_timeout", "oauth_url", "secret",
+		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
+		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
 	};
 	struct config cfg;
 	struct warnings w;

@@ -81,6 +81,30 @@ main(void)
 	job_free(&a);
 	CHECK(outbox_make_all_due(dir, now) == 1, "retry makes the queued job due");
 
+	/* A dead letter is kept and listed but never claimed, until the admin's retry. */
+	outbox_enqueue(dir, "send", "1003", now, err, sizeof err);
+	CHECK(outbox_claim(dir, now, &a) == 0 && strcmp(a.key, "send:1003") == 0, "claim the third job");
+	CHECK(outbox_bury(dir, &a, "HTTP 500 for 72 h", now) == 0, "give it up");
+	job_free(&a);
+	CHECK(jobs(dir) == 2, "the dead letter stays listed");
+	CHECK(outbox_claim(dir, now + 86400, &a) == 0 && strcmp(a.key, "send:1002") == 0,
+	    "only the live job is claimed, however late");
+	job_free(&a);
+	CHECK(outbox_claim(dir, now + 86400 + OUTBOX_LEASE_SECONDS + 1, &a) == 0 &&
+	    strcmp(a.key, "send:1002") == 0, "never the dead one");
+	job_free(&a);
+	CHECK(outbox_make_all_due(dir, now + 90000) == 2, "retry revives it");
+	{
+		int found = 0, i;
+
+		for (i = 0; i < 2; i++) {
+			if (outbox_claim(dir, now + 90000 + i * 1000, &a) == 0 && strcmp(a.key, "send:1003") == 0)
+				found = a.dead == 0 && a.created_at == now + 90000;
+			job_free(&a);
+		}
+		CHECK(found, "revived: claimable, no longer dead, a fresh give-up period");
+	}
+
 	CHECK(outbox_backoff(1, -1) >= 30 && outbox_backoff(1, -1) <= 38, "first backoff about 30 s");
 	CHECK(outbox_backoff(20, -1) <= 3600 + 900, "backoff is capped");
 	CHECK(outbox_backoff(3, 7) == 7, "the remote's retry_after wins");

@@ -1,0 +1,141 @@
+/*
+ * reconcile: in-flight deals first collected under the store's lock, then asked about
+ * one by one without it; the outcome jobs are the ones zoho-hook queues, so a webhook
+ * and a reconcile that find the same outcome merge into one job.
+ */
+#include "reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deal.h"
+#include "jfield.h"
+#include "log.h"
+#include "outcome.h"
+#include "zoho.h"
+
+struct inflight {
+	char lead[24];
+	char request[32];
+};
+
+struct inflight_list {
+	struct inflight *items;
+	size_t n, cap;
+	long long older_than;
+};
+
+static void
+collect_inflight(const char *lead_id, const struct deal *d, void *arg)
+{
+	struct inflight_list *list = arg;
+
+	if (strcmp(d->state, DEAL_INFLIGHT) != 0 || d->since > list->older_than)
+		return;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 32;
+		struct inflight *items = realloc(list->items, cap * sizeof *items);
+
+		if (items == NULL)
+			return;
+		list->items = items;
+		list->cap = cap;
+	}
+	snprintf(list->items[list->n].lead, sizeof list->items[0].lead, "%s", lead_id);
+	snprintf(list->items[list->n].request, sizeof list->items[0].request, "%s", d->request_id);
+	list->n++;
+}
+
+/* The outcome job for a request status, with the op its webhook would have carried. */
+static const char *
+status_kind(const char *status, const char **op)
+{
+	static const struct {
+		const char *status, *kind, *op;
+	} map[] = {
+		{ "completed", OUTCOME_COMPLETE, "RequestCompleted" },
+		{ "declined", OUTCOME_DECLINED, "RequestRejected" },
+		{ "expired", OUTCOME_EXPIRED, "RequestExpired" },
+		{ "recalled", OUTCOME_RECALLED, "RequestRecalled" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(status, map[i].status) == 0) {
+			*op = map[i].op;
+			return map[i].kind;
+		}
+	return NULL;
+}
+
+/* The signer to name in the note: the last action that signed (or declined). */
+static json_object *
+last_actor(json_object *request)
+{
+	json_object *actions = jfield_typed(request, "actions", json_type_array), *who = NULL;
+	size_t i, n = actions ? json_object_array_length(actions) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(actions, i);
+		const char *st = jfield_text(a, "action_status");
+
+		if (strcmp(st, "SIGNED") == 0 || strcmp(st, "DECLINED") == 0 || who == NULL)
+			who = a;
+	}
+	return who;
+}
+
+static int
+reconcile_one(const struct config *cfg, const struct inflight *it, struct reconcile_counts *out)
+{
+	struct remote_result rr;
+	json_object *request = NULL, *who;
+	const char *kind, *op = "";
+	int rc = 0;
+
+	zoho_request_get(cfg, it->request, &request, &rr);
+	out->checked++;
+	if (rr.outcome != REMOTE_OK) {
+		log_warn("reconcile: request %s (lead %s): %s", it->request, it->lead, rr.message);
+		out->failed++;
+		return 0;
+	}
+	kind = status_kind(jfield_text(request, "request_status"), &op);
+	if (kind != NULL) {
+		struct outcome_event ev;
+
+		who = last_actor(request);
+		ev.lead_id = it->lead;
+		ev.op = op;
+		ev.by_name = jfield_text(who, "recipient_name");
+		ev.by_email = jfield_text(who, "recipient_email");
+		ev.at_ms = jfield_text(request, "modified_time");
+		ev.reason = jfield_text(request, "decline_reason");
+		rc = outcome_queue(cfg, kind, it->request, &ev);
+		if (rc == 0) {
+			out->queued++;
+			log_info("reconcile: request %s (lead %s) is %s; outcome queued", it->request, it->lead,
+			    jfield_text(request, "request_status"));
+		}
+	}
+	json_object_put(request);
+	return rc;
+}
+
+int
+reconcile_run(const struct config *cfg, long min_age_s, struct reconcile_counts *out)
+{
+	struct inflight_list list = { .older_than = (long long)time(NULL) - min_age_s };
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (deal_each(cfg->state_dir, collect_inflight, &list) == -1)
+		return -1;
+	for (i = 0; i < list.n && rc == 0; i++)
+		rc = reconcile_one(cfg, &list.items[i], out);
+	free(list.items);
+	return rc;
+}
