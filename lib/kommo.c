@@ -1,6 +1,7 @@
 /*
- * kommo: Kommo API v4 over lib/http. Authentication is the long-lived token
- * ([kommo] token); every id is passed as text and written into JSON as an integer.
+ * kommo: Kommo API v4 over lib/http. Authentication is the long-lived [kommo] token or
+ * the OAuth tokens (lib/kommo_token); every id is passed as text and written into JSON
+ * as an integer.
  */
 #include "kommo.h"
 
@@ -13,13 +14,6 @@
 #include "log.h"
 #include "pace.h"
 #include "store.h"
-
-/* The Authorization header: the long-lived token ([kommo] token). */
-static void
-kommo_auth_header(const struct config *cfg, char *buf, size_t len)
-{
-	kommo_token_header(cfg, buf, len);
-}
 
 #define KOMMO_PAUSED_KEY "kommo.paused_until"
 
@@ -65,15 +59,21 @@ kommo_send(const struct config *cfg, const char *method, const char *target,
 {
 	struct http_request req = { 0 };
 	struct http_response res;
-	char url[2048], auth[2048], ctype[128];
+	char url[2048], tok[2048], auth[2100], ctype[128];
 	json_object *json = NULL;
 	int rc;
 
+	if (answer)
+		*answer = NULL;
 	if (strncmp(target, "http", 4) == 0)
 		snprintf(url, sizeof url, "%s", target);
 	else
 		snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, target);
-	kommo_auth_header(cfg, auth, sizeof auth);
+	/* No token (a refresh failed for now, or was refused): the call waits like a failed one. */
+	kommo_token_get(cfg, tok, sizeof tok, rr);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
 	req.method = method;
 	req.url = url;
 	req.timeout_s = cfg->limits.http_timeout;

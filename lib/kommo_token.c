@@ -224,20 +224,6 @@ kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remot
 }
 
 void
-kommo_token_header(const struct config *cfg, char *buf, size_t buflen)
-{
-	struct remote_result rr;
-	char tok[2048];
-
-	kommo_token_get(cfg, tok, sizeof tok, &rr);
-	if (rr.outcome != REMOTE_OK) {
-		log_warn("%s", rr.message);
-		tok[0] = '\0';
-	}
-	snprintf(buf, buflen, "Authorization: Bearer %s", tok);
-}
-
-void
 kommo_token_exchange(const struct config *cfg, const char *code, struct remote_result *rr)
 {
 	memset(rr, 0, sizeof *rr);

@@ -27,13 +27,6 @@ int kommo_token_oauth(const struct config *cfg);
  */
 void kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remote_result *rr);
 
-/*
- * "Authorization: Bearer <token>" into buf for one API call. When no token can be had,
- * says why in the log and leaves the token empty: Kommo's 401 then ends the call the
- * way a refused token does.
- */
-void kommo_token_header(const struct config *cfg, char *buf, size_t buflen);
-
 /* Exchanges an authorization code from Kommo's consent page and stores the tokens. */
 void kommo_token_exchange(const struct config *cfg, const char *code, struct remote_result *rr);
 
