@@ -2,12 +2,14 @@
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
  * "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
  * Zoho about requests in flight, "authorize-url" prints the address that connects
- * Zoho Sign (or Kommo) in a browser.
+ * Zoho Sign (or Kommo) in a browser; check, recover, dump, restore and prune look
+ * after the state files.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "drain.h"
@@ -15,6 +17,7 @@
 #include "outbox.h"
 #include "program.h"
 #include "reconcile.h"
+#include "store_admin.h"
 
 static void
 usage(void)
@@ -27,6 +30,13 @@ usage(void)
 	    "                         ask Zoho about every request in flight for at least\n"
 	    "                         MINUTES (default 60) and bring back outcomes whose\n"
 	    "                         webhook never came (cron, hourly)\n"
+	    "       kzsctl check      read every state file through; says which is damaged\n"
+	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept)\n"
+	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
+	    "       kzsctl restore DIR [NAME]\n"
+	    "                         replace the state files (or only NAME) with the dumps\n"
+	    "                         in DIR; work queued after the dump is then lost\n"
+	    "       kzsctl prune      forget webhook deliveries older than 30 days\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
 	    "                         print the address that connects Zoho Sign (or Kommo);\n"
 	    "                         open it in a browser within 10 minutes, once\n"
@@ -61,6 +71,63 @@ reconcile(const struct config *cfg, const char *minutes)
 	return 0;
 }
 
+/* check, recover, dump, restore, prune: the state files' care. */
+static int
+state_command(const struct config *cfg, const char *cmd, const char *arg, const char *only)
+{
+	char err[512], path[1024];
+	size_t i, records;
+	int rc = 0, n;
+
+	if (strcmp(cmd, "recover") == 0) {
+		rc = store_recover(cfg->state_dir, arg, err, sizeof err);
+		printf("%s\n", err);
+		return rc == 0 ? 0 : 1;
+	}
+	if (strcmp(cmd, "prune") == 0) {
+		n = store_prune_seen(cfg->state_dir, (long long)time(NULL), err, sizeof err);
+		if (n < 0)
+			fprintf(stderr, "kzsctl: %s\n", err);
+		else
+			printf("pruned %d expired delivery key(s)\n", n);
+		return n < 0;
+	}
+	for (i = 0; i < store_count; i++) {
+		int one;
+
+		if (only != NULL && strcmp(only, store_names[i]) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s.db", cfg->state_dir, store_names[i]);
+		if (strcmp(cmd, "check") == 0 && access(path, F_OK) == -1)
+			continue; /* not created yet: nothing to check */
+		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_names[i]);
+		if (strcmp(cmd, "check") == 0) {
+			one = store_check(cfg->state_dir, store_names[i], &records, err, sizeof err);
+			if (one == 0)
+				printf("%-8s ok, %zu record(s)\n", store_names[i], records);
+			else
+				printf("%-8s DAMAGED: %s; try kzsctl recover %s, or restore a dump\n",
+				    store_names[i], err, store_names[i]);
+		} else if (strcmp(cmd, "dump") == 0) {
+			one = store_dump(cfg->state_dir, store_names[i], path, err, sizeof err);
+			if (one == 0)
+				printf("%-8s -> %s\n", store_names[i], path);
+		} else {
+			if (access(path, F_OK) == -1)
+				continue;
+			one = store_restore(cfg->state_dir, store_names[i], path, err, sizeof err);
+			if (one == 0)
+				printf("%-8s <- %s\n", store_names[i], path);
+		}
+		if (one != 0) {
+			if (strcmp(cmd, "check") != 0)
+				fprintf(stderr, "kzsctl: %s\n", err);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 static int
 authorize_url(const struct config *cfg, const char *provider)
 {
@@ -86,14 +153,17 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
-	if (argc < 2 || argc > 3 ||
-	    (argc == 3 && strcmp(argv[1], "authorize-url") != 0 && strcmp(argv[1], "reconcile") != 0)) {
+	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[1], "restore") != 0)) {
 		usage();
 		return 2;
 	}
 	if (program_start("kzsctl", 0, &cfg) == -1)
 		return 1;
-	if (strcmp(argv[1], "drain") == 0) {
+	if (argc == 3 && strcmp(argv[1], "reconcile") != 0 && strcmp(argv[1], "authorize-url") != 0 &&
+	    strcmp(argv[1], "recover") != 0 && strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "restore") != 0) {
+		usage();
+		rc = 2;
+	} else if (strcmp(argv[1], "drain") == 0) {
 		printf("ran %d job(s)\n", drain_run(&cfg, 300));
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;
@@ -103,6 +173,12 @@ main(int argc, char **argv)
 		rc = n < 0;
 		if (n >= 0)
 			printf("%d job(s) due now\n", n);
+	} else if ((strcmp(argv[1], "check") == 0 || strcmp(argv[1], "prune") == 0) && argc == 2) {
+		rc = state_command(&cfg, argv[1], NULL, NULL);
+	} else if ((strcmp(argv[1], "recover") == 0 || strcmp(argv[1], "dump") == 0) && argc == 3) {
+		rc = state_command(&cfg, argv[1], argv[2], NULL);
+	} else if (strcmp(argv[1], "restore") == 0 && argc >= 3) {
+		rc = state_command(&cfg, argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	} else if (strcmp(argv[1], "reconcile") == 0) {
 		rc = reconcile(&cfg, argc == 3 ? argv[2] : NULL);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {

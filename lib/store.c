@@ -91,7 +91,9 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 	    (write ? GDBM_WRCREAT : GDBM_READER) | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC,
 	    0600, NULL);
 	if (s->db == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", s->path, gdbm_strerror(gdbm_errno));
+		/* A damaged file fails here; the other files keep working. */
+		snprintf(err, errlen, "cannot open %s: %s (see kzsctl check, recover, restore)", s->path,
+		    gdbm_strerror(gdbm_errno));
 		close(s->lock_fd);
 		free(s);
 		return -1;
