@@ -33,34 +33,6 @@ contract_inputs_free(struct contract_inputs *in)
 	json_object_put(in->tpl);
 }
 
-static int
-state_flag(struct job *job, const char *key)
-{
-	return strcmp(jfield_text(job->state, key), "true") == 0;
-}
-
-static void
-state_set(const struct config *cfg, struct job *job, const char *key, json_object *value)
-{
-	json_object_object_add(job->state, key, value);
-	outbox_save(cfg->state_dir, job);
-}
-
-/* Copies a failed remote call into the job result. Returns 1 when it failed. */
-static int
-contract_failed(const struct remote_result *rr, struct job_result *res)
-{
-	if (rr->outcome == REMOTE_OK)
-		return 0;
-	res->done = 0;
-	res->retry_after = rr->retry_after;
-	/* Refused credentials need a person; do not keep knocking every 30 s. */
-	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
-		res->retry_after = 3600;
-	snprintf(res->error, sizeof res->error, "%s", rr->message);
-	return 1;
-}
-
 /* Id of the first linked entity in lead._embedded[list], preferring is_main. */
 static const char *
 contract_linked_id(json_object *lead, const char *list, int want_main)
@@ -92,7 +64,7 @@ contract_fetch_linked(const struct config *cfg, const char *id,
 	fetch(cfg, id, out, &rr);
 	if (rr.outcome == REMOTE_NOT_FOUND)
 		return 0;
-	return contract_failed(&rr, res) ? -1 : 0;
+	return job_failed(&rr, res) ? -1 : 0;
 }
 
 /*
@@ -111,7 +83,7 @@ contract_read(const struct config *cfg, struct job *job, const struct deal *deal
 		log_info("lead %s: no longer exists; nothing sent", lead_id);
 		return 1;
 	}
-	if (contract_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
 	if (strcmp(jfield_text(in->lead, "status_id"), cfg->kommo.trigger_status_id) != 0 ||
 	    strcmp(jfield_text(in->lead, "pipeline_id"), cfg->kommo.pipeline_id) != 0) {
@@ -129,7 +101,7 @@ contract_read(const struct config *cfg, struct job *job, const struct deal *deal
 		kommo_company_fetch, &in->company, res) == -1)
 		return -1;
 	zoho_template_get(cfg, cfg->zoho.template_id, &in->tpl, &rr);
-	return contract_failed(&rr, res) ? -1 : 0;
+	return job_failed(&rr, res) ? -1 : 0;
 }
 
 /* Remembers why the contract cannot go out, for the note and task steps. */
@@ -146,7 +118,7 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
 	    json_object_new_string(jfield_text(lead, "responsible_user_id")));
 	json_object_object_add(job->state, "updated_at",
 	    json_object_new_string(jfield_text(lead, "updated_at")));
-	state_set(cfg, job, "problems", json_object_new_string(text));
+	job_state_set(cfg->state_dir, job, "problems", json_object_new_string(text));
 	log_warn("lead %s: contract not sent: %s", job->subject, text);
 }
 
@@ -159,7 +131,7 @@ contract_sent(const struct config *cfg, struct job *job, json_object *lead, json
 	deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
 	    strcmp(jfield_text(job->state, "resend"), "true") == 0);
 	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
-	state_set(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
+	job_state_set(cfg->state_dir, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
 }
 
 /*
@@ -177,7 +149,7 @@ contract_adopt(const struct config *cfg, struct job *job, json_object *lead, con
 	size_t i, n;
 
 	zoho_request_find(cfg, marker, &request, &rr);
-	if (contract_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
 	if (request == NULL)
 		return 0;
@@ -250,7 +222,7 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 		fill_result_free(&fout);
 		return 1;
 	}
-	if (contract_failed(&rr, res)) {
+	if (job_failed(&rr, res)) {
 		fill_result_free(&fout);
 		return -1;
 	}
@@ -262,14 +234,14 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	return 0;
 }
 
-/* Runs a note or task step once: skipped when its flag is set, flagged when done. */
+/* Ends a note or task step: flagged when it worked, so a retry skips it. */
 static int
 contract_step(const struct config *cfg, struct job *job, const char *flag,
     const struct remote_result *rr, struct job_result *res)
 {
-	if (contract_failed(rr, res))
+	if (job_failed(rr, res))
 		return -1;
-	state_set(cfg, job, flag, json_object_new_boolean(1));
+	job_flag_set(cfg->state_dir, job, flag);
 	return 0;
 }
 
@@ -279,7 +251,7 @@ contract_tell_sent(const struct config *cfg, struct job *job, struct job_result 
 	struct remote_result rr;
 	char *text;
 
-	if (state_flag(job, "note_done")) {
+	if (job_flag(job, "note_done")) {
 		res->done = 1;
 		return;
 	}
@@ -296,7 +268,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 	struct remote_result rr;
 	char *text;
 
-	if (!state_flag(job, "blocked_note_done")) {
+	if (!job_flag(job, "blocked_note_done")) {
 		text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
 		    jfield_text(job->state, "problems"));
 		kommo_note_add(cfg, job->subject, text ? text : "Contract not sent.", &rr);
@@ -304,7 +276,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 		if (contract_step(cfg, job, "blocked_note_done", &rr, res) == -1)
 			return;
 	}
-	if (!state_flag(job, "blocked_task_done")) {
+	if (!job_flag(job, "blocked_task_done")) {
 		long due = (long)time(NULL) + 3600L * cfg->kommo.task_due_hours;
 
 		kommo_task_add(cfg, job->subject, jfield_text(job->state, "responsible"),

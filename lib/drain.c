@@ -27,6 +27,20 @@ static const struct {
 	{ OUTCOME_ALERT, outcome_run },
 };
 
+int
+job_failed(const struct remote_result *rr, struct job_result *res)
+{
+	if (rr->outcome == REMOTE_OK)
+		return 0;
+	res->done = 0;
+	res->retry_after = rr->retry_after;
+	/* Refused credentials need a person; do not keep knocking every 30 s. */
+	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
+		res->retry_after = 3600;
+	snprintf(res->error, sizeof res->error, "%s", rr->message);
+	return 1;
+}
+
 static job_run_fn
 drain_runner(const char *kind)
 {

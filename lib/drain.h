@@ -7,12 +7,16 @@
 
 #include "config.h"
 #include "outbox.h"
+#include "remote.h"
 
 struct job_result {
 	int done;          /* 1: finished (or nothing left to do); 0: try again later */
 	long retry_after;  /* with done=0: the remote's hint in seconds, -1 when none */
 	char error[256];   /* with done=0: why, for the log and the job record */
 };
+
+/* Copies a failed remote call into res; returns 1 when it failed, 0 when it worked. */
+int job_failed(const struct remote_result *rr, struct job_result *res);
 
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 

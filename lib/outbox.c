@@ -24,6 +24,25 @@ job_free(struct job *job)
 	job->state = NULL;
 }
 
+int
+job_flag(const struct job *job, const char *flag)
+{
+	return strcmp(jfield_text(job->state, flag), "true") == 0;
+}
+
+void
+job_state_set(const char *dir, struct job *job, const char *key, json_object *value)
+{
+	json_object_object_add(job->state, key, value);
+	outbox_save(dir, job);
+}
+
+void
+job_flag_set(const char *dir, struct job *job, const char *flag)
+{
+	job_state_set(dir, job, flag, json_object_new_boolean(1));
+}
+
 static long long
 job_int(json_object *obj, const char *key)
 {

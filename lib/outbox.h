@@ -65,4 +65,12 @@ int outbox_list(const char *dir, outbox_each_fn fn, void *arg);
 
 void job_free(struct job *job);
 
+/* Step flags in a job's state: a step sets its flag once done, saved at once, so a
+ * retry skips it. */
+int job_flag(const struct job *job, const char *flag);
+void job_flag_set(const char *dir, struct job *job, const char *flag);
+
+/* Sets a value in the job's state (taking value) and saves the job. */
+void job_state_set(const char *dir, struct job *job, const char *key, json_object *value);
+
 #endif

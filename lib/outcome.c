@@ -21,34 +21,6 @@
 #include "str.h"
 #include "zoho.h"
 
-static int
-step_done(const struct job *job, const char *flag)
-{
-	return strcmp(jfield_text(job->state, flag), "true") == 0;
-}
-
-/* Flags a step as done and saves the job, so a retry skips it. */
-static void
-step_mark(const struct config *cfg, struct job *job, const char *flag)
-{
-	json_object_object_add(job->state, flag, json_object_new_boolean(1));
-	outbox_save(cfg->state_dir, job);
-}
-
-/* Copies a failed call into the result; returns 1 when it failed. */
-static int
-step_failed(const struct remote_result *rr, struct job_result *res)
-{
-	if (rr->outcome == REMOTE_OK)
-		return 0;
-	res->done = 0;
-	res->retry_after = rr->retry_after;
-	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
-		res->retry_after = 3600;
-	snprintf(res->error, sizeof res->error, "%s", rr->message);
-	return 1;
-}
-
 /* "29/11/2026 18:02 UTC" from the event's milliseconds (now when absent). */
 static void
 event_time(const struct job *job, char *buf, size_t len)
@@ -80,12 +52,12 @@ step_note(const struct config *cfg, struct job *job, const char *flag, const cha
 {
 	struct remote_result rr;
 
-	if (step_done(job, flag))
+	if (job_flag(job, flag))
 		return 0;
 	kommo_note_add(cfg, jfield_text(job->state, "lead"), text, &rr);
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
-	step_mark(cfg, job, flag);
+	job_flag_set(cfg->state_dir, job, flag);
 	return 0;
 }
 
@@ -98,23 +70,23 @@ step_task(const struct config *cfg, struct job *job, const char *text, struct jo
 	json_object *lead = NULL;
 	char responsible[32];
 
-	if (step_done(job, "tasked"))
+	if (job_flag(job, "tasked"))
 		return 0;
 	kommo_lead_fetch(cfg, lead_id, &lead, &rr);
 	if (rr.outcome == REMOTE_NOT_FOUND) {
 		log_info("lead %s: gone; no task", lead_id);
-		step_mark(cfg, job, "tasked");
+		job_flag_set(cfg->state_dir, job, "tasked");
 		return 0;
 	}
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
 	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
 	json_object_put(lead);
 	kommo_task_add(cfg, lead_id, responsible, text,
 	    (long)time(NULL) + 3600L * cfg->kommo.task_due_hours, &rr);
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
-	step_mark(cfg, job, "tasked");
+	job_flag_set(cfg->state_dir, job, "tasked");
 	return 0;
 }
 
@@ -123,13 +95,13 @@ step_move(const struct config *cfg, struct job *job, const char *status_id, stru
 {
 	struct remote_result rr;
 
-	if (step_done(job, "moved") || str_empty(status_id))
+	if (job_flag(job, "moved") || str_empty(status_id))
 		return 0;
 	crash_point("outcome-before-move");
 	kommo_lead_move(cfg, jfield_text(job->state, "lead"), status_id, cfg->kommo.pipeline_id, &rr);
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
-	step_mark(cfg, job, "moved");
+	job_flag_set(cfg->state_dir, job, "moved");
 	return 0;
 }
 
@@ -145,12 +117,12 @@ step_upload(const struct config *cfg, struct job *job, const char *file_name, st
 	if (*jfield_text(job->state, "file_uuid"))
 		return 0;
 	zoho_request_pdf(cfg, job->subject, cfg->zoho.attach_certificate, &pdf, &len, &rr);
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
 	kommo_drive_upload(cfg, file_name, "application/pdf", pdf, len, &file, &rr);
 	free(pdf);
 	crash_point("outcome-after-upload");
-	if (step_failed(&rr, res))
+	if (job_failed(&rr, res))
 		return -1;
 	json_object_object_add(job->state, "version_uuid", json_object_new_string(file.version_uuid));
 	json_object_object_add(job->state, "file_uuid", json_object_new_string(file.uuid));
@@ -164,17 +136,17 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 	const char *lead_id = jfield_text(job->state, "lead"), *uuid = jfield_text(job->state, "file_uuid");
 	struct remote_result rr;
 
-	if (!step_done(job, "linked")) {
+	if (!job_flag(job, "linked")) {
 		kommo_lead_file_link(cfg, lead_id, uuid, &rr);
-		if (step_failed(&rr, res))
+		if (job_failed(&rr, res))
 			return -1;
-		step_mark(cfg, job, "linked");
+		job_flag_set(cfg->state_dir, job, "linked");
 	}
-	if (!step_done(job, "attach_noted")) {
+	if (!job_flag(job, "attach_noted")) {
 		kommo_note_attachment(cfg, lead_id, uuid, jfield_text(job->state, "version_uuid"), file_name, &rr);
-		if (step_failed(&rr, res))
+		if (job_failed(&rr, res))
 			return -1;
-		step_mark(cfg, job, "attach_noted");
+		job_flag_set(cfg->state_dir, job, "attach_noted");
 	}
 	return 0;
 }
@@ -252,7 +224,7 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 		return;
 	/* The request is no longer in flight before the new send job looks. */
 	deal_request_outcome(cfg->state_dir, job->subject, DEAL_EXPIRED);
-	if (resend && !step_done(job, "resent")) {
+	if (resend && !job_flag(job, "resent")) {
 		json_object *initial = json_object_new_object();
 
 		json_object_object_add(initial, "resend", json_object_new_boolean(1));
@@ -263,7 +235,7 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 			snprintf(res->error, sizeof res->error, "%s", err);
 			return;
 		}
-		step_mark(cfg, job, "resent");
+		job_flag_set(cfg->state_dir, job, "resent");
 	}
 	res->done = 1;
 }
