@@ -608,3 +608,60 @@ post_leads_at_once() {
 
 # query_param NAME URL: the decoded value of NAME in URL's query.
 query_param() { printf '%s' "${2#*\?}" | form_field "$1"; }
+
+# ---- long runs (tests/stress) ----
+
+# wait_within SECONDS DESC CMD...: wait_until with another bound than 15 s.
+wait_within() {
+	local limit=$1 desc=$2 deadline=$((SECONDS + $1))
+	shift 2
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			not_ok "$desc (still false after $limit s)"
+			return 1
+		fi
+		sleep 0.2
+	done
+	ok "$desc"
+}
+
+# lift_pacing: for runs that test something else than the rate limits, our programs
+# call as fast as they can ([limits]) and the fakes enforce no limit. Says so.
+lift_pacing() {
+	kzs_conf_set limits kommo_calls_per_second 100000
+	kzs_conf_set limits zoho_calls_per_minute 100000
+	printf '0\n' >"$FAKE_DIR/kommo/rate_limit"
+	printf '0\n' >"$FAKE_DIR/zoho/rate_limit"
+	echo "# pacing lifted for this run: [limits] kommo_calls_per_second and zoho_calls_per_minute" \
+		"100000, the fakes' kommo/rate_limit and zoho/rate_limit 0 (tests/stress/pacing.sh tests the real limits)"
+}
+
+# queue_is_empty: true when kzsctl lists no job (given-up ones included).
+queue_is_empty() { [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
+
+# drain_until_empty SECONDS [PARALLEL]: what an operator does after an outage,
+# "kzsctl retry; kzsctl drain" (PARALLEL drains at once, default 1), again until the
+# queue is empty. 1 when jobs are still queued after SECONDS.
+drain_until_empty() {
+	local deadline=$((SECONDS + $1)) i pids
+	until queue_is_empty; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		kzsctl retry >/dev/null
+		pids=()
+		for ((i = 0; i < ${2:-1}; i++)); do
+			kzsctl drain >/dev/null &
+			pids+=($!)
+		done
+		wait "${pids[@]}"
+		sleep 0.5
+	done
+}
+
+# max_in_window SERVICE WINDOW_MS: the most calls to SERVICE that arrived at the fakes
+# within any WINDOW_MS (from at_ms in the call log).
+max_in_window() {
+	[ -s "$FAKE_DIR/calls.jsonl" ] || { echo 0; return; }
+	jq -r --arg s "$1" 'select(.service == $s) | .at_ms' "$FAKE_DIR/calls.jsonl" | sort -n |
+		awk -v w="$2" '{ t[NR] = $1; while (t[NR] - t[first + 1] >= w) first++
+			if (NR - first > max) max = NR - first } END { print max + 0 }'
+}

@@ -4,9 +4,12 @@
  */
 #include "fake_fault.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "fake_buf.h"
 #include "fake_store.h"
@@ -71,43 +74,116 @@ parse_action(const char *p, struct fake_fault *f)
 			if (strcmp(w, "after") != 0)
 				return -1;
 			f->after = 1;
+			/* the call log tells the two apart: this one took effect */
+			snprintf(f->action, sizeof f->action, "drop after");
 		}
 		return 0;
 	}
 	return -1;
 }
 
+/* Percent with at most two decimals ("30", "12.5", "0.25") as basis points; -1 if not. */
+static long
+to_basis_points(const char *s)
+{
+	long bp = 0, scale = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && scale == 0) {
+			scale = 1;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || scale > 2 || bp > 10000)
+			return -1;
+		bp = bp * 10 + (*s - '0');
+		if (scale > 0)
+			scale++;
+	}
+	if (scale == 1) /* "30." */
+		return -1;
+	for (scale = scale > 0 ? scale - 1 : 0; scale < 2; scale++)
+		bp *= 10;
+	return bp <= 10000 ? bp : -1;
+}
+
+/* splitmix64: one well-mixed 64-bit value per input, so roll k of a seed is repeatable. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 /*
- * Does the rule apply? Returns its count (> 0) and fills f when it does, 0 when it
- * does not, -1 when the line is not a rule (comment, blank, malformed). *kept is the
- * line to write back: the same rule with one use less (or the line itself).
+ * One roll of the dice for a chance rule (under faults.lock): 0..9999. With
+ * $FAKE_DIR/fault_seed, the k-th roll of a run is a function of the seed and k (k
+ * counted in fault_rolls across all fake processes), so a run can be repeated;
+ * without it, the system's randomness.
+ */
+static long
+roll(void)
+{
+	uint64_t r;
+
+	if (fake_exists("fault_seed")) {
+		long long seed = fake_number("fault_seed", 0);
+		long long k = fake_next_id("fault_rolls", 1);
+
+		r = mix64((uint64_t)seed * 0x100000001b3ULL ^ mix64((uint64_t)k));
+	} else if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+		log_warn("fault plan: getrandom: %s", strerror(errno));
+		r = (uint64_t)fake_now_ms();
+	}
+	return (long)(r % 10000);
+}
+
+/*
+ * Does the rule apply? Returns 1 and fills f when it does, 0 when it does not or the
+ * line is not a rule (comment, blank, malformed: kept as it is). *kept is the
+ * line to write back: the same rule with one use less (or the line itself). A count of
+ * 0 is a rule that is never used up. "chance <percent>" before the action makes the
+ * rule apply to that share of the requests it matches; a request that misses the roll
+ * goes on to the next rules, and only a hit uses the rule up.
  */
 static long
 match_rule(const char *line, const char *service, const char *method, const char *path,
     struct fake_fault *f, struct fbuf *kept)
 {
-	char svc[32], meth[16], prefix[1024], count[24];
-	const char *p = line;
-	long n;
+	char svc[32], meth[16], prefix[1024], count[24], w[24];
+	const char *p = line, *action;
+	long n, chance = -1;
 
 	if (*line == '#' || !next_word(&p, svc, sizeof svc))
 		goto keep;
 	if (!next_word(&p, meth, sizeof meth) || !next_word(&p, prefix, sizeof prefix) ||
-	    !next_word(&p, count, sizeof count) || (n = to_long(count, 1, 1000000)) == -1 ||
-	    parse_action(p, f) == -1) {
-		log_warn("fault plan: ignoring malformed rule: %s", line);
-		fake_fault_free(f);
-		goto keep;
+	    !next_word(&p, count, sizeof count) || (n = to_long(count, 0, 1000000)) == -1)
+		goto malformed;
+	action = p;
+	if (next_word(&action, w, sizeof w) && strcmp(w, "chance") == 0) {
+		if (!next_word(&action, w, sizeof w) || (chance = to_basis_points(w)) == -1)
+			goto malformed;
+	} else {
+		action = p;
 	}
+	if (parse_action(action, f) == -1)
+		goto malformed;
 	if ((strcmp(svc, "*") != 0 && strcmp(svc, service) != 0) ||
 	    (strcmp(meth, "*") != 0 && strcmp(meth, method) != 0) ||
-	    strncmp(path, prefix, strlen(prefix)) != 0) {
+	    strncmp(path, prefix, strlen(prefix)) != 0 ||
+	    (chance != -1 && roll() >= chance)) {
 		fake_fault_free(f);
 		goto keep;
 	}
-	if (n > 1)
+	if (n == 0) /* never used up */
+		fbuf_addf(kept, "%s\n", line);
+	else if (n > 1)
 		fbuf_addf(kept, "%s %s %s %ld%s\n", svc, meth, prefix, n - 1, p);
-	return n;
+	return 1;
+malformed:
+	log_warn("fault plan: ignoring malformed rule: %s", line);
+	fake_fault_free(f);
 keep:
 	fbuf_addf(kept, "%s\n", line);
 	return 0;

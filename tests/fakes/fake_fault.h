@@ -1,9 +1,12 @@
 /*
  * fake_fault: the fault plan, $FAKE_DIR/faults, one rule per line:
- *   <service|*> <METHOD|*> <path-prefix> <count> <action> [args]
+ *   <service|*> <METHOD|*> <path-prefix> <count> [chance <percent>] <action> [args]
  * actions: status <code> [retry_after <s>] | body <code> <content-type> <literal body...>
  *          | delay <ms> | drop [after]
- * The first rule matching a request is consumed (count - 1, removed at 0).
+ * The first rule matching a request is consumed (count - 1, removed at 0; a count of 0
+ * is never used up). A chance rule matches only that share of its requests, rolled per
+ * request (repeatably when $FAKE_DIR/fault_seed holds a number); a miss goes on to the
+ * next rules.
  */
 #ifndef FAKE_FAULT_H
 #define FAKE_FAULT_H
