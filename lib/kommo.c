@@ -241,3 +241,30 @@ kommo_note_attachment(const struct config *cfg, const char *lead_id, const char 
 	json_object_object_add(note, "params", params);
 	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
 }
+
+void
+kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    int *has, struct remote_result *rr)
+{
+	json_object *answer = NULL, *embedded, *files;
+	char path[64];
+	size_t i, n;
+
+	*has = 0;
+	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
+	kommo_call(cfg, "GET", path, NULL, &answer, rr);
+	if (rr->outcome == REMOTE_NOT_FOUND) {
+		/* 204: the lead has no files at all. */
+		rr->outcome = REMOTE_OK;
+		return;
+	}
+	embedded = json_object_object_get(answer, "_embedded");
+	files = embedded ? json_object_object_get(embedded, "files") : NULL;
+	n = files && json_object_is_type(files, json_type_array) ? json_object_array_length(files) : 0;
+	for (i = 0; i < n && !*has; i++) {
+		json_object *uuid = json_object_object_get(json_object_array_get_idx(files, i), "file_uuid");
+
+		*has = uuid && strcmp(json_object_get_string(uuid), file_uuid) == 0;
+	}
+	json_object_put(answer);
+}

@@ -32,6 +32,9 @@ void kommo_lead_move(const struct config *cfg, const char *lead_id, const char *
 /* PUT /api/v4/leads/{id}/files: shows a drive file in the lead's Files tab. */
 void kommo_lead_file_link(const struct config *cfg, const char *lead_id, const char *file_uuid,
     struct remote_result *rr);
+/* GET /api/v4/leads/{id}/files: *has = 1 when file_uuid is among the lead's files. */
+void kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    int *has, struct remote_result *rr);
 /* POST /api/v4/leads/notes: an attachment note pointing at a drive file. */
 void kommo_note_attachment(const struct config *cfg, const char *lead_id, const char *file_uuid,
     const char *version_uuid, const char *file_name, struct remote_result *rr);

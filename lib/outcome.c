@@ -97,6 +97,24 @@ step_move(const struct config *cfg, struct job *job, const char *status_id, stru
 
 	if (job_flag(job, "moved") || str_empty(status_id))
 		return 0;
+	/* An earlier try may have moved the lead and lost only the answer: a second PATCH
+	 * would undo a manager's move made since. Move it only if it is still where we
+	 * left it. */
+	if (job_flag(job, "move_tried")) {
+		json_object *lead = NULL;
+		int still_here;
+
+		kommo_lead_fetch(cfg, jfield_text(job->state, "lead"), &lead, &rr);
+		if (rr.outcome != REMOTE_NOT_FOUND && job_failed(&rr, res))
+			return -1;
+		still_here = lead && strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) == 0;
+		json_object_put(lead);
+		if (!still_here) {
+			job_flag_set(cfg->state_dir, job, "moved");
+			return 0;
+		}
+	}
+	job_flag_set(cfg->state_dir, job, "move_tried");
 	crash_point("outcome-before-move");
 	kommo_lead_move(cfg, jfield_text(job->state, "lead"), status_id, cfg->kommo.pipeline_id, &rr);
 	if (job_failed(&rr, res))
@@ -136,7 +154,18 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 	const char *lead_id = jfield_text(job->state, "lead"), *uuid = jfield_text(job->state, "file_uuid");
 	struct remote_result rr;
 
+	if (!job_flag(job, "linked") && job_flag(job, "link_tried")) {
+		int has;
+
+		/* The link may be in place with only the answer lost. */
+		kommo_lead_has_file(cfg, lead_id, uuid, &has, &rr);
+		if (job_failed(&rr, res))
+			return -1;
+		if (has)
+			job_flag_set(cfg->state_dir, job, "linked");
+	}
 	if (!job_flag(job, "linked")) {
+		job_flag_set(cfg->state_dir, job, "link_tried");
 		kommo_lead_file_link(cfg, lead_id, uuid, &rr);
 		if (job_failed(&rr, res))
 			return -1;

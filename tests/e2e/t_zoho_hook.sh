@@ -189,6 +189,9 @@ resume "upload fails once (500)" 1012 drive POST /drive/v1.0/upload 1 status 500
 check_eq "upload fails once: a new session for the retry, none after" "$RESUME_SESSIONS" 2
 resume "Files link throttled (429, retry_after)" 1013 kommo PUT /api/v4/leads/1013/files 1 status 429 retry_after 1
 check_eq "429: the PDF was uploaded once" "$RESUME_SESSIONS" 1
+# Kommo did the work but its answer was lost: the retry looks before writing again.
+resume "stage move done, answer lost" 1014 kommo PATCH /api/v4/leads/1014 1 drop after
+resume "Files link done, answer lost" 1015 kommo PUT /api/v4/leads/1015/files 1 drop after
 
 # ---- reconcile: outcomes whose webhook never came ----
 rid8=$(send_contract 1021)
