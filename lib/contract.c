@@ -248,18 +248,12 @@ contract_step(const struct config *cfg, struct job *job, const char *flag,
 static void
 contract_tell_sent(const struct config *cfg, struct job *job, struct job_result *res)
 {
-	struct remote_result rr;
-	char *text;
-
-	if (job_flag(job, "note_done")) {
-		res->done = 1;
-		return;
-	}
-	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
+	char *text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
 	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
-	kommo_note_add(cfg, job->subject, text ? text : "Contract sent for signature.", &rr);
+
+	res->done = job_note(cfg, job, job->subject, "note_done",
+	    text ? text : "Contract sent for signature.", res) == 0;
 	free(text);
-	res->done = contract_step(cfg, job, "note_done", &rr, res) == 0;
 }
 
 static void
@@ -267,15 +261,14 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 {
 	struct remote_result rr;
 	char *text;
+	int rc;
 
-	if (!job_flag(job, "blocked_note_done")) {
-		text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
-		    jfield_text(job->state, "problems"));
-		kommo_note_add(cfg, job->subject, text ? text : "Contract not sent.", &rr);
-		free(text);
-		if (contract_step(cfg, job, "blocked_note_done", &rr, res) == -1)
-			return;
-	}
+	text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
+	    jfield_text(job->state, "problems"));
+	rc = job_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
+	free(text);
+	if (rc == -1)
+		return;
 	if (!job_flag(job, "blocked_task_done")) {
 		long due = (long)time(NULL) + 3600L * cfg->kommo.task_due_hours;
 

@@ -11,6 +11,7 @@
 
 #include "contract.h"
 #include "jfield.h"
+#include "kommo.h"
 #include "log.h"
 #include "outcome.h"
 
@@ -39,6 +40,32 @@ job_failed(const struct remote_result *rr, struct job_result *res)
 		res->retry_after = 3600;
 	snprintf(res->error, sizeof res->error, "%s", rr->message);
 	return 1;
+}
+
+int
+job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
+    const char *text, struct job_result *res)
+{
+	struct remote_result rr;
+	char tried[64];
+	int has = 0;
+
+	if (job_flag(job, flag))
+		return 0;
+	snprintf(tried, sizeof tried, "%s_tried", flag);
+	if (job_flag(job, tried)) {
+		kommo_lead_has_note(cfg, lead_id, "common", "text", text, &has, &rr);
+		if (job_failed(&rr, res))
+			return -1;
+	}
+	if (!has) {
+		job_flag_set(cfg->state_dir, job, tried);
+		kommo_note_add(cfg, lead_id, text, &rr);
+		if (job_failed(&rr, res))
+			return -1;
+	}
+	job_flag_set(cfg->state_dir, job, flag);
+	return 0;
 }
 
 static job_run_fn

@@ -18,6 +18,13 @@ struct job_result {
 /* Copies a failed remote call into res; returns 1 when it failed, 0 when it worked. */
 int job_failed(const struct remote_result *rr, struct job_result *res);
 
+/*
+ * A note step, once: skipped when flag is set; when an earlier try may have posted it
+ * with only the answer lost, Kommo is asked first. Returns 0 when done, -1 to retry.
+ */
+int job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
+    const char *text, struct job_result *res);
+
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
 /* Runs due jobs until none is due or budget_s has passed. Returns how many ran. */

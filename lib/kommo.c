@@ -242,29 +242,52 @@ kommo_note_attachment(const struct config *cfg, const char *lead_id, const char 
 	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
 }
 
-void
-kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
-    int *has, struct remote_result *rr)
+/* Looks through a lead's listed items for one whose field (at params.text, or at the
+ * top level when in_params is 0) equals want. A 204 is an empty list. */
+static void
+kommo_lead_list_has(const struct config *cfg, const char *path, const char *list,
+    const char *field, int in_params, const char *want, int *has, struct remote_result *rr)
 {
-	json_object *answer = NULL, *embedded, *files;
-	char path[64];
+	json_object *answer = NULL, *embedded, *items;
 	size_t i, n;
 
 	*has = 0;
-	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
 	kommo_call(cfg, "GET", path, NULL, &answer, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND) {
-		/* 204: the lead has no files at all. */
 		rr->outcome = REMOTE_OK;
 		return;
 	}
 	embedded = json_object_object_get(answer, "_embedded");
-	files = embedded ? json_object_object_get(embedded, "files") : NULL;
-	n = files && json_object_is_type(files, json_type_array) ? json_object_array_length(files) : 0;
+	items = embedded ? json_object_object_get(embedded, list) : NULL;
+	n = items && json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
 	for (i = 0; i < n && !*has; i++) {
-		json_object *uuid = json_object_object_get(json_object_array_get_idx(files, i), "file_uuid");
+		json_object *item = json_object_array_get_idx(items, i), *v;
 
-		*has = uuid && strcmp(json_object_get_string(uuid), file_uuid) == 0;
+		if (in_params)
+			item = json_object_object_get(item, "params");
+		v = item ? json_object_object_get(item, field) : NULL;
+		*has = v && strcmp(json_object_get_string(v), want) == 0;
 	}
 	json_object_put(answer);
+}
+
+void
+kommo_lead_has_note(const struct config *cfg, const char *lead_id, const char *note_type,
+    const char *field, const char *want, int *has, struct remote_result *rr)
+{
+	char path[192];
+
+	snprintf(path, sizeof path, "/api/v4/leads/%s/notes?filter%%5Bnote_type%%5D=%s"
+	    "&order%%5Bid%%5D=desc&limit=50", lead_id, note_type);
+	kommo_lead_list_has(cfg, path, "notes", field, 1, want, has, rr);
+}
+
+void
+kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
+    int *has, struct remote_result *rr)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
+	kommo_lead_list_has(cfg, path, "files", "file_uuid", 0, file_uuid, has, rr);
 }

@@ -32,6 +32,10 @@ void kommo_lead_move(const struct config *cfg, const char *lead_id, const char *
 /* PUT /api/v4/leads/{id}/files: shows a drive file in the lead's Files tab. */
 void kommo_lead_file_link(const struct config *cfg, const char *lead_id, const char *file_uuid,
     struct remote_result *rr);
+/* GET /api/v4/leads/{id}/notes (newest 50 of note_type): *has = 1 when one has
+ * params.<field> equal to want (a common note's text, an attachment's file_uuid). */
+void kommo_lead_has_note(const struct config *cfg, const char *lead_id, const char *note_type,
+    const char *field, const char *want, int *has, struct remote_result *rr);
 /* GET /api/v4/leads/{id}/files: *has = 1 when file_uuid is among the lead's files. */
 void kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
     int *has, struct remote_result *rr);

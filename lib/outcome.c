@@ -45,20 +45,12 @@ event_who(const struct job *job, char *buf, size_t len)
 		snprintf(buf, len, "%s", *name ? name : *email ? email : "the recipient");
 }
 
-/* A note step: posts text once. Returns 0 when done (now or before), -1 to retry. */
+/* A note on the job's lead, once (see job_note). */
 static int
 step_note(const struct config *cfg, struct job *job, const char *flag, const char *text,
     struct job_result *res)
 {
-	struct remote_result rr;
-
-	if (job_flag(job, flag))
-		return 0;
-	kommo_note_add(cfg, jfield_text(job->state, "lead"), text, &rr);
-	if (job_failed(&rr, res))
-		return -1;
-	job_flag_set(cfg->state_dir, job, flag);
-	return 0;
+	return job_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
 }
 
 /* A task for the lead's responsible user, due after [kommo] task_due_hours. */
@@ -171,7 +163,17 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 			return -1;
 		job_flag_set(cfg->state_dir, job, "linked");
 	}
+	if (!job_flag(job, "attach_noted") && job_flag(job, "attach_tried")) {
+		int has;
+
+		kommo_lead_has_note(cfg, lead_id, "attachment", "file_uuid", uuid, &has, &rr);
+		if (job_failed(&rr, res))
+			return -1;
+		if (has)
+			job_flag_set(cfg->state_dir, job, "attach_noted");
+	}
 	if (!job_flag(job, "attach_noted")) {
+		job_flag_set(cfg->state_dir, job, "attach_tried");
 		kommo_note_attachment(cfg, lead_id, uuid, jfield_text(job->state, "version_uuid"), file_name, &rr);
 		if (job_failed(&rr, res))
 			return -1;

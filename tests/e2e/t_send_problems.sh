@@ -118,6 +118,16 @@ kzsctl drain >/dev/null
 check_eq "note 500: the retry does not send a second request" "$(( $(createdocuments) - before ))" 1
 check_eq "note 500: the note arrives once" "$(note_text 1206 | wc -l)" 1
 
+# The note went in but its answer was lost: the retry finds it and does not repeat it.
+fixture_lead 1212
+fault kommo POST /api/v4/leads/notes 1 drop after
+post_kommo_hook "$(kommo_status_body 1212)"
+wait_until "note answer lost: the job failed once" job_failed_once
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "note answer lost: the note is there once" "$(note_text 1212 | wc -l)" 1
+check_eq "note answer lost: the retry looked first" "$(calls kommo GET /api/v4/leads/1212/notes)" 1
+
 # Zoho refuses the request itself (code != 0 with HTTP 200): the manager is told.
 fixture_lead 1207
 fault sign POST /api/v1/templates 1 body 200 application/json '{"code":9101,"message":"Add atleast one field","status":"failure"}'

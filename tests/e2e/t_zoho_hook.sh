@@ -192,6 +192,18 @@ check_eq "429: the PDF was uploaded once" "$RESUME_SESSIONS" 1
 # Kommo did the work but its answer was lost: the retry looks before writing again.
 resume "stage move done, answer lost" 1014 kommo PATCH /api/v4/leads/1014 1 drop after
 resume "Files link done, answer lost" 1015 kommo PUT /api/v4/leads/1015/files 1 drop after
+resume "attachment note done, answer lost" 1016 kommo POST /api/v4/leads/notes 1 drop after
+# The signed note (the second note of the completion) done, its answer lost.
+r=$(send_contract 1017)
+sign_set_status "$r" completed
+fault kommo POST /api/v4/leads/notes 1 delay 1 # the attachment note goes through
+fault kommo POST /api/v4/leads/notes 1 drop after
+deliver "$r" RequestCompleted
+wait_until "signed note answer lost: the job failed once" bash -c "KZS_CONFIG=$T/kzs.conf $KZS_OUT/deploy/kzsctl jobs 2>/dev/null | grep -q attempts=1"
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "signed note answer lost: sent + attachment + signed notes, once each" "$(notes 1017 | wc -l)" 3
+check_eq "signed note answer lost: moved once" "$(calls_to PATCH /api/v4/leads/1017)" 1
 
 # ---- reconcile: outcomes whose webhook never came ----
 rid8=$(send_contract 1021)

@@ -630,23 +630,26 @@ put_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *i
 	json_object_put(body);
 }
 
+/* GET list of one lead's records in a .jsonl file (idkey names the lead), 204 when none. */
 static void
-get_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *id)
+list_for_lead(const struct fake_req *req, struct fake_resp *resp, const char *id, const char *file,
+    const char *idkey, int drop_idkey, const char *name)
 {
 	struct json_object *out = json_object_new_array();
 	struct fbuf lines = {0};
 	char *line, *save = NULL;
 
-	if (fake_read("kommo/lead_files.jsonl", &lines) == 0) {
+	if (fake_read(file, &lines) == 0) {
 		for (line = strtok_r(lines.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			struct json_object *link = fake_json_parse(line, strlen(line));
-			const char *lead = fake_json_id(link, "lead_id");
+			struct json_object *item = fake_json_parse(line, strlen(line));
+			const char *lead = fake_json_id(item, idkey);
 
 			if (lead != NULL && strcmp(lead, id) == 0) {
-				json_object_object_del(link, "lead_id");
-				json_object_array_add(out, json_object_get(link));
+				if (drop_idkey)
+					json_object_object_del(item, idkey);
+				json_object_array_add(out, json_object_get(item));
 			}
-			json_object_put(link);
+			json_object_put(item);
 		}
 	}
 	fbuf_free(&lines);
@@ -654,8 +657,22 @@ get_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *i
 		json_object_put(out);
 		fake_respond(resp, 204, NULL, "", 0);
 	} else {
-		respond_embedded(resp, req->path, "files", out, 0);
+		respond_embedded(resp, req->path, name, out, 0);
 	}
+}
+
+static void
+get_lead_files(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	list_for_lead(req, resp, id, "kommo/lead_files.jsonl", "lead_id", 1, "files");
+}
+
+/* GET /api/v4/leads/{id}/notes: the lead's notes, oldest first (filters and paging
+ * are not modelled: tests hold few notes per lead). */
+static void
+get_lead_notes(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	list_for_lead(req, resp, id, "kommo/notes.jsonl", "entity_id", 0, "notes");
 }
 
 static const struct fake_endpoint kommo_endpoints[] = {
@@ -666,6 +683,7 @@ static const struct fake_endpoint kommo_endpoints[] = {
 	{"PATCH", "/api/v4/leads", patch_lead_list},
 	{"POST", "/api/v4/leads/notes", post_notes},
 	{"POST", "/api/v4/leads/{n}/notes", post_lead_notes},
+	{"GET", "/api/v4/leads/{n}/notes", get_lead_notes},
 	{"PUT", "/api/v4/leads/{n}/files", put_lead_files},
 	{"GET", "/api/v4/leads/{n}/files", get_lead_files},
 	{"GET", "/api/v4/contacts/{n}", get_contact},
