@@ -60,7 +60,8 @@ DEALS=${KZS_BENCH_DEALS:-200}
 echo
 echo "== Completed webhook to the stage move (PATCH) at the fake Kommo ($DEALS deals)"
 echo "   (the remotes' rate limits are lifted here, in the fakes and in [limits], to measure"
-echo "    our own processing; at the real limits a deal takes 13 Kommo calls at 6/s)"
+echo "    our own processing; at the real limits a deal makes 8 Kommo API calls at 6/s,
+    plus 4 to the drive)"
 for f in kommo/rate_limit zoho/rate_limit; do echo 0 >"$FAKE_DIR/$f"; done
 kzs_conf_set limits kommo_calls_per_second 100000
 kzs_conf_set limits zoho_calls_per_minute 100000
