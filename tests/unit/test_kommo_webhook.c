@@ -2,6 +2,7 @@
 #include "kommo_webhook.h"
 
 #include "check.h"
+#include "testbuf.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,40 +31,6 @@ refused(const char *what, const char *body, const char *want)
 	CHECK(strstr(err, want) != NULL, "%s: message contains \"%s\" (got \"%s\")", what, want, err);
 	CHECK(strchr(err, '\n') == NULL, "%s: message is one line", what);
 	kommo_webhook_free(&w);
-}
-
-/* A growing string buffer for generated bodies. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-buf_add(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->s == NULL) {
-		b->cap = 4096;
-		b->s = malloc(b->cap);
-		if (b->s == NULL)
-			abort();
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len)
-			break;
-		b->cap = b->cap * 2 + (size_t)n + 64;
-		b->s = realloc(b->s, b->cap);
-		if (b->s == NULL)
-			abort();
-	}
-	b->len += (size_t)n;
 }
 
 /* Kommo's account-level status_lead body, URL-encoded as Kommo sends it. */

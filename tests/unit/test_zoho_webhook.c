@@ -2,6 +2,7 @@
 #include "zoho_webhook.h"
 
 #include "check.h"
+#include "testbuf.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,40 +30,6 @@ static const char sample[] =
     "\"activity\":\"Document has been completed\",\"action_id\":222222222222222223,"
     "\"performed_by_email\":\"jane@example.com\",\"performed_by_name\":\"Jane Doe\","
     "\"performed_at\":1667831890816,\"reason\":\"\",\"ip_address\":\"203.0.113.5\"}}\n";
-
-/* A growing string buffer for generated bodies. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-buf_add(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->s == NULL) {
-		b->cap = 4096;
-		b->s = malloc(b->cap);
-		if (b->s == NULL)
-			abort();
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len)
-			break;
-		b->cap = b->cap * 2 + (size_t)n + 64;
-		b->s = realloc(b->s, b->cap);
-		if (b->s == NULL)
-			abort();
-	}
-	b->len += (size_t)n;
-}
 
 /* A body with the given inner text of "requests" and "notifications". */
 static char *
