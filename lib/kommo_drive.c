@@ -49,6 +49,7 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 {
 	char base[512], url[2048];
 	json_object *session = json_object_new_object(), *answer = NULL;
+	const char *body;
 	size_t sent = 0, part;
 
 	memset(out, 0, sizeof *out);
@@ -61,9 +62,8 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	json_object_object_add(session, "file_size", json_object_new_int64((long long)len));
 	json_object_object_add(session, "content_type", json_object_new_string(content_type));
 	snprintf(url, sizeof url, "%s/v1.0/sessions", base);
-	kommo_send(cfg, "POST", url, "application/json",
-	    json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN),
-	    strlen(json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN)), &answer, rr);
+	body = json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN);
+	kommo_send(cfg, "POST", url, "application/json", body, strlen(body), &answer, rr);
 	json_object_put(session);
 	if (rr->outcome != REMOTE_OK)
 		return;
