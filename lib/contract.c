@@ -234,17 +234,6 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	return 0;
 }
 
-/* Ends a note or task step: flagged when it worked, so a retry skips it. */
-static int
-contract_step(const struct config *cfg, struct job *job, const char *flag,
-    const struct remote_result *rr, struct job_result *res)
-{
-	if (job_failed(rr, res))
-		return -1;
-	job_flag_set(cfg->state_dir, job, flag);
-	return 0;
-}
-
 static void
 contract_tell_sent(const struct config *cfg, struct job *job, struct job_result *res)
 {
@@ -259,24 +248,19 @@ contract_tell_sent(const struct config *cfg, struct job *job, struct job_result 
 static void
 contract_tell_blocked(const struct config *cfg, struct job *job, struct job_result *res)
 {
-	struct remote_result rr;
 	char *text;
 	int rc;
 
 	text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
 	    jfield_text(job->state, "problems"));
+	/* The note and the task say the same: the task is what reaches the manager. */
 	rc = job_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
+	if (rc == 0)
+		rc = job_task(cfg, job, job->subject, "blocked_task_done", jfield_text(job->state, "responsible"),
+		    text ? text : "Contract not sent.", res);
 	free(text);
 	if (rc == -1)
 		return;
-	if (!job_flag(job, "blocked_task_done")) {
-		long due = (long)time(NULL) + 3600L * cfg->kommo.task_due_hours;
-
-		kommo_task_add(cfg, job->subject, jfield_text(job->state, "responsible"),
-		    "Contract not sent: see the note on this deal for what is missing.", due, &rr);
-		if (contract_step(cfg, job, "blocked_task_done", &rr, res) == -1)
-			return;
-	}
 	deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"), NULL);
 	res->done = 1;
 }

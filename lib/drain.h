@@ -24,6 +24,10 @@ int job_failed(const struct remote_result *rr, struct job_result *res);
  */
 int job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
     const char *text, struct job_result *res);
+/* The same for a task for `responsible` ("" = the token's user), due after [kommo]
+ * task_due_hours. Task texts name the request, so an older task does not match. */
+int job_task(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
+    const char *responsible, const char *text, struct job_result *res);
 
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 

@@ -242,7 +242,7 @@ kommo_note_attachment(const struct config *cfg, const char *lead_id, const char 
 	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
 }
 
-/* Looks through a lead's listed items for one whose field (at params.text, or at the
+/* Looks through a lead's listed items for one whose field (under params, or at the
  * top level when in_params is 0) equals want. A 204 is an empty list. */
 static void
 kommo_lead_list_has(const struct config *cfg, const char *path, const char *list,
@@ -290,4 +290,15 @@ kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *f
 
 	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
 	kommo_lead_list_has(cfg, path, "files", "file_uuid", 0, file_uuid, has, rr);
+}
+
+void
+kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *text, int *has,
+    struct remote_result *rr)
+{
+	char path[192];
+
+	snprintf(path, sizeof path, "/api/v4/tasks?filter%%5Bentity_type%%5D=leads"
+	    "&filter%%5Bentity_id%%5D=%s&order%%5Bid%%5D=desc&limit=50", lead_id);
+	kommo_lead_list_has(cfg, path, "tasks", "text", 0, text, has, rr);
 }

@@ -39,6 +39,9 @@ void kommo_lead_has_note(const struct config *cfg, const char *lead_id, const ch
 /* GET /api/v4/leads/{id}/files: *has = 1 when file_uuid is among the lead's files. */
 void kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *file_uuid,
     int *has, struct remote_result *rr);
+/* GET /api/v4/tasks of the lead (newest 50): *has = 1 when one has exactly this text. */
+void kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *text, int *has,
+    struct remote_result *rr);
 /* POST /api/v4/leads/notes: an attachment note pointing at a drive file. */
 void kommo_note_attachment(const struct config *cfg, const char *lead_id, const char *file_uuid,
     const char *version_uuid, const char *file_name, struct remote_result *rr);

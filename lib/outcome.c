@@ -53,7 +53,7 @@ step_note(const struct config *cfg, struct job *job, const char *flag, const cha
 	return job_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
 }
 
-/* A task for the lead's responsible user, due after [kommo] task_due_hours. */
+/* A task for the lead's responsible user, once (see job_task). */
 static int
 step_task(const struct config *cfg, struct job *job, const char *text, struct job_result *res)
 {
@@ -74,12 +74,7 @@ step_task(const struct config *cfg, struct job *job, const char *text, struct jo
 		return -1;
 	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
 	json_object_put(lead);
-	kommo_task_add(cfg, lead_id, responsible, text,
-	    (long)time(NULL) + 3600L * cfg->kommo.task_due_hours, &rr);
-	if (job_failed(&rr, res))
-		return -1;
-	job_flag_set(cfg->state_dir, job, "tasked");
-	return 0;
+	return job_task(cfg, job, lead_id, "tasked", responsible, text, res);
 }
 
 static int
@@ -223,8 +218,12 @@ outcome_declined(const struct config *cfg, struct job *job, struct job_result *r
 	    *reason ? reason : "none given", job->subject);
 	rc = step_note(cfg, job, "noted", text ? text : "Contract declined.", res);
 	free(text);
-	if (rc == 0)
-		rc = step_task(cfg, job, "Contract declined: see the note on this deal and follow up.", res);
+	if (rc == 0) {
+		text = str_fmt("Contract declined (Zoho Sign request %s): see the note on this deal and "
+		    "follow up.", job->subject);
+		rc = step_task(cfg, job, text ? text : "Contract declined.", res);
+		free(text);
+	}
 	if (rc == 0)
 		rc = step_move(cfg, job, cfg->kommo.declined_status_id, res);
 	if (rc == 0) {
@@ -249,8 +248,11 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 	    resend ? " A fresh request is being sent." : "");
 	rc = step_note(cfg, job, "noted", text ? text : "Contract expired.", res);
 	free(text);
-	if (rc == 0)
-		rc = step_task(cfg, job, "Contract expired unsigned: follow up with the client.", res);
+	if (rc == 0) {
+		text = str_fmt("Contract request %s expired unsigned: follow up with the client.", job->subject);
+		rc = step_task(cfg, job, text ? text : "Contract expired.", res);
+		free(text);
+	}
 	if (rc != 0)
 		return;
 	/* The request is no longer in flight before the new send job looks. */

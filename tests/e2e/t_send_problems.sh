@@ -26,6 +26,8 @@ blocked() {
 	check_eq "$2: the note says what is missing" "$(note_text "$1")" "Contract not sent: $3. $fix"
 	check_eq "$2: one task for the responsible user, due in 24 h" "$(tasks_on "$1")" \
 		"[\"leads\",$RESPONSIBLE_USER_ID,1,true]"
+	check_eq "$2: the task says the same" \
+		"$(jq -r --argjson l "$1" 'select(.entity_id == $l) | .text' "$FAKE_DIR/kommo/tasks.jsonl")" "Contract not sent: $3. $fix"
 	check_eq "$2: one log line" "$(app_log | grep -c "lead $1: contract not sent")" 1
 }
 
@@ -127,6 +129,17 @@ kzsctl retry >/dev/null
 kzsctl drain >/dev/null
 check_eq "note answer lost: the note is there once" "$(note_text 1212 | wc -l)" 1
 check_eq "note answer lost: the retry looked first" "$(calls kommo GET /api/v4/leads/1212/notes)" 1
+
+# The blocked task went in but its answer was lost: no second task after the retry.
+fixture_lead 1213 "" "" -
+fault kommo POST /api/v4/tasks 1 drop after
+post_kommo_hook "$(kommo_status_body 1213)"
+wait_until "blocked task answer lost: the job failed once" job_failed_once
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "blocked task answer lost: one task" "$(tasks_on 1213 | wc -l)" 1
+check_eq "blocked task answer lost: one note" "$(note_text 1213 | wc -l)" 1
+check_eq "blocked task answer lost: the retry looked first" "$(calls kommo GET /api/v4/tasks)" 1
 
 # Zoho refuses the request itself (code != 0 with HTTP 200): the manager is told.
 fixture_lead 1207

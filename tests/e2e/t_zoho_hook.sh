@@ -119,6 +119,30 @@ check_match "declined: note with signer and reason" "$(notes 1004 | tail -n 1)" 
 check_eq "declined: one task for the responsible user" \
 	"$(jq -c 'select(.entity_id == 1004) | [.responsible_user_id, .task_type_id]' "$FAKE_DIR/kommo/tasks.jsonl")" "[$RESPONSIBLE_USER_ID,1]"
 check_eq "declined: moved to the declined stage" "$(lead_status 1004)" "$DECLINED_STATUS_ID"
+check_eq "declined: the task names the request" "$(jq -r 'select(.entity_id == 1004) | .text' "$FAKE_DIR/kommo/tasks.jsonl")" \
+	"Contract declined (Zoho Sign request $rid4): see the note on this deal and follow up."
+# The task went in but its answer was lost: the retry looks at the lead's tasks first.
+rid18=$(send_contract 1018)
+sign_set_status "$rid18" declined
+fault kommo POST /api/v4/tasks 1 drop after
+deliver "$rid18" RequestRejected
+wait_until "declined, task answer lost: the job failed once" bash -c "KZS_CONFIG=$T/kzs.conf $KZS_OUT/deploy/kzsctl jobs 2>/dev/null | grep -q attempts=1"
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "declined, task answer lost: done" "$(kzsctl jobs | wc -l)" 0
+check_eq "declined, task answer lost: one task" "$(tasks_on 1018)" 1
+check_eq "declined, task answer lost: the retry looked first" \
+	"$(jq -s '[.[] | select(.method == "GET" and .path == "/api/v4/tasks" and (.query | test("filter%5Bentity_id%5D=1018(&|$)")))] | length' "$FAKE_DIR/calls.jsonl")" 1
+check_eq "declined, task answer lost: then moved to the declined stage" "$(lead_status 1018)" "$DECLINED_STATUS_ID"
+# A task that failed outright (500) is posted by the retry.
+rid19=$(send_contract 1019)
+sign_set_status "$rid19" declined
+fault kommo POST /api/v4/tasks 1 status 500
+deliver "$rid19" RequestRejected
+wait_until "declined, task 500: the job failed once" bash -c "KZS_CONFIG=$T/kzs.conf $KZS_OUT/deploy/kzsctl jobs 2>/dev/null | grep -q attempts=1"
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "declined, task 500: one task after the retry" "$(tasks_on 1019)" 1
 # The manager moves the deal back into Contract: a new request, the old one not reused.
 jq -c ".status_id = $TRIGGER_STATUS_ID" "$FAKE_DIR/kommo/leads/1004.json" | fixture_json kommo/leads/1004.json
 rid4b=$(send_contract 1004)

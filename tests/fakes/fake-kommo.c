@@ -675,6 +675,24 @@ get_lead_notes(const struct fake_req *req, struct fake_resp *resp, const char *i
 	list_for_lead(req, resp, id, "kommo/notes.jsonl", "entity_id", 0, "notes");
 }
 
+/* GET /api/v4/tasks?filter[entity_type]=leads&filter[entity_id]=N: that lead's tasks,
+ * oldest first, 204 when none. Only the per-lead listing the product uses is modelled:
+ * other filters are refused rather than answered wrongly. */
+static void
+get_tasks(const struct fake_req *req, struct fake_resp *resp, const char *unused)
+{
+	char *type = fake_query(req, "filter[entity_type]"), *id = fake_query(req, "filter[entity_id]");
+
+	(void)unused;
+	if (type == NULL || strcmp(type, "leads") != 0 || id == NULL || *id == '\0' ||
+	    strspn(id, "0123456789") != strlen(id))
+		kommo_error(resp, 400, "fake: only filter[entity_type]=leads&filter[entity_id]=N is modelled", -1);
+	else
+		list_for_lead(req, resp, id, "kommo/tasks.jsonl", "entity_id", 0, "tasks");
+	free(type);
+	free(id);
+}
+
 static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/account", get_account},
 	{"GET", "/api/v4/leads/pipelines", get_pipelines},
@@ -689,6 +707,7 @@ static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/contacts/{n}", get_contact},
 	{"GET", "/api/v4/companies/{n}", get_company},
 	{"POST", "/api/v4/tasks", post_tasks},
+	{"GET", "/api/v4/tasks", get_tasks},
 };
 
 /* Every call, the drive's parts included, carries the long-lived token (or an OAuth one). */
