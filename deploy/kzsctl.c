@@ -1,7 +1,7 @@
 /*
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
  * "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
- * Zoho about requests in flight, "authorize-url" prints the address that connects
+ * Zoho about requests in flight (and Kommo about deals whose webhook was lost), "authorize-url" prints the address that connects
  * Zoho Sign (or Kommo) in a browser; check, recover, dump, restore and prune look
  * after the state files.
  */
@@ -26,10 +26,13 @@ usage(void)
 	    "usage: kzsctl drain      run due jobs now (put this in cron every few minutes)\n"
 	    "       kzsctl jobs       list queued jobs\n"
 	    "       kzsctl retry      make every queued job due now, given-up (DEAD) ones too\n"
-	    "       kzsctl reconcile [MINUTES]\n"
+	    "       kzsctl reconcile [--leads] [MINUTES]\n"
 	    "                         ask Zoho about every request in flight for at least\n"
 	    "                         MINUTES (default 60) and bring back outcomes whose\n"
-	    "                         webhook never came (cron, hourly)\n"
+	    "                         webhook never came (cron, hourly); with --leads, also\n"
+	    "                         send the deals that entered the trigger stage since the\n"
+	    "                         last run (the first run: the last day) without their\n"
+	    "                         webhook\n"
 	    "       kzsctl check      read every state file through; says which is damaged\n"
 	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept)\n"
 	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
@@ -53,22 +56,40 @@ print_job(const struct job *job, void *arg)
 	    job->last_error[0] ? " last_error=" : "", job->last_error);
 }
 
+/* reconcile [--leads] [MINUTES] */
 static int
-reconcile(const struct config *cfg, const char *minutes)
+reconcile(const struct config *cfg, int argc, char **argv)
 {
 	struct reconcile_counts counts;
+	const char *minutes = NULL;
 	char *end = NULL;
-	long m = minutes ? strtol(minutes, &end, 10) : 60;
+	int i, leads = 0, rc = 0;
+	long m = 60;
 
-	if (minutes && (*end != '\0' || m < 0 || m > 525600)) {
-		usage();
-		return 2;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--leads") == 0 && !leads) {
+			leads = 1;
+		} else if (minutes == NULL && *argv[i] && (m = strtol(argv[i], &end, 10)) >= 0 &&
+		    m <= 525600 && *end == '\0') {
+			minutes = argv[i];
+		} else {
+			usage();
+			return 2;
+		}
 	}
 	if (reconcile_run(cfg, m * 60, &counts) == -1)
 		return 1;
 	printf("checked %d request(s), queued %d outcome(s), %d could not be checked now\n",
 	    counts.checked, counts.queued, counts.failed);
-	return 0;
+	if (leads) {
+		rc = reconcile_leads(cfg, &counts) == -1;
+		if (rc)
+			printf("could not list the leads in the trigger stage now (see the log)\n");
+		else
+			printf("found %d lead(s) in the trigger stage, started %d without a request\n",
+			    counts.leads_listed, counts.leads_started);
+	}
+	return rc;
 }
 
 /* check, recover, dump, restore, prune: the state files' care. */
@@ -153,7 +174,8 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
-	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[1], "restore") != 0)) {
+	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[1], "restore") != 0 &&
+	    strcmp(argv[1], "reconcile") != 0)) {
 		usage();
 		return 2;
 	}
@@ -180,7 +202,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "restore") == 0 && argc >= 3) {
 		rc = state_command(&cfg, argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	} else if (strcmp(argv[1], "reconcile") == 0) {
-		rc = reconcile(&cfg, argc == 3 ? argv[2] : NULL);
+		rc = reconcile(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
 	} else {

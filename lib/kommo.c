@@ -302,3 +302,19 @@ kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *t
 	    "&filter%%5Bentity_id%%5D=%s&order%%5Bid%%5D=desc&limit=50", lead_id);
 	kommo_lead_list_has(cfg, path, "tasks", "text", 0, text, has, rr);
 }
+
+void
+kommo_leads_in_stage(const struct config *cfg, long long updated_since, int page, json_object **answer,
+    struct remote_result *rr)
+{
+	char path[320];
+
+	snprintf(path, sizeof path, "/api/v4/leads?filter%%5Bstatuses%%5D%%5B0%%5D%%5Bpipeline_id%%5D=%s"
+	    "&filter%%5Bstatuses%%5D%%5B0%%5D%%5Bstatus_id%%5D=%s&filter%%5Bupdated_at%%5D%%5Bfrom%%5D=%lld"
+	    "&limit=%d&page=%d", cfg->kommo.pipeline_id, cfg->kommo.trigger_status_id, updated_since,
+	    KOMMO_LEADS_PAGE, page);
+	*answer = NULL;
+	kommo_call(cfg, "GET", path, NULL, answer, rr);
+	if (rr->outcome == REMOTE_NOT_FOUND) /* 204: nothing (more) to list */
+		rr->outcome = REMOTE_OK;
+}

@@ -10,11 +10,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "contract.h"
 #include "deal.h"
 #include "jfield.h"
 #include "log.h"
+#include "kommo.h"
+#include "outbox.h"
 #include "outcome.h"
+#include "store.h"
 #include "zoho.h"
+
+#define LEADS_SINCE_KEY "reconcile.leads_since"
+#define LEADS_FIRST_LOOK_BACK_S 86400
+/* Kommo's clock and ours may differ a little: each run overlaps the last by this much
+ * (a lead seen twice is harmless, a lead never seen is not). */
+#define LEADS_OVERLAP_S 300
 
 struct inflight {
 	char lead[24];
@@ -138,4 +148,72 @@ reconcile_run(const struct config *cfg, long min_age_s, struct reconcile_counts 
 		rc = reconcile_one(cfg, &list.items[i], out);
 	free(list.items);
 	return rc;
+}
+
+/* Should a lead listed in the trigger stage be started? Only when no webhook did. */
+static int
+lead_needs_start(const struct config *cfg, json_object *lead)
+{
+	const char *id = jfield_text(lead, "id");
+	struct deal deal;
+
+	if (!*id || deal_load(cfg->state_dir, id, &deal) == -1)
+		return 0;
+	if (deal.state[0] == '\0')
+		return 1;
+	/* Blocked, then fixed and moved back: its webhook would have started it too. */
+	return strcmp(deal.state, DEAL_BLOCKED) == 0 &&
+	    strcmp(deal.updated_at, jfield_text(lead, "updated_at")) != 0;
+}
+
+/* Queues sends for one page of leads; returns 1 when another page follows. */
+static int
+reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconcile_counts *out)
+{
+	json_object *leads = jfield_typed(jfield_typed(answer, "_embedded", json_type_object), "leads",
+	    json_type_array);
+	size_t i, n = leads ? json_object_array_length(leads) : 0;
+	char err[256];
+
+	for (i = 0; i < n; i++) {
+		json_object *lead = json_object_array_get_idx(leads, i);
+
+		out->leads_listed++;
+		if (!lead_needs_start(cfg, lead))
+			continue;
+		if (outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, jfield_text(lead, "id"), NULL,
+			(long long)time(NULL), err, sizeof err) == 0) {
+			out->leads_started++;
+			log_info("reconcile: lead %s is in the trigger stage without a request; sending",
+			    jfield_text(lead, "id"));
+		}
+	}
+	return jfield_typed(jfield_typed(answer, "_links", json_type_object), "next", json_type_object) != NULL;
+}
+
+int
+reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
+{
+	long long now = (long long)time(NULL), since = now - LEADS_FIRST_LOOK_BACK_S;
+	struct remote_result rr;
+	char *stored = NULL, mark[32];
+	int page, more = 1;
+
+	if (store_get1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, &stored) == 0 && stored && *stored)
+		since = strtoll(stored, NULL, 10);
+	free(stored);
+	for (page = 1; more; page++) {
+		json_object *answer = NULL;
+
+		kommo_leads_in_stage(cfg, since, page, &answer, &rr);
+		if (rr.outcome != REMOTE_OK) {
+			log_warn("reconcile: cannot list the leads in the trigger stage: %s", rr.message);
+			return -1;
+		}
+		more = answer != NULL && reconcile_lead_page(cfg, answer, out);
+		json_object_put(answer);
+	}
+	snprintf(mark, sizeof mark, "%lld", now - LEADS_OVERLAP_S);
+	store_put1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, mark);
+	return 0;
 }

@@ -260,6 +260,114 @@ get_lead(const struct fake_req *req, struct fake_resp *resp, const char *id)
 	serve_entity(resp, lead);
 }
 
+/* Query integer `key`, or dflt when absent; -1 when present but not a number. */
+static long long
+query_int(const struct fake_req *req, const char *key, long long dflt)
+{
+	char *v = fake_query(req, key), *end = NULL;
+	long long n = dflt;
+
+	if (v != NULL) {
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || n < 0)
+			n = -1;
+	}
+	free(v);
+	return n;
+}
+
+/* Does the lead pass filter[statuses][0][...] and filter[updated_at][from|to]? */
+static int
+lead_matches(const struct fake_req *req, struct json_object *lead, long long from, long long to)
+{
+	static const char *const keys[] = {"pipeline_id", "status_id"};
+	int64_t updated = 0;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < 2 && ok; i++) {
+		char key[64], *want;
+
+		snprintf(key, sizeof key, "filter[statuses][0][%s]", keys[i]);
+		want = fake_query(req, key);
+		ok = want == NULL || strcmp(want, fake_json_id(lead, keys[i]) ? fake_json_id(lead, keys[i]) : "") == 0;
+		free(want);
+	}
+	fake_json_int(lead, "updated_at", &updated);
+	return ok && (from < 0 || updated >= from) && (to < 0 || updated <= to);
+}
+
+/* This request's address with page=N in place of its own page parameter. */
+static void
+next_page_href(const struct fake_req *req, long long page, char *href, size_t len)
+{
+	const char *p = req->query;
+	size_t used = (size_t)snprintf(href, len, "%s%s?page=%lld", fake_self_url(), req->path, page);
+
+	while (*p && used < len) {
+		size_t seg = strcspn(p, "&");
+
+		if (seg > 0 && strncmp(p, "page=", 5) != 0)
+			used += (size_t)snprintf(href + used, len - used, "&%.*s", (int)seg, p);
+		p += seg + (p[seg] == '&');
+	}
+}
+
+/* GET /api/v4/leads: leads by id, filtered by one stage and an updated_at range, paged
+ * with limit (at most 250) and page; 204 when the page is empty, _links.next when more
+ * follow. Other filters are not modelled. */
+static void
+get_leads(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	struct json_object *ids = fake_list("kommo/leads"), *out = json_object_new_array(), *o, *links, *next;
+	long long limit = query_int(req, "limit", 50), page = query_int(req, "page", 1);
+	long long from = query_int(req, "filter[updated_at][from]", -2), to = query_int(req, "filter[updated_at][to]", -2);
+	long long skip, matched = 0;
+	size_t i, n = json_object_array_length(ids);
+	char href[1024];
+
+	(void)cap;
+	if (limit < 1 || limit > 250 || page < 1 || from == -1 || to == -1) {
+		kommo_error(resp, 400, "limit must be 1..250, page 1 or more, updated_at a unix time", -1);
+		goto out;
+	}
+	skip = (page - 1) * limit;
+	for (i = 0; i < n; i++) {
+		struct json_object *lead = read_entity("leads", json_object_get_string(json_object_array_get_idx(ids, i)));
+
+		if (lead != NULL && lead_matches(req, lead, from < 0 ? -1 : from, to < 0 ? -1 : to)) {
+			matched++;
+			if (matched > skip && matched <= skip + limit) {
+				if (!query_with(req, "contacts"))
+					json_object_object_del(fake_json_get(lead, "_embedded"), "contacts");
+				json_object_array_add(out, json_object_get(lead));
+			}
+		}
+		json_object_put(lead);
+	}
+	if (json_object_array_length(out) == 0) {
+		fake_respond(resp, 204, NULL, "", 0);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "_page", json_object_new_int64(page));
+	self_link(o, req->path);
+	if (matched > skip + limit) {
+		next_page_href(req, page + 1, href, sizeof href);
+		next = json_object_new_object();
+		json_object_object_add(next, "href", json_object_new_string(href));
+		json_object_object_get_ex(o, "_links", &links);
+		json_object_object_add(links, "next", next);
+	}
+	json_object_object_add(o, "_embedded", json_object_new_object());
+	json_object_object_add(json_object_object_get(o, "_embedded"), "leads", out);
+	out = NULL;
+	fake_respond_json(resp, 200, HAL, o);
+out:
+	json_object_put(out);
+	json_object_put(ids);
+}
+
 static void
 get_contact(const struct fake_req *req, struct fake_resp *resp, const char *id)
 {
@@ -696,6 +804,7 @@ get_tasks(const struct fake_req *req, struct fake_resp *resp, const char *unused
 static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/account", get_account},
 	{"GET", "/api/v4/leads/pipelines", get_pipelines},
+	{"GET", "/api/v4/leads", get_leads},
 	{"GET", "/api/v4/leads/{n}", get_lead},
 	{"PATCH", "/api/v4/leads/{n}", patch_lead},
 	{"PATCH", "/api/v4/leads", patch_lead_list},
