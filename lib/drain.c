@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "contract.h"
+#include "crash.h"
 #include "jfield.h"
 #include "kommo.h"
 #include "log.h"
@@ -79,6 +80,7 @@ job_post_once(const struct config *cfg, struct job *job, const char *flag,
 			kommo_note_add(cfg, post->lead_id, post->text, &rr);
 		if (job_failed(&rr, res))
 			return -1;
+		crash_point(post->is_task ? "task-after-post" : "note-after-post");
 	}
 	job_flag_set(cfg->state_dir, job, flag);
 	return 0;

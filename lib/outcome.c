@@ -156,6 +156,7 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 		kommo_lead_file_link(cfg, lead_id, uuid, &rr);
 		if (job_failed(&rr, res))
 			return -1;
+		crash_point("outcome-after-link");
 		job_flag_set(cfg->state_dir, job, "linked");
 	}
 	if (!job_flag(job, "attach_noted") && job_flag(job, "attach_tried")) {
@@ -172,6 +173,7 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 		kommo_note_attachment(cfg, lead_id, uuid, jfield_text(job->state, "version_uuid"), file_name, &rr);
 		if (job_failed(&rr, res))
 			return -1;
+		crash_point("outcome-after-attachment-note");
 		job_flag_set(cfg->state_dir, job, "attach_noted");
 	}
 	return 0;

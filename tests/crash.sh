@@ -12,6 +12,7 @@ kzs_setup
 
 requests_for() { cat "$FAKE_DIR"/zoho/requests/*.json 2>/dev/null | jqb -r --arg l "ref $1-" 'select(.request_name | contains($l)) | .request_id'; }
 sent_notes() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text // empty' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "$2"; }
+attachment_notes() { jq -s --argjson l "$1" '[.[] | select(.entity_id == $l and .note_type == "attachment")] | length' "$FAKE_DIR/kommo/notes.jsonl"; }
 ok_calls() { jq -s --arg m "$1" --arg p "$2" '[.[] | select(.method == $m and .path == $p and .status == 200)] | length' "$FAKE_DIR/calls.jsonl"; }
 
 # cgi PROGRAM CRASH_POINT BODY CONTENT_TYPE [QUERY] [SIGNATURE]: runs the program as
@@ -28,7 +29,7 @@ drain_all() { kzsctl retry >/dev/null; wait_until "drained" queue_empty >/dev/nu
 
 # ---- sending a contract ----
 lead=2000
-for point in kommo-hook-after-store send-after-intent send-after-zoho-created; do
+for point in kommo-hook-after-store send-after-intent send-after-zoho-created note-after-post; do
 	lead=$((lead + 1))
 	fixture_lead "$lead"
 	rc=$(cgi kommo-hook "$point" "$(kommo_status_body "$lead")" application/x-www-form-urlencoded "secret=$HOOK_SECRET")
@@ -45,7 +46,8 @@ done
 check_eq "the dead process's lease was taken over (no stuck job)" "$(kzsctl jobs | wc -l)" 0
 
 # ---- bringing the outcome back ----
-for point in zoho-hook-after-queue outcome-after-upload outcome-before-move outcome-after-move; do
+for point in zoho-hook-after-queue outcome-after-upload outcome-after-link outcome-after-attachment-note \
+	note-after-post outcome-before-move outcome-after-move; do
 	lead=$((lead + 1))
 	fixture_lead "$lead"
 	post_kommo_hook "$(kommo_status_body "$lead")" >/dev/null
@@ -61,6 +63,25 @@ for point in zoho-hook-after-queue outcome-after-upload outcome-before-move outc
 	check_eq "$point: one Files link" "$(ok_calls PUT "/api/v4/leads/$lead/files")" 1
 	check_eq "$point: one stage move" "$(ok_calls PATCH "/api/v4/leads/$lead")" 1
 	check_eq "$point: one signed note" "$(sent_notes "$lead" "Contract signed")" 1
+	check_eq "$point: one attachment note" "$(attachment_notes "$lead")" 1
 	check_eq "$point: in the signed stage" "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$lead.json")" "$SIGNED_STATUS_ID"
 	check_eq "$point: the queue is empty" "$(kzsctl jobs | wc -l)" 0
 done
+
+# ---- a decline: the task ----
+lead=$((lead + 1))
+fixture_lead "$lead"
+kzs_conf_set kommo declined_status_id 67548631
+post_kommo_hook "$(kommo_status_body "$lead")" >/dev/null
+until [ -n "$(requests_for "$lead")" ]; do kzsctl drain >/dev/null; sleep 0.1; done
+rid=$(requests_for "$lead")
+sign_set_status "$rid" declined
+body=$(zoho_webhook_body "$rid" RequestRejected)
+sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -binary | base64 -w0)
+rc=$(cgi zoho-hook task-after-post "$body" application/json "" "$sig")
+check_eq "task-after-post: the program died there (SIGKILL)" "$rc" 137
+drain_all
+check_eq "task-after-post: one task" "$(jq -s --argjson l "$lead" '[.[] | select(.entity_id == $l)] | length' "$FAKE_DIR/kommo/tasks.jsonl")" 1
+check_eq "task-after-post: one declined note" "$(sent_notes "$lead" "Contract declined")" 1
+check_eq "task-after-post: in the declined stage" "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$lead.json")" 67548631
+check_eq "task-after-post: the queue is empty" "$(kzsctl jobs | wc -l)" 0
