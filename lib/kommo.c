@@ -52,15 +52,17 @@ kommo_paused(const struct config *cfg, struct remote_result *rr)
 	return 1;
 }
 
-void
-kommo_send(const struct config *cfg, const char *method, const char *target,
+/* One try of kommo_send with the token now at hand (copied to tok); the HTTP status. */
+static long
+kommo_send_once(const struct config *cfg, const char *method, const char *target,
     const char *content_type, const char *body, size_t body_len, json_object **answer,
-    struct remote_result *rr)
+    struct remote_result *rr, char *tok, size_t toklen)
 {
 	struct http_request req = { 0 };
 	struct http_response res;
-	char url[2048], tok[2048], auth[2100], ctype[128];
+	char url[2048], auth[2100], ctype[128];
 	json_object *json = NULL;
+	long status;
 	int rc;
 
 	if (answer)
@@ -70,9 +72,9 @@ kommo_send(const struct config *cfg, const char *method, const char *target,
 	else
 		snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, target);
 	/* No token (a refresh failed for now, or was refused): the call waits like a failed one. */
-	kommo_token_get(cfg, tok, sizeof tok, rr);
+	kommo_token_get(cfg, tok, toklen, rr);
 	if (rr->outcome != REMOTE_OK)
-		return;
+		return 0;
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
 	req.method = method;
 	req.url = url;
@@ -85,7 +87,7 @@ kommo_send(const struct config *cfg, const char *method, const char *target,
 		req.body_len = body_len;
 	}
 	if (kommo_paused(cfg, rr))
-		return;
+		return 0;
 	/* The drive is another host than the API, with its own (undocumented) limit. */
 	pace_wait(cfg->state_dir, strncmp(target, "http", 4) == 0 ? "kommo-drive" : "kommo",
 	    cfg->limits.kommo_calls_per_second, PACE_KOMMO_WINDOW_MS);
@@ -107,11 +109,29 @@ kommo_send(const struct config *cfg, const char *method, const char *target,
 		json_object_put(json);
 		json = NULL;
 	}
+	status = res.status;
 	http_response_free(&res);
 	if (answer)
 		*answer = json;
 	else
 		json_object_put(json);
+	return status;
+}
+
+void
+kommo_send(const struct config *cfg, const char *method, const char *target,
+    const char *content_type, const char *body, size_t body_len, json_object **answer,
+    struct remote_result *rr)
+{
+	char tok[2048];
+
+	/* An OAuth access token can be revoked before it expires: one refresh and one more
+	 * try (a 401 did nothing, so nothing is done twice). */
+	if (kommo_send_once(cfg, method, target, content_type, body, body_len, answer, rr, tok,
+		sizeof tok) == 401 && kommo_token_oauth(cfg)) {
+		kommo_token_forget(cfg, tok);
+		kommo_send_once(cfg, method, target, content_type, body, body_len, answer, rr, tok, sizeof tok);
+	}
 }
 
 static void

@@ -224,6 +224,34 @@ kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remot
 }
 
 void
+kommo_token_forget(const struct config *cfg, const char *rejected)
+{
+	json_object *rec;
+	struct store *s;
+	char err[256], *text = NULL;
+
+	if (!kommo_token_oauth(cfg))
+		return;
+	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return;
+	}
+	rec = store_get(s, TOKEN_KOMMO, &text) == 0 ? json_tokener_parse(text) : NULL;
+	free(text);
+	/* Only the token Kommo refused: another process may have refreshed it already. */
+	if (rec != NULL && strcmp(jfield_text(rec, "access_token"), rejected) == 0) {
+		json_object_object_add(rec, "expires_at", json_object_new_int64(0));
+		if (store_put(s, TOKEN_KOMMO, json_object_to_json_string(rec)) == 0 && store_commit(s) == 0) {
+			log_warn("Kommo refused the access token before its expiry; refreshing it");
+			s = NULL;
+		}
+	}
+	json_object_put(rec);
+	if (s != NULL)
+		store_abort(s);
+}
+
+void
 kommo_token_exchange(const struct config *cfg, const char *code, struct remote_result *rr)
 {
 	memset(rr, 0, sizeof *rr);

@@ -27,6 +27,10 @@ int kommo_token_oauth(const struct config *cfg);
  */
 void kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remote_result *rr);
 
+/* After a 401: marks the stored OAuth access token expired if it is still `rejected`,
+ * so the next kommo_token_get refreshes it. Nothing with the long-lived token. */
+void kommo_token_forget(const struct config *cfg, const char *rejected);
+
 /* Exchanges an authorization code from Kommo's consent page and stores the tokens. */
 void kommo_token_exchange(const struct config *cfg, const char *code, struct remote_result *rr);
 

@@ -65,6 +65,20 @@ pids=$(grep -E 'lead 151[1-8]: Zoho Sign request' "$T/lighttpd.out" | sed -E 's/
 check_eq "more than one process sent contracts with it" "$([ "$pids" -ge 2 ] && echo yes)" yes
 check_eq "one log line for the refresh" "$(app_log | grep -c 'Kommo access token refreshed')" 1
 
+# Kommo stops taking the access token before its expiry (revoked): the 401 brings one
+# refresh and one more try, and the contract goes out on the first attempt.
+revoked=$(stored access_token)
+sed -i "s/^$revoked .*/$revoked 1/" "$FAKE_DIR/kommo/oauth/access_tokens"
+before=$(refreshes | wc -l)
+post_leads_at_once 1519
+wait_until "revoked access token: the contract was sent" queue_empty
+check_eq "revoked access token: one refresh" "$(( $(refreshes | wc -l) - before ))" 1
+check_eq "revoked access token: one Kommo call refused" \
+	"$(jq -s --arg a "Bearer $revoked" '[.[] | select(.service == "kommo" and .authorization == $a and .status == 401)] | length' "$FAKE_DIR/calls.jsonl")" 1
+check_eq "revoked access token: no failed attempt" "$(app_log | grep -c 'job send:1519: .*attempt')" 0
+check_eq "revoked access token: the new token is stored" "$(stored access_token)" "$(issued_access)"
+check_eq "revoked access token: logged once" "$(app_log | grep -c 'Kommo refused the access token before its expiry')" 1
+
 # The refresh answer is lost: the pair on disk stays, and it still works next time.
 pair=$(store_get tokens kommo.oauth | jq -c '{access_token, refresh_token}')
 expire_kommo_token
