@@ -21,7 +21,6 @@
 #include "web.h"
 
 #define KOMMO_HOOK_MAX_BODY (1024 * 1024) /* a 300-lead bulk move is about 250 KiB */
-#define DRAIN_BUDGET_SECONDS 25            /* well under mod_fcgid's 40 s IO timeout */
 
 /* 1 when the query's secret parameter equals [kommo] hook_secret. */
 static int
@@ -106,12 +105,6 @@ kommo_hook_handle(struct web_request *req, void *arg)
 	web_respond(req, 200, NULL, answer);
 }
 
-static void
-kommo_hook_after(void *arg)
-{
-	drain_run(arg, DRAIN_BUDGET_SECONDS);
-}
-
 int
 main(void)
 {
@@ -120,7 +113,7 @@ main(void)
 
 	if (program_start("kommo-hook", CONFIG_NEED_KOMMO_HOOK, &cfg) == -1)
 		return 1;
-	rc = web_serve(KOMMO_HOOK_MAX_BODY, kommo_hook_handle, kommo_hook_after, &cfg);
+	rc = web_serve(KOMMO_HOOK_MAX_BODY, kommo_hook_handle, drain_after_answer, &cfg);
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }

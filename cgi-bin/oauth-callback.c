@@ -21,7 +21,6 @@
 #include "web.h"
 
 #define OAUTH_CALLBACK_MAX_BODY 4096 /* GET only: any body is ignored */
-#define DRAIN_BUDGET_SECONDS 25      /* well under mod_fcgid's 40 s IO timeout */
 #define HTML "text/html; charset=utf-8"
 /* The pages need nothing from elsewhere and must not be framed by another site. */
 #define PAGE_HEADERS "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; " \
@@ -126,12 +125,6 @@ oauth_callback_handle(struct web_request *req, void *arg)
 	oauth_query_free(&q);
 }
 
-static void
-oauth_callback_after(void *arg)
-{
-	drain_run(arg, DRAIN_BUDGET_SECONDS);
-}
-
 int
 main(void)
 {
@@ -140,7 +133,7 @@ main(void)
 
 	if (program_start("oauth-callback", CONFIG_NEED_OAUTH, &cfg) == -1)
 		return 1;
-	rc = web_serve(OAUTH_CALLBACK_MAX_BODY, oauth_callback_handle, oauth_callback_after, &cfg);
+	rc = web_serve(OAUTH_CALLBACK_MAX_BODY, oauth_callback_handle, drain_after_answer, &cfg);
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }

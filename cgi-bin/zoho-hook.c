@@ -24,7 +24,6 @@
 #include "zoho_webhook.h"
 
 #define ZOHO_HOOK_MAX_BODY (256 * 1024) /* Zoho's payload is a few KiB */
-#define DRAIN_BUDGET_SECONDS 25
 #define SEEN_DAYS 30 /* how long a delivery is remembered as seen */
 
 /* The job kind an operation queues, keyed so that repeats merge; NULL: nothing to do. */
@@ -128,12 +127,6 @@ zoho_hook_handle(struct web_request *req, void *arg)
 	web_respond(req, 200, NULL, "accepted\n");
 }
 
-static void
-zoho_hook_after(void *arg)
-{
-	drain_run(arg, DRAIN_BUDGET_SECONDS);
-}
-
 int
 main(void)
 {
@@ -142,7 +135,7 @@ main(void)
 
 	if (program_start("zoho-hook", CONFIG_NEED_ZOHO_HOOK, &cfg) == -1)
 		return 1;
-	rc = web_serve(ZOHO_HOOK_MAX_BODY, zoho_hook_handle, zoho_hook_after, &cfg);
+	rc = web_serve(ZOHO_HOOK_MAX_BODY, zoho_hook_handle, drain_after_answer, &cfg);
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }

@@ -94,6 +94,7 @@ static const struct key keys[] = {
 	K(SEC_LIMITS, "zoho_calls_per_minute", KIND_RATE, limits.zoho_calls_per_minute),
 	K(SEC_LIMITS, "kommo_ban_pause_minutes", KIND_MINUTES, limits.kommo_ban_pause_minutes),
 	K(SEC_LIMITS, "give_up_hours", KIND_HOURS, limits.give_up_hours),
+	K(SEC_LIMITS, "after_answer_seconds", KIND_SECONDS, limits.after_answer_seconds),
 	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
 };
 #undef K
@@ -675,6 +676,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	out->limits.zoho_calls_per_minute = 45; /* Zoho Sign allows 50 */
 	out->limits.kommo_ban_pause_minutes = 30;
 	out->limits.give_up_hours = 72;
+	out->limits.after_answer_seconds = 25;
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;

@@ -11,6 +11,7 @@
 
 #include "contract.h"
 #include "crash.h"
+#include "http.h"
 #include "jfield.h"
 #include "kommo.h"
 #include "log.h"
@@ -150,6 +151,8 @@ drain_run(const struct config *cfg, int budget_s)
 	time_t start = time(NULL);
 	int ran = 0;
 
+	/* The budget holds inside a job too: no remote call starts after it. */
+	http_set_deadline((long long)start + budget_s);
 	while (time(NULL) - start < budget_s) {
 		struct job job;
 		struct job_result res = { .retry_after = -1 };
@@ -179,5 +182,14 @@ drain_run(const struct config *cfg, int budget_s)
 		}
 		job_free(&job);
 	}
+	http_set_deadline(0);
 	return ran;
+}
+
+void
+drain_after_answer(void *cfg)
+{
+	const struct config *c = cfg;
+
+	drain_run(c, c->limits.after_answer_seconds);
 }

@@ -31,7 +31,11 @@ int job_task(const struct config *cfg, struct job *job, const char *lead_id, con
 
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
-/* Runs due jobs until none is due or budget_s has passed. Returns how many ran. */
+/* Runs due jobs until none is due or budget_s has passed; no remote call starts after
+ * that (see http_set_deadline). Returns how many ran. */
 int drain_run(const struct config *cfg, int budget_s);
+
+/* web_serve's after-answer step: drain_run for [limits] after_answer_seconds. */
+void drain_after_answer(void *cfg);
 
 #endif

@@ -9,11 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 
 /* One handle per process: libcurl keeps its connections alive between our calls. */
 static CURL *http_handle;
+static long long http_deadline; /* see http_set_deadline; 0 = none */
+
+void
+http_set_deadline(long long deadline)
+{
+	http_deadline = deadline;
+}
 
 void
 http_global_init(void)
@@ -116,6 +124,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 	CURLcode rc;
 	char *ctype = NULL;
 	size_t i;
+	long timeout;
 
 	memset(res, 0, sizeof *res);
 	res->retry_after = -1;
@@ -127,6 +136,17 @@ http_perform(const struct http_request *req, struct http_response *res)
 	if (!http_url_allowed(req->url)) {
 		snprintf(res->error, sizeof res->error, "refusing plain http to a non-loopback host");
 		return -1;
+	}
+	timeout = req->timeout_s > 0 ? req->timeout_s : 20L;
+	if (http_deadline != 0) {
+		long long left = http_deadline - (long long)time(NULL);
+
+		if (left <= 0) {
+			snprintf(res->error, sizeof res->error, "not started: the time for this run is up");
+			return -1;
+		}
+		if (timeout > left + HTTP_DEADLINE_GRACE_S)
+			timeout = (long)(left + HTTP_DEADLINE_GRACE_S);
 	}
 	curl = http_handle_get();
 	if (curl == NULL) {
@@ -153,7 +173,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, req->timeout_s > 0 ? req->timeout_s : 20L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kommo-zoho-sign/1");
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);

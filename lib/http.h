@@ -31,6 +31,14 @@ struct http_response {
 /* Call once per process before any thread starts (we have none). */
 void http_global_init(void);
 
+/*
+ * From now on (0: no longer) no call starts after the unix time `deadline`, and a call
+ * gets at most HTTP_DEADLINE_GRACE_S beyond it: a web process that works after its
+ * answer must be free again in time.
+ */
+#define HTTP_DEADLINE_GRACE_S 10
+void http_set_deadline(long long deadline);
+
 /* Returns 0 when an HTTP answer arrived (any status), -1 on a transport failure. */
 int http_perform(const struct http_request *req, struct http_response *res);
 void http_response_free(struct http_response *res);

@@ -141,6 +141,24 @@ check_eq "blocked task answer lost: one task" "$(tasks_on 1213 | wc -l)" 1
 check_eq "blocked task answer lost: one note" "$(note_text 1213 | wc -l)" 1
 check_eq "blocked task answer lost: the retry looked first" "$(calls kommo GET /api/v4/tasks)" 1
 
+# The work after the answer stops in time: with after_answer_seconds = 3 and Kommo slow
+# to give the lead (4 s), the process starts no call after the 3 s; the cron drain
+# carries on from there.
+kzs_conf_set limits after_answer_seconds 3
+fixture_lead 1214
+fault kommo GET /api/v4/leads/1214 1 delay 4000
+kommo_before=$(calls kommo '*' /api/v4) sign_before=$(calls sign '*' /api/v1)
+post_kommo_hook "$(kommo_status_body 1214)"
+wait_until "after the answer: the job waits for the next drain" job_failed_once
+check_eq "after the answer: only the slow call went out (Kommo, Zoho)" \
+	"$(( $(calls kommo '*' /api/v4) - kommo_before )) $(( $(calls sign '*' /api/v1) - sign_before ))" "1 0"
+check_match "after the answer: the log says why the job waits" "$(app_log | grep 'job send:1214')" \
+	"not started: the time for this run is up"
+kzs_conf_set limits after_answer_seconds 25
+kzsctl retry >/dev/null
+kzsctl drain >/dev/null
+check_eq "after the answer: the cron drain sent it, once" "$(note_text 1214 | grep -c 'Contract sent')" 1
+
 # Zoho refuses the request itself (code != 0 with HTTP 200): the manager is told.
 fixture_lead 1207
 fault sign POST /api/v1/templates 1 body 200 application/json '{"code":9101,"message":"Add atleast one field","status":"failure"}'
