@@ -5,6 +5,7 @@
  * secret typed into the wrong place cannot end up in a log or an error page.
  */
 #include "config.h"
+#include "datefmt.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -47,6 +48,7 @@ enum kind {
 	KIND_MINUTES,   /* int 1..1440 */
 	KIND_BOOL,      /* int 0/1 */
 	KIND_DC,        /* one of dc_names */
+	KIND_DATE,      /* a pattern datefmt_write takes (dd/MM/yyyy) */
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
 	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
@@ -89,6 +91,7 @@ static const struct key keys[] = {
 	K(SEC_ZOHO, "template_id", KIND_TEXT, zoho.template_id),
 	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
 	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
+	K(SEC_ZOHO, "date_format", KIND_DATE, zoho.date_format),
 	K(SEC_LIMITS, "http_timeout", KIND_SECONDS, limits.http_timeout),
 	K(SEC_LIMITS, "kommo_calls_per_second", KIND_RATE, limits.kommo_calls_per_second),
 	K(SEC_LIMITS, "zoho_calls_per_minute", KIND_RATE, limits.zoho_calls_per_minute),
@@ -495,6 +498,15 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 		if (i == sizeof dc_names / sizeof dc_names[0])
 			return fail(p, "%s: expected one of com eu in com.au jp sa ca", label);
 		break;
+	case KIND_DATE: {
+		struct tm any = { .tm_mday = 1, .tm_year = 100 };
+		char buf[64];
+
+		if (datefmt_write(v, &any, buf, sizeof buf) == -1)
+			return fail(p, "%s: expected the day, month and year as the Zoho Sign account "
+			    "writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy", label);
+		break;
+	}
 	case KIND_URL:
 	case KIND_BASE_URL:
 	case KIND_SIGN_URL:
@@ -633,6 +645,7 @@ apply_defaults(struct config *c)
 			return -1;
 	}
 	if (set_default(&c->kommo.task_type_id, "1") < 0 || set_default(&c->zoho.dc, "eu") < 0 ||
+	    set_default(&c->zoho.date_format, "dd/MM/yyyy") < 0 ||
 	    set_default(&c->kommo.oauth_url, "https://www.kommo.com/oauth") < 0)
 		return -1;
 	/* Canada is the one data centre outside the zoho.<dc> pattern. */

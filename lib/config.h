@@ -50,6 +50,7 @@ struct config {
 		char *template_id;
 		int attach_certificate; /* default 0 */
 		int resend_on_expiry;   /* default 0 */
+		char *date_format;      /* how "today" is written (datefmt_write); default dd/MM/yyyy */
 	} zoho;
 
 	struct {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "crash.h"
+#include "datefmt.h"
 #include "deal.h"
 #include "fill.h"
 #include "jfield.h"
@@ -177,13 +178,14 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	struct fill_result fout;
 	struct remote_result rr;
 	json_object *request = NULL;
-	char today[16], marker[64];
+	char today[32], marker[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	int rc;
 
 	gmtime_r(&now, &tm);
-	strftime(today, sizeof today, "%d/%m/%Y", &tm);
+	if (datefmt_write(cfg->zoho.date_format, &tm, today, sizeof today) == -1)
+		datefmt_write("dd/MM/yyyy", &tm, today, sizeof today);
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
 		rc = contract_adopt(cfg, job, in->lead, deal->marker, res);
 		if (rc != 0)

@@ -98,3 +98,12 @@ check_eq "one note each" "$(notes_on 1004) $(notes_on 1005)" "1 1"
 # One access token served every Zoho call.
 check_eq "one token request for all of it" "$(calls accounts POST /oauth/v2/token)" 1
 check_eq "the template was read once (cached)" "$(calls sign GET "/api/v1/templates/$TEMPLATE_ID")" 1
+
+# The Zoho Sign account writes dates another way: [zoho] date_format.
+kzs_conf_set zoho date_format "dd MMM yyyy"
+fixture_lead 1006
+post_kommo_hook "$(kommo_status_body 1006)"
+wait_until "the queue empties" queue_empty
+check_eq "date_format: today as the account writes dates" \
+	"$(call_bodies sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument" | tail -n 1 | form_field data | jq -r '.templates.field_data.field_date_data.ContractDate')" \
+	"$(LC_ALL=C date -u '+%d %b %Y')"

@@ -260,6 +260,7 @@ test_defaults(void)
 	    "ban pause 30 min, give up after 72 h by default");
 	CHECK(cfg.zoho.attach_certificate == 0 && cfg.zoho.resend_on_expiry == 0, "zoho booleans default to no");
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
+	CHECK_STR(cfg.zoho.date_format, "dd/MM/yyyy", "date_format defaults to dd/MM/yyyy");
 	CHECK_STR(cfg.zoho.accounts_url, "https://accounts.zoho.eu", "accounts_url for default dc");
 	CHECK_STR(cfg.zoho.sign_url, "https://sign.zoho.eu/api/v1", "sign_url for default dc");
 	CHECK_STR(cfg.kommo.oauth_url, "https://www.kommo.com/oauth", "kommo oauth_url defaults to Kommo's page");
@@ -324,6 +325,8 @@ test_errors(void)
 		{ "[kommo]\nprogress_notes = maybe\n", "t.conf:2: [kommo] progress_notes: expected yes or no (or true/false, on/off, 1/0)" },
 		{ "[zoho]\nattach_certificate = 2\n", "t.conf:2: [zoho] attach_certificate: expected yes or no (or true/false, on/off, 1/0)" },
 		{ "[zoho]\ndc = us\n", "t.conf:2: [zoho] dc: expected one of com eu in com.au jp sa ca" },
+		{ "[zoho]\ndate_format = %d/%m/%Y\n", "t.conf:2: [zoho] date_format: expected the day, month and year as the Zoho Sign account writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy" },
+		{ "[zoho]\ndate_format = dd/MM\n", "t.conf:2: [zoho] date_format: expected the day, month and year as the Zoho Sign account writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy" },
 		{ "[zoho]\ndc = EU\n", "t.conf:2: [zoho] dc: expected one of com eu in com.au jp sa ca" },
 		{ "[kommo]\nsubdomain = acme.kommo.com\n", "t.conf:2: [kommo] subdomain: expected the account name of your Kommo address, e.g. acme for https://acme.kommo.com (lower-case letters, digits, -)" },
 		{ "[state]\ndir = kzs/state\n", "t.conf:2: [state] dir: expected an absolute path (starting with /)" },
@@ -744,6 +747,7 @@ test_example_file(void)
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
+		"date_format", "after_answer_seconds",
 	};
 	struct config cfg;
 	struct warnings w;
