@@ -90,3 +90,12 @@ drain_until_empty 240 2
 check_eq "260 lost deals: one request each" "$(cat "$FAKE_DIR"/zoho/requests/*.json | jqb -r '.request_name' |
 	sed -n 's/.*(ref \(1[5-7][0-9][0-9]\)-.*/\1/p' | sort | uniq -c | awk '$1 == 1' | wc -l)" 260
 check_eq "260 lost deals: no request twice" "$(find "$FAKE_DIR/zoho/requests" -name '*.json' | wc -l)" 263
+
+# Bad arguments: the usage and status 2, nothing listed.
+lists_before=$(lead_lists)
+for args in "--leads --leads" "--lead" "60 60" "-5" "1h"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	kzsctl reconcile $args >/dev/null
+	check_eq "reconcile $args: refused with status 2" "$?" 2
+done
+check_eq "bad arguments: nothing listed" "$(lead_lists)" "$lists_before"
