@@ -15,6 +15,7 @@
 #include "deal.h"
 #include "fill.h"
 #include "jfield.h"
+#include "job_step.h"
 #include "kommo.h"
 #include "log.h"
 #include "str.h"

@@ -10,10 +10,8 @@
 #include <time.h>
 
 #include "contract.h"
-#include "crash.h"
 #include "http.h"
 #include "jfield.h"
-#include "kommo.h"
 #include "log.h"
 #include "outcome.h"
 
@@ -29,82 +27,6 @@ static const struct {
 	{ OUTCOME_PROGRESS, outcome_run },
 	{ OUTCOME_ALERT, outcome_run },
 };
-
-int
-job_failed(const struct remote_result *rr, struct job_result *res)
-{
-	if (rr->outcome == REMOTE_OK)
-		return 0;
-	res->done = 0;
-	res->retry_after = rr->retry_after;
-	/* Refused credentials need a person; do not keep knocking every 30 s. */
-	if (rr->outcome == REMOTE_AUTH && res->retry_after < 0)
-		res->retry_after = 3600;
-	snprintf(res->error, sizeof res->error, "%s", rr->message);
-	return 1;
-}
-
-/* What job_post_once writes: a common note, or a task when is_task. */
-struct kommo_post {
-	const char *lead_id, *text;
-	int is_task;
-	const char *responsible; /* tasks only: "" = the token's user */
-	long due;                /* tasks only */
-};
-
-/* Posts a note or task once: skipped when flag is set; when an earlier try may have
- * posted it with only the answer lost ("<flag>_tried"), Kommo is asked first. */
-static int
-job_post_once(const struct config *cfg, struct job *job, const char *flag,
-    const struct kommo_post *post, struct job_result *res)
-{
-	struct remote_result rr;
-	char tried[64];
-	int has = 0;
-
-	if (job_flag(job, flag))
-		return 0;
-	snprintf(tried, sizeof tried, "%s_tried", flag);
-	if (job_flag(job, tried)) {
-		if (post->is_task)
-			kommo_lead_has_task(cfg, post->lead_id, post->text, &has, &rr);
-		else
-			kommo_lead_has_note(cfg, post->lead_id, "common", "text", post->text, &has, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-	}
-	if (!has) {
-		job_flag_set(cfg->state_dir, job, tried);
-		if (post->is_task)
-			kommo_task_add(cfg, post->lead_id, post->responsible, post->text, post->due, &rr);
-		else
-			kommo_note_add(cfg, post->lead_id, post->text, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-		crash_point(post->is_task ? "task-after-post" : "note-after-post");
-	}
-	job_flag_set(cfg->state_dir, job, flag);
-	return 0;
-}
-
-int
-job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
-    const char *text, struct job_result *res)
-{
-	const struct kommo_post note = { .lead_id = lead_id, .text = text };
-
-	return job_post_once(cfg, job, flag, &note, res);
-}
-
-int
-job_task(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
-    const char *responsible, const char *text, struct job_result *res)
-{
-	const struct kommo_post task = { .lead_id = lead_id, .text = text, .is_task = 1,
-		.responsible = responsible, .due = (long)time(NULL) + 3600L * cfg->kommo.task_due_hours };
-
-	return job_post_once(cfg, job, flag, &task, res);
-}
 
 static job_run_fn
 drain_runner(const char *kind)

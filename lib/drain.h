@@ -15,20 +15,6 @@ struct job_result {
 	char error[256];   /* with done=0: why, for the log and the job record */
 };
 
-/* Copies a failed remote call into res; returns 1 when it failed, 0 when it worked. */
-int job_failed(const struct remote_result *rr, struct job_result *res);
-
-/*
- * A note step, once: skipped when flag is set; when an earlier try may have posted it
- * with only the answer lost, Kommo is asked first. Returns 0 when done, -1 to retry.
- */
-int job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
-    const char *text, struct job_result *res);
-/* The same for a task for `responsible` ("" = the token's user), due after [kommo]
- * task_due_hours. Task texts name the request, so an older task does not match. */
-int job_task(const struct config *cfg, struct job *job, const char *lead_id, const char *flag,
-    const char *responsible, const char *text, struct job_result *res);
-
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
 /* Runs due jobs until none is due or budget_s has passed; no remote call starts after

@@ -14,6 +14,7 @@
 #include "crash.h"
 #include "deal.h"
 #include "jfield.h"
+#include "job_step.h"
 #include "kommo.h"
 #include "kommo_drive.h"
 #include "log.h"
@@ -77,37 +78,44 @@ step_task(const struct config *cfg, struct job *job, const char *text, struct jo
 	return job_task(cfg, job, lead_id, "tasked", responsible, text, res);
 }
 
+/* Where step_move takes the lead. */
+struct lead_move {
+	const char *lead_id, *status_id;
+};
+
+/* An earlier try may have moved the lead and lost only the answer: a second PATCH would
+ * undo a manager's move made since. The move is done once the lead left the stage. */
+static void
+move_look(const struct config *cfg, const void *arg, int *done, struct remote_result *rr)
+{
+	const struct lead_move *m = arg;
+	json_object *lead = NULL;
+
+	kommo_lead_fetch(cfg, m->lead_id, &lead, rr);
+	if (rr->outcome == REMOTE_NOT_FOUND)
+		rr->outcome = REMOTE_OK; /* deleted: nothing left to move */
+	*done = !lead || strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) != 0;
+	json_object_put(lead);
+}
+
+static void
+move_write(const struct config *cfg, const void *arg, struct remote_result *rr)
+{
+	const struct lead_move *m = arg;
+
+	crash_point("outcome-before-move");
+	kommo_lead_move(cfg, m->lead_id, m->status_id, cfg->kommo.pipeline_id, rr);
+}
+
 static int
 step_move(const struct config *cfg, struct job *job, const char *status_id, struct job_result *res)
 {
-	struct remote_result rr;
+	const struct lead_move m = { jfield_text(job->state, "lead"), status_id };
+	const struct job_write w = { move_look, move_write, &m, "outcome-after-move-call" };
 
-	if (job_flag(job, "moved") || str_empty(status_id))
+	if (str_empty(status_id))
 		return 0;
-	/* An earlier try may have moved the lead and lost only the answer: a second PATCH
-	 * would undo a manager's move made since. Move it only if it is still where we
-	 * left it. */
-	if (job_flag(job, "move_tried")) {
-		json_object *lead = NULL;
-		int still_here;
-
-		kommo_lead_fetch(cfg, jfield_text(job->state, "lead"), &lead, &rr);
-		if (rr.outcome != REMOTE_NOT_FOUND && job_failed(&rr, res))
-			return -1;
-		still_here = lead && strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) == 0;
-		json_object_put(lead);
-		if (!still_here) {
-			job_flag_set(cfg->state_dir, job, "moved");
-			return 0;
-		}
-	}
-	job_flag_set(cfg->state_dir, job, "move_tried");
-	crash_point("outcome-before-move");
-	kommo_lead_move(cfg, jfield_text(job->state, "lead"), status_id, cfg->kommo.pipeline_id, &rr);
-	if (job_failed(&rr, res))
-		return -1;
-	job_flag_set(cfg->state_dir, job, "moved");
-	return 0;
+	return job_write_once(cfg, job, "moved", &w, res);
 }
 
 /* The signed PDF onto the drive; the file's ids are kept so it is uploaded once. */
@@ -135,48 +143,55 @@ step_upload(const struct config *cfg, struct job *job, const char *file_name, st
 	return 0;
 }
 
+/* The uploaded PDF, shown on the lead. */
+struct lead_pdf {
+	const char *lead_id, *uuid, *version_uuid, *file_name;
+};
+
+static void
+link_look(const struct config *cfg, const void *arg, int *done, struct remote_result *rr)
+{
+	const struct lead_pdf *f = arg;
+
+	kommo_lead_has_file(cfg, f->lead_id, f->uuid, done, rr);
+}
+
+static void
+link_write(const struct config *cfg, const void *arg, struct remote_result *rr)
+{
+	const struct lead_pdf *f = arg;
+
+	kommo_lead_file_link(cfg, f->lead_id, f->uuid, rr);
+}
+
+static void
+attach_look(const struct config *cfg, const void *arg, int *done, struct remote_result *rr)
+{
+	const struct lead_pdf *f = arg;
+
+	kommo_lead_has_note(cfg, f->lead_id, "attachment", "file_uuid", f->uuid, done, rr);
+}
+
+static void
+attach_write(const struct config *cfg, const void *arg, struct remote_result *rr)
+{
+	const struct lead_pdf *f = arg;
+
+	kommo_note_attachment(cfg, f->lead_id, f->uuid, f->version_uuid, f->file_name, rr);
+}
+
+/* The PDF in the lead's Files tab, and an attachment note in its feed. */
 static int
 step_link(const struct config *cfg, struct job *job, const char *file_name, struct job_result *res)
 {
-	const char *lead_id = jfield_text(job->state, "lead"), *uuid = jfield_text(job->state, "file_uuid");
-	struct remote_result rr;
+	const struct lead_pdf f = { jfield_text(job->state, "lead"), jfield_text(job->state, "file_uuid"),
+		jfield_text(job->state, "version_uuid"), file_name };
+	const struct job_write link = { link_look, link_write, &f, "outcome-after-link" };
+	const struct job_write attach = { attach_look, attach_write, &f, "outcome-after-attachment-note" };
 
-	if (!job_flag(job, "linked") && job_flag(job, "link_tried")) {
-		int has;
-
-		/* The link may be in place with only the answer lost. */
-		kommo_lead_has_file(cfg, lead_id, uuid, &has, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-		if (has)
-			job_flag_set(cfg->state_dir, job, "linked");
-	}
-	if (!job_flag(job, "linked")) {
-		job_flag_set(cfg->state_dir, job, "link_tried");
-		kommo_lead_file_link(cfg, lead_id, uuid, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-		crash_point("outcome-after-link");
-		job_flag_set(cfg->state_dir, job, "linked");
-	}
-	if (!job_flag(job, "attach_noted") && job_flag(job, "attach_tried")) {
-		int has;
-
-		kommo_lead_has_note(cfg, lead_id, "attachment", "file_uuid", uuid, &has, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-		if (has)
-			job_flag_set(cfg->state_dir, job, "attach_noted");
-	}
-	if (!job_flag(job, "attach_noted")) {
-		job_flag_set(cfg->state_dir, job, "attach_tried");
-		kommo_note_attachment(cfg, lead_id, uuid, jfield_text(job->state, "version_uuid"), file_name, &rr);
-		if (job_failed(&rr, res))
-			return -1;
-		crash_point("outcome-after-attachment-note");
-		job_flag_set(cfg->state_dir, job, "attach_noted");
-	}
-	return 0;
+	if (job_write_once(cfg, job, "linked", &link, res) == -1)
+		return -1;
+	return job_write_once(cfg, job, "attach_noted", &attach, res);
 }
 
 static void

@@ -47,7 +47,7 @@ check_eq "the dead process's lease was taken over (no stuck job)" "$(kzsctl jobs
 
 # ---- bringing the outcome back ----
 for point in zoho-hook-after-queue outcome-after-upload outcome-after-link outcome-after-attachment-note \
-	note-after-post outcome-before-move outcome-after-move; do
+	note-after-post outcome-before-move outcome-after-move-call outcome-after-move; do
 	lead=$((lead + 1))
 	fixture_lead "$lead"
 	post_kommo_hook "$(kommo_status_body "$lead")" >/dev/null
