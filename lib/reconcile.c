@@ -13,8 +13,8 @@
 #include "contract.h"
 #include "deal.h"
 #include "jfield.h"
-#include "log.h"
 #include "kommo.h"
+#include "log.h"
 #include "outbox.h"
 #include "outcome.h"
 #include "store.h"
@@ -150,15 +150,15 @@ reconcile_run(const struct config *cfg, long min_age_s, struct reconcile_counts 
 	return rc;
 }
 
-/* Should a lead listed in the trigger stage be started? Only when no webhook did. */
+/* Should a lead listed in the trigger stage be started? Only when no webhook did.
+ * 1 yes, 0 no, -1 when the deals store cannot say. */
 static int
 lead_needs_start(const struct config *cfg, json_object *lead)
 {
-	const char *id = jfield_text(lead, "id");
 	struct deal deal;
 
-	if (!*id || deal_load(cfg->state_dir, id, &deal) == -1)
-		return 0;
+	if (deal_load(cfg->state_dir, jfield_text(lead, "id"), &deal) == -1)
+		return -1;
 	if (deal.state[0] == '\0')
 		return 1;
 	/* Blocked, then fixed and moved back: its webhook would have started it too. */
@@ -166,7 +166,8 @@ lead_needs_start(const struct config *cfg, json_object *lead)
 	    strcmp(deal.updated_at, jfield_text(lead, "updated_at")) != 0;
 }
 
-/* Queues sends for one page of leads; returns 1 when another page follows. */
+/* Queues sends for one page of leads: 1 when another page follows, 0 when not, -1 when
+ * the state could not be read or written (the run then counts as failed). */
 static int
 reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconcile_counts *out)
 {
@@ -177,15 +178,25 @@ reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconc
 
 	for (i = 0; i < n; i++) {
 		json_object *lead = json_object_array_get_idx(leads, i);
+		const char *id = jfield_text(lead, "id");
+		int rc;
 
 		out->leads_listed++;
-		if (!lead_needs_start(cfg, lead))
+		if (!*id || (rc = lead_needs_start(cfg, lead)) == 0)
 			continue;
-		if (outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, jfield_text(lead, "id"), NULL,
-			(long long)time(NULL), err, sizeof err) == 0) {
+		if (rc == -1) {
+			log_err("reconcile: lead %s: cannot read the deals store", id);
+			return -1;
+		}
+		rc = outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, id, NULL, (long long)time(NULL),
+		    err, sizeof err);
+		if (rc == -1) {
+			log_err("reconcile: lead %s: cannot queue it: %s", id, err);
+			return -1;
+		}
+		if (rc == 0) {
 			out->leads_started++;
-			log_info("reconcile: lead %s is in the trigger stage without a request; sending",
-			    jfield_text(lead, "id"));
+			log_info("reconcile: lead %s is in the trigger stage without a request; sending", id);
 		}
 	}
 	return jfield_typed(jfield_typed(answer, "_links", json_type_object), "next", json_type_object) != NULL;
@@ -202,7 +213,7 @@ reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
 	if (store_get1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, &stored) == 0 && stored && *stored)
 		since = strtoll(stored, NULL, 10);
 	free(stored);
-	for (page = 1; more; page++) {
+	for (page = 1; more == 1; page++) {
 		json_object *answer = NULL;
 
 		kommo_leads_in_stage(cfg, since, page, &answer, &rr);
@@ -210,10 +221,12 @@ reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
 			log_warn("reconcile: cannot list the leads in the trigger stage: %s", rr.message);
 			return -1;
 		}
-		more = answer != NULL && reconcile_lead_page(cfg, answer, out);
+		more = answer != NULL ? reconcile_lead_page(cfg, answer, out) : 0;
 		json_object_put(answer);
 	}
+	if (more == -1)
+		return -1;
+	/* Only a complete run moves the time on: the next one covers the same leads. */
 	snprintf(mark, sizeof mark, "%lld", now - LEADS_OVERLAP_S);
-	store_put1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, mark);
-	return 0;
+	return store_put1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, mark);
 }
