@@ -18,6 +18,12 @@ static CURL *http_handle;
 static long long http_deadline; /* see http_set_deadline; 0 = none */
 
 void
+http_after_fork(void)
+{
+	http_handle = NULL;
+}
+
+void
 http_set_deadline(long long deadline)
 {
 	http_deadline = deadline;

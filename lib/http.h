@@ -39,6 +39,10 @@ void http_global_init(void);
 #define HTTP_DEADLINE_GRACE_S 10
 void http_set_deadline(long long deadline);
 
+/* In a forked child: the parent's handle and its open connections belong to the parent.
+ * They are left alone (cleaning up would talk on them) and the next call starts afresh. */
+void http_after_fork(void);
+
 /* Returns 0 when an HTTP answer arrived (any status), -1 on a transport failure. */
 int http_perform(const struct http_request *req, struct http_response *res);
 void http_response_free(struct http_response *res);

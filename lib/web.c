@@ -1,17 +1,22 @@
 /*
  * web: serves FastCGI requests in a loop, or a single plain CGI request, around a
- * handler. The "after" work runs only once the response is complete on the wire.
+ * handler. The "after" work runs only once the response is complete on the wire; under
+ * FastCGI in a child process, so that this one is back at accept at once.
  */
 #include "web.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 #include "str.h"
 
@@ -170,6 +175,62 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
 	req->body = NULL;
 }
 
+/*
+ * The web server hands the next request to whichever process it thinks is idle, and
+ * Kommo gives up after 2 s: the after work must not keep this process from accept. A
+ * child does it. While the child still takes new work, it is left to find the job just
+ * queued; it says it takes no more by closing its end of a pipe, and then looks for
+ * due jobs once more, so a job queued around that moment is never left waiting.
+ */
+static int web_after_pipe = -1; /* read end from the working child; -1 when none */
+
+static void
+web_after_in_child(web_after_fn after, void *arg)
+{
+	struct pollfd p = { .fd = web_after_pipe, .events = POLLIN };
+	int fds[2];
+	pid_t pid;
+
+	if (web_after_pipe >= 0) {
+		if (poll(&p, 1, 0) == 0)
+			return; /* the child will find it */
+		close(web_after_pipe);
+		web_after_pipe = -1;
+	}
+	if (pipe(fds) == -1) {
+		log_warn("cannot start the after-answer process (%s); working here", strerror(errno));
+		after(arg);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("cannot start the after-answer process (%s); working here", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		after(arg);
+		return;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY), fd;
+
+		/* Not a listener, and none of the parent's connections (the web server's, or
+		 * libcurl's kept-alive ones) are the child's to hold open. */
+		if (null >= 0) {
+			dup2(null, 0);
+			close(null);
+		}
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != fds[1])
+				close(fd);
+		http_after_fork();
+		after(arg);
+		close(fds[1]);
+		after(arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	web_after_pipe = fds[0];
+}
+
 int
 web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 {
@@ -189,6 +250,7 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 		log_err("cannot initialise FastCGI");
 		return -1;
 	}
+	signal(SIGCHLD, SIG_IGN); /* the after-answer children are reaped by the system */
 	while (FCGX_Accept_r(&r) >= 0) {
 		struct web_request req = { 0 };
 
@@ -196,7 +258,7 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 		web_handle_one(&req, max_body, handle, arg);
 		FCGX_Finish_r(&r);
 		if (after)
-			after(arg);
+			web_after_in_child(after, arg);
 	}
 	FCGX_Free(&r, 1);
 	return 0;
