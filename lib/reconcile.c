@@ -199,7 +199,9 @@ reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconc
 			log_info("reconcile: lead %s is in the trigger stage without a request; sending", id);
 		}
 	}
-	return jfield_typed(jfield_typed(answer, "_links", json_type_object), "next", json_type_object) != NULL;
+	/* Kommo may link a next page that is not there: a short page is the last. */
+	return n == KOMMO_LEADS_PAGE &&
+	    jfield_typed(jfield_typed(answer, "_links", json_type_object), "next", json_type_object) != NULL;
 }
 
 int
