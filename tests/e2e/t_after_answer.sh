@@ -12,7 +12,7 @@ slow_lead_answered() { calls kommo GET /api/v4/leads/1301; }
 
 fixture_lead 1301
 fixture_lead 1302
-fault kommo GET /api/v4/leads/1301 1 delay 3000
+fault kommo GET /api/v4/leads/1301 1 delay 5000
 post_kommo_hook "$(kommo_status_body 1301)"
 check_eq "first webhook answered" "$STATUS $BODY" "200 accepted 1 of 1"
 post_kommo_hook "$(kommo_status_body 1302)"
