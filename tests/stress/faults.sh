@@ -172,7 +172,7 @@ echo "# PDFs linked to deals: $(grep -c . <<<"$links") deals, $(awk '{ s += $1 }
 check_eq "exactly $DEALS PDFs linked, one per lead" "$(per_lead_exactly_one <<<"$links") $(awk '{ s += $1 } END { print s + 0 }' <<<"$links")" "$DEALS $DEALS"
 [ -z "$(more_than_once <<<"$links")" ] || echo "#   linked more than once: $(more_than_once <<<"$links")"
 check_eq "one successful PUT /files per lead" "$(per_lead_exactly_one <<<"$puts")" "$DEALS"
-files=$(find "$FAKE_DIR/kommo/files" -type f 2>/dev/null | wc -l)
+files=$(find "$FAKE_DIR/kommo/files" -type f -name "*.json" 2>/dev/null | wc -l)
 echo "# files on the drive: $files ($((files - DEALS)) not linked: uploads whose last answer was lost and were made again)"
 
 moves=$(effect_calls PATCH '^/api/v4/leads/[0-9]+$')
