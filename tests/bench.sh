@@ -52,8 +52,8 @@ awk '{ d[NR] = $1 } END {
 	i50 = int((NR - 1) * 0.50) + 1; i99 = int((NR - 1) * 0.99) + 1
 	printf "leads=%d  p50=%d ms  p99=%d ms  min=%d ms  max=%d ms\n", NR, d[i50], d[i99], d[1], d[NR] }' "$T/deltas"
 echo "   (each: re-read lead, contact and company, the template (cached after the first),"
-echo "    createdocument; a lead takes 4 Kommo calls, so one a second stays under the"
-echo "    shared pacing of 6 Kommo calls/s, which would otherwise add the wait for a slot)"
+echo "    createdocument; a lead takes 4 Kommo calls, and the shared pacing allows 6 in"
+echo "    any 1.1 s, so a lead that comes 1 s after the last one waits up to 0.1 s for a slot)"
 
 # ---- signing outcomes: completed webhook -> PATCH, and calls per deal lifecycle ----
 DEALS=${KZS_BENCH_DEALS:-200}
