@@ -188,7 +188,7 @@ static void
 web_after_in_child(web_after_fn after, void *arg)
 {
 	struct pollfd p = { .fd = web_after_pipe, .events = POLLIN };
-	int fds[2];
+	int fds[2] = { -1, -1 };
 	pid_t pid;
 
 	if (web_after_pipe >= 0) {
@@ -197,15 +197,12 @@ web_after_in_child(web_after_fn after, void *arg)
 		close(web_after_pipe);
 		web_after_pipe = -1;
 	}
-	if (pipe(fds) == -1) {
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
 		log_warn("cannot start the after-answer process (%s); working here", strerror(errno));
-		after(arg);
-		return;
-	}
-	if ((pid = fork()) == -1) {
-		log_warn("cannot start the after-answer process (%s); working here", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		after(arg);
 		return;
 	}
