@@ -2,12 +2,13 @@
 # Installs the Debian packages the build needs (and, with --tests, what the tests and
 # the demo need). As root it runs apt-get; otherwise it prints the command and stops.
 set -u
-build_pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libgdbm-dev"
+build_pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libgdbm-dev tzdata"
 test_pkgs="lighttpd apache2 apache2-utils libapache2-mod-fcgid curl jq clang chromium perl"
 
 missing_build() {
 	pkg-config --exists fcgi libcurl json-c openssl 2>/dev/null || return 0
 	[ -f /usr/include/gdbm.h ] || return 0
+	[ -d /usr/share/zoneinfo/Europe ] || return 0 # tzdata: [zoho] time_zone
 	return 1
 }
 missing_tests() {

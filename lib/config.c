@@ -7,6 +7,7 @@
 #include "config.h"
 #include "datefmt.h"
 #include "msg.h"
+#include "zone.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,7 @@ enum kind {
 	KIND_BOOL,      /* int 0/1 */
 	KIND_DC,        /* one of dc_names */
 	KIND_DATE,      /* a pattern datefmt_write takes (dd/MM/yyyy) */
+	KIND_ZONE,      /* a tz database name (Europe/Amsterdam) */
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
 	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
@@ -92,6 +94,7 @@ static const struct key keys[] = {
 	K(SEC_ZOHO, "attach_certificate", KIND_BOOL, zoho.attach_certificate),
 	K(SEC_ZOHO, "resend_on_expiry", KIND_BOOL, zoho.resend_on_expiry),
 	K(SEC_ZOHO, "date_format", KIND_DATE, zoho.date_format),
+	K(SEC_ZOHO, "time_zone", KIND_ZONE, zoho.time_zone),
 	K(SEC_LIMITS, "http_timeout", KIND_SECONDS, limits.http_timeout),
 	K(SEC_LIMITS, "kommo_calls_per_second", KIND_RATE, limits.kommo_calls_per_second),
 	K(SEC_LIMITS, "zoho_calls_per_minute", KIND_RATE, limits.zoho_calls_per_minute),
@@ -507,6 +510,10 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			    "writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy", label);
 		break;
 	}
+	case KIND_ZONE:
+		if (!zone_name_ok(v))
+			return fail(p, "%s: expected a time zone name such as Europe/Amsterdam or UTC", label);
+		break;
 	case KIND_URL:
 	case KIND_BASE_URL:
 	case KIND_SIGN_URL:
@@ -646,6 +653,7 @@ apply_defaults(struct config *c)
 	}
 	if (set_default(&c->kommo.task_type_id, "1") < 0 || set_default(&c->zoho.dc, "eu") < 0 ||
 	    set_default(&c->zoho.date_format, "dd/MM/yyyy") < 0 ||
+	    set_default(&c->zoho.time_zone, "UTC") < 0 ||
 	    set_default(&c->kommo.oauth_url, "https://www.kommo.com/oauth") < 0)
 		return -1;
 	/* Canada is the one data centre outside the zoho.<dc> pattern. */
@@ -944,6 +952,13 @@ config_load(const char *path, unsigned needs, struct config *out,
 	free(text);
 	if (rc < 0)
 		return -1;
+	if (!zone_installed(out->zoho.time_zone)) {
+		msg_set(err, errlen, "%s: [zoho] time_zone %s: no such zone in this machine's time zone "
+		    "database (%s); check the spelling, e.g. Europe/Amsterdam", path, out->zoho.time_zone,
+		    getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo");
+		config_free(out);
+		return -1;
+	}
 	if (config_check(out, needs, err, errlen) < 0) {
 		config_free(out);
 		return -1;

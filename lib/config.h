@@ -51,6 +51,7 @@ struct config {
 		int attach_certificate; /* default 0 */
 		int resend_on_expiry;   /* default 0 */
 		char *date_format;      /* how "today" is written (datefmt_write); default dd/MM/yyyy */
+		char *time_zone;        /* whose "today", and the times in notes; default UTC */
 	} zoho;
 
 	struct {

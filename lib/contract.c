@@ -184,7 +184,7 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	struct tm tm;
 	int rc;
 
-	gmtime_r(&now, &tm);
+	localtime_r(&now, &tm); /* the [zoho] time_zone's today */
 	if (datefmt_write(cfg->zoho.date_format, &tm, today, sizeof today) == -1)
 		datefmt_write("dd/MM/yyyy", &tm, today, sizeof today);
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {

@@ -22,7 +22,7 @@
 #include "str.h"
 #include "zoho.h"
 
-/* "29/11/2026 18:02 UTC" from the event's milliseconds (now when absent). */
+/* "29/11/2026 19:02 CET" ([zoho] time_zone) from the event's milliseconds (now when absent). */
 static void
 event_time(const struct job *job, char *buf, size_t len)
 {
@@ -30,8 +30,8 @@ event_time(const struct job *job, char *buf, size_t len)
 	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%d/%m/%Y %H:%M UTC", &tm);
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%d/%m/%Y %H:%M %Z", &tm);
 }
 
 /* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */

@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "zone.h"
 
 static unsigned program_needs;
 static struct stat program_config_stat;
@@ -33,6 +34,7 @@ program_config_read(struct config *cfg, const char *path)
 		log_err("%s", err);
 		return -1;
 	}
+	zone_use(cfg->zoho.time_zone);
 	if (stat(cfg->path, &program_config_stat) == -1)
 		program_config_stat.st_mtime = 0;
 	return 0;

@@ -107,3 +107,27 @@ wait_until "the queue empties" queue_empty
 check_eq "date_format: today as the account writes dates" \
 	"$(call_bodies sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument" | tail -n 1 | form_field data | jq -r '.templates.field_data.field_date_data.ContractDate')" \
 	"$(LC_ALL=C date -u '+%d %b %Y')"
+
+# The company's time zone: [zoho] time_zone. One far enough from UTC that today differs
+# from UTC's today at any hour of the test (UTC+14 from 10:00 UTC on, UTC-11 before).
+if [ "$(date -u +%H)" -ge 10 ]; then zone=Pacific/Kiritimati; else zone=Pacific/Pago_Pago; fi
+kzs_conf_set zoho date_format dd/MM/yyyy
+kzs_conf_set zoho time_zone "$zone"
+before=$(TZ=$zone date +%d/%m/%Y)
+fixture_lead 1007
+post_kommo_hook "$(kommo_status_body 1007)"
+wait_until "the queue empties" queue_empty
+sent_date=$(call_bodies sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument" | tail -n 1 | form_field data | jq -r '.templates.field_data.field_date_data.ContractDate')
+after=$(TZ=$zone date +%d/%m/%Y)
+want=$before # or $after, if the zone's midnight fell in between
+[ "$sent_date" = "$after" ] && want=$after
+check_eq "time_zone: today is $zone's, not UTC's ($(date -u +%d/%m/%Y))" "$sent_date" "$want"
+
+# A zone this machine does not know: the edit is refused with the key named in the log,
+# and the programs go on with the configuration they had.
+kzs_conf_set zoho time_zone Europe/Atlantis
+fixture_lead 1008
+post_kommo_hook "$(kommo_status_body 1008)"
+check_eq "unknown time_zone: the webhook is still taken (the old configuration runs on)" "$STATUS" 200
+check_match "unknown time_zone: the log names the key and the zone" "$(app_log)" 'time_zone Europe/Atlantis: no such zone'
+wait_until "unknown time_zone: the contract still goes out" queue_empty

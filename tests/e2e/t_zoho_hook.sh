@@ -246,3 +246,12 @@ deliver "$rid8" RequestCompleted
 wait_until "a late webhook after reconcile: handled" queue_empty
 check_eq "a late webhook after reconcile changes nothing" "$(calls_to PATCH /api/v4/leads/1021)" 1
 check_match "reconcile again: nothing left in flight to ask about" "$(kzsctl reconcile 0)" "^checked [0-9]+ request\\(s\\), queued 0"
+
+# ---- the company's time zone ([zoho] time_zone) in the note ----
+kzs_conf_set zoho time_zone Pacific/Kiritimati
+rid10=$(send_contract 1030)
+sign_set_status "$rid10" declined
+deliver "$rid10" RequestRejected '.notifications.performed_at = 1798761600000' # 2027-01-01 00:00 UTC
+wait_until "time_zone: handled" queue_empty
+check_match "time_zone: the note's time is Kiritimati's (UTC+14), not UTC's" "$(notes 1030 | tail -n 1)" \
+	"^Contract declined by Jane Doe <jane@example.com> on 01/01/2027 14:00 \\+14\\. "

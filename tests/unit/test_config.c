@@ -261,6 +261,7 @@ test_defaults(void)
 	CHECK(cfg.zoho.attach_certificate == 0 && cfg.zoho.resend_on_expiry == 0, "zoho booleans default to no");
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
 	CHECK_STR(cfg.zoho.date_format, "dd/MM/yyyy", "date_format defaults to dd/MM/yyyy");
+	CHECK_STR(cfg.zoho.time_zone, "UTC", "time_zone defaults to UTC");
 	CHECK_STR(cfg.zoho.accounts_url, "https://accounts.zoho.eu", "accounts_url for default dc");
 	CHECK_STR(cfg.zoho.sign_url, "https://sign.zoho.eu/api/v1", "sign_url for default dc");
 	CHECK_STR(cfg.kommo.oauth_url, "https://www.kommo.com/oauth", "kommo oauth_url defaults to Kommo's page");
@@ -327,6 +328,8 @@ test_errors(void)
 		{ "[zoho]\ndc = us\n", "t.conf:2: [zoho] dc: expected one of com eu in com.au jp sa ca" },
 		{ "[zoho]\ndate_format = %d/%m/%Y\n", "t.conf:2: [zoho] date_format: expected the day, month and year as the Zoho Sign account writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy" },
 		{ "[zoho]\ndate_format = dd/MM\n", "t.conf:2: [zoho] date_format: expected the day, month and year as the Zoho Sign account writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy" },
+		{ "[zoho]\ntime_zone = ../../etc/passwd\n", "t.conf:2: [zoho] time_zone: expected a time zone name such as Europe/Amsterdam or UTC" },
+		{ "[zoho]\ntime_zone = /usr/share/zoneinfo/UTC\n", "t.conf:2: [zoho] time_zone: expected a time zone name such as Europe/Amsterdam or UTC" },
 		{ "[zoho]\ndc = EU\n", "t.conf:2: [zoho] dc: expected one of com eu in com.au jp sa ca" },
 		{ "[kommo]\nsubdomain = acme.kommo.com\n", "t.conf:2: [kommo] subdomain: expected the account name of your Kommo address, e.g. acme for https://acme.kommo.com (lower-case letters, digits, -)" },
 		{ "[state]\ndir = kzs/state\n", "t.conf:2: [state] dir: expected an absolute path (starting with /)" },
@@ -702,6 +705,22 @@ test_load(void)
 	CHECK(starts_with(err, path) && strstr(err, ":2: [kommo] subdomain: ") != NULL,
 	    "parse error names path:line (%s)", err);
 
+	{
+		static const char atlantis[] = "[zoho]\ntime_zone = Europe/Atlantis\n";
+		static const char amsterdam[] = "[zoho]\ntime_zone = Europe/Amsterdam\n";
+
+		write_file(path, atlantis, strlen(atlantis), 0600);
+		CHECK(config_load(NULL, 0, &cfg, NULL, NULL, err, sizeof err) == -1,
+		    "a time zone this machine does not have is an error");
+		CHECK(starts_with(err, path) && strstr(err, ": [zoho] time_zone Europe/Atlantis: no such zone") != NULL,
+		    "the error names the file, the key and the zone (%s)", err);
+		CHECK(cfg.path == NULL, "struct freed after an unknown zone");
+		write_file(path, amsterdam, strlen(amsterdam), 0600);
+		CHECK(config_load(NULL, 0, &cfg, NULL, NULL, err, sizeof err) == 0, "Europe/Amsterdam loads (%s)", err);
+		CHECK_STR(cfg.zoho.time_zone, "Europe/Amsterdam", "the zone is kept as written");
+		config_free(&cfg);
+	}
+
 	blob = malloc(1024 * 1024 + 2);
 	if (blob != NULL) {
 		memset(blob, '\n', 1024 * 1024 + 1);
@@ -747,7 +766,7 @@ test_example_file(void)
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
-		"date_format", "after_answer_seconds",
+		"date_format", "after_answer_seconds", "time_zone",
 	};
 	struct config cfg;
 	struct warnings w;
