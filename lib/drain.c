@@ -71,6 +71,7 @@ int
 drain_run(const struct config *cfg, int budget_s)
 {
 	time_t start = time(NULL);
+	unsigned long not_started;
 	int ran = 0;
 
 	/* The budget holds inside a job too: no remote call starts after it. */
@@ -89,10 +90,15 @@ drain_run(const struct config *cfg, int budget_s)
 			job_free(&job);
 			continue;
 		}
+		not_started = http_calls_not_started();
 		run(cfg, &job, &res);
 		ran++;
 		if (res.done) {
 			outbox_done(cfg->state_dir, &job, (long long)time(NULL));
+		} else if (http_calls_not_started() != not_started) {
+			/* Stopped by this run's time box, not by a failure: no attempt, no wait. */
+			log_info("job %s: put off, this run's time is up; the next run goes on", job.key);
+			outbox_put_back(cfg->state_dir, &job, "put off: the time for the run was up", (long long)time(NULL));
 		} else if ((long long)time(NULL) - job.created_at >= 3600LL * cfg->limits.give_up_hours) {
 			drain_give_up(cfg, &job, res.error);
 		} else {

@@ -16,6 +16,7 @@
 /* One handle per process: libcurl keeps its connections alive between our calls. */
 static CURL *http_handle;
 static long long http_deadline; /* see http_set_deadline; 0 = none */
+static unsigned long http_not_started; /* see http_calls_not_started */
 
 void
 http_after_fork(void)
@@ -27,6 +28,12 @@ void
 http_set_deadline(long long deadline)
 {
 	http_deadline = deadline;
+}
+
+unsigned long
+http_calls_not_started(void)
+{
+	return http_not_started;
 }
 
 void
@@ -148,6 +155,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 		long long left = http_deadline - (long long)time(NULL);
 
 		if (left <= 0) {
+			http_not_started++;
 			snprintf(res->error, sizeof res->error, "not started: the time for this run is up");
 			return -1;
 		}

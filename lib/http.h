@@ -39,6 +39,9 @@ void http_global_init(void);
 #define HTTP_DEADLINE_GRACE_S 10
 void http_set_deadline(long long deadline);
 
+/* How many calls the deadline has kept from starting in this process, ever. */
+unsigned long http_calls_not_started(void);
+
 /* In a forked child: the parent's handle and its open connections belong to the parent.
  * They are left alone (cleaning up would talk on them) and the next call starts afresh. */
 void http_after_fork(void);

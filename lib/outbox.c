@@ -298,15 +298,28 @@ outbox_done(const char *dir, struct job *job, long long now)
 	return outbox_update(dir, job, 1, now);
 }
 
+/* Ends the lease; the job is due again at next_at. */
+static int
+outbox_release(const char *dir, struct job *job, const char *why, long long next_at, long long now)
+{
+	job->next_at = next_at;
+	job->lease_pid = 0;
+	job->lease_until = 0;
+	snprintf(job->last_error, sizeof job->last_error, "%s", why);
+	return outbox_update(dir, job, 0, now);
+}
+
 int
 outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now)
 {
 	job->attempts++;
-	job->next_at = now + delay_s;
-	job->lease_pid = 0;
-	job->lease_until = 0;
-	snprintf(job->last_error, sizeof job->last_error, "%s", error);
-	return outbox_update(dir, job, 0, now);
+	return outbox_release(dir, job, error, now + delay_s, now);
+}
+
+int
+outbox_put_back(const char *dir, struct job *job, const char *reason, long long now)
+{
+	return outbox_release(dir, job, reason, now, now);
 }
 
 int

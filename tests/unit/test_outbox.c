@@ -1,6 +1,6 @@
 /*
  * Unit tests for lib/outbox.c on real GDBM files in a temporary directory: merging,
- * leases, retries with backoff, reruns after a merge, and taking over a dead lease.
+ * leases, retries with backoff, putting back, reruns after a merge, and taking over a dead lease.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +56,13 @@ main(void)
 	CHECK(outbox_claim(dir, now + 30, &a) == 0 && a.attempts == 1, "due after it, attempt counted");
 	CHECK_STR(jfield_text(a.state, "request_id"), "10000001234560001", "progress survives a retry");
 	CHECK_STR(a.last_error, "HTTP 500", "last error is recorded");
+
+	/* Put back by a run's time box: due at once, the attempts as they were. */
+	CHECK(outbox_put_back(dir, &a, "put off", now + 30) == 0, "a job is put back");
+	job_free(&a);
+	CHECK(outbox_claim(dir, now + 30, &a) == 0 && a.attempts == 1, "due at once, no attempt added");
+	CHECK_STR(a.last_error, "put off", "the reason is recorded");
+	CHECK_STR(jfield_text(a.state, "request_id"), "10000001234560001", "progress survives a put back");
 
 	/* A webhook for the same lead while the job runs: it must run once more afterwards. */
 	CHECK(outbox_enqueue(dir, "send", "1001", now + 31, err, sizeof err) == 1, "merge while running");
