@@ -167,6 +167,27 @@ authorize_url(const struct config *cfg, const char *provider)
 	return 0;
 }
 
+/* 1 when the command is known and has as many arguments as it takes. */
+static int
+args_fit(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int min, max; /* arguments after the command */
+	} commands[] = {
+		{ "drain", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
+		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
+		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return argc - 2 >= commands[i].min && argc - 2 <= commands[i].max;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -174,18 +195,13 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
-	if (argc < 2 || argc > 4 || (argc == 4 && strcmp(argv[1], "restore") != 0 &&
-	    strcmp(argv[1], "reconcile") != 0)) {
+	if (!args_fit(argc, argv)) {
 		usage();
 		return 2;
 	}
 	if (program_start("kzsctl", 0, &cfg) == -1)
 		return 1;
-	if (argc == 3 && strcmp(argv[1], "reconcile") != 0 && strcmp(argv[1], "authorize-url") != 0 &&
-	    strcmp(argv[1], "recover") != 0 && strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "restore") != 0) {
-		usage();
-		rc = 2;
-	} else if (strcmp(argv[1], "drain") == 0) {
+	if (strcmp(argv[1], "drain") == 0) {
 		printf("ran %d job(s)\n", drain_run(&cfg, 300));
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;
@@ -195,19 +211,12 @@ main(int argc, char **argv)
 		rc = n < 0;
 		if (n >= 0)
 			printf("%d job(s) due now\n", n);
-	} else if ((strcmp(argv[1], "check") == 0 || strcmp(argv[1], "prune") == 0) && argc == 2) {
-		rc = state_command(&cfg, argv[1], NULL, NULL);
-	} else if ((strcmp(argv[1], "recover") == 0 || strcmp(argv[1], "dump") == 0) && argc == 3) {
-		rc = state_command(&cfg, argv[1], argv[2], NULL);
-	} else if (strcmp(argv[1], "restore") == 0 && argc >= 3) {
-		rc = state_command(&cfg, argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	} else if (strcmp(argv[1], "reconcile") == 0) {
 		rc = reconcile(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
-	} else {
-		usage();
-		rc = 2;
+	} else { /* check, prune, recover, dump, restore */
+		rc = state_command(&cfg, argv[1], argc >= 3 ? argv[2] : NULL, argc == 4 ? argv[3] : NULL);
 	}
 	config_free(&cfg);
 	return rc;
