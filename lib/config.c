@@ -955,7 +955,7 @@ config_load(const char *path, unsigned needs, struct config *out,
 	if (!zone_installed(out->zoho.time_zone)) {
 		msg_set(err, errlen, "%s: [zoho] time_zone %s: no such zone in this machine's time zone "
 		    "database (%s); check the spelling, e.g. Europe/Amsterdam", path, out->zoho.time_zone,
-		    getenv("TZDIR") ? getenv("TZDIR") : "/usr/share/zoneinfo");
+		    zone_dir());
 		config_free(out);
 		return -1;
 	}

@@ -49,11 +49,11 @@ int outbox_done(const char *dir, struct job *job, long long now);
 /* The job failed for now: runs again after delay_s, its state kept. */
 int outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now);
 
-/* Stops retrying the job (a dead letter): it stays listed until "kzsctl retry". */
 /* Gives a job back, due now and without counting an attempt: it was not its fault
  * (the run's time was up before its next call). */
 int outbox_put_back(const char *dir, struct job *job, const char *reason, long long now);
 
+/* Stops retrying the job (a dead letter): it stays listed until "kzsctl retry". */
 int outbox_bury(const char *dir, struct job *job, const char *error, long long now);
 
 /* Delay before the next attempt: the remote's retry_after when given, else exponential with jitter. */

@@ -29,10 +29,17 @@ zone_name_ok(const char *name)
 	return p[-1] != '/';
 }
 
+const char *
+zone_dir(void)
+{
+	const char *dir = getenv("TZDIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : ZONE_DIR_DEFAULT;
+}
+
 int
 zone_installed(const char *name)
 {
-	const char *dir = getenv("TZDIR");
 	char path[512];
 	struct stat st;
 
@@ -40,9 +47,7 @@ zone_installed(const char *name)
 		return 0;
 	if (strcmp(name, "UTC") == 0)
 		return 1; /* the C library knows it without the database */
-	if (dir == NULL || dir[0] == '\0')
-		dir = ZONE_DIR_DEFAULT;
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", zone_dir(), name) >= sizeof path)
 		return 0;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }

@@ -9,7 +9,10 @@
 /* 1 when name looks like a tz database name: UTC, Europe/Amsterdam, America/Port-au-Prince. */
 int zone_name_ok(const char *name);
 
-/* 1 when this machine's tz database has the zone (UTC always). */
+/* Where this machine's tz database is: $TZDIR, else /usr/share/zoneinfo. */
+const char *zone_dir(void);
+
+/* 1 when zone_dir() has the zone (UTC always). */
 int zone_installed(const char *name);
 
 /* Makes localtime_r use the zone from now on, in this process and its children. */
