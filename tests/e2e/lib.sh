@@ -64,12 +64,15 @@ check_match() {
 # assertion: only a CMD that never succeeds fails. CMD's arguments are expanded once, so
 # poll with a command or function that looks itself, e.g. calls_reach or json_is:
 #   wait_until "contract sent" calls_reach 1 sign POST /api/v1/templates
-wait_until() {
-	local desc=$1 deadline=$((SECONDS + 15))
-	shift
+wait_until() { wait_within 15 "$@"; }
+
+# wait_within SECONDS DESC CMD...: wait_until with another bound than 15 s.
+wait_within() {
+	local limit=$1 desc=$2 deadline=$((SECONDS + $1))
+	shift 2
 	while ! "$@" >/dev/null 2>&1; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			not_ok "$desc (still false after 15 s)"
+			not_ok "$desc (still false after $limit s)"
 			return 1
 		fi
 		sleep 0.1
@@ -614,20 +617,6 @@ post_leads_at_once() {
 query_param() { printf '%s' "${2#*\?}" | form_field "$1"; }
 
 # ---- long runs (tests/stress) ----
-
-# wait_within SECONDS DESC CMD...: wait_until with another bound than 15 s.
-wait_within() {
-	local limit=$1 desc=$2 deadline=$((SECONDS + $1))
-	shift 2
-	while ! "$@" >/dev/null 2>&1; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			not_ok "$desc (still false after $limit s)"
-			return 1
-		fi
-		sleep 0.2
-	done
-	ok "$desc"
-}
 
 # lift_pacing: for runs that test something else than the rate limits, our programs
 # call as fast as they can ([limits]) and the fakes enforce no limit. Says so.
