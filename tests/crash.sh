@@ -3,6 +3,9 @@
 # KZS_CRASH_AT names it. For each point: kill the program there, then run the cron
 # drain, and check the deal ends exactly as if nothing had happened: one request, one
 # note, one PDF link, one stage move. Run with KZS_OUT=build/crash.
+# Every step runs as plain CGI, which drains before it exits: a FastCGI program's
+# after-answer process could still be working when the next step starts, and take the
+# job meant to die at the point.
 . "$(dirname "$0")/e2e/lib.sh"
 if ! nm "$KZS_OUT/cgi-bin/kommo-hook" 2>/dev/null | grep -q crash_point; then
 	not_ok "KZS_OUT=$KZS_OUT is not the crash build (make VARIANT=crash test-programs)"
@@ -23,9 +26,6 @@ cgi() {
 		${6:+HTTP_X_ZS_WEBHOOK_SIGNATURE="$6"} "$KZS_OUT/cgi-bin/$1" >"$T/cgi.out" 2>>"$T/kzsctl.log"
 	echo $?
 }
-# Everything here runs as plain CGI, which drains before it exits: a FastCGI program's
-# after-answer process could still be working when the next step starts, and take the
-# job meant to die at the point.
 # The cron drain, again until the queue is empty (a remote's 429 may put work off a second).
 queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 drain_all() { kzsctl retry >/dev/null; wait_until "drained" queue_empty >/dev/null; }
