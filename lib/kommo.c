@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jfield.h"
 #include "kommo_token.h"
 #include "log.h"
 #include "pace.h"
@@ -268,7 +269,7 @@ static void
 kommo_lead_list_has(const struct config *cfg, const char *path, const char *list,
     const char *field, int in_params, const char *want, int *has, struct remote_result *rr)
 {
-	json_object *answer = NULL, *embedded, *items;
+	json_object *answer = NULL, *items;
 	size_t i, n;
 
 	*has = 0;
@@ -277,16 +278,14 @@ kommo_lead_list_has(const struct config *cfg, const char *path, const char *list
 		rr->outcome = REMOTE_OK;
 		return;
 	}
-	embedded = json_object_object_get(answer, "_embedded");
-	items = embedded ? json_object_object_get(embedded, list) : NULL;
-	n = items && json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+	items = jfield_typed(jfield_typed(answer, "_embedded", json_type_object), list, json_type_array);
+	n = items ? json_object_array_length(items) : 0;
 	for (i = 0; i < n && !*has; i++) {
-		json_object *item = json_object_array_get_idx(items, i), *v;
+		json_object *item = json_object_array_get_idx(items, i);
 
 		if (in_params)
-			item = json_object_object_get(item, "params");
-		v = item ? json_object_object_get(item, field) : NULL;
-		*has = v && strcmp(json_object_get_string(v), want) == 0;
+			item = jfield_typed(item, "params", json_type_object);
+		*has = strcmp(jfield_text(item, field), want) == 0;
 	}
 	json_object_put(answer);
 }
