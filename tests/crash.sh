@@ -27,7 +27,6 @@ cgi() {
 	echo $?
 }
 # The cron drain, again until the queue is empty (a remote's 429 may put work off a second).
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 drain_all() { kzsctl retry >/dev/null; wait_until "drained" queue_empty >/dev/null; }
 # send_contract LEAD: the deal enters the stage; nothing is left running afterwards.
 send_contract() {

@@ -177,6 +177,11 @@ post_zoho_hook() {
 # Its log lines go to $T/kzsctl.log, which teardown scans like the server's.
 kzsctl() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" 2>>"$T/kzsctl.log"; }
 
+# queue_is_empty: true when kzsctl lists no job (given-up ones included).
+queue_is_empty() { [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
+# queue_empty: one cron drain, then queue_is_empty; poll it with wait_until.
+queue_empty() { kzsctl drain >/dev/null; queue_is_empty; }
+
 # app_log: every line our programs logged, from the web server and from kzsctl.
 app_log() { cat "$T/lighttpd.out" "$T/kzsctl.log" 2>/dev/null; }
 
@@ -629,8 +634,6 @@ lift_pacing() {
 		"100000, the fakes' kommo/rate_limit and zoho/rate_limit 0 (tests/stress/pacing.sh tests the real limits)"
 }
 
-# queue_is_empty: true when kzsctl lists no job (given-up ones included).
-queue_is_empty() { [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 
 # drain_until_empty SECONDS [PARALLEL]: what an operator does after an outage,
 # "kzsctl retry; kzsctl drain" (PARALLEL drains at once, default 1), again until the

@@ -9,7 +9,6 @@ kzs_setup 4
 oauth_admin_setup
 kommo_oauth_setup
 refreshes() { call_bodies kommo_oauth POST /oauth2/access_token | jq -r 'select(.grant_type == "refresh_token") | .refresh_token'; }
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 expire_kommo_token() { store_put tokens kommo.oauth "$(store_get tokens kommo.oauth | jq -c '.expires_at = 0')"; }
 stored() { store_get tokens kommo.oauth | jq -r ".$1"; }
 issued_access() { tail -n 1 "$FAKE_DIR/kommo/oauth/access_tokens" | awk '{ print $1 }'; }

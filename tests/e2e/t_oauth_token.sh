@@ -8,7 +8,6 @@ kzs_setup 8
 oauth_admin_setup
 kzs_conf_set zoho refresh_token ""
 token_requests() { calls accounts POST /oauth/v2/token; }
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 sent_to() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "Contract sent"; }
 
 http_call GET "$(oauth_consent zoho accept)"

@@ -7,7 +7,6 @@ kzs_setup 4
 
 # Waits below re-run these each time they poll; retries that a remote's 429 put off are
 # run by the drain, as cron would.
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 count_is() { [ "$("${@:2}")" = "$1" ]; }
 createdocuments() { calls sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument"; }
 notes_on() { jq -s --argjson l "$1" '[.[] | select(.entity_id == $l)] | length' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null || echo 0; }

@@ -7,7 +7,6 @@ kzs_setup
 # a stray 429 on a loaded machine does not add one (pacing has its own test).
 echo 0 >"$FAKE_DIR/kommo/rate_limit"
 
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 job_failed_once() { kzsctl jobs 2>/dev/null | grep -q "attempts=1"; }
 # Requests Zoho actually created (a call answered with an error created none).
 createdocuments() { sign_request_ids | wc -l; }

@@ -4,7 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")"
 wait_until "a contract went out" queue_empty
 check_match "check: every file sound" "$(kzsctl check)" "deals +ok, [0-9]+ record"

@@ -14,7 +14,6 @@ kzs_conf_set limits zoho_calls_per_minute 1000
 
 DECLINED_STATUS_ID=67548631
 kzs_conf_set kommo declined_status_id "$DECLINED_STATUS_ID"
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 notes() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text // ("attachment " + .params.file_name)' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null; }
 tasks_on() { jq -c --argjson l "$1" 'select(.entity_id == $l)' "$FAKE_DIR/kommo/tasks.jsonl" 2>/dev/null | wc -l; }
 # calls_to METHOD PATH: how many such calls succeeded.

@@ -8,7 +8,6 @@ kzs_setup 4
 # a stray 429 on a loaded machine does not add one (pacing has its own test).
 echo 0 >"$FAKE_DIR/kommo/rate_limit"
 
-queue_empty() { kzsctl drain >/dev/null; [ -z "$(kzsctl jobs 2>/dev/null)" ]; }
 token_requests() { calls accounts POST /oauth/v2/token; }
 sent_to() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "Contract sent"; }
 
