@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "drain.h"
+#include "log.h"
 #include "oauth_start.h"
 #include "outbox.h"
 #include "program.h"
@@ -50,10 +51,13 @@ static void
 print_job(const struct job *job, void *arg)
 {
 	long long now = *(const long long *)arg;
+	char key[4 * sizeof job->key], error[4 * sizeof job->last_error];
 
-	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", job->key, job->dead ? "DEAD " : "", job->attempts,
-	    job->next_at > now ? job->next_at - now : 0LL,
-	    job->last_error[0] ? " last_error=" : "", job->last_error);
+	/* The error may quote Kommo or Zoho: one job, one line, whatever they said. */
+	log_escape(job->key, key, sizeof key);
+	log_escape(job->last_error, error, sizeof error);
+	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", key, job->dead ? "DEAD " : "", job->attempts,
+	    job->next_at > now ? job->next_at - now : 0LL, error[0] ? " last_error=" : "", error);
 }
 
 /* reconcile [--leads] [MINUTES] */
