@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "drain.h"
+#include "log.h"
 #include "oauth_start.h"
 #include "outbox.h"
 #include "program.h"
@@ -39,7 +40,8 @@ usage(void)
 	    "       kzsctl restore DIR [NAME]\n"
 	    "                         replace the state files (or only NAME) with the dumps\n"
 	    "                         in DIR; work queued after the dump is then lost\n"
-	    "       kzsctl prune      forget webhook deliveries older than 30 days\n"
+	    "       kzsctl prune      forget webhook deliveries whose event is older than\n"
+	    "                         30 days (zoho-hook refuses those as stale)\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
 	    "                         print the address that connects Zoho Sign (or Kommo);\n"
 	    "                         open it in a browser within 10 minutes, once\n"
@@ -50,10 +52,13 @@ static void
 print_job(const struct job *job, void *arg)
 {
 	long long now = *(const long long *)arg;
+	char key[4 * sizeof job->key], error[4 * sizeof job->last_error];
 
-	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", job->key, job->dead ? "DEAD " : "", job->attempts,
-	    job->next_at > now ? job->next_at - now : 0LL,
-	    job->last_error[0] ? " last_error=" : "", job->last_error);
+	/* The error may quote Kommo or Zoho: one job, one line, whatever they said. */
+	log_escape(job->key, key, sizeof key);
+	log_escape(job->last_error, error, sizeof error);
+	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", key, job->dead ? "DEAD " : "", job->attempts,
+	    job->next_at > now ? job->next_at - now : 0LL, error[0] ? " last_error=" : "", error);
 }
 
 /* reconcile [--leads] [MINUTES] */

@@ -18,6 +18,7 @@
 #include "job_step.h"
 #include "kommo.h"
 #include "log.h"
+#include "outcome.h"
 #include "str.h"
 #include "zoho.h"
 
@@ -240,9 +241,16 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 static void
 contract_tell_sent(const struct config *cfg, struct job *job, struct job_result *res)
 {
-	char *text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
-	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
+	char *text;
 
+	/* Zoho may have reported on the request before we recorded it (an answer lost, or
+	 * slower than the webhook): those events were kept for now. */
+	if (outcome_queue_early(cfg, jfield_text(job->state, "request_id")) == -1) {
+		snprintf(res->error, sizeof res->error, "cannot queue the events that came before the request was recorded");
+		return;
+	}
+	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
+	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
 	res->done = job_note(cfg, job, job->subject, "note_done",
 	    text ? text : "Contract sent for signature.", res) == 0;
 	free(text);

@@ -1,5 +1,6 @@
 /*
- * deal: lead and request records in the deals store.
+ * deal: lead and request records in the deals store, and the events that came for a
+ * request before it was recorded.
  */
 #include "deal.h"
 
@@ -135,19 +136,26 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	return store_commit(s);
 }
 
-int
-deal_request_load(const char *dir, const char *request_id, json_object **rec)
+/* The JSON record "<prefix>:<id>" into *out (NULL when absent); -1 on a store error. */
+static int
+deal_json_load(const char *dir, const char *prefix, const char *id, json_object **out)
 {
 	char key[64], *text = NULL;
 	int rc;
 
-	*rec = NULL;
-	deal_key(key, sizeof key, "req", request_id);
+	*out = NULL;
+	deal_key(key, sizeof key, prefix, id);
 	rc = store_get1(dir, STORE_DEALS, key, &text);
 	if (rc == 0)
-		*rec = json_tokener_parse(text);
+		*out = json_tokener_parse(text);
 	free(text);
 	return rc == -1 ? -1 : 0;
+}
+
+int
+deal_request_load(const char *dir, const char *request_id, json_object **rec)
+{
+	return deal_json_load(dir, "req", request_id, rec);
 }
 
 int
@@ -223,4 +231,98 @@ deal_each(const char *dir, deal_each_fn fn, void *arg)
 	store_each(s, deal_walk_one, &walk);
 	store_abort(s);
 	return 0;
+}
+
+/* A pending send's events beyond this many are not kept (a request has a few dozen). */
+#define DEAL_EARLY_MAX 64
+
+/* 1 when entries already holds an entry with the same "dedupe" as entry. */
+static int
+deal_early_has(json_object *entries, json_object *entry)
+{
+	size_t i, n = json_object_array_length(entries);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(jfield_text(json_object_array_get_idx(entries, i), "dedupe"),
+			jfield_text(entry, "dedupe")) == 0)
+			return 1;
+	return 0;
+}
+
+/* In one transaction: recorded by now (0), the send not ours or over (2), full (3), kept (1). */
+static int
+deal_early_put(struct store *s, const char *request_id, const char *lead_id, const char *marker,
+    json_object *entry, json_object **rec)
+{
+	char key[64], *text = NULL;
+	json_object *entries;
+	struct deal d;
+	int rc;
+
+	deal_key(key, sizeof key, "req", request_id);
+	if (store_get(s, key, &text) == 0) {
+		*rec = json_tokener_parse(text);
+		free(text);
+		return *rec ? 0 : -1;
+	}
+	free(text);
+	text = NULL;
+	deal_key(key, sizeof key, "lead", lead_id);
+	store_get(s, key, &text);
+	deal_decode(text, &d);
+	free(text);
+	text = NULL;
+	if (strcmp(d.state, DEAL_SENDING) != 0 || strcmp(d.marker, marker) != 0)
+		return 2;
+	deal_key(key, sizeof key, "early", request_id);
+	entries = store_get(s, key, &text) == 0 ? json_tokener_parse(text) : NULL;
+	free(text);
+	if (!json_object_is_type(entries, json_type_array)) {
+		json_object_put(entries);
+		entries = json_object_new_array();
+	}
+	rc = 1;
+	if (json_object_array_length(entries) >= DEAL_EARLY_MAX)
+		rc = 3;
+	else if (!deal_early_has(entries, entry) && json_object_array_add(entries, json_object_get(entry)) == 0)
+		rc = store_put(s, key, json_object_to_json_string_ext(entries, JSON_C_TO_STRING_PLAIN)) == 0 ? 1 : -1;
+	json_object_put(entries);
+	return rc;
+}
+
+int
+deal_early_keep(const char *dir, const char *request_id, const char *lead_id, const char *marker,
+    json_object *entry, json_object **rec)
+{
+	struct store *s;
+	int rc;
+
+	*rec = NULL;
+	if (deal_begin(dir, &s) == -1)
+		return -1;
+	rc = deal_early_put(s, request_id, lead_id, marker, entry, rec);
+	if (rc != 1) {
+		store_abort(s);
+		return rc;
+	}
+	return store_commit(s) == 0 ? 1 : -1;
+}
+
+int
+deal_early_take(const char *dir, const char *request_id, json_object **entries)
+{
+	return deal_json_load(dir, "early", request_id, entries);
+}
+
+int
+deal_early_drop(const char *dir, const char *request_id)
+{
+	struct store *s;
+	char key[64];
+
+	if (deal_begin(dir, &s) == -1)
+		return -1;
+	deal_key(key, sizeof key, "early", request_id);
+	store_delete(s, key);
+	return store_commit(s);
 }

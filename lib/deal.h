@@ -1,7 +1,8 @@
 /*
  * deal: what we know about each lead's contract, in the deals store:
  * "lead:<id>" -> state, request id, lead's updated_at when we last acted;
- * "req:<request id>" -> the lead id and the request's actions (for zoho-hook).
+ * "req:<request id>" -> the lead id and the request's actions (for zoho-hook);
+ * "early:<request id>" -> events Zoho sent before the request was recorded.
  */
 #ifndef KZS_DEAL_H
 #define KZS_DEAL_H
@@ -52,5 +53,21 @@ int deal_request_load(const char *dir, const char *request_id, json_object **rec
  * lead's state, in one transaction.
  */
 int deal_request_outcome(const char *dir, const char *request_id, const char *outcome);
+
+/*
+ * Keeps entry (an event, with a "dedupe" key that makes a repeat count once) for a
+ * request Zoho reported before we recorded it, while lead_id's send with marker is
+ * still waiting for Zoho's answer. Under the deals lock, so a request recorded at the
+ * same moment is seen: 1 kept; 0 recorded meanwhile (*rec is its record, to act on at
+ * once); 2 no such send is waiting; 3 too many kept already; -1 store error.
+ */
+int deal_early_keep(const char *dir, const char *request_id, const char *lead_id, const char *marker,
+    json_object *entry, json_object **rec);
+
+/* The entries kept for request_id (a JSON array; *entries NULL when none). -1 on error. */
+int deal_early_take(const char *dir, const char *request_id, json_object **entries);
+
+/* Forgets them, once they are queued. */
+int deal_early_drop(const char *dir, const char *request_id);
 
 #endif

@@ -336,13 +336,10 @@ outcome_alert(const struct config *cfg, struct job *job, struct job_result *res)
 	free(text);
 }
 
-int
-outcome_queue(const struct config *cfg, const char *kind, const char *subject,
-    const struct outcome_event *ev)
+json_object *
+outcome_state_new(const struct outcome_event *ev)
 {
 	json_object *state = json_object_new_object();
-	char err[256];
-	int rc;
 
 	json_object_object_add(state, "lead", json_object_new_string(ev->lead_id));
 	json_object_object_add(state, "op", json_object_new_string(ev->op));
@@ -350,11 +347,58 @@ outcome_queue(const struct config *cfg, const char *kind, const char *subject,
 	json_object_object_add(state, "by_email", json_object_new_string(ev->by_email));
 	json_object_object_add(state, "at_ms", json_object_new_string(ev->at_ms));
 	json_object_object_add(state, "reason", json_object_new_string(ev->reason));
+	return state;
+}
+
+/* Queues kind:subject once with state (borrowed) as the job's state. */
+static int
+outcome_queue_state(const struct config *cfg, const char *kind, const char *subject, json_object *state)
+{
+	char err[256];
+	int rc;
+
 	rc = outbox_enqueue_once(cfg->state_dir, kind, subject, state, (long long)time(NULL), err, sizeof err);
-	json_object_put(state);
 	if (rc == -1)
 		log_err("%s: cannot queue %s: %s", subject, kind, err);
 	return rc == -1 ? -1 : 0;
+}
+
+int
+outcome_queue(const struct config *cfg, const char *kind, const char *subject,
+    const struct outcome_event *ev)
+{
+	json_object *state = outcome_state_new(ev);
+	int rc = outcome_queue_state(cfg, kind, subject, state);
+
+	json_object_put(state);
+	return rc;
+}
+
+int
+outcome_queue_early(const struct config *cfg, const char *request_id)
+{
+	json_object *entries = NULL;
+	size_t i, n;
+
+	if (deal_early_take(cfg->state_dir, request_id, &entries) == -1)
+		return -1;
+	if (entries == NULL)
+		return 0; /* the usual case: nothing came early */
+	n = json_object_is_type(entries, json_type_array) ? json_object_array_length(entries) : 0;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(entries, i);
+
+		/* Jobs are keyed kind:subject: queueing again after a crash here merges. */
+		if (outcome_queue_state(cfg, jfield_text(e, "kind"), jfield_text(e, "subject"),
+			jfield_typed(e, "state", json_type_object)) == -1) {
+			json_object_put(entries);
+			return -1;
+		}
+		log_info("request %s: %s, which came before the request was recorded, is queued now",
+		    request_id, jfield_text(jfield_typed(e, "state", json_type_object), "op"));
+	}
+	json_object_put(entries);
+	return deal_early_drop(cfg->state_dir, request_id);
 }
 
 void

@@ -36,4 +36,14 @@ struct outcome_event {
 int outcome_queue(const struct config *cfg, const char *kind, const char *subject,
     const struct outcome_event *ev);
 
+/* The job state for an event (the caller owns it). */
+json_object *outcome_state_new(const struct outcome_event *ev);
+
+/*
+ * Queues the events zoho-hook kept for request_id because they came before the
+ * request was recorded (deal_early_keep), then forgets them. Call it once the request
+ * is recorded; calling it again is harmless. -1 on a store error (nothing forgotten).
+ */
+int outcome_queue_early(const struct config *cfg, const char *request_id);
+
 #endif

@@ -438,3 +438,28 @@ zoho_event_dedupe_key(const struct zoho_event *ev, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		buf[0] = '\0';
 }
+
+int
+zoho_event_ref(const struct zoho_event *ev, char lead_id[ZOHO_ID_MAX + 1], char *marker, size_t len)
+{
+	const char *p = ev->request_name, *at = NULL, *digits;
+	size_t lead_len, attempt_len;
+
+	/* The last one counts: the lead's own name may hold anything, the mark is appended. */
+	while ((p = strstr(p, "(ref ")) != NULL)
+		at = p++;
+	if (at == NULL)
+		return -1;
+	digits = at + 5;
+	lead_len = strspn(digits, "0123456789");
+	if (lead_len == 0 || lead_len > ZOHO_ID_MAX || digits[0] == '0' || digits[lead_len] != '-')
+		return -1;
+	attempt_len = strspn(digits + lead_len + 1, "0123456789");
+	if (attempt_len == 0 || attempt_len > 19 || digits[lead_len + 1 + attempt_len] != ')')
+		return -1;
+	memcpy(lead_id, digits, lead_len);
+	lead_id[lead_len] = '\0';
+	if (snprintf(marker, len, "%.*s", (int)(digits + lead_len + attempt_len + 2 - at), at) >= (int)len)
+		return -1;
+	return 0;
+}

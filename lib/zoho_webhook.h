@@ -89,4 +89,11 @@ const char *zoho_op_name(enum zoho_op op);
  */
 void zoho_event_dedupe_key(const struct zoho_event *ev, char *buf, size_t len);
 
+/*
+ * The reference this integration puts at the end of every request name, "(ref
+ * <lead id>-<attempt>)": the lead id into lead_id and the whole mark into marker (len
+ * bytes). -1 when the name carries none (another tool's request) or marker is too short.
+ */
+int zoho_event_ref(const struct zoho_event *ev, char lead_id[ZOHO_ID_MAX + 1], char *marker, size_t len);
+
 #endif

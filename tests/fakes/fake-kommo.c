@@ -222,11 +222,30 @@ query_with(const struct fake_req *req, const char *what)
 
 /* ---- reading ---- */
 
+/*
+ * The drive_url the account names (rel "kommo/drive_url"), or the origin of an upload
+ * URL (rel "kommo/upload_origin", "kommo/next_origin"): the fake's own unless a test
+ * wrote another there, to play a Kommo whose answers point elsewhere.
+ */
+static void
+named_origin(struct fbuf *out, const char *rel)
+{
+	struct fbuf b = {0};
+
+	if (fake_read(rel, &b) == 0 && b.len > 0) {
+		b.data[strcspn(b.data, "\r\n")] = '\0';
+		fbuf_adds(out, b.data);
+	} else {
+		fbuf_adds(out, fake_self_url());
+	}
+	fbuf_free(&b);
+}
+
 static void
 get_account(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 {
 	struct json_object *acct = fake_read_json("kommo/account.json");
-	char url[1024];
+	struct fbuf url = {0};
 
 	(void)cap;
 	if (acct == NULL) {
@@ -234,8 +253,12 @@ get_account(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 		return;
 	}
 	if (query_with(req, "drive_url")) {
-		snprintf(url, sizeof url, "%s/drive", fake_self_url());
-		json_object_object_add(acct, "drive_url", json_object_new_string(url));
+		if (fake_exists("kommo/drive_url"))
+			named_origin(&url, "kommo/drive_url");
+		else
+			fbuf_addf(&url, "%s/drive", fake_self_url());
+		json_object_object_add(acct, "drive_url", json_object_new_string(url.data));
+		fbuf_free(&url);
 	}
 	fake_respond_json(resp, 200, HAL, acct);
 }
@@ -853,7 +876,8 @@ kommo_handle(const struct fake_req *req, struct fake_resp *resp)
 static void
 upload_url(struct fbuf *out, const char *token, long long part)
 {
-	fbuf_addf(out, "%s/drive/v1.0/upload/%s", fake_self_url(), token);
+	named_origin(out, part > 0 ? "kommo/next_origin" : "kommo/upload_origin");
+	fbuf_addf(out, "/drive/v1.0/upload/%s", token);
 	if (part > 0)
 		fbuf_addf(out, "?part=%lld", part);
 }
