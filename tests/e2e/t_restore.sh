@@ -43,7 +43,11 @@ restore_refused "a dump whose count does not match" "$T/bad" deals
 cp "$T/dump/outbox.dump" "$T/bad/deals.dump"
 restore_refused "another file's dump" "$T/bad" deals
 check_match "another file's dump: says whose it is" "$(cat "$T/kzsctl.log")" "dump of outbox.db, not of deals.db"
+cp "$T/dump/tokens.dump" "$T/bad/tokens.dump"
+store_put tokens test:marker "written after the dump"
 restore_refused "a restore of everything with one bad dump" "$T/bad"
+check_eq "one bad dump: the sound tokens dump was not swapped in either" \
+	"$(store_get tokens test:marker)" "written after the dump"
 restore_refused "an unknown name" "$T/dump" nosuchname
 restore_refused "a name with a slash" "$T/dump" ../deals
 restore_refused "a missing folder" "$T/nosuchfolder"
