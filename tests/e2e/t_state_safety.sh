@@ -21,6 +21,13 @@ wait_until "outbox.db a link: the log says it is a link" \
 	grep -q "outbox.db: Too many levels of symbolic links (a symbolic link" "$T/lighttpd.out"
 rm "$T/state/outbox.db"
 
+# The same with a second name (a hard link) instead of a symbolic link.
+ln "$T/victim.db" "$T/state/outbox.db"
+post_kommo_hook "$(kommo_status_body 1002)"
+check_eq "outbox.db a hard link: the webhook is answered 503" "$STATUS" 503
+check_eq "outbox.db a hard link: the other name's file is unchanged" "$(md5sum <"$T/victim.db")" "$sum_before"
+rm "$T/state/outbox.db"
+
 # A lock file replaced by a link to a file that does not exist yet: nothing is created there.
 rm -f "$T/state/outbox.lock"
 ln -s "$T/created-by-link" "$T/state/outbox.lock"
