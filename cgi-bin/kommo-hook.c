@@ -52,7 +52,8 @@ kommo_hook_handle(struct web_request *req, void *arg)
 	char err[256], answer[96];
 	size_t i, queued = 0;
 
-	program_config_refresh(cfg);
+	if (program_request_begin(cfg, req) == -1)
+		return;
 	if (strcmp(req->method, "POST") != 0) {
 		web_refuse(req, 405, "only POST is accepted");
 		return;
@@ -92,7 +93,6 @@ kommo_hook_handle(struct web_request *req, void *arg)
 			continue;
 		if (outbox_enqueue(cfg->state_dir, CONTRACT_JOB_KIND, ev->lead_id, (long long)time(NULL),
 			err, sizeof err) == -1) {
-			log_err("lead %s: cannot queue: %s", ev->lead_id, err);
 			kommo_webhook_free(&hook);
 			web_refuse(req, 503, "cannot store the event; please retry");
 			return;

@@ -98,7 +98,8 @@ oauth_callback_handle(struct web_request *req, void *arg)
 	struct page p;
 	char err[256];
 
-	program_config_refresh(cfg);
+	if (program_request_begin(cfg, req) == -1)
+		return;
 	if (strcmp(req->method, "GET") != 0) {
 		log_warn("refused 405: only GET is accepted");
 		web_respond_with(req, 405, NULL, "Allow: GET\r\n", "only GET is accepted\n");

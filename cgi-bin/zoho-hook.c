@@ -195,7 +195,8 @@ zoho_hook_handle(struct web_request *req, void *arg)
 	char err[256], dedupe[ZOHO_DEDUPE_KEY_SIZE], lead_id[ZOHO_ID_MAX + 1], marker[64];
 	int rc;
 
-	program_config_refresh(cfg);
+	if (program_request_begin(cfg, req) == -1)
+		return;
 	if (strcmp(req->method, "POST") != 0) {
 		web_refuse(req, 405, "only POST is accepted");
 		return;

@@ -5,9 +5,11 @@
  * Zoho Sign (or Kommo) in a browser; check, recover, dump, restore and prune look
  * after the state files.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "outbox.h"
 #include "program.h"
 #include "reconcile.h"
+#include "report.h"
 #include "store_admin.h"
 
 static void
@@ -39,7 +42,8 @@ usage(void)
 	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
 	    "       kzsctl restore DIR [NAME]\n"
 	    "                         replace the state files (or only NAME) with the dumps\n"
-	    "                         in DIR; work queued after the dump is then lost\n"
+	    "                         in DIR, once every dump has loaded completely and its\n"
+	    "                         record count matches; work queued after the dump is lost\n"
 	    "       kzsctl prune      forget webhook deliveries whose event is older than\n"
 	    "                         30 days (zoho-hook refuses those as stale)\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
@@ -97,9 +101,57 @@ reconcile(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
-/* check, recover, dump, restore, prune: the state files' care. */
+/* restore DIR [NAME]: every dump is loaded and checked before any live file is replaced. */
 static int
-state_command(const struct config *cfg, const char *cmd, const char *arg, const char *only)
+restore(const struct config *cfg, const char *folder, const char *only)
+{
+	struct store_restore loaded[16];
+	char err[1024], path[1024];
+	struct stat st;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (stat(folder, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "kzsctl: %s: no such folder; nothing restored\n", folder);
+		return 1;
+	}
+	if (only != NULL && !store_known(only)) {
+		fprintf(stderr, "kzsctl: unknown state file \"%s\"; nothing restored\n", only);
+		return 1;
+	}
+	for (i = 0; i < store_count && n < sizeof loaded / sizeof loaded[0] && rc == 0; i++) {
+		if (only != NULL && strcmp(only, store_names[i]) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s.dump", folder, store_names[i]);
+		if (only == NULL && access(path, F_OK) == -1 && errno == ENOENT) {
+			printf("%-8s no dump in %s, left as it is\n", store_names[i], folder);
+			continue;
+		}
+		rc = store_restore_load(cfg->state_dir, store_names[i], path, &loaded[n], err, sizeof err);
+		if (rc == 0)
+			n++;
+		else
+			fprintf(stderr, "kzsctl: %s\n", err);
+	}
+	if (rc == 0 && n == 0) {
+		fprintf(stderr, "kzsctl: %s holds no dump (NAME.dump); nothing restored\n", folder);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && store_restore_swap(cfg->state_dir, &loaded[i], err, sizeof err) == 0) {
+			printf("%-8s <- %s/%s.dump\n", loaded[i].name, folder, loaded[i].name);
+		} else if (rc == 0) {
+			fprintf(stderr, "kzsctl: %s; the files listed above were replaced, the others not\n", err);
+			rc = -1;
+		}
+		store_restore_drop(&loaded[i]);
+	}
+	return rc != 0;
+}
+
+/* check, recover, dump, prune: the state files' care. */
+static int
+state_command(const struct config *cfg, const char *cmd, const char *arg)
 {
 	char err[512], path[1024];
 	size_t i, records;
@@ -121,11 +173,12 @@ state_command(const struct config *cfg, const char *cmd, const char *arg, const 
 	for (i = 0; i < store_count; i++) {
 		int one;
 
-		if (only != NULL && strcmp(only, store_names[i]) != 0)
-			continue;
 		snprintf(path, sizeof path, "%s/%s.db", cfg->state_dir, store_names[i]);
-		if (strcmp(cmd, "check") == 0 && access(path, F_OK) == -1)
-			continue; /* not created yet: nothing to check */
+		if (access(path, F_OK) == -1) {
+			if (strcmp(cmd, "dump") == 0)
+				printf("%-8s not created yet, nothing to dump\n", store_names[i]);
+			continue;
+		}
 		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_names[i]);
 		if (strcmp(cmd, "check") == 0) {
 			one = store_check(cfg->state_dir, store_names[i], &records, err, sizeof err);
@@ -134,22 +187,14 @@ state_command(const struct config *cfg, const char *cmd, const char *arg, const 
 			else
 				printf("%-8s DAMAGED: %s; try kzsctl recover %s, or restore a dump\n",
 				    store_names[i], err, store_names[i]);
-		} else if (strcmp(cmd, "dump") == 0) {
+		} else {
 			one = store_dump(cfg->state_dir, store_names[i], path, err, sizeof err);
 			if (one == 0)
 				printf("%-8s -> %s\n", store_names[i], path);
-		} else {
-			if (access(path, F_OK) == -1)
-				continue;
-			one = store_restore(cfg->state_dir, store_names[i], path, err, sizeof err);
-			if (one == 0)
-				printf("%-8s <- %s\n", store_names[i], path);
-		}
-		if (one != 0) {
-			if (strcmp(cmd, "check") != 0)
+			else
 				fprintf(stderr, "kzsctl: %s\n", err);
-			rc = 1;
 		}
+		rc |= one != 0;
 	}
 	return rc;
 }
@@ -204,8 +249,13 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	report_every_time(); /* the operator sees every trouble, not one a minute */
 	if (program_start("kzsctl", 0, &cfg) == -1)
 		return 1;
+	if (program_private(&cfg) == -1) {
+		config_free(&cfg);
+		return 1;
+	}
 	if (strcmp(argv[1], "drain") == 0) {
 		printf("ran %d job(s)\n", drain_run(&cfg, 300));
 	} else if (strcmp(argv[1], "jobs") == 0) {
@@ -220,8 +270,10 @@ main(int argc, char **argv)
 		rc = reconcile(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
-	} else { /* check, prune, recover, dump, restore */
-		rc = state_command(&cfg, argv[1], argc >= 3 ? argv[2] : NULL, argc == 4 ? argv[3] : NULL);
+	} else if (strcmp(argv[1], "restore") == 0) {
+		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL);
+	} else { /* check, prune, recover, dump */
+		rc = state_command(&cfg, argv[1], argc >= 3 ? argv[2] : NULL);
 	}
 	config_free(&cfg);
 	return rc;

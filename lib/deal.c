@@ -71,7 +71,6 @@ deal_begin(const char *dir, struct store **s)
 	char err[256];
 
 	if (store_begin(dir, STORE_DEALS, 1, s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return -1;
 	}
 	return 0;
@@ -225,7 +224,6 @@ deal_each(const char *dir, deal_each_fn fn, void *arg)
 	char err[256];
 
 	if (store_begin(dir, STORE_DEALS, 0, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return -1;
 	}
 	store_each(s, deal_walk_one, &walk);

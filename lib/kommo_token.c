@@ -88,7 +88,6 @@ kommo_token_store(const struct config *cfg, json_object *answer, long long conne
 	json_object_object_add(rec, "expires_at", json_object_new_int64((long long)time(NULL) + expires_in));
 	json_object_object_add(rec, "connected_at", json_object_new_int64(connected_at));
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		json_object_put(rec);
 		return -1;
 	}
@@ -233,7 +232,6 @@ kommo_token_forget(const struct config *cfg, const char *rejected)
 	if (!kommo_token_oauth(cfg))
 		return;
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return;
 	}
 	rec = store_get(s, TOKEN_KOMMO, &text) == 0 ? json_tokener_parse(text) : NULL;

@@ -103,7 +103,6 @@ outbox_open(const char *dir, struct store **s)
 	char err[256];
 
 	if (store_begin(dir, STORE_OUTBOX, 1, s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return -1;
 	}
 	return 0;
@@ -371,7 +370,6 @@ outbox_list(const char *dir, outbox_each_fn fn, void *arg)
 	char err[256];
 
 	if (store_begin(dir, STORE_OUTBOX, 0, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return -1;
 	}
 	store_each(s, list_one, &ctx);

@@ -1,9 +1,10 @@
 /*
  * program: the start-up every program shares. FastCGI processes live for hours, so
- * an operator's edit of the config file is picked up at the next request.
+ * an operator's edit of the config file (or of its permissions) is seen at the next request.
  */
 #include "program.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -11,6 +12,9 @@
 
 #include "http.h"
 #include "log.h"
+#include "report.h"
+#include "store.h"
+#include "web.h"
 #include "zone.h"
 
 static unsigned program_needs;
@@ -71,4 +75,41 @@ program_config_refresh(struct config *cfg)
 	config_free(cfg);
 	*cfg = fresh;
 	log_info("%s changed: configuration reloaded", cfg->path);
+}
+
+/* 0 when the config file is its owner's alone; else -1 with the chmod that fixes it. */
+static int
+program_config_private(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return 0; /* gone since it was read: the next refresh says so */
+	if ((st.st_mode & 077) == 0)
+		return 0;
+	snprintf(err, errlen, "%s holds secrets and is open to group or others (mode %03o); chmod 600 %s",
+	    path, (unsigned)(st.st_mode & 0777), path);
+	return -1;
+}
+
+int
+program_private(const struct config *cfg)
+{
+	char err[1200];
+
+	if (program_config_private(cfg->path, err, sizeof err) == 0 &&
+	    (cfg->state_dir == NULL || store_dir_check(cfg->state_dir, err, sizeof err) == 0))
+		return 0;
+	report_trouble(cfg->state_dir, "permissions", "%s; refusing to work until then", err);
+	return -1;
+}
+
+int
+program_request_begin(struct config *cfg, struct web_request *req)
+{
+	program_config_refresh(cfg);
+	if (program_private(cfg) == 0)
+		return 0;
+	web_refuse(req, 503, "this service is not safely set up; its error log says what to fix");
+	return -1;
 }

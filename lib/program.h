@@ -1,12 +1,14 @@
 /*
  * program: the start-up every program shares: logging name, configuration (with its
- * warnings logged), libcurl and the random seed for backoff jitter; and picking up an
- * edited configuration without a restart.
+ * warnings logged), libcurl and the random seed for backoff jitter; picking up an
+ * edited configuration without a restart; refusing to work while secrets lie open.
  */
 #ifndef KZS_PROGRAM_H
 #define KZS_PROGRAM_H
 
 #include "config.h"
+
+struct web_request;
 
 /* Returns 0, or -1 after logging why the program cannot run. */
 int program_start(const char *name, unsigned needs, struct config *cfg);
@@ -16,5 +18,17 @@ int program_start(const char *name, unsigned needs, struct config *cfg);
  * that does not load is logged and the previous configuration kept.
  */
 void program_config_refresh(struct config *cfg);
+
+/*
+ * 0 when the config file is closed to group and others and the state directory is
+ * writable by its owner only; else -1 after logging (once a minute) the chmod that fixes it.
+ */
+int program_private(const struct config *cfg);
+
+/*
+ * What every request starts with: program_config_refresh, then program_private. -1
+ * after answering 503 when the program must not serve now.
+ */
+int program_request_begin(struct config *cfg, struct web_request *req);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * store: GDBM's own lock fails at once instead of waiting, so several FastCGI
- * processes serialise on a side lock file and keep transactions short.
+ * processes serialise on a side lock file and keep transactions short. No state file
+ * is opened through a symbolic link, and none is used while the directory is open to others.
  */
 #include "store.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "report.h"
 
 struct store {
 	GDBM_FILE db;
@@ -25,24 +27,110 @@ struct store {
 };
 
 int
-store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
+store_dir_check(const char *dir, char *err, size_t errlen)
 {
-	char path[512];
+	struct stat st;
 
-	snprintf(path, sizeof path, "%s/%s.lock", dir, name);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	if (stat(dir, &st) == -1) {
+		snprintf(err, errlen, "cannot use the state directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	while (flock(*fd, LOCK_EX) == -1) {
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "the state directory %s is not a directory", dir);
+		return -1;
+	}
+	/* Whoever may write here may swap a state file for a link to one of ours. */
+	if (st.st_mode & 022) {
+		snprintf(err, errlen, "the state directory %s is writable by group or others; chmod 700 %s",
+		    dir, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_file_open(const char *path, int write, int create, char *err, size_t errlen)
+{
+	int flags = (write ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, fd, saved;
+	struct stat st;
+
+	fd = open(path, flags);
+	if (fd == -1 && errno == ENOENT && create) {
+		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+		if (fd == -1 && errno == EEXIST) /* another process created it meanwhile */
+			fd = open(path, flags);
+	}
+	if (fd == -1) {
+		saved = errno;
+		snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(saved),
+		    saved == ELOOP ? " (a symbolic link; state files must be plain files)" : "");
+		return saved == ENOENT && !create ? -2 : -1;
+	}
+	/* A second name (hard link) could be another file of this user's, e.g. a victim. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		snprintf(err, errlen, "cannot use %s: not a plain file with a single name; move it away", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Opens and locks dir/<name>.lock (shared or exclusive). */
+static int
+store_lock_file(const char *dir, const char *name, int exclusive, char *err, size_t errlen)
+{
+	char path[512];
+	int fd;
+
+	if (store_dir_check(dir, err, errlen) == -1)
+		return -1;
+	snprintf(path, sizeof path, "%s/%s.lock", dir, name);
+	fd = store_file_open(path, 1, 1, err, errlen);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) == -1) {
 		if (errno != EINTR) {
 			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
-			close(*fd);
+			close(fd);
 			return -1;
 		}
 	}
-	return 0;
+	return fd;
+}
+
+int
+store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
+{
+	*fd = store_lock_file(dir, name, 1, err, errlen);
+	return *fd == -1 ? -1 : 0;
+}
+
+GDBM_FILE
+store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errlen)
+{
+	GDBM_FILE db;
+	struct stat st;
+	int fd;
+
+	*absent = 0;
+	fd = store_file_open(path, write, write, err, errlen);
+	if (fd == -2)
+		*absent = 1;
+	if (fd < 0)
+		return NULL;
+	/* A reader finding a file that a killed writer created but never filled sees it empty. */
+	if (!write && fstat(fd, &st) == 0 && st.st_size == 0) {
+		close(fd);
+		*absent = 1;
+		return NULL;
+	}
+	db = gdbm_fd_open(fd, path, 0,
+	    (write ? GDBM_WRCREAT : GDBM_READER) | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC | GDBM_CLOERROR,
+	    NULL);
+	if (db == NULL)
+		snprintf(err, errlen, "cannot open %s: %s (see kzsctl check, recover, restore)", path,
+		    gdbm_strerror(gdbm_errno));
+	return db;
 }
 
 void
@@ -57,7 +145,7 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
     char *err, size_t errlen)
 {
 	struct store *s;
-	char lockpath[512];
+	int absent;
 
 	*out = NULL;
 	s = calloc(1, sizeof *s);
@@ -67,39 +155,23 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 	}
 	s->write = write;
 	snprintf(s->path, sizeof s->path, "%s/%s.db", dir, name);
-	snprintf(lockpath, sizeof lockpath, "%s/%s.lock", dir, name);
-	s->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lock_fd == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", lockpath, strerror(errno));
-		free(s);
-		return -1;
-	}
-	while (flock(s->lock_fd, write ? LOCK_EX : LOCK_SH) == -1) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", lockpath, strerror(errno));
-			close(s->lock_fd);
-			free(s);
-			return -1;
-		}
-	}
+	s->lock_fd = store_lock_file(dir, name, write, err, errlen);
+	if (s->lock_fd == -1)
+		goto fail;
+	s->db = store_gdbm_open(s->path, write, &absent, err, errlen);
 	/* A reader of a file not yet written sees an empty store. */
-	if (!write && access(s->path, F_OK) == -1 && errno == ENOENT) {
-		*out = s;
-		return 0;
-	}
-	s->db = gdbm_open(s->path, 0,
-	    (write ? GDBM_WRCREAT : GDBM_READER) | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC,
-	    0600, NULL);
-	if (s->db == NULL) {
+	if (s->db == NULL && !(absent && !write)) {
 		/* A damaged file fails here; the other files keep working. */
-		snprintf(err, errlen, "cannot open %s: %s (see kzsctl check, recover, restore)", s->path,
-		    gdbm_strerror(gdbm_errno));
 		close(s->lock_fd);
-		free(s);
-		return -1;
+		goto fail;
 	}
 	*out = s;
 	return 0;
+fail:
+	/* Reported here, once a minute, not by every caller on every request. */
+	report_trouble(dir, name, "%s", err);
+	free(s);
+	return -1;
 }
 
 static datum
@@ -227,10 +299,8 @@ store_get1(const char *dir, const char *name, const char *key, char **val)
 	int rc;
 
 	*val = NULL;
-	if (store_begin(dir, name, 0, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
+	if (store_begin(dir, name, 0, &s, err, sizeof err) == -1)
 		return -1;
-	}
 	rc = store_get(s, key, val);
 	store_abort(s);
 	return rc;
@@ -242,10 +312,8 @@ store_put1(const char *dir, const char *name, const char *key, const char *val)
 	struct store *s;
 	char err[256];
 
-	if (store_begin(dir, name, 1, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
+	if (store_begin(dir, name, 1, &s, err, sizeof err) == -1)
 		return -1;
-	}
 	if (store_put(s, key, val) == -1) {
 		store_abort(s);
 		return -1;

@@ -6,6 +6,7 @@
 #ifndef KZS_STORE_H
 #define KZS_STORE_H
 
+#include <gdbm.h>
 #include <stddef.h>
 
 /* The state files, one per kind of record (see ARCHITECTURE.md, State). */
@@ -17,7 +18,11 @@
 
 struct store;
 
-/* Starts a transaction on dir/name. write=0 opens read-only under a shared lock. */
+/*
+ * Starts a transaction on dir/name. write=0 opens read-only under a shared lock. A
+ * failure (a damaged file, a link, a directory open to others) is also logged, at most
+ * once a minute per file (report.h), so callers need not log err again.
+ */
 int store_begin(const char *dir, const char *name, int write, struct store **out,
     char *err, size_t errlen);
 
@@ -34,6 +39,25 @@ int store_each(struct store *s, store_each_fn fn, void *arg);
 int store_commit(struct store *s);
 /* Closes and unlocks without syncing (changes already written may remain). */
 void store_abort(struct store *s);
+
+/*
+ * 0 when dir is a directory that only its owner may write; else -1 and err names the
+ * chmod that fixes it.
+ */
+int store_dir_check(const char *dir, char *err, size_t errlen);
+
+/*
+ * Opens a state file without following a symbolic link; creates it (O_EXCL, 0600) when
+ * create is set and it is absent. Refuses anything but a plain file with one name.
+ * Returns the descriptor, -2 when absent and not created, -1 with why in err.
+ */
+int store_file_open(const char *path, int write, int create, char *err, size_t errlen);
+
+/*
+ * GDBM on a descriptor from store_file_open: GDBM_READER, or GDBM_WRCREAT (created when
+ * absent). NULL with why in err; *absent = 1 when a reader found no file (or an empty one).
+ */
+GDBM_FILE store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errlen);
 
 /* Holds an exclusive flock on dir/<name>.lock without opening a database. */
 int store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen);

@@ -5,12 +5,15 @@
 #include "store_admin.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gdbm.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "oauth_state.h"
 #include "store.h"
 
@@ -18,22 +21,50 @@ const char *const store_names[] = { STORE_TOKENS, STORE_DEALS, STORE_SEEN, STORE
 	STORE_STATES };
 const size_t store_count = sizeof store_names / sizeof store_names[0];
 
-/* Opens dir/name.db under the side lock. */
+int
+store_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < store_count; i++)
+		if (strcmp(name, store_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+admin_unknown(const char *name, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "unknown state file \"%s\" (one of: %s %s %s %s %s %s)", name,
+	    store_names[0], store_names[1], store_names[2], store_names[3], store_names[4], store_names[5]);
+	return -1;
+}
+
+/* Opens dir/name.db, which must exist, under the side lock. */
 static GDBM_FILE
-admin_open(const char *dir, const char *name, int flags, int *lock, char *err, size_t errlen)
+admin_open(const char *dir, const char *name, int write, int *lock, char *err, size_t errlen)
 {
 	char path[512];
-	GDBM_FILE db;
+	GDBM_FILE db = NULL;
+	int fd;
 
+	if (!store_known(name)) {
+		admin_unknown(name, err, errlen);
+		return NULL;
+	}
 	if (store_lock(dir, name, lock, err, errlen) == -1)
 		return NULL;
 	snprintf(path, sizeof path, "%s/%s.db", dir, name);
-	db = gdbm_open(path, 0, flags | GDBM_NOLOCK | GDBM_NOMMAP, 0600, NULL);
-	if (db == NULL) {
-		snprintf(err, errlen, "%s: %s", path,
-		    gdbm_errno == GDBM_FILE_OPEN_ERROR ? strerror(errno) : gdbm_strerror(gdbm_errno));
-		store_unlock(*lock);
+	fd = store_file_open(path, write, 0, err, errlen);
+	if (fd >= 0) {
+		db = gdbm_fd_open(fd, path, 0,
+		    (write ? GDBM_WRITER : GDBM_READER) | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC | GDBM_CLOERROR,
+		    NULL);
+		if (db == NULL)
+			snprintf(err, errlen, "%s: %s", path, gdbm_strerror(gdbm_errno));
 	}
+	if (db == NULL)
+		store_unlock(*lock);
 	return db;
 }
 
@@ -52,7 +83,7 @@ store_check(const char *dir, const char *name, size_t *records, char *err, size_
 	int lock, rc = 0;
 
 	*records = 0;
-	db = admin_open(dir, name, GDBM_READER, &lock, err, errlen);
+	db = admin_open(dir, name, 0, &lock, err, errlen);
 	if (db == NULL)
 		return -1;
 	key = gdbm_firstkey(db);
@@ -87,7 +118,7 @@ store_recover(const char *dir, const char *name, char *err, size_t errlen)
 	GDBM_FILE db;
 	int lock, rc;
 
-	db = admin_open(dir, name, GDBM_WRITER, &lock, err, errlen);
+	db = admin_open(dir, name, 1, &lock, err, errlen);
 	if (db == NULL)
 		return -1;
 	memset(&rcvr, 0, sizeof rcvr);
@@ -102,41 +133,232 @@ store_recover(const char *dir, const char *name, char *err, size_t errlen)
 	return rc == 0 ? 0 : -1;
 }
 
-int
-store_dump(const char *dir, const char *name, const char *path, char *err, size_t errlen)
+/* Makes a rename into dir durable. */
+static int
+admin_sync_dir(const char *dir, char *err, size_t errlen)
 {
-	GDBM_FILE db;
-	int lock, rc;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-	db = admin_open(dir, name, GDBM_READER, &lock, err, errlen);
-	if (db == NULL)
-		return -1;
-	rc = gdbm_dump(db, path, GDBM_DUMP_FMT_ASCII, GDBM_NEWDB, 0600);
-	if (rc != 0)
-		snprintf(err, errlen, "%s: cannot dump %s: %s", path, name, gdbm_strerror(gdbm_errno));
-	admin_close(db, lock);
-	return rc == 0 ? 0 : -1;
+	rc = fd == -1 ? -1 : fsync(fd);
+	if (rc == -1)
+		snprintf(err, errlen, "cannot sync the folder %s: %s", dir, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* The folder part of path ("." when it has none). */
+static void
+admin_folder(const char *path, char *buf, size_t buflen)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, buflen, ".");
+	else
+		snprintf(buf, buflen, "%.*s", slash == path ? 1 : (int)(slash - path), path);
 }
 
 int
-store_restore(const char *dir, const char *name, const char *path, char *err, size_t errlen)
+store_dump(const char *dir, const char *name, const char *path, char *err, size_t errlen)
 {
+	char tmp[1024], folder[1024];
 	GDBM_FILE db;
-	unsigned long line = 0;
-	int lock, rc;
+	FILE *out = NULL;
+	int lock, fd, rc = -1;
 
-	/* A fresh file: whatever was there (perhaps damaged) is replaced by the dump. */
-	db = admin_open(dir, name, GDBM_NEWDB, &lock, err, errlen);
+	db = admin_open(dir, name, 0, &lock, err, errlen);
 	if (db == NULL)
 		return -1;
-	rc = gdbm_load(&db, path, GDBM_REPLACE, 0, &line);
-	if (rc != 0)
-		snprintf(err, errlen, "%s:%lu: cannot load into %s: %s", path, line, name,
-		    gdbm_strerror(gdbm_errno));
-	else if (gdbm_sync(db) != 0)
-		rc = -1;
+	/* Written beside the target and renamed over it: a dump is whole or absent. */
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd == -1 || (out = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: cannot write a dump there: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	if (gdbm_dump_to_file(db, out, GDBM_DUMP_FMT_ASCII) != 0)
+		snprintf(err, errlen, "%s: cannot dump %s: %s", path, name, gdbm_strerror(gdbm_errno));
+	else if (fflush(out) != 0 || fsync(fileno(out)) != 0 || rename(tmp, path) != 0)
+		snprintf(err, errlen, "%s: cannot write the dump: %s", path, strerror(errno));
+	else
+		rc = 0;
+	admin_folder(path, folder, sizeof folder);
+	if (rc == 0)
+		rc = admin_sync_dir(folder, err, errlen);
+	fclose(out);
+out:
+	if (rc == -1)
+		unlink(tmp);
 	admin_close(db, lock);
-	return rc == 0 ? 0 : -1;
+	return rc;
+}
+
+/* Stores one record of the dump; a key seen twice means the dump was altered. */
+static int
+restore_put(const char *key, size_t keylen, const char *val, size_t vallen, void *arg, char *err,
+    size_t errlen)
+{
+	GDBM_FILE db = arg;
+	datum k, v;
+	int rc;
+
+	k.dptr = (char *)(uintptr_t)key;
+	k.dsize = (int)keylen;
+	v.dptr = (char *)(uintptr_t)val;
+	v.dsize = (int)vallen;
+	rc = gdbm_store(db, k, v, GDBM_INSERT);
+	if (rc == 1)
+		snprintf(err, errlen, "a key appears twice");
+	else if (rc != 0)
+		snprintf(err, errlen, "cannot store a record: %s", gdbm_strerror(gdbm_errno));
+	return rc;
+}
+
+/* Feeds the dump's lines to the parser; 0 when every line was read and accepted. */
+static int
+restore_read(FILE *in, struct dump_parse *p, char *err, size_t errlen)
+{
+	char line[DUMP_MAX_LINE + 2];
+
+	while (fgets(line, sizeof line, in) != NULL) {
+		size_t len = strlen(line);
+
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		else if (!feof(in))
+			return dump_parse_line(p, line, DUMP_MAX_LINE + 1, err, errlen); /* too long */
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (dump_parse_line(p, line, len, err, errlen) == -1)
+			return -1;
+	}
+	if (ferror(in)) {
+		snprintf(err, errlen, "cannot read it: %s", strerror(errno));
+		return -1;
+	}
+	return dump_parse_end(p, err, errlen);
+}
+
+/* The dump must be of name.db (its #:file= line), when it says. */
+static int
+restore_same_file(const struct dump_parse *p, const char *name, char *err, size_t errlen)
+{
+	const char *base = strrchr(p->file, '/');
+	char want[64];
+
+	base = base ? base + 1 : p->file;
+	snprintf(want, sizeof want, "%s.db", name);
+	if (p->file[0] == '\0' || strcmp(base, want) == 0)
+		return 0;
+	snprintf(err, errlen, "it is a dump of %s, not of %s", base, want);
+	return -1;
+}
+
+/* Loads the dump into the new GDBM file db and checks it holds exactly the dump's records. */
+static int
+restore_fill(GDBM_FILE db, FILE *in, const char *name, unsigned long long *records, char *err,
+    size_t errlen)
+{
+	struct dump_parse p;
+	gdbm_count_t n = 0;
+	int rc = -1;
+
+	dump_parse_init(&p, restore_put, db);
+	if (restore_read(in, &p, err, errlen) == -1 || restore_same_file(&p, name, err, errlen) == -1)
+		goto out;
+	if (gdbm_count(db, &n) != 0 || n != p.count) {
+		snprintf(err, errlen, "it says %llu record(s), the new file holds %llu", p.count,
+		    (unsigned long long)n);
+		goto out;
+	}
+	if (gdbm_sync(db) != 0) {
+		snprintf(err, errlen, "cannot sync the new file: %s", gdbm_strerror(gdbm_errno));
+		goto out;
+	}
+	*records = p.count;
+	rc = 0;
+out:
+	dump_parse_free(&p);
+	return rc;
+}
+
+int
+store_restore_load(const char *dir, const char *name, const char *dump, struct store_restore *r,
+    char *err, size_t errlen)
+{
+	char why[400];
+	GDBM_FILE db;
+	FILE *in;
+	int fd, rc;
+
+	memset(r, 0, sizeof *r);
+	if (!store_known(name))
+		return admin_unknown(name, err, errlen);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	in = fopen(dump, "re");
+	if (in == NULL) {
+		snprintf(err, errlen, "%s: cannot read the dump: %s", dump, strerror(errno));
+		return -1;
+	}
+	/* A new file beside the live one: the live file is not touched until the swap. */
+	snprintf(r->tmp, sizeof r->tmp, "%s/%s.db.restore-XXXXXX", dir, name);
+	fd = mkstemp(r->tmp);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: cannot create a new file: %s", r->tmp, strerror(errno));
+		r->tmp[0] = '\0';
+		fclose(in);
+		return -1;
+	}
+	db = gdbm_fd_open(fd, r->tmp, 0, GDBM_NEWDB | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC | GDBM_CLOERROR,
+	    NULL);
+	if (db == NULL) {
+		snprintf(why, sizeof why, "%s", gdbm_strerror(gdbm_errno));
+		rc = -1;
+	} else {
+		rc = restore_fill(db, in, name, &r->records, why, sizeof why);
+		if (gdbm_close(db) != 0 && rc == 0) {
+			snprintf(why, sizeof why, "cannot close the new file");
+			rc = -1;
+		}
+	}
+	fclose(in);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s: not restored, %s.db is left as it was: %s", dump, name, why);
+		store_restore_drop(r);
+	}
+	return rc;
+}
+
+int
+store_restore_swap(const char *dir, struct store_restore *r, char *err, size_t errlen)
+{
+	char live[512];
+	int lock, rc;
+
+	/* Under the file's lock: a program sees the old file or the new one, never neither. */
+	if (store_lock(dir, r->name, &lock, err, errlen) == -1)
+		return -1;
+	snprintf(live, sizeof live, "%s/%s.db", dir, r->name);
+	rc = rename(r->tmp, live);
+	if (rc == -1)
+		snprintf(err, errlen, "cannot put %s in place of %s: %s", r->tmp, live, strerror(errno));
+	else
+		rc = admin_sync_dir(dir, err, errlen);
+	store_unlock(lock);
+	if (rc == 0)
+		r->tmp[0] = '\0';
+	return rc;
+}
+
+void
+store_restore_drop(struct store_restore *r)
+{
+	if (r->tmp[0] != '\0')
+		unlink(r->tmp);
+	r->tmp[0] = '\0';
 }
 
 struct prune_list {

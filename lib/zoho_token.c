@@ -141,7 +141,6 @@ token_forget(const struct config *cfg, const char *rejected)
 	char err[256], *record = NULL, cached[1024];
 
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
-		log_err("%s", err);
 		return;
 	}
 	store_get(s, TOKEN_ZOHO_ACCESS, &record);
