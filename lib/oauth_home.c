@@ -30,7 +30,7 @@ oauth_home_button(const struct config *cfg, struct page *p, const char *csrf, co
 	const char *hidden[] = { "provider", provider, "csrf", csrf, NULL };
 	char err[256];
 
-	page_markup(p, "<p>");
+	page_markup(p, "<div class=\"connect\">");
 	if (oauth_start_ready(cfg, provider, err, sizeof err) == -1)
 		page_text(p, "Cannot start: %s", err);
 	else if (csrf == NULL)
@@ -38,7 +38,7 @@ oauth_home_button(const struct config *cfg, struct page *p, const char *csrf, co
 		    "with; set [admin] secret.");
 	else
 		page_form(p, "oauth-callback", hidden, label);
-	page_markup(p, "</p>\n");
+	page_markup(p, "</div>\n");
 }
 
 static void
