@@ -407,6 +407,8 @@ EOF
 		echo ")"
 		echo "}"
 	done
+	# A test may add lines of its own (a login, MIME types) by defining this function.
+	if declare -F kzs_lighttpd_extra >/dev/null; then kzs_lighttpd_extra; fi
 }
 
 # Four distinct loopback ports nobody listens on.
