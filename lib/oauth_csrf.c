@@ -21,13 +21,14 @@ oauth_csrf_key(const struct config *cfg, unsigned char key[32])
 		cfg->admin.secret, cfg->zoho.client_secret, cfg->kommo.client_secret,
 		cfg->kommo.hook_secret, cfg->zoho.webhook_secret,
 	};
+	static const char label[] = "kzs oauth csrf";
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int n = 0;
 	size_t i;
 	int any = 0, ok;
 
 	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, "kzs oauth csrf", 15) == 1;
+	    EVP_DigestUpdate(ctx, label, sizeof label) == 1;
 	for (i = 0; ok && i < sizeof secrets / sizeof secrets[0]; i++) {
 		const char *s = str_empty(secrets[i]) ? "" : secrets[i];
 
