@@ -237,8 +237,8 @@ oauth_callback_post(const struct config *cfg, struct web_request *req)
 		oauth_callback_page(req, 400, NULL, "Bad request", "provider is missing");
 	} else if (str_empty(cfg->admin.secret) && str_empty(user)) {
 		oauth_callback_not_admin(cfg, req);
-	} else if (oauth_cookie_values(web_getenv(req, "HTTP_COOKIE"), OAUTH_COOKIE_CSRF, values, 1) == 0 ||
-	    !oauth_csrf_valid(cfg, values[0], user, q.csrf)) {
+	} else if (oauth_cookie_values(web_getenv(req, "HTTP_COOKIE"), OAUTH_COOKIE_CSRF, values,
+	    1) == 0 || !oauth_csrf_valid(cfg, values[0], user, q.csrf)) {
 		oauth_callback_page(req, 403, NULL, "Not from the start page", "The form was not sent "
 		    "from this site's start page in this browser (its token or cookie is missing or "
 		    "wrong). Nothing was started. Open the start page and press the button there.");

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define OAUTH_COOKIE_CSRF "kzs_csrf"        /* set by the start page; the form's token is made from it */
+#define OAUTH_COOKIE_CSRF "kzs_csrf"        /* set by the start page; the forms' token fits it */
 #define OAUTH_COOKIE_FLOW_PREFIX "kzs_flow_" /* + provider: set when a flow starts */
 #define OAUTH_COOKIE_VALUE_LEN 64            /* hex digits of 32 random bytes */
 #define OAUTH_COOKIE_MAX_VALUES 4            /* same-named cookies looked at (paths differ) */

@@ -60,7 +60,8 @@ oauth_home_zoho(const struct config *cfg, const char *csrf, struct page *p)
 	else
 		page_text(p, "Authorization needed: not connected yet.");
 	page_markup(p, "</p>\n");
-	oauth_home_button(cfg, p, csrf, "zoho", st.stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
+	oauth_home_button(cfg, p, csrf, "zoho",
+	    st.stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
 }
 
 static void

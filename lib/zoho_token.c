@@ -188,7 +188,8 @@ token_access_record(const char *tok, long expires_in)
 	char *text;
 
 	json_object_object_add(rec, "token", json_object_new_string(tok));
-	json_object_object_add(rec, "expires_at", json_object_new_int64((long long)time(NULL) + expires_in));
+	json_object_object_add(rec, "expires_at",
+	    json_object_new_int64((long long)time(NULL) + expires_in));
 	text = strdup(json_object_to_json_string(rec));
 	json_object_put(rec);
 	return text;

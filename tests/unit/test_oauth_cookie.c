@@ -22,13 +22,13 @@ test_values(void)
 	CHECK(oauth_cookie_values(NULL, "kzs_csrf", v, 4) == 0, "no header, no value");
 	CHECK(oauth_cookie_values("kzs_csrf=" HEX64, "kzs_csrf", v, 4) == 1, "one cookie");
 	CHECK_STR(v[0], HEX64, "its value");
-	CHECK(oauth_cookie_values("a=b; kzs_csrf=" HEX64B ";kzs_csrf=" HEX64 " ; x=1", "kzs_csrf", v, 4) == 2,
-	    "both of two same-named cookies, among others");
+	CHECK(oauth_cookie_values("a=b; kzs_csrf=" HEX64B ";kzs_csrf=" HEX64 " ; x=1", "kzs_csrf", v,
+	    4) == 2, "both of two same-named cookies, among others");
 	CHECK_STR(v[0], HEX64B, "the first first");
 	CHECK_STR(v[1], HEX64, "then the second");
 	CHECK(oauth_cookie_values("kzs_csrf=" HEX64 "0", "kzs_csrf", v, 4) == 0, "too long: not ours");
-	CHECK(oauth_cookie_values("kzs_csrf=ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
-	    "kzs_csrf", v, 4) == 0, "upper case: not ours");
+	CHECK(oauth_cookie_values("kzs_csrf=ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789", "kzs_csrf", v, 4) == 0, "upper case: not ours");
 	CHECK(oauth_cookie_values("xkzs_csrf=" HEX64 "; kzs_csr=" HEX64, "kzs_csrf", v, 4) == 0,
 	    "other names do not count");
 	CHECK(oauth_cookie_values("kzs_csrf=" HEX64 "; kzs_csrf=" HEX64, "kzs_csrf", v, 1) == 1,
