@@ -106,7 +106,7 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 		out->headers = "Retry-After: 600\r\n";
 		break;
 	case ZOHO_ACCOUNTS_FAILED:
-		oauth_finish_say(out, 502, "Zoho could not be reached",
+		oauth_finish_say(out, 502, "No token from Zoho",
 		    "%s. Nothing was stored. Try again in a few minutes.", rr.message);
 		break;
 	}

@@ -2,7 +2,8 @@
 # Only Zoho's documented throttle answer ({"error":"Access Denied","status":"failure",
 # "error_description":...}, its texts possibly translated) stops token requests for 10
 # minutes. Any other error from the token endpoint is logged, and the job is retried
-# as usual: the next attempt asks for a token again and the contract goes out.
+# as usual: the next attempt asks for a token again and the contract goes out, and
+# connecting in the browser can be tried again at once.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 token_requests() { calls accounts POST /oauth/v2/token; }
@@ -40,3 +41,16 @@ wait_until "translated throttle: the job failed once" job_failed 1610
 check_match "translated throttle: token requests paused" "$(store_get tokens zoho.throttled_until)" '^[0-9]+$'
 kzsctl retry >/dev/null; kzsctl drain >/dev/null
 check_eq "translated throttle: no further token request" "$(( $(token_requests) - before ))" 1
+
+# The same when connecting: another error on the code exchange pauses nothing, and
+# connecting again at once works.
+oauth_admin_setup
+store_put tokens zoho.throttled_until 0
+fault accounts POST /oauth/v2/token 1 body 200 application/json '{"error":"general_error"}'
+oauth_return "$(oauth_consent zoho accept)"
+check_eq "exchange answered general_error: 502" "$STATUS" 502
+check_match "exchange answered general_error: a clear page" "$BODY" '<h1>No token from Zoho</h1>'
+check_match "exchange answered general_error: the page names the error" "$BODY" 'answered general_error \(HTTP 200\)'
+check_eq "exchange answered general_error: no pause" "$(store_get tokens zoho.throttled_until)" 0
+oauth_return "$(oauth_consent zoho accept)"
+check_match "connecting again at once: connected" "$BODY" '<h1>Zoho Sign is connected</h1>'
