@@ -22,19 +22,31 @@
 
 #define KOMMO_HOOK_MAX_BODY (1024 * 1024) /* a 300-lead bulk move is about 250 KiB */
 
-/* 1 when the query's secret parameter equals [kommo] hook_secret. */
+/*
+ * 0 when the query's one secret parameter equals [kommo] hook_secret; else the status
+ * to refuse with and its reason: 400 when secret is given more than once (which one is
+ * meant is ambiguous, so none is taken), 401 when it is missing or wrong.
+ */
 static int
-secret_ok(const struct config *cfg, const char *query)
+secret_check(const struct config *cfg, const char *query, const char **reason)
 {
 	struct form q;
 	char err[128];
+	size_t i, n = 0;
 	int ok;
 
+	*reason = "missing or wrong secret in the webhook URL";
 	if (form_parse(query, strlen(query), &q, err, sizeof err) == -1)
-		return 0;
-	ok = str_secret_equal(form_get(&q, "secret"), cfg->kommo.hook_secret);
+		return 401;
+	for (i = 0; i < q.n; i++)
+		n += strcmp(q.pairs[i].key, "secret") == 0;
+	ok = n == 1 && str_secret_equal(form_get(&q, "secret"), cfg->kommo.hook_secret);
 	form_free(&q);
-	return ok;
+	if (n > 1) {
+		*reason = "parameter secret given more than once in the webhook URL";
+		return 400;
+	}
+	return ok ? 0 : 401;
 }
 
 static int
@@ -50,7 +62,9 @@ kommo_hook_handle(struct web_request *req, void *arg)
 	struct config *cfg = arg;
 	struct kommo_webhook hook;
 	char err[256], answer[96];
+	const char *reason;
 	size_t i, queued = 0;
+	int status;
 
 	if (program_request_begin(cfg, req) == -1)
 		return;
@@ -58,8 +72,8 @@ kommo_hook_handle(struct web_request *req, void *arg)
 		web_refuse(req, 405, "only POST is accepted");
 		return;
 	}
-	if (!secret_ok(cfg, req->query)) {
-		web_refuse(req, 401, "missing or wrong secret in the webhook URL");
+	if ((status = secret_check(cfg, req->query, &reason)) != 0) {
+		web_refuse(req, status, reason);
 		return;
 	}
 	if (req->body_too_large) {

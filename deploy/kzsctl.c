@@ -47,8 +47,9 @@ usage(void)
 	    "       kzsctl prune      forget webhook deliveries whose event is older than\n"
 	    "                         30 days (zoho-hook refuses those as stale)\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
-	    "                         print the address that connects Zoho Sign (or Kommo);\n"
-	    "                         open it in a browser within 10 minutes, once\n"
+	    "                         print a single-use address that connects Zoho Sign (or\n"
+	    "                         Kommo): open it once, within 10 minutes, in your own\n"
+	    "                         browser; only that browser can finish the connection\n"
 	    "The configuration is $KZS_CONFIG, else ~/kzs/kzs.conf.\n");
 }
 
@@ -208,11 +209,14 @@ authorize_url(const struct config *cfg, const char *provider)
 		usage();
 		return 2;
 	}
-	if (oauth_start_url(cfg, provider, &url, err, sizeof err) == -1) {
+	if (oauth_start_code_url(cfg, provider, &url, err, sizeof err) == -1) {
 		fprintf(stderr, "kzsctl: %s\n", err);
 		return 1;
 	}
 	printf("%s\n", url);
+	fprintf(stderr, "kzsctl: open this address once, within 10 minutes, in the browser you "
+	    "approve the access with; it works one time only, and only that browser can finish "
+	    "the connection\n");
 	free(url);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * oauth_finish: every refusal says what happened and what to do next; none shows a
- * code, a token or a secret. Values from the query are shown only through
+ * code, a token or a secret. A callback without the flow cookie leaves the state for
+ * the browser that has it. Values from the query are shown only through
  * msg_printable, and the page escapes them again.
  */
 #include "oauth_finish.h"
@@ -8,6 +9,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +17,7 @@
 #include "kommo_token.h"
 #include "log.h"
 #include "msg.h"
+#include "oauth_cookie.h"
 #include "oauth_state.h"
 #include "outbox.h"
 #include "zoho_accounts.h"
@@ -78,7 +81,8 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 			oauth_finish_say(out, 502, "No refresh token",
 			    "Zoho granted access but sent no refresh token, so the connection would not "
 			    "last. Nothing was stored. " START_AGAIN);
-		else if (zoho_token_connect(cfg, refresh, &dc, err, sizeof err) == -1)
+		else if (zoho_token_connect(cfg, refresh, jfield_text(answer, "access_token"),
+		    strtol(jfield_text(answer, "expires_in"), NULL, 10), &dc, err, sizeof err) == -1)
 			oauth_finish_say(out, 503, "Not stored", "The authorization could not be stored (%s). "
 			    START_AGAIN, err);
 		else {
@@ -102,7 +106,7 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 		out->headers = "Retry-After: 600\r\n";
 		break;
 	case ZOHO_ACCOUNTS_FAILED:
-		oauth_finish_say(out, 502, "Zoho could not be reached",
+		oauth_finish_say(out, 502, "No token from Zoho",
 		    "%s. Nothing was stored. Try again in a few minutes.", rr.message);
 		break;
 	}
@@ -135,16 +139,37 @@ oauth_finish_kommo(const struct config *cfg, const struct oauth_query *q, struct
 	}
 }
 
-void
-oauth_finish(const struct config *cfg, const struct oauth_query *q, struct oauth_outcome *out)
+/* The values of the browser's flow cookies, both providers', into cookies; how many. */
+static size_t
+oauth_finish_cookies(const char *cookie_header, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1],
+    size_t max)
 {
+	size_t n = oauth_cookie_values(cookie_header, OAUTH_COOKIE_FLOW_PREFIX "zoho", cookies, max);
+
+	return n + oauth_cookie_values(cookie_header, OAUTH_COOKIE_FLOW_PREFIX "kommo", cookies + n,
+	    max - n);
+}
+
+void
+oauth_finish(const struct config *cfg, const struct oauth_query *q, const char *cookie_header,
+    struct oauth_outcome *out)
+{
+	char cookies[2 * OAUTH_COOKIE_MAX_VALUES][OAUTH_COOKIE_VALUE_LEN + 1];
 	char provider[16], shown[84];
+	size_t n = oauth_finish_cookies(cookie_header, cookies, 2 * OAUTH_COOKIE_MAX_VALUES);
 	const char *name;
 
 	memset(out, 0, sizeof *out);
-	switch (oauth_state_take(cfg->state_dir, q->state, provider, sizeof provider)) {
+	switch (oauth_state_take(cfg->state_dir, q->state, cookies, n, provider, sizeof provider)) {
 	case OAUTH_STATE_OK:
 		break;
+	case OAUTH_STATE_UNBOUND:
+		oauth_finish_say(out, 403, "Not the browser that started this connection",
+		    "Only the browser that pressed Connect can finish the connection, and this one "
+		    "does not hold the cookie set then (another browser or machine, or cookies "
+		    "blocked). Nothing was stored and the current connection is unchanged. Press "
+		    "Connect on the start page in the browser you approve the access with.");
+		return;
 	case OAUTH_STATE_UNKNOWN:
 		oauth_finish_say(out, 400, "Unknown or used link",
 		    "This address does not come from a connection this site started, or it was "

@@ -1,10 +1,10 @@
 /*
- * oauth_home: each button carries a state made as the page is shown, good once and for
- * 10 minutes, so the page itself never needs to carry the admin secret onward.
+ * oauth_home: showing the page makes nothing: each button is a form that POSTs the
+ * provider and the CSRF token, and the state is made only then, so the page itself
+ * never needs to carry the admin secret onward.
  */
 #include "oauth_home.h"
 
-#include <stdlib.h>
 #include <time.h>
 
 #include "kommo_token.h"
@@ -24,21 +24,25 @@ oauth_home_since(char *buf, size_t len, long long at)
 }
 
 static void
-oauth_home_button(const struct config *cfg, struct page *p, const char *provider, const char *label)
+oauth_home_button(const struct config *cfg, struct page *p, const char *csrf, const char *provider,
+    const char *label)
 {
-	char err[256], *url = NULL;
+	const char *hidden[] = { "provider", provider, "csrf", csrf, NULL };
+	char err[256];
 
-	page_markup(p, "<p>");
-	if (oauth_start_url(cfg, provider, &url, err, sizeof err) == 0)
-		page_link(p, url, label);
-	else
+	page_markup(p, "<div class=\"connect\">");
+	if (oauth_start_ready(cfg, provider, err, sizeof err) == -1)
 		page_text(p, "Cannot start: %s", err);
-	page_markup(p, "</p>\n");
-	free(url);
+	else if (csrf == NULL)
+		page_text(p, "Cannot start: the configuration holds no secret to protect the form "
+		    "with; set [admin] secret.");
+	else
+		page_form(p, "oauth-callback", hidden, label);
+	page_markup(p, "</div>\n");
 }
 
 static void
-oauth_home_zoho(const struct config *cfg, struct page *p)
+oauth_home_zoho(const struct config *cfg, const char *csrf, struct page *p)
 {
 	struct zoho_token_status st;
 	char since[48];
@@ -56,11 +60,12 @@ oauth_home_zoho(const struct config *cfg, struct page *p)
 	else
 		page_text(p, "Authorization needed: not connected yet.");
 	page_markup(p, "</p>\n");
-	oauth_home_button(cfg, p, "zoho", st.stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
+	oauth_home_button(cfg, p, csrf, "zoho",
+	    st.stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
 }
 
 static void
-oauth_home_kommo(const struct config *cfg, struct page *p)
+oauth_home_kommo(const struct config *cfg, const char *csrf, struct page *p)
 {
 	struct kommo_token_status st;
 	char since[48];
@@ -81,18 +86,18 @@ oauth_home_kommo(const struct config *cfg, struct page *p)
 	else
 		page_text(p, "Authorization needed: not connected yet.");
 	page_markup(p, "</p>\n");
-	oauth_home_button(cfg, p, "kommo", st.stored ? "Connect Kommo again" : "Connect Kommo");
+	oauth_home_button(cfg, p, csrf, "kommo", st.stored ? "Connect Kommo again" : "Connect Kommo");
 }
 
 const char *
-oauth_home_page(const struct config *cfg, struct page *p)
+oauth_home_page(const struct config *cfg, const char *csrf, struct page *p)
 {
 	page_begin(p, "Connections");
-	oauth_home_zoho(cfg, p);
-	oauth_home_kommo(cfg, p);
+	oauth_home_zoho(cfg, csrf, p);
+	oauth_home_kommo(cfg, csrf, p);
 	page_markup(p, "<p>");
-	page_text(p, "Each button works once, within 10 minutes; reload this page for fresh ones. "
-	    "Connecting again replaces the stored authorization.");
+	page_text(p, "A button starts a connection that only this browser can finish (a cookie "
+	    "ties them), within 10 minutes. Connecting again replaces the stored authorization.");
 	page_markup(p, "</p>\n");
 	return page_end(p);
 }

@@ -1,6 +1,6 @@
 /*
  * oauth_home: oauth-callback's start page: what Zoho Sign and Kommo are connected
- * with, and a button for each provider that begins its authorization.
+ * with, and a button for each provider that begins its authorization (a POST).
  */
 #ifndef KZS_OAUTH_HOME_H
 #define KZS_OAUTH_HOME_H
@@ -8,7 +8,10 @@
 #include "config.h"
 #include "page.h"
 
-/* Writes the whole page into p (begun and ended here) and returns its text. */
-const char *oauth_home_page(const struct config *cfg, struct page *p);
+/*
+ * Writes the whole page into p (begun and ended here) and returns its text. csrf is the
+ * token the Connect forms carry (oauth_csrf), or NULL when none can be made.
+ */
+const char *oauth_home_page(const struct config *cfg, const char *csrf, struct page *p);
 
 #endif

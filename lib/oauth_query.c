@@ -22,6 +22,8 @@ static const struct {
 	{ "location", offsetof(struct oauth_query, location) },
 	{ "secret", offsetof(struct oauth_query, secret) },
 	{ "provider", offsetof(struct oauth_query, provider) },
+	{ "csrf", offsetof(struct oauth_query, csrf) },
+	{ "start", offsetof(struct oauth_query, start) },
 };
 #define OAUTH_QUERY_NNAMES (sizeof oauth_query_names / sizeof oauth_query_names[0])
 

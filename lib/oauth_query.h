@@ -1,7 +1,8 @@
 /*
- * oauth_query: the pure parser of oauth-callback's query string, both the browser's
- * return from Zoho or Kommo (code, state, error, accounts-server) and the admin's own
- * parameters (secret, provider). No I/O, so it is unit tested and fuzzed on its own.
+ * oauth_query: the pure parser of oauth-callback's query string and form body, both the
+ * browser's return from Zoho or Kommo (code, state, error, accounts-server) and the
+ * admin's own parameters (secret, provider, csrf, start). No I/O, so it is unit tested
+ * and fuzzed on its own.
  */
 #ifndef KZS_OAUTH_QUERY_H
 #define KZS_OAUTH_QUERY_H
@@ -22,7 +23,9 @@ struct oauth_query {
 	const char *accounts_server; /* Zoho: where to exchange the code */
 	const char *location;        /* Zoho: us, eu, in, ... (shown, never used for URLs) */
 	const char *secret;          /* the admin's ?secret= */
-	const char *provider;        /* zoho or kommo: start that provider's flow */
+	const char *provider;        /* zoho or kommo: start that provider's flow (POST) */
+	const char *csrf;            /* the start page form's token (POST) */
+	const char *start;           /* a start code from `kzsctl authorize-url` */
 	int is_callback;             /* a return from a consent page: code, state or error present */
 	struct form form;
 };

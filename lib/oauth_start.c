@@ -1,6 +1,7 @@
 /*
  * oauth_start: Zoho's authorize URL as spec section 4 gives it (offline access and
- * prompt=consent, or no refresh token comes back); Kommo's as spec 2.1 gives it.
+ * prompt=consent, or no refresh token comes back); Kommo's as spec 2.1 gives it. The
+ * state in either is bound to the browser's flow cookie before the address exists.
  */
 #include "oauth_start.h"
 
@@ -17,6 +18,18 @@ static char *
 oauth_start_join(const char *base, const char *query)
 {
 	return str_fmt("%s%c%s", base, strchr(base, '?') ? '&' : '?', query);
+}
+
+/* oauth-callback's address with a start code: ?start=<code>. */
+static char *
+oauth_start_code(const char *callback, const char *code)
+{
+	char *query = str_fmt("start=%s", code), *url = NULL;
+
+	if (query != NULL)
+		url = oauth_start_join(callback, query);
+	free(query);
+	return url;
 }
 
 static char *
@@ -53,13 +66,10 @@ oauth_start_kommo(const struct config *cfg, const char *state)
 }
 
 int
-oauth_start_url(const struct config *cfg, const char *provider, char **url, char *err,
-    size_t errlen)
+oauth_start_ready(const struct config *cfg, const char *provider, char *err, size_t errlen)
 {
-	char state[OAUTH_STATE_LEN + 1];
 	int zoho = strcmp(provider, "zoho") == 0;
 
-	*url = NULL;
 	if (str_empty(cfg->state_dir)) {
 		msg_set(err, errlen, "[state] dir must be set");
 		return -1;
@@ -76,12 +86,47 @@ oauth_start_url(const struct config *cfg, const char *provider, char **url, char
 		    "Kommo is reached with the long-lived [kommo] token; there is nothing to connect");
 		return -1;
 	}
-	if (oauth_state_create(cfg->state_dir, provider, state, sizeof state, err, errlen) == -1)
+	return 0;
+}
+
+/* Makes a state (bound to cookie) or a start code (cookie NULL) and the address carrying it. */
+static int
+oauth_start_make(const struct config *cfg, const char *provider, const char *cookie, char **url,
+    char *err, size_t errlen)
+{
+	char state[OAUTH_STATE_LEN + 1];
+	int zoho = strcmp(provider, "zoho") == 0;
+
+	*url = NULL;
+	if (oauth_start_ready(cfg, provider, err, errlen) == -1 ||
+	    oauth_state_create(cfg->state_dir, provider, cookie, state, sizeof state, err, errlen) == -1)
 		return -1;
-	*url = zoho ? oauth_start_zoho(cfg, state) : oauth_start_kommo(cfg, state);
+	if (cookie != NULL)
+		*url = zoho ? oauth_start_zoho(cfg, state) : oauth_start_kommo(cfg, state);
+	else
+		*url = oauth_start_code(zoho ? cfg->zoho.redirect_uri : cfg->kommo.redirect_uri, state);
 	if (*url == NULL) {
 		msg_set(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
+}
+
+int
+oauth_start_url(const struct config *cfg, const char *provider, const char *cookie, char **url,
+    char *err, size_t errlen)
+{
+	if (cookie == NULL) {
+		*url = NULL;
+		msg_set(err, errlen, "no flow cookie");
+		return -1;
+	}
+	return oauth_start_make(cfg, provider, cookie, url, err, errlen);
+}
+
+int
+oauth_start_code_url(const struct config *cfg, const char *provider, char **url, char *err,
+    size_t errlen)
+{
+	return oauth_start_make(cfg, provider, NULL, url, err, errlen);
 }

@@ -90,6 +90,24 @@ page_link(struct page *p, const char *href, const char *label)
 }
 
 void
+page_form(struct page *p, const char *action, const char *const *hidden, const char *label)
+{
+	page_markup(p, "<form method=\"post\" action=\"");
+	page_escaped(p, action);
+	page_markup(p, "\">");
+	for (; hidden[0] != NULL && hidden[1] != NULL; hidden += 2) {
+		page_markup(p, "<input type=\"hidden\" name=\"");
+		page_escaped(p, hidden[0]);
+		page_markup(p, "\" value=\"");
+		page_escaped(p, hidden[1]);
+		page_markup(p, "\">");
+	}
+	page_markup(p, "<button class=\"button\" type=\"submit\">");
+	page_escaped(p, label);
+	page_markup(p, "</button></form>");
+}
+
+void
 page_begin(struct page *p, const char *title)
 {
 	memset(p, 0, sizeof *p);
@@ -99,7 +117,8 @@ page_begin(struct page *p, const char *title)
 	page_escaped(p, title);
 	page_markup(p, "</title>\n<style>body{font-family:sans-serif;max-width:40em;margin:2em auto;"
 	    "padding:0 1em;line-height:1.4}.button{display:inline-block;padding:.5em 1em;"
-	    "background:#1a5fb4;color:#fff;border-radius:4px;text-decoration:none}"
+	    "background:#1a5fb4;color:#fff;border-radius:4px;text-decoration:none;border:0;"
+	    "font:inherit;cursor:pointer}"
 	    ".status{font-weight:bold}</style>\n</head><body>\n<h1>");
 	page_escaped(p, title);
 	page_markup(p, "</h1>\n");

@@ -1,7 +1,7 @@
 /*
  * page: the small HTML pages oauth-callback shows a person. Text goes in through
- * page_text and links through page_link, both escaped, so no value from a request, a
- * remote answer or the store can become markup.
+ * page_text, links through page_link and forms through page_form, all escaped, so no
+ * value from a request, a remote answer or the store can become markup.
  */
 #ifndef KZS_PAGE_H
 #define KZS_PAGE_H
@@ -25,6 +25,12 @@ void page_text(struct page *p, const char *fmt, ...) __attribute__((format(print
 
 /* A link shown as a button; href and label are escaped. */
 void page_link(struct page *p, const char *href, const char *label);
+
+/*
+ * A form that POSTs to action, with hidden fields { name, value, ..., NULL } and one
+ * submit button labelled label; everything escaped.
+ */
+void page_form(struct page *p, const char *action, const char *const *hidden, const char *label);
 
 /* Closes the page and returns it; valid until page_free. */
 const char *page_end(struct page *p);

@@ -10,6 +10,7 @@
 
 #include "form_build.h"
 #include "jfield.h"
+#include "log.h"
 #include "msg.h"
 #include "token_post.h"
 
@@ -18,6 +19,28 @@ static int
 zoho_accounts_refusal(const char *error)
 {
 	return strncmp(error, "invalid_", 8) == 0 || strncmp(error, "unsupported_", 12) == 0;
+}
+
+/* An error code as Zoho writes its codes: lower-case letters, digits and '_'. */
+static int
+zoho_accounts_code_like(const char *error)
+{
+	return strspn(error, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(error);
+}
+
+/*
+ * Zoho's throttle answer: {"error_description":..,"error":"Access Denied","status":
+ * "failure"}, with HTTP 400 or 200. Its texts are localised, so a translated "Access
+ * Denied" is recognised by that shape: a status "failure", a description, and an error
+ * that is words rather than a code. Anything else is no reason to stop for 10 minutes.
+ */
+static int
+zoho_accounts_throttle(json_object *answer, const char *error)
+{
+	if (strcmp(error, "Access Denied") == 0)
+		return 1;
+	return strcmp(jfield_text(answer, "status"), "failure") == 0 &&
+	    jfield_text(answer, "error_description")[0] != '\0' && !zoho_accounts_code_like(error);
 }
 
 enum zoho_accounts_answer
@@ -62,5 +85,8 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 		return ZOHO_ACCOUNTS_REFUSED;
 	}
 	rr->outcome = REMOTE_RETRY;
-	return ZOHO_ACCOUNTS_THROTTLED;
+	if (zoho_accounts_throttle(*answer, error))
+		return ZOHO_ACCOUNTS_THROTTLED;
+	log_warn("%s; not Zoho's throttle answer, so asking again is allowed", rr->message);
+	return ZOHO_ACCOUNTS_FAILED;
 }

@@ -1,7 +1,7 @@
 /*
  * zoho_accounts: one call to a Zoho Accounts token endpoint (refreshing, or exchanging
  * an authorization code) and how its answer reads. Errors come with HTTP 200 or 400
- * and an "error" key, and the throttle's text is localised, so only codes are judged.
+ * and an "error" key; the throttle answer is told by its shape, since its texts are localised.
  */
 #ifndef KZS_ZOHO_ACCOUNTS_H
 #define KZS_ZOHO_ACCOUNTS_H
@@ -14,8 +14,8 @@
 enum zoho_accounts_answer {
 	ZOHO_ACCOUNTS_TOKEN,     /* the answer has an access_token and no error */
 	ZOHO_ACCOUNTS_REFUSED,   /* invalid_code, invalid_client, ...: the grant or client is wrong */
-	ZOHO_ACCOUNTS_THROTTLED, /* any other error: Zoho's "too many requests" */
-	ZOHO_ACCOUNTS_FAILED,    /* no answer, or one with neither token nor error */
+	ZOHO_ACCOUNTS_THROTTLED, /* Zoho's "too many requests" answer ("Access Denied") */
+	ZOHO_ACCOUNTS_FAILED,    /* no answer, or any other error (logged): ask again later */
 };
 
 /*

@@ -172,6 +172,38 @@ zoho_token_pause(const struct config *cfg)
 	store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, until);
 }
 
+/* Zoho's expires_in in seconds; an answer without one is taken as Zoho's usual hour. */
+static long
+token_lifetime(long expires_in)
+{
+	return expires_in > 0 ? expires_in : 3600;
+}
+
+/* The access token record: {"token","expires_at"}; malloc'd JSON text or NULL. */
+static char *
+token_access_record(const char *tok, long expires_in)
+{
+	json_object *rec = json_object_new_object();
+	char *text;
+
+	json_object_object_add(rec, "token", json_object_new_string(tok));
+	json_object_object_add(rec, "expires_at",
+	    json_object_new_int64((long long)time(NULL) + expires_in));
+	text = strdup(json_object_to_json_string(rec));
+	json_object_put(rec);
+	return text;
+}
+
+static void
+token_cache(const struct config *cfg, const char *tok, long expires_in)
+{
+	char *record = token_access_record(tok, expires_in);
+
+	if (record != NULL)
+		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, record);
+	free(record);
+}
+
 /* Asks Zoho Accounts for a new access token; the caller holds the refresh lock. */
 static void
 token_refresh(const struct config *cfg, const char *refresh, const char *accounts, char *tok,
@@ -182,7 +214,7 @@ token_refresh(const struct config *cfg, const char *refresh, const char *account
 		"client_id", cfg->zoho.client_id ? cfg->zoho.client_id : "",
 		"client_secret", cfg->zoho.client_secret ? cfg->zoho.client_secret : "", NULL,
 	};
-	json_object *json = NULL, *rec;
+	json_object *json = NULL;
 	enum zoho_accounts_answer answer;
 	char why[128], shown[44];
 	const char *error;
@@ -192,15 +224,9 @@ token_refresh(const struct config *cfg, const char *refresh, const char *account
 	error = jfield_text(json, "error");
 	switch (answer) {
 	case ZOHO_ACCOUNTS_TOKEN:
-		expires_in = strtol(jfield_text(json, "expires_in"), NULL, 10);
-		if (expires_in <= 0)
-			expires_in = 3600;
+		expires_in = token_lifetime(strtol(jfield_text(json, "expires_in"), NULL, 10));
 		snprintf(tok, toklen, "%s", jfield_text(json, "access_token"));
-		rec = json_object_new_object();
-		json_object_object_add(rec, "token", json_object_new_string(tok));
-		json_object_object_add(rec, "expires_at", json_object_new_int64((long long)time(NULL) + expires_in));
-		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, json_object_to_json_string(rec));
-		json_object_put(rec);
+		token_cache(cfg, tok, expires_in);
 		log_info("Zoho access token refreshed, valid for %ld s", expires_in);
 		break;
 	case ZOHO_ACCOUNTS_REFUSED:
@@ -284,9 +310,11 @@ zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t
 
 int
 zoho_token_connect(const struct config *cfg, const char *refresh_token,
-    const struct zoho_dc *dc, char *err, size_t errlen)
+    const char *access_token, long expires_in, const struct zoho_dc *dc, char *err,
+    size_t errlen)
 {
 	json_object *rec = json_object_new_object();
+	char *access = NULL;
 	struct store *s;
 	int rc;
 
@@ -295,19 +323,29 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 	json_object_object_add(rec, "sign_url", json_object_new_string(dc->sign_url));
 	json_object_object_add(rec, "dc", json_object_new_string(dc->dc));
 	json_object_object_add(rec, "connected_at", json_object_new_int64((long long)time(NULL)));
+	if (!str_empty(access_token))
+		access = token_access_record(access_token, token_lifetime(expires_in));
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, errlen) == -1) {
 		json_object_put(rec);
+		free(access);
 		return -1;
 	}
 	rc = store_put(s, TOKEN_ZOHO_REFRESH, json_object_to_json_string(rec));
+	/*
+	 * The exchange's own access token is kept: Zoho allows 10 token requests in 10
+	 * minutes, and one of the old grant, or of another data centre, must not be used.
+	 */
+	if (rc == 0 && access != NULL)
+		rc = store_put(s, TOKEN_ZOHO_ACCESS, access);
+	else if (rc == 0)
+		store_delete(s, TOKEN_ZOHO_ACCESS);
 	json_object_put(rec);
+	free(access);
 	if (rc == -1) {
 		store_abort(s);
 		snprintf(err, errlen, "cannot store the Zoho refresh token");
 		return -1;
 	}
-	/* An access token of the old grant, or of another data centre, must not be used. */
-	store_delete(s, TOKEN_ZOHO_ACCESS);
 	store_delete(s, TOKEN_ZOHO_THROTTLE);
 	store_delete(s, TOKEN_ZOHO_AUTH_NEEDED);
 	if (store_commit(s) == -1) {

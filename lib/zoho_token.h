@@ -32,11 +32,13 @@ void zoho_sign_base(const struct config *cfg, char *buf, size_t buflen);
 
 /*
  * Stores a refresh token oauth-callback obtained for the data centre dc, replacing any
- * other, and in the same transaction forgets the cached access token, the throttle mark
- * and any refusal on record. 0, or -1 with err.
+ * other, and in the same transaction caches the access token the same exchange gave
+ * (valid expires_in seconds; none: the old cached one is forgotten) and forgets the
+ * throttle mark and any refusal on record. 0, or -1 with err.
  */
 int zoho_token_connect(const struct config *cfg, const char *refresh_token,
-    const struct zoho_dc *dc, char *err, size_t errlen);
+    const char *access_token, long expires_in, const struct zoho_dc *dc, char *err,
+    size_t errlen);
 
 /* Stops token requests for Zoho's throttle window (every process waits). */
 void zoho_token_pause(const struct config *cfg);

@@ -407,6 +407,8 @@ EOF
 		echo ")"
 		echo "}"
 	done
+	# A test may add lines of its own (a login, MIME types) by defining this function.
+	if declare -F kzs_lighttpd_extra >/dev/null; then kzs_lighttpd_extra; fi
 }
 
 # Four distinct loopback ports nobody listens on.
@@ -585,13 +587,30 @@ oauth_get() {
 	http_call GET "$APP_URL/cgi-bin/oauth-callback${query:+?$query}" "$@"
 }
 
-# oauth_consent PROVIDER ANSWER: what a browser does: the admin's ?provider= start, the
-# 302 to the fake's consent page, then its link ANSWER (accept or deny for zoho, allow
-# or deny for kommo). Prints the callback URL the provider redirects to; nothing if a
-# step failed.
+# The admin's browser for curl: its cookie jar ($T/admin.cookies), sent and kept.
+admin_browser() { printf '%s\n' -b "$T/admin.cookies" -c "$T/admin.cookies"; }
+
+# oauth_start PROVIDER: what the admin's browser does to start a flow: the start page
+# (which sets the CSRF cookie) and its Connect form, POSTed with the token. Sets STATUS
+# and BODY; the answer's Location is the consent page.
+oauth_start() {
+	local csrf
+	oauth_get "secret=$ADMIN_SECRET" $(admin_browser)
+	csrf=$(printf '%s' "$BODY" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n 1)
+	http_call POST "$APP_URL/cgi-bin/oauth-callback" "provider=$1&csrf=$csrf" \
+		application/x-www-form-urlencoded $(admin_browser)
+}
+
+# oauth_return URL: the provider sends the admin's browser (with its cookies) to URL.
+oauth_return() { http_call GET "$1" $(admin_browser); }
+
+# oauth_consent PROVIDER ANSWER: the rest of what the admin's browser does: oauth_start,
+# the 302 to the fake's consent page, then its link ANSWER (accept or deny for zoho, allow
+# or deny for kommo). Prints the callback URL the provider redirects to (to be opened
+# with oauth_return); nothing if a step failed.
 oauth_consent() {
 	local consent link base
-	oauth_get "provider=$1&secret=$ADMIN_SECRET"
+	oauth_start "$1"
 	[ "$STATUS" = 302 ] || return 1
 	consent=$(resp_header Location)
 	base=$(printf '%s' "$consent" | sed -E 's#^(https?://[^/]+).*#\1#')

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one-time authorization, walked with curl against the fakes: the admin's start
-# page, Zoho's consent page, the callback that stores the refresh token, and a Sign API
-# call made with an access token obtained from the stored refresh token. Connecting
-# again replaces the stored token; kzsctl prints the same consent URL.
+# page, its Connect form (a POST that sets the flow cookie), Zoho's consent page, the
+# callback that stores the refresh token, and Sign API calls made with the access token
+# the code exchange gave (no second token request). Connecting again replaces the
+# stored token; kzsctl authorize-url prints a single-use start address.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 oauth_admin_setup
@@ -19,30 +20,39 @@ check_eq "start page: no Referer to the consent page" "$(resp_header Referrer-Po
 check_match "start page: Zoho works from [zoho] refresh_token" "$BODY" \
 	'id="zoho-status">Connected with the refresh token in \[zoho\] refresh_token \(127\.0\.0\.1:[0-9]+ / eu\)\.'
 check_match "start page: Kommo uses the long-lived token" "$BODY" 'id="kommo-status">Uses the long-lived token'
-button=$(printf '%s' "$BODY" | sed -n 's/.*href="\([^"]*\)">Connect Zoho Sign<.*/\1/p' | unhtml)
-check_match "start page: the Connect Zoho Sign button goes to Zoho's consent page" "$button" "$consent_re"
-check_eq "start page: its state is stored for zoho" \
-	"$(store_get states "$(query_param state "$button")" | jq -r .provider)" zoho
+check_match "start page: a Connect Zoho Sign form that POSTs to oauth-callback with a token" "$BODY" \
+	'<form method="post" action="oauth-callback"><input type="hidden" name="provider" value="zoho"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button class="button" type="submit">Connect Zoho Sign</button></form>'
+check_eq "start page: no link starts a flow" "$(printf '%s' "$BODY" | grep -c 'href=')" 0
+check_eq "start page: viewing it made no state" "$(store_keys states | grep -c .)" 0
 check_eq "start page: the admin secret is not on the page" "$(printf '%s' "$BODY" | grep -c "$ADMIN_SECRET")" 0
+check_match "start page: a CSRF cookie, HttpOnly and SameSite=Lax, for this program only" \
+	"$(resp_header Set-Cookie)" '^kzs_csrf=[0-9a-f]{64}; Path=/cgi-bin/oauth-callback; HttpOnly; SameSite=Lax$'
 
 kzs_conf_set zoho refresh_token ""
 oauth_get "secret=$ADMIN_SECRET"
 check_match "start page without any refresh token: authorization needed" "$BODY" \
 	'id="zoho-status">Authorization needed: not connected yet\.'
 
-# ?provider=zoho sends the browser to the consent page at once.
-oauth_get "provider=zoho&secret=$ADMIN_SECRET"
+# The Connect form (a POST with the token) sends the browser to the consent page.
+oauth_start zoho
 check_eq "connect: 302" "$STATUS" 302
 location=$(resp_header Location)
 check_match "connect: Location is Zoho's consent URL with every parameter" "$location" "$consent_re"
 check_eq "connect: redirect_uri exactly as configured" "$(query_param redirect_uri "$location")" \
 	"$APP_URL/cgi-bin/oauth-callback"
+check_match "connect: a flow cookie, HttpOnly, SameSite=Lax, for 10 minutes" "$(resp_header Set-Cookie)" \
+	'^kzs_flow_zoho=[0-9a-f]{64}; Path=/cgi-bin/oauth-callback; Max-Age=600; HttpOnly; SameSite=Lax$'
+flow=$(resp_header Set-Cookie | sed -E 's/^kzs_flow_zoho=([0-9a-f]+);.*/\1/')
+record=$(store_get states "$(query_param state "$location")")
+check_eq "connect: the state is stored for zoho" "$(printf '%s' "$record" | jq -r .provider)" zoho
+check_eq "connect: bound to the hash of the flow cookie, not the cookie" \
+	"$(printf '%s' "$record" | jq -r .binding)" "$(printf '%s' "$flow" | sha256sum | cut -d' ' -f1)"
 
 # The browser flow: consent, Accept, back to oauth-callback.
 callback=$(oauth_consent zoho accept)
 check_match "consent: Zoho sends the browser back with code, location, accounts-server, state and a trailing &" \
 	"$callback" "^$APP_URL/cgi-bin/oauth-callback\\?code=1000\\.[0-9a-f.]+&location=eu&accounts-server=http%3A%2F%2F127\\.0\\.0\\.1%3A$ACCOUNTS_PORT&state=[0-9a-f]{64}&\$"
-http_call GET "$callback"
+oauth_return "$callback"
 check_eq "callback: 200" "$STATUS" 200
 check_match "callback: the page says so" "$BODY" '<h1>Zoho Sign is connected</h1>'
 check_match "callback: the page names the account server and data centre" "$BODY" \
@@ -63,7 +73,7 @@ check_eq "the refresh token is not on the page" "$(printf '%s' "$BODY" | grep -c
 oauth_get "secret=$ADMIN_SECRET"
 check_match "start page: connected to the stored account" "$BODY" \
 	"id=\"zoho-status\">Connected to 127\\.0\\.0\\.1:$ACCOUNTS_PORT / eu since [0-9-]+ [0-9:]+ UTC\\."
-check_match "start page: offers to connect again" "$BODY" '>Connect Zoho Sign again</a>'
+check_match "start page: offers to connect again" "$BODY" '>Connect Zoho Sign again</button>'
 
 # A Sign API call with a token from the stored refresh token (none is in the config).
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")"
@@ -71,30 +81,45 @@ check_eq "webhook accepted" "$STATUS" 200
 wait_until "contract sent with the stored authorization" calls_reach 1 sign POST /api/v1/templates
 check_eq "createdocument succeeded" \
 	"$(jq -r 'select(.path | endswith("/createdocument")) | .status' "$FAKE_DIR/calls.jsonl")" 200
-check_eq "the access token came from the stored refresh token" \
-	"$(call_bodies accounts POST /oauth/v2/token | tail -n 1 | form_field refresh_token)" "$issued"
-check_eq "every Sign call carried that access token" \
+check_eq "no token request after the code exchange: its access token was kept" \
+	"$(calls accounts POST /oauth/v2/token)" 1
+check_eq "every Sign call carried the access token of the exchange" \
 	"$(jq -r 'select(.service == "sign") | .authorization' "$FAKE_DIR/calls.jsonl" | sort -u)" \
-	"Zoho-oauthtoken $(tail -n 1 "$FAKE_DIR/accounts/access_tokens" | awk '{ print $1 }')"
+	"Zoho-oauthtoken $(head -n 1 "$FAKE_DIR/accounts/access_tokens" | awk '{ print $1 }')"
 check_eq "no token in the log" "$(app_log | grep -c -e "$issued" -e "$ZOHO_CLIENT_SECRET")" 0
 
 # Connecting again replaces the stored token and forgets the cached access token.
 check_match "an access token is cached" "$(store_get tokens zoho.access)" '"token"'
+store_put tokens zoho.access '{"token":"old-grant","expires_at":9999999999}'
 callback=$(oauth_consent zoho accept)
-http_call GET "$callback"
+oauth_return "$callback"
 check_eq "again: 200" "$STATUS" 200
 issued2=$(tail -n 1 "$FAKE_DIR/accounts/refresh_tokens")
 check_eq "again: the new refresh token replaced the old" \
 	"$(store_get tokens zoho.refresh | jq -r .refresh_token)" "$issued2"
 check_eq "again: it is a new one" "$([ "$issued" != "$issued2" ] && echo new)" new
-check_eq "again: the cached access token is gone" "$(store_get tokens zoho.access)" ""
+check_eq "again: the cached access token is the new exchange's" "$(store_get tokens zoho.access | jq -r .token)" \
+	"$(tail -n 1 "$FAKE_DIR/accounts/access_tokens" | awk '{ print $1 }')"
 
-# The admin tool prints the same consent URL, with a state of its own.
+# The admin tool prints a single-use start address of oauth-callback, which sets the
+# flow cookie in the browser that opens it and sends it on to the consent page.
 url=$(kzsctl authorize-url)
-check_match "kzsctl authorize-url: Zoho's consent URL" "$url" "$consent_re"
-check_eq "kzsctl authorize-url: its state is stored for zoho" \
-	"$(store_get states "$(query_param state "$url")" | jq -r .provider)" zoho
-check_eq "kzsctl authorize-url zoho: the same" "$(kzsctl authorize-url zoho | grep -cE "$consent_re")" 1
+check_match "kzsctl authorize-url: oauth-callback's address with a start code" "$url" \
+	"^$APP_URL/cgi-bin/oauth-callback\\?start=[0-9a-f]{64}\$"
+check_match "kzsctl authorize-url: says it is single-use, for one browser" "$(tail -n 1 "$T/kzsctl.log")" \
+	'open this address once, within 10 minutes, in the browser you approve the access with; it works one time only'
+check_eq "kzsctl authorize-url: its start code is stored for zoho" \
+	"$(store_get states "$(query_param start "$url")" | jq -c '{provider, start}')" '{"provider":"zoho","start":true}'
+http_call GET "$url" -c "$T/other.cookies"
+check_eq "start address opened: 302" "$STATUS" 302
+check_match "start address opened: on to Zoho's consent page" "$(resp_header Location)" "$consent_re"
+check_match "start address opened: the flow cookie is set in that browser" "$(resp_header Set-Cookie)" \
+	'^kzs_flow_zoho=[0-9a-f]{64}; Path=/cgi-bin/oauth-callback; Max-Age=600; HttpOnly; SameSite=Lax$'
+check_eq "start address opened: the code is used up" "$(store_get states "$(query_param start "$url")")" ""
+http_call GET "$url" -c "$T/third.cookies"
+check_eq "start address opened again: 400" "$STATUS" 400
+check_match "start address opened again: says it was used" "$BODY" '<h1>Unknown or used start address</h1>'
+check_eq "kzsctl authorize-url zoho: the same" "$(kzsctl authorize-url zoho | grep -cE "^$APP_URL/cgi-bin/oauth-callback\\?start=[0-9a-f]{64}\$")" 1
 out=$(kzsctl authorize-url kommo 2>&1)
 check_eq "kzsctl authorize-url kommo: refused while Kommo uses the long-lived token" "$?" 1
 check_match "kzsctl authorize-url kommo: says why" "$(cat "$T/kzsctl.log")" 'long-lived \[kommo\] token'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kommo through OAuth instead of a long-lived token: the start page's ?provider=kommo
+# Kommo through OAuth instead of a long-lived token: the start page's Connect Kommo
 # flow stores the token pair, API calls carry its access token, and refreshes rotate
 # the pair under a lock: processes racing for an expired token make one refresh request
 # and all go on with the new token; a refresh whose answer is lost keeps the old pair,
@@ -15,21 +15,25 @@ issued_access() { tail -n 1 "$FAKE_DIR/kommo/oauth/access_tokens" | awk '{ print
 
 oauth_get "secret=$ADMIN_SECRET"
 check_match "start page: Kommo needs authorization" "$BODY" 'id="kommo-status">Authorization needed: not connected yet\.'
-check_match "start page: a Connect Kommo button" "$BODY" "href=\"$KOMMO_URL/oauth\\?client_id=$KOMMO_CLIENT_ID&amp;state=[0-9a-f]{64}&amp;mode=post_message\">Connect Kommo</a>"
-oauth_get "provider=kommo&secret=$ADMIN_SECRET"
+check_match "start page: a Connect Kommo form" "$BODY" \
+	'<input type="hidden" name="provider" value="kommo"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button class="button" type="submit">Connect Kommo</button>'
+check_eq "start page: viewing it made no state" "$(store_keys states | grep -c .)" 0
+oauth_start kommo
 check_eq "connect: 302" "$STATUS" 302
 check_match "connect: to Kommo's authorize page" "$(resp_header Location)" \
 	"^$KOMMO_URL/oauth\\?client_id=$KOMMO_CLIENT_ID&state=[0-9a-f]{64}&mode=post_message\$"
+check_match "connect: the Kommo flow cookie" "$(resp_header Set-Cookie)" '^kzs_flow_kommo=[0-9a-f]{64}; .*HttpOnly; SameSite=Lax$'
+
 
 callback=$(oauth_consent kommo deny)
-http_call GET "$callback"
+oauth_return "$callback"
 check_eq "Deny: 403" "$STATUS" 403
 check_match "Deny: a clear page" "$BODY" 'Access was denied on Kommo&#39;s page'
 
 callback=$(oauth_consent kommo allow)
 check_match "Allow: Kommo sends back code, referer and state" "$callback" \
 	"^$APP_URL/cgi-bin/oauth-callback\\?code=[0-9a-f]{64}&referer=127\\.0\\.0\\.1%3A$KOMMO_PORT&state=[0-9a-f]{64}\$"
-http_call GET "$callback"
+oauth_return "$callback"
 check_eq "callback: 200" "$STATUS" 200
 check_match "callback: Kommo is connected" "$BODY" '<h1>Kommo is connected</h1>'
 check_eq "callback: one code exchange with the documented JSON fields" \
@@ -103,7 +107,7 @@ check_eq "revoked: one refresh request only" "$(( $(refreshes | wc -l) - before 
 check_eq "revoked: one clear log line" "$(app_log | grep -c 'no more token requests until someone connects Kommo again')" 1
 oauth_get "secret=$ADMIN_SECRET"
 check_match "revoked: the start page says authorization needed" "$BODY" 'id="kommo-status">Authorization needed: '
-http_call GET "$(oauth_consent kommo allow)"
+oauth_return "$(oauth_consent kommo allow)"
 check_eq "reconnected" "$STATUS" 200
 check_eq "reconnected: the refusal is cleared" "$(store_get tokens kommo.auth_needed)" ""
 wait_until "reconnected: the waiting contract was sent" bash -c "grep -q 'lead 1531: Zoho Sign request' '$T/lighttpd.out'"

@@ -10,11 +10,11 @@ kzs_conf_set zoho refresh_token ""
 token_requests() { calls accounts POST /oauth/v2/token; }
 sent_to() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "Contract sent"; }
 
-http_call GET "$(oauth_consent zoho accept)"
-check_eq "connected" "$STATUS" 200
-
-# A cached access token that has expired: Zoho hands out one that lives 1 s.
+# A cached access token that has expired: Zoho hands out ones that live 1 s, the
+# exchange's own too.
 echo 1 >"$FAKE_DIR/accounts/expires_in"
+oauth_return "$(oauth_consent zoho accept)"
+check_eq "connected" "$STATUS" 200
 fixture_lead 1400
 post_kommo_hook "$(kommo_status_body 1400)"
 wait_until "first lead handled" queue_empty
@@ -55,7 +55,7 @@ check_match "revoked: the start page says authorization needed" "$BODY" \
 	'id="zoho-status">Authorization needed: Zoho refused the refresh token: invalid_code\.'
 
 # Connecting again clears the refusal, and the waiting contract goes out.
-http_call GET "$(oauth_consent zoho accept)"
+oauth_return "$(oauth_consent zoho accept)"
 check_eq "reconnected" "$STATUS" 200
 check_eq "reconnected: the refusal is cleared" "$(store_get tokens zoho.auth_needed)" ""
 wait_until "reconnected: the waiting contract was sent" bash -c "[ \"\$(jq -r 'select(.entity_id == 1430) | .params.text' '$FAKE_DIR/kommo/notes.jsonl' 2>/dev/null | grep -c 'Contract sent')\" = 1 ]"

@@ -20,12 +20,14 @@ FUZZ_SRC_config        = lib/config.c lib/msg.c lib/datefmt.c lib/zone.c
 FUZZ_SRC_zoho_webhook  = lib/zoho_webhook.c lib/msg.c
 FUZZ_SRC_oauth_query   = lib/form.c lib/oauth_query.c lib/msg.c
 FUZZ_SRC_dump          = lib/dump.c lib/msg.c
+FUZZ_SRC_oauth_cookie  = lib/oauth_cookie.c lib/str.c
 # Extra flags and libraries per target (json-c itself is not instrumented).
 FUZZ_LIBS_zoho_webhook := $(shell pkg-config --cflags --libs json-c 2>/dev/null)
+FUZZ_LIBS_oauth_cookie := -lcrypto
 
 # The config target only once lib/config.c provides config_parse.
 FUZZ_HAVE_CONFIG := $(shell grep -qs '^config_parse\b' lib/config.c && echo config)
-FUZZ_NAMES = form kommo_webhook zoho_webhook oauth_query dump $(FUZZ_HAVE_CONFIG)
+FUZZ_NAMES = form kommo_webhook zoho_webhook oauth_query dump oauth_cookie $(FUZZ_HAVE_CONFIG)
 FUZZ_BINS  = $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 
 define FUZZ_BUILD_RULE

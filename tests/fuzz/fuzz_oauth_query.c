@@ -66,6 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_member(&q, "location", q.location);
 	check_member(&q, "secret", q.secret);
 	check_member(&q, "provider", q.provider);
+	check_member(&q, "csrf", q.csrf);
+	check_member(&q, "start", q.start);
 	if (q.provider != NULL && strcmp(q.provider, "zoho") != 0 && strcmp(q.provider, "kommo") != 0)
 		abort();
 	if (q.is_callback != (q.code != NULL || q.state != NULL || q.error != NULL))

@@ -1,6 +1,7 @@
 /*
  * Unit tests for the pieces oauth-callback's pages and URLs are made of: lib/page.c
- * escapes every value it is given, lib/form_build.c encodes every value.
+ * escapes every value it is given (text, links, forms), lib/form_build.c encodes every
+ * value.
  */
 #include "check.h"
 #include "form_build.h"
@@ -48,6 +49,24 @@ test_page(void)
 }
 
 static void
+test_page_form(void)
+{
+	const char *hidden[] = { "provider", "zoho", "csrf", "\"><script>", NULL };
+	struct page p;
+	const char *html;
+
+	page_begin(&p, "t");
+	page_form(&p, "oauth-callback", hidden, "Connect <Zoho>");
+	html = page_end(&p);
+	CHECK(strstr(html, "<form method=\"post\" action=\"oauth-callback\">"
+	    "<input type=\"hidden\" name=\"provider\" value=\"zoho\">"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"&quot;&gt;&lt;script&gt;\">"
+	    "<button class=\"button\" type=\"submit\">Connect &lt;Zoho&gt;</button></form>") != NULL,
+	    "a POST form with hidden fields and a button, values escaped");
+	page_free(&p);
+}
+
+static void
 test_form_build(void)
 {
 	const char *pairs[] = { "a", "x y", "redirect_uri", "https://e.example/cb?k=v&z", "e", "", NULL };
@@ -66,6 +85,7 @@ int
 main(void)
 {
 	test_page();
+	test_page_form();
 	test_form_build();
 	return CHECK_DONE();
 }
