@@ -90,6 +90,8 @@ fault kommo GET /api/v4/account 1 reused status 503
 check_eq "keep-alive: the second request rides the first one's connection and meets the reused rule" \
 	"$(curl -s -o /dev/null -o /dev/null -w '%{http_code} %{num_connects};' -H "$K" \
 		"$KOMMO_URL/api/v4/account" "$KOMMO_URL/api/v4/account")" "200 1;503 0;"
+check_eq "keep-alive: the call log marks the second as reused" \
+	"$(jq -c 'select(.path == "/api/v4/account") | .reused' "$FAKE_DIR/calls.jsonl" | tail -n 2 | tr -d '\n')" "nulltrue"
 
 # "close after": the work is done and the connection closed without a byte of the answer;
 # "close": the same, with nothing done.

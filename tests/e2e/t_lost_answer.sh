@@ -99,3 +99,9 @@ check_eq "stage move answer lost: the retry read the lead after the lost PATCH" 
 check_eq "stage move answer lost: in the signed stage" \
 	"$(jq -r .status_id "$FAKE_DIR/kommo/leads/1304.json")" "$SIGNED_STATUS_ID"
 check_eq "the fault plan was used up" "$(cat "$FAKE_DIR/faults")" ""
+
+# Over the whole run: reads reused kept-alive connections, writes never did.
+check_match "reads came on reused connections" \
+	"$(jq -s '[.[] | select(.method == "GET" and .reused)] | length' "$FAKE_DIR/calls.jsonl")" '^[1-9]'
+check_eq "no POST, PUT or PATCH came on a reused connection" \
+	"$(jq -c 'select(.method != "GET" and .reused) | [.method, .path]' "$FAKE_DIR/calls.jsonl")" ""

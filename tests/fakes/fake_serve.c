@@ -180,8 +180,8 @@ sha256_hex(const char *data, size_t len, char hex[65])
 }
 
 static void
-log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
-    int dropped, long long at_ms)
+log_call(const struct fake_req *req, const struct fake_conn *c, int status,
+    const struct fake_fault *fault, int dropped, long long at_ms)
 {
 	struct json_object *o = json_object_new_object();
 	struct fbuf body = {0};
@@ -206,6 +206,8 @@ log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
 		json_object_object_add(o, "fault", json_object_new_string(fault->action));
 	if (dropped)
 		json_object_object_add(o, "dropped", json_object_new_boolean(1));
+	if (c->served > 0)
+		json_object_object_add(o, "reused", json_object_new_boolean(1));
 	/* seq and the line go in together, so the file is in seq order */
 	fd = fake_lock("calls.lock");
 	json_object_object_add(o, "seq", json_object_new_int64(fake_next_id("calls.seq", 1)));
@@ -310,14 +312,14 @@ serve_one(struct fake_conn *c, struct fake_http_req *hr, const void *arg)
 		answer(svc, &req, &fault, &resp);
 	}
 	if (fault.kind == FAULT_DROP || fault.kind == FAULT_CLOSE) {
-		log_call(&req, resp.status, &fault, 1, at_ms);
+		log_call(&req, c, resp.status, &fault, 1, at_ms);
 		if (fault.kind == FAULT_DROP)
 			send_response(c, &resp, 1);
 		close(c->fd); /* a close sends not one byte of the answer */
 		_exit(0);
 	}
 	send_response(c, &resp, 0);
-	log_call(&req, resp.status, &fault, 0, at_ms);
+	log_call(&req, c, resp.status, &fault, 0, at_ms);
 	fake_fault_free(&fault);
 	fbuf_free(&resp.body);
 	fbuf_free(&resp.headers);

@@ -145,6 +145,9 @@ echo "# calls to the fakes: $total; by service, with the share the fault plan hi
 jq -rs 'group_by(.service) | .[] | "#   \(.[0].service): \(length) calls, \([.[] | select(.fault)] | length) faulted (\(([.[] | select(.fault)] | length) * 100 / length | floor)%)"' \
 	"$FAKE_DIR/calls.jsonl"
 echo "# faults by kind: $(jq -r 'select(.fault) | if .fault == "status" or .fault == "body" then "\(.fault) \(.status)" else .fault end' "$FAKE_DIR/calls.jsonl" | sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%s x%s", sep, substr($0, 2), c; sep = ", " }')"
+echo "# calls on reused connections: $(jq -s '[.[] | select(.reused)] | length' "$FAKE_DIR/calls.jsonl"), closed silently there: $(jq -s '[.[] | select(.reused and (.fault // "" | startswith("close")))] | length' "$FAKE_DIR/calls.jsonl")"
+check_eq "no POST, PUT or PATCH on a reused connection (libcurl could send it twice)" \
+	"$(jq -s '[.[] | select(.method != "GET" and .reused)] | length' "$FAKE_DIR/calls.jsonl")" 0
 for svc in kommo drive sign; do
 	share=$(jq -s --arg s "$svc" '[.[] | select(.service == $s)] | if length == 0 then 0 else ([.[] | select(.fault)] | length) * 100 / length | floor end' "$FAKE_DIR/calls.jsonl")
 	check_match "$svc: about 30% of the calls failed ($share%)" "$share" '^(2[0-9]|3[0-9])$'
