@@ -318,8 +318,9 @@ serve_one(struct fake_conn *c, struct fake_http_req *hr, const void *arg)
 		close(c->fd); /* a close sends not one byte of the answer */
 		_exit(0);
 	}
-	send_response(c, &resp, 0);
+	/* logged first: once a client has its answer, the call log shows the call */
 	log_call(&req, c, resp.status, &fault, 0, at_ms);
+	send_response(c, &resp, 0);
 	fake_fault_free(&fault);
 	fbuf_free(&resp.body);
 	fbuf_free(&resp.headers);
