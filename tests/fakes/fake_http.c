@@ -163,10 +163,15 @@ read_request(struct fake_conn *c, struct fake_http_req *req)
 	char *end;
 	size_t head_len;
 
+	/* every string is "" until the request says otherwise, also in a refused one */
+	fbuf_add(&req->path, "", 0);
+	fbuf_add(&req->query, "", 0);
+	fbuf_add(&req->content_type, "", 0);
+	fbuf_add(&req->authorization, "", 0);
+	fbuf_add(&req->body, "", 0);
 	fbuf_add(&c->in, "", 0);
 	while ((end = strstr(c->in.data, "\r\n\r\n")) == NULL) {
 		if (c->in.len > MAX_HEAD) {
-			fbuf_adds(&req->path, "/");
 			req->bad_status = 431;
 			return 1;
 		}
@@ -179,7 +184,6 @@ read_request(struct fake_conn *c, struct fake_http_req *req)
 	consume(c, head_len);
 	if (req->bad_status != 0) {
 		c->closing = 1;
-		fbuf_add(&req->body, "", 0);
 		return 1;
 	}
 	while ((long long)c->in.len < body_len)
