@@ -13,7 +13,8 @@
 
 #include "log.h"
 
-/* One handle per process: libcurl keeps its connections alive between our calls. */
+/* One handle per process: libcurl keeps its connections alive between our calls (for
+ * reads; a write gets a connection of its own, see http_is_write). */
 static CURL *http_handle;
 static long long http_deadline; /* see http_set_deadline; 0 = none */
 static unsigned long http_not_started; /* see http_calls_not_started */
@@ -128,6 +129,43 @@ http_read_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * Writes go out on a connection of their own (CURLOPT_FRESH_CONNECT). libcurl sends
+ * a request again by itself, on a new connection and without asking us, when a
+ * REUSED connection dies before the first byte of the answer (Curl_retry_request):
+ * harmless for a GET, but a POST, PUT or PATCH the server had already carried out
+ * would be carried out twice. Every such resend in libcurl requires a reused
+ * connection (the only other one, HTTP/2 REFUSED_STREAM, is the server saying it did
+ * not process the request), so a write on a fresh connection is sent exactly once, and
+ * a lost answer comes back to the caller as a failure: the caller looks before it
+ * writes again. A fresh connection also cannot be one the server closed while idle.
+ * The cost is one connection setup per write; reads keep reusing connections.
+ */
+static int
+http_is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* A failed write whose request went out may have been carried out: say so. */
+static void
+http_describe_failure(CURL *curl, const char *method, CURLcode rc, int overflow,
+    struct http_response *res)
+{
+	long sent = 0;
+
+	if (overflow) {
+		snprintf(res->error, sizeof res->error, "answer too large");
+		return;
+	}
+	curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
+	if (http_is_write(method) && sent > 0)
+		snprintf(res->error, sizeof res->error, "answer lost after the %s was sent: %s",
+		    method, curl_easy_strerror(rc));
+	else
+		snprintf(res->error, sizeof res->error, "%s", curl_easy_strerror(rc));
+}
+
 int
 http_perform(const struct http_request *req, struct http_response *res)
 {
@@ -177,6 +215,8 @@ http_perform(const struct http_request *req, struct http_response *res)
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
+	if (http_is_write(req->method))
+		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body != NULL) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -201,8 +241,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 			snprintf(res->content_type, sizeof res->content_type, "%s", ctype);
 	} else {
 		res->status = 0;
-		snprintf(res->error, sizeof res->error, "%s",
-		    sink.overflow ? "answer too large" : curl_easy_strerror(rc));
+		http_describe_failure(curl, req->method, rc, sink.overflow, res);
 	}
 	curl_slist_free_all(headers);
 	return rc == CURLE_OK ? 0 : -1;

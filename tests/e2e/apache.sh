@@ -1,5 +1,5 @@
 # apache.sh: starts Apache httpd on loopback in front of our programs: /cgi-bin/ through
-# mod_fcgid, /cgi/ as plain CGI through mod_cgid (the fakes stay behind lighttpd).
+# mod_fcgid, /cgi/ as plain CGI through mod_cgid (the fakes run on their own ports, see lib.sh).
 # Sourced after lib.sh's kzs_setup.
 # shellcheck shell=bash
 

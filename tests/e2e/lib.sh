@@ -1,7 +1,8 @@
 # lib.sh: the end-to-end harness, sourced by every tests/e2e/t_*.sh.
 # kzs_setup starts one lighttpd on loopback serving our three programs (FastCGI) and
 # the three fakes (Kommo + drive, Zoho Sign, Zoho Accounts; see tests/fakes/README.md),
-# writes a config and default fixtures, and arranges kzs_teardown on exit.
+# which are HTTP servers of their own on their own ports, writes a config and default
+# fixtures, and arranges kzs_teardown on exit.
 # Results are printed as "ok - ..." / "not ok - ..." lines, which tests/run.sh counts.
 # shellcheck shell=bash disable=SC2016,SC2034
 
@@ -398,17 +399,39 @@ EOF
 		done
 		echo ")"
 	fi
+}
+
+# kzs_start_fakes: each fake listens on its port itself (one process per connection,
+# keep-alive as the real servers do); their log goes to $T/fakes.out.
+kzs_start_fakes() {
+	local svc port
+	KZS_FAKE_PIDS=
 	for svc in "kommo $KOMMO_PORT" "zoho-sign $SIGN_PORT" "zoho-accounts $ACCOUNTS_PORT"; do
 		port=${svc#* }
-		echo "\$SERVER[\"socket\"] == \"127.0.0.1:$port\" {"
-		echo "fastcgi.server = ("
-		fcgi_block / "$KZS_OUT/tests/fakes/fake-${svc% *}" "${KZS_FAKE_PROCS:-2}" \
-			"FAKE_DIR=$FAKE_DIR" "FAKE_SELF_URL=http://127.0.0.1:$port"
-		echo ")"
-		echo "}"
+		FAKE_DIR=$FAKE_DIR FAKE_SELF_URL=http://127.0.0.1:$port FAKE_LISTEN=127.0.0.1:$port \
+			"$KZS_OUT/tests/fakes/fake-${svc% *}" >>"$T/fakes.out" 2>&1 &
+		KZS_FAKE_PIDS="$KZS_FAKE_PIDS $!"
+		disown
 	done
 	# A test may add lines of its own (a login, MIME types) by defining this function.
 	if declare -F kzs_lighttpd_extra >/dev/null; then kzs_lighttpd_extra; fi
+}
+
+# kzs_stop_fakes: SIGUSR1 ends a fake after its connections' current requests (its
+# children end normally, so LeakSanitizer gets to run); a fake still there after 15 s is killed.
+kzs_stop_fakes() {
+	local pid alive
+	for pid in ${KZS_FAKE_PIDS:-}; do kill -USR1 "$pid" 2>/dev/null; done
+	for _ in $(seq 150); do
+		alive=0
+		for pid in ${KZS_FAKE_PIDS:-}; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
+	for pid in ${KZS_FAKE_PIDS:-}; do
+		case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$KZS_OUT"/*) kill -9 "$pid" ;; esac
+	done
+	KZS_FAKE_PIDS=
 }
 
 # Four distinct loopback ports nobody listens on.
@@ -427,12 +450,13 @@ kzs_pick_ports() {
 	export SIGN_URL=http://127.0.0.1:$SIGN_PORT ACCOUNTS_URL=http://127.0.0.1:$ACCOUNTS_PORT
 }
 
-# Waits until lighttpd answers on every port; 1 if it died, 2 if it never answered.
+# Waits until lighttpd and the fakes answer on every port; 1 if one died, 2 if one
+# never answered.
 kzs_wait_ready() {
-	local port deadline=$((SECONDS + 20))
+	local port pid deadline=$((SECONDS + 20))
 	for port in "${KZS_PORTS[@]}"; do
 		until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
-			kill -0 "$KZS_LIGHTTPD_PID" 2>/dev/null || return 1
+			for pid in "$KZS_LIGHTTPD_PID" $KZS_FAKE_PIDS; do kill -0 "$pid" 2>/dev/null || return 1; done
 			[ "$SECONDS" -lt "$deadline" ] || return 2
 			sleep 0.1
 		done
@@ -485,23 +509,25 @@ kzs_setup() {
 		lighttpd -D -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 &
 		KZS_LIGHTTPD_PID=$!
 		disown # so that a test's own "wait" does not wait for lighttpd
+		kzs_start_fakes
 		kzs_wait_ready
 		rc=$?
 		[ "$rc" = 0 ] && break
 		kzs_stop_lighttpd
-		grep -qs 'Address already in use' "$T/error.log" "$T/lighttpd.out" || break
+		kzs_stop_fakes
+		grep -qs 'Address already in use' "$T/error.log" "$T/lighttpd.out" "$T/fakes.out" || break
 	done
 	if [ -z "$KZS_LIGHTTPD_PID" ]; then
-		not_ok "setup: lighttpd did not start"
-		tail -n 20 "$T/lighttpd.out" "$T/error.log" 2>/dev/null | sed 's/^/#   /'
+		not_ok "setup: lighttpd or the fakes did not start"
+		tail -n 20 "$T/lighttpd.out" "$T/error.log" "$T/fakes.out" 2>/dev/null | sed 's/^/#   /'
 		exit 1
 	fi
 	# The readiness probes were calls too: start the log and the rate windows afresh.
-	rm -f "$FAKE_DIR/calls.jsonl" "$FAKE_DIR/calls.seq" "$FAKE_DIR"/*/rate_window
+	rm -f "$FAKE_DIR/calls.jsonl" "$FAKE_DIR/calls.seq" "$FAKE_DIR"/*/rate_window.*
 	export APP_PORT KOMMO_PORT SIGN_PORT ACCOUNTS_PORT
 }
 
-# kzs_teardown: stops lighttpd and its FastCGI children, reports sanitizer findings,
+# kzs_teardown: stops lighttpd and its FastCGI children and the fakes, reports sanitizer findings,
 # removes $T unless KZS_KEEP=1. Runs on exit.
 kzs_teardown() {
 	local rc=$? pids pid alive line
@@ -522,9 +548,10 @@ kzs_teardown() {
 			case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$KZS_OUT"/*) kill "$pid" ;; esac
 		done
 	fi
+	kzs_stop_fakes
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		line=$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' \
-			"$T/error.log" "$T/lighttpd.out" "$T/kzsctl.log" 2>/dev/null | head -n 1)
+			"$T/error.log" "$T/lighttpd.out" "$T/fakes.out" "$T/kzsctl.log" 2>/dev/null | head -n 1)
 		if [ -n "$line" ]; then
 			not_ok "sanitizer report: $line"
 			rc=1

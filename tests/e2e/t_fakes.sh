@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The fakes themselves, through lighttpd: auth refused in each service's own shape,
-# createdocument validation, the fault plan, the call log, a drive upload, OAuth consent.
+# The fakes themselves: auth refused in each service's own shape,
+# createdocument validation, the fault plan, the call log, a drive upload, keep-alive and
+# closed connections, rate limits per address, OAuth consent.
 . "$(dirname "$0")/lib.sh"
 kzs_setup --fakes-only
 echo 0 >"$FAKE_DIR/kommo/rate_limit" # pacing is not under test here
@@ -82,6 +83,46 @@ check_eq "fault applies once" "$FIRST $STATUS $(jq -r .drive_url <<<"$BODY")" "5
 check_eq "fault plan is empty afterwards" "$(cat "$FAKE_DIR/faults")" ""
 check_eq "call log has both calls with their statuses" \
 	"$(jq -sc '[.[] | select(.path == "/api/v4/account") | .status]' "$FAKE_DIR/calls.jsonl")" '[503,200]'
+
+# Connections stay open, as at Kommo and Zoho: two requests in one curl run share one
+# connection. A "reused" rule passes over a connection's first request and takes the second.
+fault kommo GET /api/v4/account 1 reused status 503
+check_eq "keep-alive: the second request rides the first one's connection and meets the reused rule" \
+	"$(curl -s -o /dev/null -o /dev/null -w '%{http_code} %{num_connects};' -H "$K" \
+		"$KOMMO_URL/api/v4/account" "$KOMMO_URL/api/v4/account")" "200 1;503 0;"
+check_eq "keep-alive: the call log marks the second as reused" \
+	"$(jq -c 'select(.path == "/api/v4/account") | .reused' "$FAKE_DIR/calls.jsonl" | tail -n 2 | tr -d '\n')" "nulltrue"
+
+# "close after": the work is done and the connection closed without a byte of the answer;
+# "close": the same, with nothing done.
+notes_now() { wc -l <"$FAKE_DIR/kommo/notes.jsonl"; }
+post_note() {
+	curl -s -o /dev/null -H "$K" -H 'Content-Type: application/json' \
+		--data '[{"note_type":"common","params":{"text":"lost"}}]' "$KOMMO_URL/api/v4/leads/$LEAD_ID/notes"
+}
+before=$(notes_now)
+fault kommo POST /api/v4/leads 1 close after
+post_note
+check_eq "close after: the client got nothing at all (curl exit 52), the note is stored" \
+	"$? $(( $(notes_now) - before ))" "52 1"
+fault kommo POST /api/v4/leads 1 close
+post_note
+check_eq "close: nothing back, nothing stored" "$? $(( $(notes_now) - before ))" "52 1"
+check_eq "close: the call log names both" \
+	"$(jq -c 'select(.fault) | [.fault, .dropped]' "$FAKE_DIR/calls.jsonl" | tail -n 2 | tr -d '\n')" \
+	'["close after",true]["close",true]'
+
+# Rate limits count per client address; Kommo's drive calls count with its API's.
+echo 2 >"$FAKE_DIR/kommo/rate_limit"
+check_eq "kommo limit 2/s: the drive's call is the second, the third call is refused" \
+	"$(curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code};' -H "$K" \
+		"$KOMMO_URL/api/v4/account" "$KOMMO_URL/drive/v1.0/nothing" "$KOMMO_URL/api/v4/account")" "200;404;429;"
+echo 0 >"$FAKE_DIR/kommo/rate_limit"
+echo 1 >"$FAKE_DIR/zoho/rate_limit"
+zoho_from() { curl -s -o /dev/null -w '%{http_code}' --interface "$1" "$SIGN_URL/api/v1/templates"; }
+check_eq "zoho limit 1/min: a second call from one address is refused, one from another is not" \
+	"$(zoho_from 127.0.0.3) $(zoho_from 127.0.0.3) $(zoho_from 127.0.0.2)" "401 429 401"
+echo 0 >"$FAKE_DIR/zoho/rate_limit"
 
 # OAuth consent: Accept redirects back with a code that yields a refresh token once.
 REDIRECT=$APP_URL/cgi-bin/oauth-callback

@@ -1036,11 +1036,12 @@ int
 main(void)
 {
 	static const struct fake_service services[] = {
-		{"drive", "/drive", drive_handle, kommo_error, NULL, 0, 0},
+		/* Kommo's limit is per client address (its 429 example): the drive counts in it. */
+		{"drive", "/drive", drive_handle, kommo_error, "kommo/rate_limit", 7, 1000},
 		/* OAuth: the authorize page (www.kommo.com in real life) and the token endpoint. */
 		{"kommo_oauth", "/oauth", fake_kommo_oauth_handle, kommo_error, NULL, 0, 0},
 		{"kommo_oauth", "/oauth2", fake_kommo_oauth_handle, kommo_error, NULL, 0, 0},
-		/* Kommo documents 7 requests per second; the drive (another host) has no documented limit. */
+		/* Kommo documents 7 requests per second. */
 		{"kommo", "", kommo_handle, kommo_error, "kommo/rate_limit", 7, 1000},
 	};
 

@@ -68,14 +68,14 @@ parse_action(const char *p, struct fake_fault *f)
 		f->kind = FAULT_DELAY;
 		return next_word(&p, w, sizeof w) && (f->delay_ms = to_long(w, 0, 600000)) != -1 ? 0 : -1;
 	}
-	if (strcmp(f->action, "drop") == 0) {
-		f->kind = FAULT_DROP;
+	if (strcmp(f->action, "drop") == 0 || strcmp(f->action, "close") == 0) {
+		f->kind = f->action[0] == 'd' ? FAULT_DROP : FAULT_CLOSE;
 		if (next_word(&p, w, sizeof w)) {
 			if (strcmp(w, "after") != 0)
 				return -1;
 			f->after = 1;
 			/* the call log tells the two apart: this one took effect */
-			snprintf(f->action, sizeof f->action, "drop after");
+			snprintf(f->action, sizeof f->action, "%s after", f->kind == FAULT_DROP ? "drop" : "close");
 		}
 		return 0;
 	}
@@ -139,39 +139,51 @@ roll(void)
 	return (long)(r % 10000);
 }
 
+/* The request a rule is matched against. */
+struct fault_request {
+	const char *service, *method, *path;
+	int reused;
+};
+
 /*
  * Does the rule apply? Returns 1 and fills f when it does, 0 when it does not or the
  * line is not a rule (comment, blank, malformed: kept as it is). *kept is the
  * line to write back: the same rule with one use less (or the line itself). A count of
  * 0 is a rule that is never used up. "chance <percent>" before the action makes the
  * rule apply to that share of the requests it matches; a request that misses the roll
- * goes on to the next rules, and only a hit uses the rule up.
+ * goes on to the next rules, and only a hit uses the rule up. "reused" after it limits
+ * the rule to requests on a connection that carried an earlier request.
  */
 static long
-match_rule(const char *line, const char *service, const char *method, const char *path,
-    struct fake_fault *f, struct fbuf *kept)
+match_rule(const char *line, const struct fault_request *r, struct fake_fault *f, struct fbuf *kept)
 {
 	char svc[32], meth[16], prefix[1024], count[24], w[24];
-	const char *p = line, *action;
+	const char *p = line, *action, *next;
 	long n, chance = -1;
+	int only_reused = 0;
 
 	if (*line == '#' || !next_word(&p, svc, sizeof svc))
 		goto keep;
 	if (!next_word(&p, meth, sizeof meth) || !next_word(&p, prefix, sizeof prefix) ||
 	    !next_word(&p, count, sizeof count) || (n = to_long(count, 0, 1000000)) == -1)
 		goto malformed;
-	action = p;
-	if (next_word(&action, w, sizeof w) && strcmp(w, "chance") == 0) {
-		if (!next_word(&action, w, sizeof w) || (chance = to_basis_points(w)) == -1)
+	action = next = p;
+	if (next_word(&next, w, sizeof w) && strcmp(w, "chance") == 0) {
+		if (!next_word(&next, w, sizeof w) || (chance = to_basis_points(w)) == -1)
 			goto malformed;
-	} else {
-		action = p;
+		action = next;
+	}
+	next = action;
+	if (next_word(&next, w, sizeof w) && strcmp(w, "reused") == 0) {
+		only_reused = 1;
+		action = next;
 	}
 	if (parse_action(action, f) == -1)
 		goto malformed;
-	if ((strcmp(svc, "*") != 0 && strcmp(svc, service) != 0) ||
-	    (strcmp(meth, "*") != 0 && strcmp(meth, method) != 0) ||
-	    strncmp(path, prefix, strlen(prefix)) != 0 ||
+	/* the roll comes last: a request the rule does not concern draws no dice */
+	if ((strcmp(svc, "*") != 0 && strcmp(svc, r->service) != 0) ||
+	    (strcmp(meth, "*") != 0 && strcmp(meth, r->method) != 0) ||
+	    strncmp(r->path, prefix, strlen(prefix)) != 0 || (only_reused && !r->reused) ||
 	    (chance != -1 && roll() >= chance)) {
 		fake_fault_free(f);
 		goto keep;
@@ -190,8 +202,10 @@ keep:
 }
 
 void
-fake_fault_take(const char *service, const char *method, const char *path, struct fake_fault *out)
+fake_fault_take(const char *service, const char *method, const char *path, int reused,
+    struct fake_fault *out)
 {
+	const struct fault_request r = {service, method, path, reused};
 	struct fbuf plan = {0}, rest = {0};
 	char *line, *save = NULL;
 	int fd, taken = 0;
@@ -207,7 +221,7 @@ fake_fault_take(const char *service, const char *method, const char *path, struc
 
 		if (taken)
 			fbuf_addf(&rest, "%s\n", line);
-		else if (match_rule(line, service, method, path, &f, &rest) > 0) {
+		else if (match_rule(line, &r, &f, &rest) > 0) {
 			*out = f;
 			taken = 1;
 		}

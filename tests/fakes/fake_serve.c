@@ -1,6 +1,6 @@
 /*
- * fake_serve: the FastCGI loop of the fakes, the fault plan applied to it, and the
- * call log that tests query with jq.
+ * fake_serve: what every fake does with a request: the rate limit, the fault plan, the
+ * service's answer, and the call log that tests query with jq.
  */
 #include "fake_serve.h"
 
@@ -13,17 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "fake_fault.h"
+#include "fake_http.h"
 #include "fake_form.h"
 #include "fake_json.h"
 #include "fake_store.h"
 #include "log.h"
 
-#define MAX_BODY (64L * 1024 * 1024) /* far above anything a test sends */
 #define LOGGED_BODY 65536            /* bytes of a body copied into the call log */
 
 void
@@ -181,8 +180,8 @@ sha256_hex(const char *data, size_t len, char hex[65])
 }
 
 static void
-log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
-    int dropped, long long at_ms)
+log_call(const struct fake_req *req, const struct fake_conn *c, int status,
+    const struct fake_fault *fault, int dropped, long long at_ms)
 {
 	struct json_object *o = json_object_new_object();
 	struct fbuf body = {0};
@@ -207,6 +206,8 @@ log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
 		json_object_object_add(o, "fault", json_object_new_string(fault->action));
 	if (dropped)
 		json_object_object_add(o, "dropped", json_object_new_boolean(1));
+	if (c->served > 0)
+		json_object_object_add(o, "reused", json_object_new_boolean(1));
 	/* seq and the line go in together, so the file is in seq order */
 	fd = fake_lock("calls.lock");
 	json_object_object_add(o, "seq", json_object_new_int64(fake_next_id("calls.seq", 1)));
@@ -218,63 +219,13 @@ log_call(const struct fake_req *req, int status, const struct fake_fault *fault,
 
 /*
  * Sends the answer. A drop promises 4 KiB more than it has, sends half of what it
- * has and ends the process without closing the FastCGI request: the client sees a
- * transfer cut short.
+ * has and ends the process: the client sees a transfer cut short.
  */
 static void
-send_response(FCGX_Stream *out, const struct fake_resp *resp, int drop)
+send_response(struct fake_conn *c, const struct fake_resp *resp, int drop)
 {
-	size_t promised = resp->body.len + (drop ? 4096 : 0);
-	size_t sent = drop ? resp->body.len / 2 : resp->body.len;
-	struct fbuf head = {0};
-
-	/* formatted here: FCGX_FPrintF has its own, smaller printf */
-	fbuf_addf(&head, "Status: %d\r\n", resp->status);
-	if (resp->content_type != NULL)
-		fbuf_addf(&head, "Content-Type: %s\r\n", resp->content_type);
-	if (resp->status != 204 && resp->status != 304)
-		fbuf_addf(&head, "Content-Length: %zu\r\n", promised);
-	if (resp->headers.len > 0)
-		fbuf_add(&head, resp->headers.data, resp->headers.len);
-	fbuf_adds(&head, "\r\n");
-	FCGX_PutStr(head.data, (int)head.len, out);
-	if (sent > 0)
-		FCGX_PutStr(resp->body.data, (int)sent, out);
-	if (drop)
-		FCGX_FFlush(out);
-	fbuf_free(&head);
-}
-
-static const char *
-param(FCGX_Request *r, const char *name)
-{
-	const char *v = FCGX_GetParam(name, r->envp);
-
-	return v != NULL ? v : "";
-}
-
-/* Reads CONTENT_LENGTH bytes; -1 when the length is not acceptable. */
-static int
-read_body(FCGX_Request *r, struct fbuf *body)
-{
-	const char *cl = param(r, "CONTENT_LENGTH");
-	char *end;
-	long long want = *cl ? strtoll(cl, &end, 10) : 0;
-	char chunk[65536];
-
-	fbuf_add(body, "", 0);
-	if (*cl && (*end != '\0' || want < 0 || want > MAX_BODY))
-		return -1;
-	while (want > 0) {
-		int n = FCGX_GetStr(chunk, want < (long long)sizeof chunk ? (int)want : (int)sizeof chunk,
-		    r->in);
-
-		if (n <= 0)
-			break;
-		fbuf_add(body, chunk, (size_t)n);
-		want -= n;
-	}
-	return 0;
+	fake_http_answer(c, resp->status, resp->content_type, &resp->headers, resp->body.data,
+	    drop ? resp->body.len / 2 : resp->body.len, resp->body.len + (drop ? 4096 : 0));
 }
 
 static const struct fake_service *
@@ -291,98 +242,96 @@ pick_service(const struct fake_service *services, size_t n, const char *path)
 	return &services[n - 1];
 }
 
-/* The window file sits beside the limit file: kommo/rate_limit -> kommo/rate_window. */
+/*
+ * The window file sits beside the limit file, one per client address, as Kommo and
+ * Zoho count per address: kommo/rate_limit -> kommo/rate_window.127.0.0.1. Services
+ * naming the same limit file share the window (Kommo's API and its drive).
+ */
 static int
-fake_rate_admit(const struct fake_service *svc)
+fake_rate_admit(const struct fake_service *svc, const char *peer)
 {
-	char window[128];
+	char window[192];
 	const char *slash = strrchr(svc->rate_limit_file, '/');
 	int dirlen = slash ? (int)(slash - svc->rate_limit_file) : 0;
 
-	snprintf(window, sizeof window, "%.*s%srate_window", dirlen, svc->rate_limit_file, slash ? "/" : "");
+	snprintf(window, sizeof window, "%.*s%srate_window.%s", dirlen, svc->rate_limit_file,
+	    slash ? "/" : "", peer);
 	return fake_admit(window, fake_number(svc->rate_limit_file, svc->rate_default), svc->rate_window_ms);
 }
 
-static void
-serve_one(FCGX_Request *r, const struct fake_service *services, size_t n)
-{
-	long long at_ms = fake_now_ms();
-	struct fake_resp resp = {.status = 500};
-	struct fake_fault fault = {.kind = FAULT_NONE};
-	struct fbuf body = {0};
-	struct fbuf path = {0};
-	const struct fake_service *svc;
-	struct fake_req req;
-	const char *uri = param(r, "REQUEST_URI");
+struct fake_services {
+	const struct fake_service *list;
+	size_t n;
+};
 
-	fbuf_add(&path, uri, strcspn(uri, "?"));
-	svc = pick_service(services, n, path.data);
-	req = (struct fake_req){.service = svc->name, .method = param(r, "REQUEST_METHOD"),
-	    .path = path.data, .query = param(r, "QUERY_STRING"),
-	    .content_type = param(r, "CONTENT_TYPE"), .authorization = param(r, "HTTP_AUTHORIZATION")};
-	if (read_body(r, &body) == -1) {
-		req.body = body.data;
-		svc->error(&resp, 413, "request body too large", -1);
-		goto send;
-	}
-	req.body = body.data;
-	req.body_len = body.len;
-	if (svc->rate_limit_file != NULL && !fake_rate_admit(svc)) {
-		svc->error(&resp, 429, "Too many requests", 1);
-		goto send;
-	}
-	fake_fault_take(svc->name, req.method, req.path, &fault);
-	if (fault.kind == FAULT_DELAY) {
-		struct timespec ts = {fault.delay_ms / 1000, (fault.delay_ms % 1000) * 1000000};
+/* What the fault plan or the service makes of the request. */
+static void
+answer(const struct fake_service *svc, const struct fake_req *req, const struct fake_fault *fault,
+    struct fake_resp *resp)
+{
+	if (fault->kind == FAULT_DELAY) {
+		struct timespec ts = {fault->delay_ms / 1000, (fault->delay_ms % 1000) * 1000000};
 
 		nanosleep(&ts, NULL);
 	}
-	if (fault.kind == FAULT_STATUS) {
-		svc->error(&resp, fault.status, "injected by the fault plan", fault.retry_after);
-	} else if (fault.kind == FAULT_BODY) {
-		fake_respond(&resp, fault.status, fault.content_type, fault.body, strlen(fault.body));
-	} else if (fault.kind == FAULT_DROP && !fault.after) {
+	if (fault->kind == FAULT_STATUS) {
+		svc->error(resp, fault->status, "injected by the fault plan", fault->retry_after);
+	} else if (fault->kind == FAULT_BODY) {
+		fake_respond(resp, fault->status, fault->content_type, fault->body, strlen(fault->body));
+	} else if ((fault->kind == FAULT_DROP || fault->kind == FAULT_CLOSE) && !fault->after) {
 		static const char partial[] = "{\"partial\":true,\"data\":\"";
 
-		fake_respond(&resp, 200, "application/json", partial, sizeof partial - 1);
+		fake_respond(resp, 200, "application/json", partial, sizeof partial - 1);
 	} else {
 		int lock = fake_lock(".lock"); /* one handler at a time across all fakes */
 
-		svc->handle(&req, &resp);
+		svc->handle(req, resp);
 		fake_unlock(lock);
 	}
-send:
-	if (fault.kind == FAULT_DROP) {
-		log_call(&req, resp.status, &fault, 1, at_ms);
-		send_response(r->out, &resp, 1);
+}
+
+static void
+serve_one(struct fake_conn *c, struct fake_http_req *hr, const void *arg)
+{
+	const struct fake_services *services = arg;
+	long long at_ms = fake_now_ms();
+	struct fake_resp resp = {.status = 500};
+	struct fake_fault fault = {.kind = FAULT_NONE};
+	const struct fake_service *svc = pick_service(services->list, services->n, hr->path.data);
+	struct fake_req req = {.service = svc->name, .method = hr->method, .path = hr->path.data,
+	    .query = hr->query.data, .content_type = hr->content_type.data,
+	    .authorization = hr->authorization.data, .body = hr->body.data, .body_len = hr->body.len};
+
+	if (hr->bad_status != 0)
+		svc->error(&resp, hr->bad_status, hr->bad_status == 413 ? "request body too large" :
+		    "request not understood", -1);
+	else if (svc->rate_limit_file != NULL && !fake_rate_admit(svc, c->peer))
+		svc->error(&resp, 429, "Too many requests", 1);
+	else {
+		fake_fault_take(svc->name, req.method, req.path, c->served > 0, &fault);
+		answer(svc, &req, &fault, &resp);
+	}
+	if (fault.kind == FAULT_DROP || fault.kind == FAULT_CLOSE) {
+		log_call(&req, c, resp.status, &fault, 1, at_ms);
+		if (fault.kind == FAULT_DROP)
+			send_response(c, &resp, 1);
+		close(c->fd); /* a close sends not one byte of the answer */
 		_exit(0);
 	}
-	send_response(r->out, &resp, 0);
-	log_call(&req, resp.status, &fault, 0, at_ms);
+	/* logged first: once a client has its answer, the call log shows the call */
+	log_call(&req, c, resp.status, &fault, 0, at_ms);
+	send_response(c, &resp, 0);
 	fake_fault_free(&fault);
 	fbuf_free(&resp.body);
 	fbuf_free(&resp.headers);
-	fbuf_free(&body);
-	fbuf_free(&path);
 }
 
 int
 fake_serve(const char *program, const struct fake_service *services, size_t n)
 {
-	FCGX_Request r;
+	const struct fake_services all = {services, n};
 
 	log_init(program);
-	if (FCGX_IsCGI()) {
-		log_err("must run under a FastCGI web server");
-		return 1;
-	}
 	fake_store_init();
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0)
-		return 1;
-	while (FCGX_Accept_r(&r) >= 0) {
-		serve_one(&r, services, n);
-		FCGX_Finish_r(&r);
-	}
-	FCGX_Free(&r, 1);
-	return 0;
+	return fake_http_run(getenv("FAKE_LISTEN"), serve_one, &all);
 }

@@ -1,7 +1,8 @@
 /*
- * fake_serve: the FastCGI loop every fake shares. It reads a request, applies the
- * fault plan, lets the service answer under the state lock, sends the answer and
- * appends one line to $FAKE_DIR/calls.jsonl.
+ * fake_serve: the loop every fake shares, an HTTP/1.1 server on $FAKE_LISTEN that keeps
+ * connections alive. It reads a request, applies the rate limit and the fault plan, lets
+ * the service answer under the state lock, sends the answer and appends one line to
+ * $FAKE_DIR/calls.jsonl.
  */
 #ifndef FAKE_SERVE_H
 #define FAKE_SERVE_H
@@ -40,15 +41,16 @@ struct fake_service {
 	const char *prefix; /* path prefix selecting it ("/drive"); "" matches any path */
 	fake_handler_fn handle;
 	fake_error_fn error;
-	/* Rate limit counted at arrival, before faults and delays, as a real server counts:
-	 * at most rate_limit (read from the file rate_limit_file, default rate_default)
-	 * requests per rate_window_ms; the rest get error 429. NULL: no limit. */
+	/* Rate limit counted at arrival, before faults and delays, per client address, as a
+	 * real server counts: at most rate_limit (read from the file rate_limit_file, default
+	 * rate_default) requests per rate_window_ms; the rest get error 429. Services naming
+	 * the same file share one count. NULL: no limit. */
 	const char *rate_limit_file;
 	long long rate_default;
 	long long rate_window_ms;
 };
 
-/* Serves requests until the web server stops the process; the first matching service answers. */
+/* Serves requests until SIGTERM or SIGUSR1; the first service whose prefix matches answers. */
 int fake_serve(const char *program, const struct fake_service *services, size_t n);
 
 void fake_respond(struct fake_resp *resp, int status, const char *content_type,

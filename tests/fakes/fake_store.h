@@ -1,6 +1,6 @@
 /*
  * fake_store: the fakes' state. Everything lives in files under $FAKE_DIR so that any
- * number of FastCGI processes (and the tests, which write fixtures) see the same thing.
+ * number of fake processes (and the tests, which write fixtures) see the same thing.
  * Paths given to these functions are relative to $FAKE_DIR.
  */
 #ifndef FAKE_STORE_H

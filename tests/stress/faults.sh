@@ -3,7 +3,9 @@
 # client signs, Zoho's RequestCompleted webhook brings the PDF back and moves the deal)
 # while the fakes fail about 30% of the calls to Kommo, its drive and Zoho Sign at
 # random: 500, 502, 429 (Kommo's with retry_after), answers later than [limits]
-# http_timeout, connections dropped before and after the work was done, and once an
+# http_timeout, connections dropped before and after the work was done, connections
+# closed without a byte of the answer after the work was done (on any connection, and
+# on kept-alive ones, where libcurl would send the request again), and once an
 # HTML 403 from Kommo (a ban: every process leaves Kommo alone for
 # kommo_ban_pause_minutes, here its minimum of 1). The operator drains until the queue
 # is empty; then every deal has exactly one request at Zoho, one PDF on the deal, one
@@ -16,7 +18,6 @@ FIRST=5001
 LAST=$((FIRST + DEALS - 1))
 TIMEOUT=2    # [limits] http_timeout
 SLOW_MS=3000 # the fakes' slow answers: beyond the timeout
-export KZS_FAKE_PROCS=8 # slow answers hold a fake's process
 kzs_setup 4
 lift_pacing
 kzs_conf_set limits http_timeout "$TIMEOUT"
@@ -28,7 +29,7 @@ printf '%s\n' "$SEED" >"$FAKE_DIR/fault_seed"
 echo "# fault seed $SEED (KZS_FAULT_SEED=$SEED draws the same dice)"
 
 # The plan: a request that misses one rule's roll goes on to the next, so each service
-# fails 1 - (0.91 * 0.93 * 0.93 * 0.97 * 0.96 * 0.96) = about 30% of its calls.
+# fails 1 - (0.91 * 0.93 * 0.93 * 0.97 * 0.97 * 0.97 * 0.98 * 0.98) = about 30% of its calls.
 {
 	echo "kommo * /api/v4 1 chance 2 body 403 text/html <!DOCTYPE html><html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1><p>Access denied.</p></body></html>"
 	for svc in kommo:/api/v4 drive:/drive sign:/api/v1; do
@@ -41,8 +42,10 @@ echo "# fault seed $SEED (KZS_FAULT_SEED=$SEED draws the same dice)"
 			echo "$name * $prefix 0 chance 7 status 429 retry_after 1"
 		fi
 		echo "$name * $prefix 0 chance 3 delay $SLOW_MS"
-		echo "$name * $prefix 0 chance 4 drop"
-		echo "$name * $prefix 0 chance 4 drop after"
+		echo "$name * $prefix 0 chance 3 drop"
+		echo "$name * $prefix 0 chance 3 drop after"
+		echo "$name * $prefix 0 chance 2 reused close after"
+		echo "$name * $prefix 0 chance 2 close after"
 	done
 } >"$T/plan"
 while IFS= read -r rule; do fault "$rule"; done <"$T/plan"
@@ -61,10 +64,11 @@ sent_requests() {
 		"$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | sed -n 's/^\([0-9]*\) .*Zoho Sign request \([0-9]*\)\.$/\1 \2/p' | sort -u
 }
 # effect_calls METHOD PATH_REGEX: "COUNT LEAD" of the calls that took effect at the fake
-# (answered 200 or 201, including those dropped after the work; not those dropped before).
+# (answered 200 or 201, including those dropped or closed after the work; not those
+# dropped or closed before).
 effect_calls() {
 	jq -r --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | test($p)) and
-		(.status == 200 or .status == 201) and (.fault // "") != "drop") | .path' \
+		(.status == 200 or .status == 201) and (.fault // "") != "drop" and (.fault // "") != "close") | .path' \
 		"$FAKE_DIR/calls.jsonl" | sed -n 's|^/api/v4/leads/\([0-9]*\).*|\1|p' | sort | uniq -c
 }
 # per_lead_exactly_one: how many of our leads appear exactly once in "COUNT LEAD" lines.
@@ -141,6 +145,9 @@ echo "# calls to the fakes: $total; by service, with the share the fault plan hi
 jq -rs 'group_by(.service) | .[] | "#   \(.[0].service): \(length) calls, \([.[] | select(.fault)] | length) faulted (\(([.[] | select(.fault)] | length) * 100 / length | floor)%)"' \
 	"$FAKE_DIR/calls.jsonl"
 echo "# faults by kind: $(jq -r 'select(.fault) | if .fault == "status" or .fault == "body" then "\(.fault) \(.status)" else .fault end' "$FAKE_DIR/calls.jsonl" | sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%s x%s", sep, substr($0, 2), c; sep = ", " }')"
+echo "# calls on reused connections: $(jq -s '[.[] | select(.reused)] | length' "$FAKE_DIR/calls.jsonl"), closed silently there: $(jq -s '[.[] | select(.reused and (.fault // "" | startswith("close")))] | length' "$FAKE_DIR/calls.jsonl")"
+check_eq "no POST, PUT or PATCH on a reused connection (libcurl could send it twice)" \
+	"$(jq -s '[.[] | select(.method != "GET" and .reused)] | length' "$FAKE_DIR/calls.jsonl")" 0
 for svc in kommo drive sign; do
 	share=$(jq -s --arg s "$svc" '[.[] | select(.service == $s)] | if length == 0 then 0 else ([.[] | select(.fault)] | length) * 100 / length | floor end' "$FAKE_DIR/calls.jsonl")
 	check_match "$svc: about 30% of the calls failed ($share%)" "$share" '^(2[0-9]|3[0-9])$'
