@@ -399,6 +399,8 @@ EOF
 		done
 		echo ")"
 	fi
+	# A test may add lines of its own (a login, MIME types) by defining this function.
+	if declare -F kzs_lighttpd_extra >/dev/null; then kzs_lighttpd_extra; fi
 }
 
 # kzs_start_fakes: each fake listens on its port itself (one process per connection,
@@ -413,8 +415,6 @@ kzs_start_fakes() {
 		KZS_FAKE_PIDS="$KZS_FAKE_PIDS $!"
 		disown
 	done
-	# A test may add lines of its own (a login, MIME types) by defining this function.
-	if declare -F kzs_lighttpd_extra >/dev/null; then kzs_lighttpd_extra; fi
 }
 
 # kzs_stop_fakes: SIGUSR1 ends a fake after its connections' current requests (its
