@@ -195,10 +195,16 @@ drain_after_answer(void *arg)
 	int slot, cut = 0;
 
 	if (owner != getpid()) {
+		struct sigaction term = { .sa_handler = drain_on_term };
+
 		owner = getpid();
 		deadline = (long long)time(NULL) + cfg->limits.after_answer_seconds;
+		/* For the rest of this process (libfcgi's own handler only notes a SIGTERM). */
+		sigemptyset(&term.sa_mask);
+		sigaction(SIGTERM, &term, NULL);
 	}
-	while (!cut && (slot = drain_slot_take(cfg)) != -1) {
+	while (!cut && !pace_stopped() && (long long)time(NULL) < deadline &&
+	    (slot = drain_slot_take(cfg)) != -1) {
 		drain_until(cfg, deadline, &cut);
 		close(slot);
 		if (outbox_due(cfg->state_dir, (long long)time(NULL)) != 1)

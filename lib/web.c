@@ -193,6 +193,7 @@ static int web_after_pipe = -1; /* read end from the working child; -1 when none
 static void
 web_end_with_parent(pid_t parent)
 {
+	signal(SIGTERM, SIG_DFL); /* until the work starts: nothing to put back yet */
 #ifdef __linux__
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
