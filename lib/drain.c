@@ -101,8 +101,11 @@ drain_one(const struct config *cfg, struct job *job)
 		outbox_done(cfg->state_dir, job, (long long)time(NULL));
 	} else if (http_calls_not_started() != not_started) {
 		/* Stopped by this run's time box (or a SIGTERM), not by a failure: no attempt, no wait. */
-		log_info("job %s: put off, this run's time is up; the next run goes on", job->key);
-		outbox_put_back(cfg->state_dir, job, "put off: the time for the run was up", (long long)time(NULL));
+		const char *why = pace_stopped() ? "this process was told to stop" : "this run's time is up";
+
+		log_info("job %s: put off, %s; the next run goes on", job->key, why);
+		outbox_put_back(cfg->state_dir, job, pace_stopped() ? "put off: the process was told to stop" :
+		    "put off: the time for the run was up", (long long)time(NULL));
 		return 1;
 	} else if ((long long)time(NULL) - job->created_at >= 3600LL * cfg->limits.give_up_hours) {
 		drain_give_up(cfg, job, res.error);
