@@ -2,7 +2,8 @@
 # The shared rate limit holds however many processes wait for it: with 20 deals due and
 # 20 accepted requests at once as plain CGI, 16 of them working the queue together
 # ([limits] drainers = 16), Kommo never answers 429 (the fake allows 7 calls in any
-# second, we pace at 6 in any 1.1 s) and Zoho Sign never either.
+# second, we pace at 6 in any 1.1 s) and Zoho Sign never either. The file drive's calls
+# count in Kommo's pace: 20 completions at once keep Kommo and its drive together to it.
 . "$(dirname "$0")/lib.sh"
 kzs_setup 2
 
@@ -13,6 +14,8 @@ cgi_accepted() { # LEAD: a webhook for a lead in another stage: accepted, nothin
 		CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH="${#body}" \
 		QUERY_STRING="secret=$HOOK_SECRET" "$KZS_OUT/cgi-bin/kommo-hook" >/dev/null 2>>"$T/kzsctl.log"
 }
+# max_in_window_file FILE: max_in_window kommo 1100 over another call log.
+max_in_window_file() { (FAKE_DIR=$(mktemp -d) && cp "$1" "$FAKE_DIR/calls.jsonl" && max_in_window kommo 1100 && rm -r "$FAKE_DIR"); }
 status_count() { jq -s --arg s "$1" --argjson c "$2" '[.[] | select(.service == $s and .status == $c)] | length' \
 	"$FAKE_DIR/calls.jsonl"; }
 
@@ -38,3 +41,19 @@ check_eq "every deal got its request" "$sent" 20
 echo "# most Kommo calls in any second: $(max_in_window kommo 1000); in any 1.1 s: $(max_in_window kommo 1100)"
 check_eq "Kommo never answered 429" "$(status_count kommo 429)" 0
 check_eq "Zoho Sign never answered 429" "$(status_count sign 429)" 0
+
+# ---- the drive's calls count in Kommo's pace ----
+rm -f "$FAKE_DIR/calls.jsonl" "$FAKE_DIR"/*/rate_window
+for rid in $(sign_request_ids); do
+	sign_set_status "$rid" completed
+	post_zoho_hook "$(zoho_webhook_body "$rid" RequestCompleted)" &
+done
+wait
+wait_within 180 "the cron drain finished the completions" queue_empty
+check_eq "every deal got its signed PDF on the drive" "$(calls drive POST /drive | awk '{ print ($1 >= 20) }')" 1
+jq -c 'if .service == "drive" then .service = "kommo" else . end' "$FAKE_DIR/calls.jsonl" >"$T/together.jsonl"
+together=$(max_in_window_file "$T/together.jsonl")
+echo "# Kommo and its drive together: at most $together calls in any 1.1 s"
+check_eq "Kommo and its drive together kept near the pace (6 in any 1.1 s, 2 more for late arrivals)" \
+	"$([ "$together" -le 8 ] && echo yes || echo "$together")" yes
+check_eq "one pacing file for Kommo and its drive" "$(cd "$T/state" && ls pace-* | tr '\n' ' ')" "pace-kommo pace-zoho "
