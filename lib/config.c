@@ -47,6 +47,7 @@ enum kind {
 	KIND_SECONDS,   /* int 1..300 */
 	KIND_RATE,      /* int 1..100000 */
 	KIND_MINUTES,   /* int 1..1440 */
+	KIND_PROCS,     /* int 1..64 */
 	KIND_BOOL,      /* int 0/1 */
 	KIND_DC,        /* one of dc_names */
 	KIND_DATE,      /* a pattern datefmt_write takes (dd/MM/yyyy) */
@@ -101,6 +102,7 @@ static const struct key keys[] = {
 	K(SEC_LIMITS, "kommo_ban_pause_minutes", KIND_MINUTES, limits.kommo_ban_pause_minutes),
 	K(SEC_LIMITS, "give_up_hours", KIND_HOURS, limits.give_up_hours),
 	K(SEC_LIMITS, "after_answer_seconds", KIND_SECONDS, limits.after_answer_seconds),
+	K(SEC_LIMITS, "drainers", KIND_PROCS, limits.drainers),
 	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
 };
 #undef K
@@ -490,6 +492,11 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			return fail(p, "%s: expected a whole number of minutes from 1 to 1440", label);
 		*islot = atoi(v);
 		return 0;
+	case KIND_PROCS:
+		if (!digits_only(v, 1, 2) || atoi(v) < 1 || atoi(v) > 64)
+			return fail(p, "%s: expected a whole number of processes from 1 to 64", label);
+		*islot = atoi(v);
+		return 0;
 	case KIND_BOOL:
 		if (bool_value(v, islot) < 0)
 			return fail(p, "%s: expected yes or no (or true/false, on/off, 1/0)", label);
@@ -698,6 +705,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	out->limits.kommo_ban_pause_minutes = 30;
 	out->limits.give_up_hours = 72;
 	out->limits.after_answer_seconds = 25;
+	out->limits.drainers = 2;
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;
@@ -987,7 +995,7 @@ config_free(struct config *cfg)
 		return;
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
-		    keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES)
+		    keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES && keys[i].kind != KIND_PROCS)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

@@ -67,6 +67,7 @@ struct config {
 		int kommo_ban_pause_minutes; /* no Kommo call this long after a 403; default 30 */
 		int give_up_hours;          /* a job failing this long becomes a dead letter; 72 */
 		int after_answer_seconds;   /* a web process works on jobs this long after answering; 25 */
+		int drainers;               /* processes working on jobs after answering, at most; 2 */
 	} limits;
 
 	struct config_map *fields;

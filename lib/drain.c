@@ -1,19 +1,26 @@
 /*
- * drain: claim, run, record. The table below maps job kinds to their runners.
+ * drain: claim, run, record. The table below maps job kinds to their runners; a few
+ * slot files keep the number of processes working after an answer down.
  */
 #include "drain.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
-#include <time.h>
 
 #include "contract.h"
 #include "http.h"
 #include "jfield.h"
 #include "log.h"
 #include "outcome.h"
+#include "pace.h"
 
 static const struct {
 	const char *kind;
@@ -67,57 +74,143 @@ drain_give_up(const struct config *cfg, struct job *job, const char *error)
 	}
 }
 
-int
-drain_run(const struct config *cfg, int budget_s)
+/* SIGTERM (the web server stopping, an operator): the job at hand goes back at its
+ * next call and no other is taken (see pace_stop). */
+static void
+drain_on_term(int sig)
 {
-	time_t start = time(NULL);
-	unsigned long not_started;
+	(void)sig;
+	pace_stop();
+}
+
+/* Runs one claimed job and records how it went. 1 when the run's time is up. */
+static int
+drain_one(const struct config *cfg, struct job *job)
+{
+	struct job_result res = { .retry_after = -1 };
+	unsigned long not_started = http_calls_not_started();
+	job_run_fn run = drain_runner(job->kind);
+
+	if (run == NULL) {
+		log_err("job %s: unknown kind, kept for the administrator", job->key);
+		outbox_retry(cfg->state_dir, job, "unknown job kind", 86400, (long long)time(NULL));
+		return 0;
+	}
+	run(cfg, job, &res);
+	if (res.done) {
+		outbox_done(cfg->state_dir, job, (long long)time(NULL));
+	} else if (http_calls_not_started() != not_started) {
+		/* Stopped by this run's time box (or a SIGTERM), not by a failure: no attempt, no wait. */
+		const char *why = pace_stopped() ? "this process was told to stop" : "this run's time is up";
+
+		log_info("job %s: put off, %s; the next run goes on", job->key, why);
+		outbox_put_back(cfg->state_dir, job, pace_stopped() ? "put off: the process was told to stop" :
+		    "put off: the time for the run was up", (long long)time(NULL));
+		return 1;
+	} else if ((long long)time(NULL) - job->created_at >= 3600LL * cfg->limits.give_up_hours) {
+		drain_give_up(cfg, job, res.error);
+	} else {
+		long delay = outbox_backoff(job->attempts + 1, res.retry_after);
+
+		log_warn("job %s: %s; attempt %d, next in %ld s", job->key, res.error,
+		    job->attempts + 1, delay);
+		outbox_retry(cfg->state_dir, job, res.error, delay, (long long)time(NULL));
+	}
+	return 0;
+}
+
+/*
+ * Runs due jobs until none is due, the unix time deadline passes or a SIGTERM comes.
+ * Sets *cut when the run's time ended it (so the caller does not start another).
+ */
+static int
+drain_until(const struct config *cfg, long long deadline, int *cut)
+{
+	struct sigaction term = { .sa_handler = drain_on_term }, before;
 	int ran = 0;
 
-	/* The budget holds inside a job too: no remote call starts after it. */
-	http_set_deadline((long long)start + budget_s);
-	while (time(NULL) - start < budget_s) {
+	*cut = 0;
+	sigemptyset(&term.sa_mask);
+	sigaction(SIGTERM, &term, &before);
+	/* The time box holds inside a job too: no remote call starts, no turn is waited for, after it. */
+	http_set_deadline(deadline);
+	pace_set_deadline(deadline);
+	while (!*cut && !pace_stopped() && (long long)time(NULL) < deadline) {
 		struct job job;
-		struct job_result res = { .retry_after = -1 };
-		job_run_fn run;
 
 		if (outbox_claim(cfg->state_dir, (long long)time(NULL), &job) != 0)
 			break;
-		run = drain_runner(job.kind);
-		if (run == NULL) {
-			log_err("job %s: unknown kind, kept for the administrator", job.key);
-			outbox_retry(cfg->state_dir, &job, "unknown job kind", 86400, (long long)time(NULL));
-			job_free(&job);
-			continue;
-		}
-		not_started = http_calls_not_started();
-		run(cfg, &job, &res);
+		*cut = drain_one(cfg, &job);
 		ran++;
-		if (res.done) {
-			outbox_done(cfg->state_dir, &job, (long long)time(NULL));
-		} else if (http_calls_not_started() != not_started) {
-			/* Stopped by this run's time box, not by a failure: no attempt, no wait. */
-			log_info("job %s: put off, this run's time is up; the next run goes on", job.key);
-			outbox_put_back(cfg->state_dir, &job, "put off: the time for the run was up", (long long)time(NULL));
-		} else if ((long long)time(NULL) - job.created_at >= 3600LL * cfg->limits.give_up_hours) {
-			drain_give_up(cfg, &job, res.error);
-		} else {
-			long delay = outbox_backoff(job.attempts + 1, res.retry_after);
-
-			log_warn("job %s: %s; attempt %d, next in %ld s", job.key, res.error,
-			    job.attempts + 1, delay);
-			outbox_retry(cfg->state_dir, &job, res.error, delay, (long long)time(NULL));
-		}
 		job_free(&job);
 	}
 	http_set_deadline(0);
+	pace_set_deadline(0);
+	sigaction(SIGTERM, &before, NULL);
+	*cut = *cut || pace_stopped() || (long long)time(NULL) >= deadline;
 	return ran;
 }
 
-void
-drain_after_answer(void *cfg)
+int
+drain_run(const struct config *cfg, int budget_s)
 {
-	const struct config *c = cfg;
+	int cut;
 
-	drain_run(c, c->limits.after_answer_seconds);
+	return drain_until(cfg, (long long)time(NULL) + budget_s, &cut);
+}
+
+/*
+ * One of the [limits] drainers slot files, locked (without waiting) for as long as this
+ * process drains; -1 when every slot is taken. The lock goes with the process.
+ */
+static int
+drain_slot_take(const struct config *cfg)
+{
+	char path[600];
+	int i, fd;
+
+	for (i = 0; i < cfg->limits.drainers; i++) {
+		snprintf(path, sizeof path, "%s/drainer-%d", cfg->state_dir, i);
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			log_warn("%s: %s; this process leaves the queued work to others", path, strerror(errno));
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * At most [limits] drainers processes work at once; a process finding every slot taken
+ * leaves the work to them. So that a job queued meanwhile is not left for the cron, a
+ * drainer looks for due work again after it lets its slot go, and carries on if any.
+ * after_answer_seconds is the whole process's time, however often this is called.
+ */
+void
+drain_after_answer(void *arg)
+{
+	const struct config *cfg = arg;
+	static pid_t owner;
+	static long long deadline;
+	int slot, cut = 0;
+
+	if (owner != getpid()) {
+		struct sigaction term = { .sa_handler = drain_on_term };
+
+		owner = getpid();
+		deadline = (long long)time(NULL) + cfg->limits.after_answer_seconds;
+		/* For the rest of this process (libfcgi's own handler only notes a SIGTERM). */
+		sigemptyset(&term.sa_mask);
+		sigaction(SIGTERM, &term, NULL);
+	}
+	while (!cut && !pace_stopped() && (long long)time(NULL) < deadline &&
+	    (slot = drain_slot_take(cfg)) != -1) {
+		drain_until(cfg, deadline, &cut);
+		close(slot);
+		if (outbox_due(cfg->state_dir, (long long)time(NULL)) != 1)
+			break;
+	}
 }

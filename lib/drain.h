@@ -18,10 +18,12 @@ struct job_result {
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
 /* Runs due jobs until none is due or budget_s has passed; no remote call starts after
- * that (see http_set_deadline). Returns how many ran. */
+ * that (see http_set_deadline). A SIGTERM meanwhile ends it at the next call, the job
+ * put back due now. Returns how many ran. */
 int drain_run(const struct config *cfg, int budget_s);
 
-/* web_serve's after-answer step: drain_run for [limits] after_answer_seconds. */
+/* web_serve's after-answer step: drains if one of the [limits] drainers slots is free,
+ * for at most [limits] after_answer_seconds in all over this process's life. */
 void drain_after_answer(void *cfg);
 
 #endif

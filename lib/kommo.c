@@ -89,9 +89,8 @@ kommo_send_once(const struct config *cfg, const char *method, const char *target
 	}
 	if (kommo_paused(cfg, rr))
 		return 0;
-	/* The drive is another host than the API, with its own (undocumented) limit. */
-	pace_wait(cfg->state_dir, strncmp(target, "http", 4) == 0 ? "kommo-drive" : "kommo",
-	    cfg->limits.kommo_calls_per_second, PACE_KOMMO_WINDOW_MS);
+	/* The drive's calls count too: Kommo states its limit per address, not per host. */
+	pace_wait(cfg->state_dir, "kommo", cfg->limits.kommo_calls_per_second, PACE_KOMMO_WINDOW_MS);
 	rc = http_perform(&req, &res);
 	remote_classify(target, rc, &res, rr, &json);
 	if (res.status == 403)

@@ -210,6 +210,28 @@ claim_scan_one(const char *key, const char *val, void *arg)
 	return 0;
 }
 
+/* Opens the outbox and finds the most overdue runnable job (scan->best_key, "" if none). */
+static int
+outbox_open_scan(const char *dir, struct store **s, struct claim_scan *scan)
+{
+	if (outbox_open(dir, s) == -1)
+		return -1;
+	store_each(*s, claim_scan_one, scan);
+	return 0;
+}
+
+int
+outbox_due(const char *dir, long long now)
+{
+	struct claim_scan scan = { .now = now };
+	struct store *s;
+
+	if (outbox_open_scan(dir, &s, &scan) == -1)
+		return -1;
+	store_abort(s);
+	return scan.best_key[0] != '\0';
+}
+
 int
 outbox_claim(const char *dir, long long now, struct job *out)
 {
@@ -218,9 +240,8 @@ outbox_claim(const char *dir, long long now, struct job *out)
 	char *text = NULL;
 
 	memset(out, 0, sizeof *out);
-	if (outbox_open(dir, &s) == -1)
+	if (outbox_open_scan(dir, &s, &scan) == -1)
 		return -1;
-	store_each(s, claim_scan_one, &scan);
 	if (scan.best_key[0] == '\0') {
 		store_abort(s);
 		return 1;

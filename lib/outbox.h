@@ -40,6 +40,9 @@ int outbox_enqueue_once(const char *dir, const char *kind, const char *subject,
 /* Claims the most overdue runnable job. 0 claimed, 1 nothing due, -1 error. */
 int outbox_claim(const char *dir, long long now, struct job *out);
 
+/* 1 when a job could be claimed now, 0 when none, -1 on error; changes nothing. */
+int outbox_due(const char *dir, long long now);
+
 /* Records progress (job->state) while keeping the lease. */
 int outbox_save(const char *dir, const struct job *job);
 

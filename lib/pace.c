@@ -1,78 +1,230 @@
 /*
- * pace: a sliding window of the last max_calls reserved start times, in a small file
- * per service under a flock. The file is not a GDBM store on purpose: it is touched
- * before every remote call, holds nothing worth an fsync, and may be lost at any time.
+ * pace: the last max_calls reserved start times, in a small file per service under a
+ * flock. A waiter's slot may lie many windows ahead: with 64 processes waiting for
+ * Kommo the last one's turn is 11 s away, and it must still be counted by those after.
+ * So the times are kept on the monotonic clock, which the wall clock's jumps do not
+ * move; the file also notes both clocks at its last write, so that a file from an
+ * earlier boot (another monotonic clock) is recognised and started afresh.
+ * The file is not a GDBM store on purpose: it is touched before every remote call,
+ * holds nothing worth an fsync, and may be lost at any time.
  */
 #include "pace.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 
-/* Slots kept; a higher rate is paced as the same rate over a shorter window. */
-#define PACE_MAX_CALLS 64
+/* Slots kept; a higher rate is paced as a slightly lower one over a shorter window. */
+#define PACE_SLOTS_MAX 512
+#define PACE_MAGIC 0x32505a4bu /* "KZP2" */
+#define PACE_LONG_AGO (LLONG_MIN / 4) /* an empty slot: far enough back to add a window */
 
-static long long
-pace_now_ms(void)
+struct pace_head {
+	uint32_t magic;
+	uint32_t slots;   /* how many times follow, oldest first */
+	int64_t wall_ms;  /* both clocks at the last write */
+	int64_t mono_ms;
+};
+
+static volatile sig_atomic_t pace_stop_flag;
+static long long pace_deadline; /* unix seconds, 0 = none */
+static const struct pace_clock *pace_test_clock;
+
+static void
+pace_system_now(long long *wall_ms, long long *mono_ms)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	*wall_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*mono_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pace_system_sleep(long long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL); /* a signal ends it early; the caller looks at the clock again */
+}
+
+static void
+pace_now(long long *wall_ms, long long *mono_ms)
+{
+	(pace_test_clock ? pace_test_clock->now : pace_system_now)(wall_ms, mono_ms);
+}
+
+void
+pace_clock_use(const struct pace_clock *clock)
+{
+	pace_test_clock = clock;
+}
+
+void
+pace_set_deadline(long long deadline)
+{
+	pace_deadline = deadline;
+}
+
+void
+pace_stop(void)
+{
+	pace_stop_flag = 1;
+}
+
+int
+pace_stopped(void)
+{
+	return pace_stop_flag != 0;
+}
+
+/*
+ * How many slots stand for max_calls per window_ms. Above PACE_SLOTS_MAX the window is
+ * cut into k parts of window_ms / k (rounded up), each with n = max_calls / k slots:
+ * any window_ms then holds at most k * n <= max_calls calls.
+ */
+static void
+pace_shape(int max_calls, long window_ms, int *n, long long *w)
+{
+	long long k = (max_calls + PACE_SLOTS_MAX - 1) / PACE_SLOTS_MAX;
+
+	*n = (int)(max_calls / k);
+	*w = (window_ms + k - 1) / k;
+}
+
+/* The pacing file, locked; never through a symbolic link, never anything but a file. */
+static int
+pace_open(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Fills ring[0..n-1] (oldest first) from the file. A missing or foreign file, or one
+ * written on another boot, reads as empty. It was another boot when the monotonic clock
+ * is behind the one written, or when by the wall clock this boot began after the write.
+ */
+static void
+pace_read(int fd, int n, long long wall, long long mono, long long *ring)
+{
+	long long stored[PACE_SLOTS_MAX];
+	struct pace_head h;
+	int i, keep;
+
+	for (i = 0; i < n; i++)
+		ring[i] = PACE_LONG_AGO;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || h.magic != PACE_MAGIC || h.slots == 0 ||
+	    h.slots > PACE_SLOTS_MAX)
+		return;
+	if (mono < h.mono_ms || wall - mono > h.wall_ms)
+		return;
+	if (pread(fd, stored, sizeof stored[0] * h.slots, sizeof h) != (ssize_t)(sizeof stored[0] * h.slots))
+		return;
+	/* The limit may have changed since: the newest reservations are the ones that count. */
+	keep = (int)h.slots < n ? (int)h.slots : n;
+	memcpy(ring + n - keep, stored + h.slots - (uint32_t)keep, sizeof ring[0] * (size_t)keep);
+}
+
+static void
+pace_write(int fd, const char *path, int n, long long wall, long long mono, const long long *ring)
+{
+	struct pace_head h = { PACE_MAGIC, (uint32_t)n, wall, mono };
+
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    pwrite(fd, ring, sizeof ring[0] * (size_t)n, sizeof h) != (ssize_t)(sizeof ring[0] * (size_t)n))
+		log_warn("%s: %s", path, strerror(errno));
+}
+
+/* The run is over for this process: no call starts, and the job goes back (see http.h). */
+static long
+pace_give_back(void)
+{
+	http_set_deadline(1);
+	return PACE_NOT_NOW;
+}
+
+/* 1 when a turn wait_ms from now (wall ms) lies past the run's deadline. */
+static int
+pace_past_deadline(long long wait_ms, long long wall)
+{
+	return pace_deadline != 0 && wall + wait_ms > pace_deadline * 1000;
+}
+
+/* Sleeps until the monotonic clock reaches slot; PACE_NOT_NOW if told to stop meanwhile. */
+static long
+pace_sleep_until(long long slot, long long start)
+{
+	long long wall, mono;
+
+	for (;;) {
+		if (pace_stop_flag)
+			return pace_give_back();
+		pace_now(&wall, &mono);
+		if (mono >= slot)
+			return (long)(slot - start);
+		(pace_test_clock ? pace_test_clock->sleep_ms : pace_system_sleep)(slot - mono);
+	}
 }
 
 long
 pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 {
-	long long ring[PACE_MAX_CALLS] = { 0 }, now, slot;
+	long long ring[PACE_SLOTS_MAX], wall, mono, w, slot;
 	char path[512];
 	int fd, n;
 
 	if (max_calls <= 0)
 		return 0;
-	n = max_calls;
-	if (n > PACE_MAX_CALLS) {
-		/* The same average rate over a shorter window. */
-		window_ms = window_ms * PACE_MAX_CALLS / max_calls;
-		n = PACE_MAX_CALLS;
-	}
+	if (pace_stop_flag)
+		return pace_give_back();
+	pace_shape(max_calls, window_ms, &n, &w);
 	snprintf(path, sizeof path, "%s/pace-%s", dir, service);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1 || flock(fd, LOCK_EX) == -1) {
+	fd = pace_open(path);
+	if (fd == -1) {
 		log_warn("%s: %s; calls are not paced", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return 0;
 	}
-	/* ring[0] is the oldest reservation, ring[n-1] the newest; a short file reads as zeros. */
-	if (pread(fd, ring, sizeof ring[0] * (size_t)n, 0) == -1)
-		memset(ring, 0, sizeof ring);
-	now = pace_now_ms();
-	slot = now;
-	if (ring[0] + window_ms > slot)
-		slot = ring[0] + window_ms;
+	pace_now(&wall, &mono);
+	pace_read(fd, n, wall, mono, ring);
+	/* After the n-th last reservation's window, and never before the last one's turn. */
+	slot = mono;
+	if (ring[0] + w > slot)
+		slot = ring[0] + w;
 	if (ring[n - 1] > slot)
 		slot = ring[n - 1];
-	/* Never wait on a clock that jumped back: anything far in the future is stale. */
-	if (slot > now + window_ms)
-		slot = now;
+	if (pace_past_deadline(slot - mono, wall)) {
+		close(fd); /* nothing reserved: those after us are not held up by a turn unused */
+		return pace_give_back();
+	}
 	memmove(ring, ring + 1, sizeof ring[0] * (size_t)(n - 1));
 	ring[n - 1] = slot;
-	if (pwrite(fd, ring, sizeof ring[0] * (size_t)n, 0) == -1)
-		log_warn("%s: %s", path, strerror(errno));
+	pace_write(fd, path, n, wall, mono, ring);
 	close(fd);
-	if (slot > now) {
-		struct timespec ts = { (time_t)((slot - now) / 1000), (long)((slot - now) % 1000) * 1000000L };
-
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
-	}
-	return (long)(slot - now);
+	return pace_sleep_until(slot, mono);
 }

@@ -10,11 +10,36 @@
 #define PACE_KOMMO_WINDOW_MS 1100
 #define PACE_ZOHO_WINDOW_MS 60000  /* [limits] zoho_calls_per_minute */
 
+/* pace_wait's answer when the caller's turn is not given (see pace_set_deadline). */
+#define PACE_NOT_NOW (-1L)
+
 /*
  * Waits until a call fits: at most max_calls in any window_ms, counted over all
- * processes sharing dir. Returns the milliseconds waited. If the pacing file cannot be
- * used, logs it and does not wait (the remote's 429 handling still protects us).
+ * processes sharing dir, however many wait at once. Returns the milliseconds waited.
+ * If the pacing file cannot be used, logs it and does not wait (the remote's 429
+ * handling still protects us).
+ *
+ * Returns PACE_NOT_NOW, reserving nothing, when the turn lies past the run's deadline
+ * or the process was told to stop (pace_stop): the run is then over for this process
+ * (http_set_deadline is moved to the past, so no call starts and the drain puts the
+ * job back due now, no attempt counted).
  */
 long pace_wait(const char *dir, const char *service, int max_calls, long window_ms);
+
+/* The run's time box, as unix seconds (0: none): no turn is given after it. */
+void pace_set_deadline(long long deadline);
+
+/* Async-signal-safe (a SIGTERM handler calls it): no turn is given any more, and a
+ * wait under way ends. pace_stopped says whether it was called. */
+void pace_stop(void);
+int pace_stopped(void);
+
+/* Tests only: a clock in place of the system's. now gives the wall clock and a
+ * monotonic clock in ms; sleep_ms waits (it may return early). NULL: the system's. */
+struct pace_clock {
+	void (*now)(long long *wall_ms, long long *mono_ms);
+	void (*sleep_ms)(long long ms);
+};
+void pace_clock_use(const struct pace_clock *clock);
 
 #endif

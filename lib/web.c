@@ -15,6 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "http.h"
 #include "log.h"
@@ -72,6 +75,7 @@ web_respond_with(struct web_request *req, int status, const char *content_type,
 	if (req->answered)
 		return;
 	req->answered = 1;
+	req->status = status;
 	head = str_fmt("Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s\r\n",
 	    status, web_status_text(status), content_type ? content_type : "text/plain; charset=utf-8",
 	    extra);
@@ -184,12 +188,32 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
  */
 static int web_after_pipe = -1; /* read end from the working child; -1 when none */
 
+/* The child's work ends (at its next step, see drain_run) when the web server stops the
+ * program: on Linux it is told with a SIGTERM when its parent goes. */
+static void
+web_end_with_parent(pid_t parent)
+{
+	signal(SIGTERM, SIG_DFL); /* until the work starts: nothing to put back yet */
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+	if (getppid() != parent)
+		raise(SIGTERM); /* gone already, before we asked */
+}
+
+/* 1 when the answer accepted the request: only then is there work to start. */
+static int
+web_accepted(const struct web_request *req)
+{
+	return req->status >= 200 && req->status < 300;
+}
+
 static void
 web_after_in_child(web_after_fn after, void *arg)
 {
 	struct pollfd p = { .fd = web_after_pipe, .events = POLLIN };
 	int fds[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (web_after_pipe >= 0) {
 		if (poll(&p, 1, 0) == 0)
@@ -198,17 +222,19 @@ web_after_in_child(web_after_fn after, void *arg)
 		web_after_pipe = -1;
 	}
 	if (pipe(fds) == -1 || (pid = fork()) == -1) {
-		log_warn("cannot start the after-answer process (%s); working here", strerror(errno));
+		/* Working here would keep this process from accept; the host is short of processes. */
+		log_warn("cannot start the after-answer process (%s); the work is left to the cron drain",
+		    strerror(errno));
 		if (fds[0] >= 0) {
 			close(fds[0]);
 			close(fds[1]);
 		}
-		after(arg);
 		return;
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY), fd;
 
+		web_end_with_parent(parent);
 		/* Not a listener, and none of the parent's connections (the web server's, or
 		 * libcurl's kept-alive ones) are the child's to hold open. */
 		if (null >= 0) {
@@ -239,7 +265,7 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 		web_handle_one(&req, max_body, handle, arg);
 		/* Closing stdout ends the CGI response; the web server may reap us later. */
 		fclose(stdout);
-		if (after)
+		if (after && web_accepted(&req))
 			after(arg);
 		return 0;
 	}
@@ -254,7 +280,7 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 		req.impl = &r;
 		web_handle_one(&req, max_body, handle, arg);
 		FCGX_Finish_r(&r);
-		if (after)
+		if (after && web_accepted(&req))
 			web_after_in_child(after, arg);
 	}
 	FCGX_Free(&r, 1);

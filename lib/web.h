@@ -19,6 +19,7 @@ struct web_request {
 	int body_too_large;       /* set instead of reading when over the cap */
 	void *impl;               /* the FastCGI request, or NULL under CGI */
 	int answered;
+	int status;               /* the answer's HTTP status, once answered */
 };
 
 typedef void (*web_handler_fn)(struct web_request *req, void *arg);
@@ -26,7 +27,8 @@ typedef void (*web_after_fn)(void *arg);
 
 /*
  * Serves requests until the web server stops us (FastCGI) or one request (CGI).
- * max_body: larger bodies are not read; the handler sees body_too_large.
+ * max_body: larger bodies are not read; the handler sees body_too_large. after runs
+ * only once a request was accepted (a 2xx answer): a refused one starts no work.
  */
 int web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg);
 

@@ -766,7 +766,7 @@ test_example_file(void)
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
-		"date_format", "after_answer_seconds", "time_zone",
+		"date_format", "after_answer_seconds", "time_zone", "drainers",
 	};
 	struct config cfg;
 	struct warnings w;

@@ -53,6 +53,9 @@ main(void)
 	CHECK(outbox_retry(dir, &a, "HTTP 500", 30, now) == 0, "a failed job is kept");
 	job_free(&a);
 	CHECK(outbox_claim(dir, now + 29, &a) == 1, "not due before its backoff");
+	CHECK(outbox_due(dir, now + 29) == 0 && outbox_due(dir, now + 30) == 1,
+	    "outbox_due sees the job due only after its backoff");
+	CHECK(outbox_due(dir, now + 30) == 1, "...and looking took no lease");
 	CHECK(outbox_claim(dir, now + 30, &a) == 0 && a.attempts == 1, "due after it, attempt counted");
 	CHECK_STR(jfield_text(a.state, "request_id"), "10000001234560001", "progress survives a retry");
 	CHECK_STR(a.last_error, "HTTP 500", "last error is recorded");
