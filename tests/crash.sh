@@ -12,8 +12,6 @@ if ! nm "$KZS_OUT/cgi-bin/kommo-hook" 2>/dev/null | grep -q crash_point; then
 	exit 1
 fi
 kzs_setup
-# A 429 would put a step off before it reaches its crash point; pacing has its own tests.
-echo 0 >"$FAKE_DIR/kommo/rate_limit"
 
 requests_for() { cat "$FAKE_DIR"/zoho/requests/*.json 2>/dev/null | jqb -r --arg l "ref $1-" 'select(.request_name | contains($l)) | .request_id'; }
 sent_notes() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text // empty' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "$2"; }
