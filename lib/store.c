@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -143,9 +144,16 @@ static int
 store_reserve(int fd, const char *path, off_t len, char *err, size_t errlen)
 {
 	struct statvfs vfs;
+	struct rlimit fsize;
 	struct stat st;
 	int rc = fstat(fd, &st);
 
+	/* A file size limit (ulimit -f, set by some hosts) stops GDBM's writes, not fallocate's. */
+	if (rc == 0 && getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY &&
+	    (unsigned long long)st.st_size + (unsigned long long)len > (unsigned long long)fsize.rlim_cur) {
+		errno = EFBIG;
+		rc = -1;
+	}
 	while (rc == 0 && (rc = fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, len)) == -1 && errno == EINTR)
 		;
 	if (rc == -1 && (errno == EOPNOTSUPP || errno == ENOSYS)) {

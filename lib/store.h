@@ -1,7 +1,8 @@
 /*
  * store: short transactions on GDBM files shared by many processes. Each transaction
  * takes a blocking flock on "<name>.lock", opens "<name>.db" with GDBM_NOLOCK, and on
- * commit syncs and closes it, so no handle outlives a transaction.
+ * commit syncs and closes it, so no handle outlives a transaction. A change the disk
+ * has no room for is refused before GDBM writes (see store.c).
  */
 #ifndef KZS_STORE_H
 #define KZS_STORE_H
@@ -28,6 +29,8 @@ int store_begin(const char *dir, const char *name, int write, struct store **out
 
 /* 0 and a malloc'd NUL-terminated copy in *val; 1 when absent; -1 on error. */
 int store_get(struct store *s, const char *key, char **val);
+/* -1 also when the disk cannot hold the change (store.c: space reserved ahead); then
+ * nothing was written and the commit reports failure too. */
 int store_put(struct store *s, const char *key, const char *val);
 int store_delete(struct store *s, const char *key);
 
