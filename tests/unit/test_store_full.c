@@ -81,7 +81,7 @@ records_whole(const char *dir, int n)
 int
 main(void)
 {
-	char dir[] = "/tmp/kzs-full-XXXXXX", key[32], val[64], err[512];
+	char dir[] = "/tmp/kzs-full-XXXXXX", key[32], val[128], err[512];
 	struct config cfg;
 	struct job job;
 	struct job_result res = { 0 };
@@ -111,6 +111,13 @@ main(void)
 	    "the file reads through, with its 300 records (%zu)", records);
 	CHECK(records_whole(dir, 300) == 300, "each record holds what was stored before");
 	CHECK(store_put1(dir, STORE_DEALS, "k1", "changed") == 0, "with room again, changes go through");
+
+	freeze(dir, STORE_CACHE); /* absent: no file may grow at all */
+	CHECK(store_put1(dir, STORE_CACHE, "k", "v") == -1, "a new state file is refused on a full disk");
+	thaw();
+	CHECK(store_check(dir, STORE_CACHE, &records, err, sizeof err) == 0 && records == 0,
+	    "...and kzsctl check finds it empty, not damaged");
+	CHECK(store_put1(dir, STORE_CACHE, "k", "v") == 0, "with room again it is written");
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.state_dir = dir;
