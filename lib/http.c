@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "store.h"
 
 /* One handle per process: libcurl keeps its connections alive between our calls (for
  * reads; a write gets a connection of its own, see http_is_write). */
@@ -186,6 +187,12 @@ http_perform(const struct http_request *req, struct http_response *res)
 	}
 	if (!http_url_allowed(req->url)) {
 		snprintf(res->error, sizeof res->error, "refusing plain http to a non-loopback host");
+		return -1;
+	}
+	/* What the state could not record first (an intent, a "tried" flag) is not acted on. */
+	if (http_is_write(req->method) && store_write_failed_within(STORE_WRITE_HOLD_SECONDS)) {
+		snprintf(res->error, sizeof res->error, "not started: a state change could not be written "
+		    "moments ago (a full disk?)");
 		return -1;
 	}
 	timeout = req->timeout_s > 0 ? req->timeout_s : 20L;

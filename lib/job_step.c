@@ -40,7 +40,13 @@ job_write_once(const struct config *cfg, struct job *job, const char *flag,
 			return -1;
 	}
 	if (!done) {
-		job_flag_set(cfg->state_dir, job, tried);
+		/* Unrecorded, a write that then went through would be made again by the retry. */
+		if (job_flag_set(cfg->state_dir, job, tried) == -1) {
+			res->done = 0;
+			snprintf(res->error, sizeof res->error, "cannot record the attempt (%s) in the outbox; "
+			    "not attempted", tried);
+			return -1;
+		}
 		w->write(cfg, w->arg, &rr);
 		if (job_failed(&rr, res))
 			return -1;

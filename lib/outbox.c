@@ -30,17 +30,17 @@ job_flag(const struct job *job, const char *flag)
 	return strcmp(jfield_text(job->state, flag), "true") == 0;
 }
 
-void
+int
 job_state_set(const char *dir, struct job *job, const char *key, json_object *value)
 {
 	json_object_object_add(job->state, key, value);
-	outbox_save(dir, job);
+	return outbox_save(dir, job);
 }
 
-void
+int
 job_flag_set(const char *dir, struct job *job, const char *flag)
 {
-	job_state_set(dir, job, flag, json_object_new_boolean(1));
+	return job_state_set(dir, job, flag, json_object_new_boolean(1));
 }
 
 static long long
@@ -278,7 +278,10 @@ outbox_update(const char *dir, struct job *job, int remove_if_unchanged, long lo
 	}
 	free(text);
 	if (remove_if_unchanged && job->gen == job->claimed_gen) {
-		store_delete(s, job->key);
+		if (store_delete(s, job->key) == -1) {
+			store_abort(s); /* the job stays as it was, leased: it runs again, its steps once */
+			return -1;
+		}
 	} else {
 		if (remove_if_unchanged) {
 			/* Enqueued again while running: run once more, from the start. */

@@ -36,6 +36,7 @@ struct pace_head {
 	int64_t wall_ms;  /* both clocks at the last write */
 	int64_t mono_ms;
 };
+#define PACE_FILE_SIZE (sizeof(struct pace_head) + PACE_SLOTS_MAX * sizeof(int64_t))
 
 static volatile sig_atomic_t pace_stop_flag;
 static long long pace_deadline; /* unix seconds, 0 = none */
@@ -119,6 +120,12 @@ pace_open(const char *path)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		return -1;
+	}
+	/* Its whole size at once, so a later write never needs space (a full disk); until then
+	 * it reads as empty. */
+	if (st.st_size < (off_t)PACE_FILE_SIZE && (errno = posix_fallocate(fd, 0, PACE_FILE_SIZE)) != 0) {
 		close(fd);
 		return -1;
 	}

@@ -2,7 +2,25 @@
  * store: GDBM's own lock fails at once instead of waiting, so several FastCGI
  * processes serialise on a side lock file and keep transactions short. No state file
  * is opened through a symbolic link, and none is used while the directory is open to others.
+ *
+ * A full disk (or a quota) never meets GDBM halfway: space is reserved ahead. GDBM
+ * rewrites buckets, its directory and its header in place and grows the file only at
+ * its end; a write refused halfway leaves a header that points past the end ("Unexpected
+ * end of file") and takes with it records acknowledged long before. So before GDBM may
+ * write, under the file's lock, the file gets allocated space beyond its end
+ * (fallocate FALLOC_FL_KEEP_SIZE: allocated, its size unchanged) as large as the most
+ * one change can add: the record in whole blocks, a bucket split (two new buckets),
+ * the directory doubled (read from GDBM: 8 bytes << its depth), avail blocks and the
+ * header, plus room for the few changes of a transaction and a new file. When the disk
+ * cannot give it, the change is refused before the file is touched (the caller answers
+ * 503, a job keeps its last record). Every byte GDBM ever reaches was allocated before
+ * it got there, so rewrites in place never need new space either. On a filesystem
+ * without fallocate a free-space check stands in, which is weaker (another writer may
+ * take the space between the check and the write); on copy-on-write filesystems
+ * (btrfs, ZFS) a rewrite in place needs new space and no reserve can promise it.
  */
+#define _GNU_SOURCE /* fallocate */
+
 #include "store.h"
 
 #include <errno.h>
@@ -13,16 +31,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "report.h"
 
+/* Reserved beyond one change's growth: a transaction's few changes, a new file (16 KiB). */
+#define STORE_RESERVE_SLACK (256 * 1024)
+/* Blocks besides the record and the directory: a split's two buckets, avail blocks, slack. */
+#define STORE_RESERVE_BLOCKS 6
+
+static long long store_write_failed_at; /* see store_write_failed_within */
+
 struct store {
 	GDBM_FILE db;
 	int lock_fd;
 	int write;
+	int refused; /* a change was refused: the commit reports failure */
+	char dir[400];
+	char name[32];
 	char path[512];
 };
 
@@ -105,6 +136,64 @@ store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
 	return *fd == -1 ? -1 : 0;
 }
 
+/*
+ * Allocates len bytes beyond the end of path (fd), its size unchanged; already
+ * allocated space costs nothing. -1 with why in err when the disk cannot give them.
+ */
+static int
+store_reserve(int fd, const char *path, off_t len, char *err, size_t errlen)
+{
+	struct statvfs vfs;
+	struct rlimit fsize;
+	struct stat st;
+	int rc = fstat(fd, &st);
+
+	/* A file size limit (ulimit -f, set by some hosts) stops GDBM's writes, not fallocate's. */
+	if (rc == 0 && getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY &&
+	    (unsigned long long)st.st_size + (unsigned long long)len > (unsigned long long)fsize.rlim_cur) {
+		errno = EFBIG;
+		rc = -1;
+	}
+	while (rc == 0 && (rc = fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, len)) == -1 && errno == EINTR)
+		;
+	if (rc == -1 && (errno == EOPNOTSUPP || errno == ENOSYS)) {
+		/* Weaker: free space now, which another writer may take before GDBM writes. */
+		rc = fstatvfs(fd, &vfs);
+		if (rc == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < (unsigned long long)len) {
+			errno = ENOSPC;
+			rc = -1;
+		}
+	}
+	if (rc == -1) {
+		snprintf(err, errlen, "%s: cannot reserve %lld KiB for its next change: %s; nothing was written",
+		    path, (long long)len / 1024, strerror(errno));
+		store_write_failed_at = (long long)time(NULL);
+	}
+	return rc;
+}
+
+int
+store_write_failed_within(long long seconds)
+{
+	long long now = (long long)time(NULL);
+
+	return store_write_failed_at != 0 && now >= store_write_failed_at && now - store_write_failed_at < seconds;
+}
+
+/* The most one change of a record of len bytes can add to the file (see the top). */
+static off_t
+store_growth(GDBM_FILE db, size_t len)
+{
+	int block = 4096, depth = 31;
+
+	if (gdbm_setopt(db, GDBM_GETBLOCKSIZE, &block, sizeof block) != 0 || block <= 0)
+		block = 4096;
+	if (gdbm_setopt(db, GDBM_GETDIRDEPTH, &depth, sizeof depth) != 0 || depth < 0 || depth > 40)
+		depth = 20; /* unknown: a directory of 8 MiB */
+	return ((off_t)len + block - 1) / block * block + ((off_t)2 * 8 << depth) +
+	    (off_t)STORE_RESERVE_BLOCKS * block;
+}
+
 GDBM_FILE
 store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errlen)
 {
@@ -124,12 +213,26 @@ store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errl
 		*absent = 1;
 		return NULL;
 	}
+	/* GDBM writes a new file's first blocks as it opens it; an existing one it only reads. */
+	if (write && fstat(fd, &st) == 0 && st.st_size == 0 &&
+	    store_reserve(fd, path, STORE_RESERVE_SLACK, err, errlen) == -1) {
+		close(fd);
+		return NULL;
+	}
 	db = gdbm_fd_open(fd, path, 0,
 	    (write ? GDBM_WRCREAT : GDBM_READER) | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC | GDBM_CLOERROR,
 	    NULL);
-	if (db == NULL)
+	if (db == NULL) {
 		snprintf(err, errlen, "cannot open %s: %s (see kzsctl check, recover, restore)", path,
 		    gdbm_strerror(gdbm_errno));
+		return NULL;
+	}
+	/* Room for the transaction's changes before the first of them (see the top). */
+	if (write && store_reserve(gdbm_fdesc(db), path, store_growth(db, 0) + STORE_RESERVE_SLACK,
+		err, errlen) == -1) {
+		gdbm_close(db);
+		return NULL;
+	}
 	return db;
 }
 
@@ -154,6 +257,8 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 		return -1;
 	}
 	s->write = write;
+	snprintf(s->dir, sizeof s->dir, "%s", dir);
+	snprintf(s->name, sizeof s->name, "%s", name);
 	snprintf(s->path, sizeof s->path, "%s/%s.db", dir, name);
 	s->lock_fd = store_lock_file(dir, name, write, err, errlen);
 	if (s->lock_fd == -1)
@@ -206,14 +311,30 @@ store_get(struct store *s, const char *key, char **val)
 	return 0;
 }
 
+/* Before each change: the reserve still covers it, or the change is refused untouched. */
+static int
+store_room(struct store *s, size_t len)
+{
+	char err[600];
+
+	if (store_reserve(gdbm_fdesc(s->db), s->path, store_growth(s->db, len), err, sizeof err) == 0)
+		return 0;
+	report_trouble(s->dir, s->name, "%s", err);
+	s->refused = 1;
+	return -1;
+}
+
 int
 store_put(struct store *s, const char *key, const char *val)
 {
 	datum v;
 
+	if (store_room(s, strlen(key) + strlen(val)) == -1)
+		return -1;
 	v.dptr = (char *)(uintptr_t)val;
 	v.dsize = (int)strlen(val);
 	if (gdbm_store(s->db, store_key(key), v, GDBM_REPLACE) != 0) {
+		store_write_failed_at = (long long)time(NULL);
 		log_err("%s: cannot store %s: %s", s->path, key, gdbm_strerror(gdbm_errno));
 		return -1;
 	}
@@ -223,6 +344,9 @@ store_put(struct store *s, const char *key, const char *val)
 int
 store_delete(struct store *s, const char *key)
 {
+	/* A delete may add an avail block. */
+	if (store_room(s, 0) == -1)
+		return -1;
 	if (gdbm_delete(s->db, store_key(key)) != 0)
 		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 1 : -1;
 	return 0;
@@ -269,7 +393,10 @@ store_commit(struct store *s)
 
 	if (s == NULL)
 		return -1;
+	if (s->refused)
+		rc = -1; /* a caller that went on after a refused change must not count it done */
 	if (s->write && gdbm_sync(s->db) != 0) {
+		store_write_failed_at = (long long)time(NULL);
 		log_err("%s: sync failed: %s", s->path, gdbm_strerror(gdbm_errno));
 		rc = -1;
 	}

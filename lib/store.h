@@ -1,7 +1,8 @@
 /*
  * store: short transactions on GDBM files shared by many processes. Each transaction
  * takes a blocking flock on "<name>.lock", opens "<name>.db" with GDBM_NOLOCK, and on
- * commit syncs and closes it, so no handle outlives a transaction.
+ * commit syncs and closes it, so no handle outlives a transaction. A change the disk
+ * has no room for is refused before GDBM writes (see store.c).
  */
 #ifndef KZS_STORE_H
 #define KZS_STORE_H
@@ -28,6 +29,8 @@ int store_begin(const char *dir, const char *name, int write, struct store **out
 
 /* 0 and a malloc'd NUL-terminated copy in *val; 1 when absent; -1 on error. */
 int store_get(struct store *s, const char *key, char **val);
+/* -1 also when the disk cannot hold the change (store.c: space reserved ahead); then
+ * nothing was written and the commit reports failure too. */
 int store_put(struct store *s, const char *key, const char *val);
 int store_delete(struct store *s, const char *key);
 
@@ -35,7 +38,7 @@ int store_delete(struct store *s, const char *key);
 typedef int (*store_each_fn)(const char *key, const char *val, void *arg);
 int store_each(struct store *s, store_each_fn fn, void *arg);
 
-/* Syncs (when writing), closes and unlocks. Returns -1 if the sync failed. */
+/* Syncs (when writing), closes and unlocks. Returns -1 if the sync failed or a change was refused. */
 int store_commit(struct store *s);
 /* Closes and unlocks without syncing (changes already written may remain). */
 void store_abort(struct store *s);
@@ -62,6 +65,16 @@ GDBM_FILE store_gdbm_open(const char *path, int write, int *absent, char *err, s
 /* Holds an exclusive flock on dir/<name>.lock without opening a database. */
 int store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen);
 void store_unlock(int fd);
+
+/*
+ * How long after a state change could not be written (a full disk, a write error) this
+ * process starts no remote write (http.c): as long as a job's lease, so the job that
+ * met it can act on nothing it failed to record first (an intent, a "tried" flag).
+ */
+#define STORE_WRITE_HOLD_SECONDS 90
+
+/* 1 when this process failed to write a state change within the last `seconds`. */
+int store_write_failed_within(long long seconds);
 
 /* One-shot helpers: a whole transaction for a single read or write. */
 int store_get1(const char *dir, const char *name, const char *key, char **val);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -75,6 +76,17 @@ admin_close(GDBM_FILE db, int lock)
 	store_unlock(lock);
 }
 
+/* 1 when dir/name.db was created but never written: the disk was full (see store.c). */
+static int
+admin_empty(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/%s.db", dir, name);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 int
 store_check(const char *dir, const char *name, size_t *records, char *err, size_t errlen)
 {
@@ -83,6 +95,8 @@ store_check(const char *dir, const char *name, size_t *records, char *err, size_
 	int lock, rc = 0;
 
 	*records = 0;
+	if (admin_empty(dir, name))
+		return 0;
 	db = admin_open(dir, name, 0, &lock, err, errlen);
 	if (db == NULL)
 		return -1;
