@@ -261,7 +261,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[1], "drain") == 0) {
-		printf("ran %d job(s)\n", drain_run(&cfg, 300));
+		int busy, ran = drain_cron(&cfg, &busy);
+
+		rc = ran < 0;
+		if (busy)
+			printf("another drain is running; this one leaves the work to it\n");
+		else if (ran >= 0)
+			printf("ran %d job(s)\n", ran);
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;
 	} else if (strcmp(argv[1], "retry") == 0) {

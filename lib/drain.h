@@ -17,10 +17,17 @@ struct job_result {
 
 typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
-/* Runs due jobs until none is due or budget_s has passed; no remote call starts after
- * that (see http_set_deadline). A SIGTERM meanwhile ends it at the next call, the job
- * put back due now. Returns how many ran. */
-int drain_run(const struct config *cfg, int budget_s);
+/*
+ * The cron line's run (kzsctl drain), [limits] cron_drain_seconds long: runs due jobs,
+ * and while none is due but one will be within the run (one another process holds
+ * comes back when that process's time is up) sleeps until then rather than ending, so
+ * a burst goes out at the remotes' pace whatever the cron interval. No remote call or
+ * turn starts after the run's end (see http_set_deadline, pace_set_deadline); a SIGTERM
+ * ends it at the next call, the job put back due now. Runs never overlap: when another
+ * holds the lock file drain-cron, sets *busy and returns 0 at once. Returns how many
+ * jobs ran, -1 when the lock file cannot be used.
+ */
+int drain_cron(const struct config *cfg, int *busy);
 
 /* web_serve's after-answer step: drains if one of the [limits] drainers slots is free,
  * for at most [limits] after_answer_seconds in all over this process's life. */
