@@ -1003,7 +1003,8 @@ config_free(struct config *cfg)
 		return;
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
-		    keys[i].kind != KIND_RUN && keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES && keys[i].kind != KIND_PROCS)
+		    keys[i].kind != KIND_RUN && keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES &&
+		    keys[i].kind != KIND_PROCS)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);
