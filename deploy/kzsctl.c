@@ -263,10 +263,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "drain") == 0) {
 		int busy, ran = drain_cron(&cfg, &busy);
 
-		rc = ran < 0;
 		if (busy)
 			printf("another drain is running; this one leaves the work to it\n");
-		else if (ran >= 0)
+		else
 			printf("ran %d job(s)\n", ran);
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;

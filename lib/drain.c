@@ -198,8 +198,12 @@ drain_wait_due(const struct config *cfg, long long deadline)
 	}
 }
 
-/* The lock that keeps cron runs from overlapping, held (without waiting) until the
- * process ends; -1 with *busy = 1 when another run holds it. */
+/*
+ * The lock that keeps cron runs from overlapping, held (without waiting) until the run
+ * ends; *busy = 1 when another run holds it. The file is empty and readable by all, so a
+ * run as another user (an operator's sudo) does not lock out the cron's; one that cannot
+ * be used is logged and the run goes on without it (-1, *busy = 0).
+ */
 static int
 drain_cron_lock(const struct config *cfg, int *busy)
 {
@@ -208,19 +212,15 @@ drain_cron_lock(const struct config *cfg, int *busy)
 
 	*busy = 0;
 	snprintf(path, sizeof path, "%s/drain-cron", cfg->state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		log_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		*busy = errno == EWOULDBLOCK;
-		if (!*busy)
-			log_err("%s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	*busy = fd != -1 && errno == EWOULDBLOCK;
+	if (!*busy)
+		log_warn("%s: %s; this run cannot keep others out", path, strerror(errno));
+	if (fd != -1)
 		close(fd);
-		return -1;
-	}
-	return fd;
+	return -1;
 }
 
 int
@@ -230,8 +230,8 @@ drain_cron(const struct config *cfg, int *busy)
 	long long deadline = (long long)time(NULL) + cfg->limits.cron_drain_seconds;
 	int lock = drain_cron_lock(cfg, busy), ran = 0, cut = 0;
 
-	if (lock == -1)
-		return *busy ? 0 : -1;
+	if (*busy)
+		return 0;
 	/* For the waits between jobs too; drain_until sets its own for the jobs. */
 	sigemptyset(&term.sa_mask);
 	sigaction(SIGTERM, &term, &before);
@@ -239,7 +239,8 @@ drain_cron(const struct config *cfg, int *busy)
 		ran += drain_until(cfg, deadline, &cut);
 	while (!cut && drain_wait_due(cfg, deadline));
 	sigaction(SIGTERM, &before, NULL);
-	close(lock);
+	if (lock != -1)
+		close(lock);
 	return ran;
 }
 

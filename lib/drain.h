@@ -25,7 +25,7 @@ typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job
  * turn starts after the run's end (see http_set_deadline, pace_set_deadline); a SIGTERM
  * ends it at the next call, the job put back due now. Runs never overlap: when another
  * holds the lock file drain-cron, sets *busy and returns 0 at once. Returns how many
- * jobs ran, -1 when the lock file cannot be used.
+ * jobs ran.
  */
 int drain_cron(const struct config *cfg, int *busy);
 
