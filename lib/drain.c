@@ -180,19 +180,22 @@ drain_next_one(const struct job *job, void *arg)
 		next->at = at;
 }
 
-/* Sleeps until a job may be run, looking every DRAIN_LOOK_AGAIN_S (jobs queued meanwhile
- * are seen too); 0 when none will be before deadline (or a SIGTERM came), 1 to drain. */
+/*
+ * Sleeps until a job may be run, looking every DRAIN_LOOK_AGAIN_S (jobs queued meanwhile
+ * are seen too); 0 when none will be before deadline (or a SIGTERM came), 1 to drain.
+ * With watch, it waits for new jobs until the deadline however empty the queue.
+ */
 static int
-drain_wait_due(const struct config *cfg, long long deadline)
+drain_wait_due(const struct config *cfg, long long deadline, int watch)
 {
 	for (;;) {
 		struct drain_next next = { (long long)time(NULL), LLONG_MAX };
 
-		if (pace_stopped())
+		if (pace_stopped() || next.now >= deadline)
 			return 0;
 		if (outbox_due(cfg->state_dir, next.now) == 1)
 			return 1;
-		if (outbox_list(cfg->state_dir, drain_next_one, &next) == -1 || next.at >= deadline)
+		if (!watch && (outbox_list(cfg->state_dir, drain_next_one, &next) == -1 || next.at >= deadline))
 			return 0;
 		sleep(DRAIN_LOOK_AGAIN_S); /* a SIGTERM ends it early */
 	}
@@ -224,7 +227,7 @@ drain_cron_lock(const struct config *cfg, int *busy)
 }
 
 int
-drain_cron(const struct config *cfg, int *busy)
+drain_cron(const struct config *cfg, int watch, int *busy)
 {
 	struct sigaction term = { .sa_handler = drain_on_term }, before;
 	long long deadline = (long long)time(NULL) + cfg->limits.cron_drain_seconds;
@@ -237,7 +240,7 @@ drain_cron(const struct config *cfg, int *busy)
 	sigaction(SIGTERM, &term, &before);
 	do
 		ran += drain_until(cfg, deadline, &cut);
-	while (!cut && drain_wait_due(cfg, deadline));
+	while (!cut && drain_wait_due(cfg, deadline, watch));
 	sigaction(SIGTERM, &before, NULL);
 	if (lock != -1)
 		close(lock);

@@ -104,21 +104,29 @@ jq -r '"\(.service) \(.method) \(.path | gsub("[0-9]{3,}"; "{id}") | gsub("/uplo
 BURST=${KZS_BENCH_BURST:-300}
 PACE=${KZS_BENCH_BURST_PACE:-45} # [limits] zoho_calls_per_minute for this part (the default)
 LATENCY=${KZS_BENCH_LATENCY_MS:-150} # on every call to the fakes
-CRON_FIRST=${KZS_BENCH_CRON_FIRST:-10}
+CRON_EVERY=${KZS_BENCH_CRON_EVERY:-300} # the cron line's interval; its runs last cron_drain_seconds (280)
+CRON_BEFORE=${KZS_BENCH_CRON_BEFORE:-5} # its first run starts this long before the burst
 ideal=$(awk -v n="$BURST" -v p="$PACE" 'BEGIN { printf "%d", 1.1 * n * 60 / p + 0.5 }')
 echo
 echo "== A burst of $BURST deals moved at once: createdocument calls by time against the pace"
 echo "   (the remotes' limits as configured by default, Kommo 6 calls/s and Zoho Sign"
 echo "    zoho_calls_per_minute = $PACE, $LATENCY ms on every remote call; the web processes work"
-echo "    after answering as configured, and a cron line's kzsctl drain starts $CRON_FIRST s after"
-echo "    the burst; the goal: all sent within 1.1 x N / pace = $ideal s)"
+echo "    after answering as configured, and the cron line's kzsctl drain --watch starts every"
+echo "    $CRON_EVERY s, the first $CRON_BEFORE s before the burst; the goal: all sent within"
+echo "    1.1 x N / pace = $ideal s)"
 kzs_conf_set limits kommo_calls_per_second 6
 kzs_conf_set limits zoho_calls_per_minute "$PACE"
 rm -f "$FAKE_DIR/kommo/rate_limit" "$FAKE_DIR/zoho/rate_limit" "$T"/state/pace-* # the lifted limits above
 fault '*' '*' / 0 delay "$LATENCY"
 : >"$FAKE_DIR/calls.jsonl"
 for i in $(seq 1 "$BURST"); do fixture_lead $((9000 + i)); done
+# The cron line, in a session of its own so that its runs can be stopped together.
+KZS_CONFIG=$T/kzs.conf setsid bash -c 'while :; do "$1" drain --watch >/dev/null & sleep "$2"; done' cron "$KZS_OUT/deploy/kzsctl" \
+	"$CRON_EVERY" 2>>"$T/kzsctl.log" &
+cron=$!
+sleep "$CRON_BEFORE"
 start=$(date +%s%3N)
+posts=()
 for first in $(seq 1 50 "$BURST"); do # Kommo sends a bulk move as webhooks of up to 50 leads
 	body="account%5Bid%5D=$ACCOUNT_ID"
 	for i in $(seq "$first" $((first + 49 < BURST ? first + 49 : BURST))); do
@@ -126,18 +134,16 @@ for first in $(seq 1 50 "$BURST"); do # Kommo sends a bulk move as webhooks of u
 		body="$body&$p%5Bid%5D=$((9000 + i))&$p%5Bstatus_id%5D=$TRIGGER_STATUS_ID&$p%5Bpipeline_id%5D=$PIPELINE_ID"
 	done
 	curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$url" &
+	posts+=($!)
 done
-wait
-sleep "$CRON_FIRST"
-kzsctl drain >/dev/null &
-cron=$!
+wait "${posts[@]}"
 burst_sent() {
 	jq -r 'select(.status == 200 and (.path | endswith("/createdocument"))) | .at_ms' "$FAKE_DIR/calls.jsonl" |
 		awk -v s="$start" '{ printf "%.1f\n", ($1 - s) / 1000 }' | sort -n
 }
 deadline=$((SECONDS + 2 * ideal))
 until [ "$(burst_sent | wc -l)" -ge "$BURST" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
-kill "$cron" 2>/dev/null
+kill -TERM -- -"$cron" 2>/dev/null
 wait "$cron" 2>/dev/null
 burst_sent >"$T/burst.times"
 awk -v n="$BURST" -v p="$PACE" -v ideal="$ideal" '
