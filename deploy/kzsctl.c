@@ -27,7 +27,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: kzsctl drain      run due jobs now (put this in cron every few minutes)\n"
+	    "usage: kzsctl drain [--watch]\n"
+	    "                         run due jobs now, and those falling due within [limits]\n"
+	    "                         cron_drain_seconds; --watch (the cron line, every few\n"
+	    "                         minutes) also takes jobs queued later, to the run's end\n"
 	    "       kzsctl jobs       list queued jobs\n"
 	    "       kzsctl retry      make every queued job due now, given-up (DEAD) ones too\n"
 	    "       kzsctl reconcile [--leads] [MINUTES]\n"
@@ -229,7 +232,7 @@ args_fit(int argc, char **argv)
 		const char *name;
 		int min, max; /* arguments after the command */
 	} commands[] = {
-		{ "drain", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
+		{ "drain", 0, 1 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
 		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
 		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 },
 	};
@@ -260,8 +263,16 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	if (strcmp(argv[1], "drain") == 0) {
-		printf("ran %d job(s)\n", drain_run(&cfg, 300));
+	if (strcmp(argv[1], "drain") == 0 && argc == 3 && strcmp(argv[2], "--watch") != 0) {
+		usage();
+		rc = 2;
+	} else if (strcmp(argv[1], "drain") == 0) {
+		int busy, ran = drain_cron(&cfg, argc == 3, &busy);
+
+		if (busy)
+			printf("another drain is running; this one leaves the work to it\n");
+		else
+			printf("ran %d job(s)\n", ran);
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;
 	} else if (strcmp(argv[1], "retry") == 0) {

@@ -45,6 +45,7 @@ enum kind {
 	KIND_ID,        /* 1..19 ASCII digits, kept as text */
 	KIND_HOURS,     /* int 1..8760 */
 	KIND_SECONDS,   /* int 1..300 */
+	KIND_RUN,       /* int 1..3600, seconds */
 	KIND_RATE,      /* int 1..100000 */
 	KIND_MINUTES,   /* int 1..1440 */
 	KIND_PROCS,     /* int 1..64 */
@@ -103,6 +104,7 @@ static const struct key keys[] = {
 	K(SEC_LIMITS, "give_up_hours", KIND_HOURS, limits.give_up_hours),
 	K(SEC_LIMITS, "after_answer_seconds", KIND_SECONDS, limits.after_answer_seconds),
 	K(SEC_LIMITS, "drainers", KIND_PROCS, limits.drainers),
+	K(SEC_LIMITS, "cron_drain_seconds", KIND_RUN, limits.cron_drain_seconds),
 	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
 };
 #undef K
@@ -482,6 +484,11 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			return fail(p, "%s: expected a whole number of seconds from 1 to 300", label);
 		*islot = atoi(v);
 		return 0;
+	case KIND_RUN:
+		if (!digits_only(v, 1, 4) || atoi(v) < 1 || atoi(v) > 3600)
+			return fail(p, "%s: expected a whole number of seconds from 1 to 3600", label);
+		*islot = atoi(v);
+		return 0;
 	case KIND_RATE:
 		if (!digits_only(v, 1, 6) || atoi(v) < 1 || atoi(v) > 100000)
 			return fail(p, "%s: expected a whole number of calls from 1 to 100000", label);
@@ -706,6 +713,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	out->limits.give_up_hours = 72;
 	out->limits.after_answer_seconds = 25;
 	out->limits.drainers = 2;
+	out->limits.cron_drain_seconds = 280; /* for a cron line every 5 minutes */
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;
@@ -995,7 +1003,8 @@ config_free(struct config *cfg)
 		return;
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
-		    keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES && keys[i].kind != KIND_PROCS)
+		    keys[i].kind != KIND_RUN && keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES &&
+		    keys[i].kind != KIND_PROCS)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

@@ -68,6 +68,7 @@ struct config {
 		int give_up_hours;          /* a job failing this long becomes a dead letter; 72 */
 		int after_answer_seconds;   /* a web process works on jobs this long after answering; 25 */
 		int drainers;               /* processes working on jobs after answering, at most; 2 */
+		int cron_drain_seconds;     /* length of a kzsctl drain run (the cron line); 280 */
 	} limits;
 
 	struct config_map *fields;

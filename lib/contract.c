@@ -302,6 +302,12 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 		res->done = 1;
 		return;
 	}
+	/* The Zoho turn first: a job that cannot send in this run reads nothing from Kommo,
+	 * and is put back for the next run (see drain.c). */
+	if (zoho_turn_reserve(cfg) == -1) {
+		snprintf(res->error, sizeof res->error, "no Zoho Sign turn left in this run");
+		return;
+	}
 	rc = contract_read(cfg, job, &deal, &in, res);
 	if (rc == 0)
 		rc = contract_send(cfg, job, &deal, &in, res);

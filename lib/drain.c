@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static int
 drain_one(const struct config *cfg, struct job *job)
 {
 	struct job_result res = { .retry_after = -1 };
-	unsigned long not_started = http_calls_not_started();
+	unsigned long not_started = http_calls_not_started(), refused = pace_turns_refused();
 	job_run_fn run = drain_runner(job->kind);
 
 	if (run == NULL) {
@@ -99,7 +100,7 @@ drain_one(const struct config *cfg, struct job *job)
 	run(cfg, job, &res);
 	if (res.done) {
 		outbox_done(cfg->state_dir, job, (long long)time(NULL));
-	} else if (http_calls_not_started() != not_started) {
+	} else if (http_calls_not_started() != not_started || pace_turns_refused() != refused) {
 		/* Stopped by this run's time box (or a SIGTERM), not by a failure: no attempt, no wait. */
 		const char *why = pace_stopped() ? "this process was told to stop" : "this run's time is up";
 
@@ -146,17 +147,104 @@ drain_until(const struct config *cfg, long long deadline, int *cut)
 	}
 	http_set_deadline(0);
 	pace_set_deadline(0);
+	pace_let_go();
 	sigaction(SIGTERM, &before, NULL);
 	*cut = *cut || pace_stopped() || (long long)time(NULL) >= deadline;
 	return ran;
 }
 
-int
-drain_run(const struct config *cfg, int budget_s)
-{
-	int cut;
+/* How often a cron run that waits looks at the queue again. */
+#define DRAIN_LOOK_AGAIN_S 1
 
-	return drain_until(cfg, (long long)time(NULL) + budget_s, &cut);
+struct drain_next {
+	long long now, at; /* at: when the next job may be run, LLONG_MAX: none */
+};
+
+/*
+ * When a job may be run: a due one at once; one another process holds (an answer's
+ * after-work) whenever it is put back; a queued one at its time. Given-up jobs and jobs
+ * waiting after a failure are left to later runs: their wait is a remote's trouble, not
+ * the pace.
+ */
+static void
+drain_next_one(const struct job *job, void *arg)
+{
+	struct drain_next *next = arg;
+	long long at = job->next_at;
+
+	if (job->dead || job->attempts > 0)
+		return;
+	if (job->lease_pid != 0 && job->lease_until >= next->now)
+		at = next->now + DRAIN_LOOK_AGAIN_S;
+	if (at < next->at)
+		next->at = at;
+}
+
+/*
+ * Sleeps until a job may be run, looking every DRAIN_LOOK_AGAIN_S (jobs queued meanwhile
+ * are seen too); 0 when none will be before deadline (or a SIGTERM came), 1 to drain.
+ * With watch, it waits for new jobs until the deadline however empty the queue.
+ */
+static int
+drain_wait_due(const struct config *cfg, long long deadline, int watch)
+{
+	for (;;) {
+		struct drain_next next = { (long long)time(NULL), LLONG_MAX };
+
+		if (pace_stopped() || next.now >= deadline)
+			return 0;
+		if (outbox_due(cfg->state_dir, next.now) == 1)
+			return 1;
+		if (!watch && (outbox_list(cfg->state_dir, drain_next_one, &next) == -1 || next.at >= deadline))
+			return 0;
+		sleep(DRAIN_LOOK_AGAIN_S); /* a SIGTERM ends it early */
+	}
+}
+
+/*
+ * The lock that keeps cron runs from overlapping, held (without waiting) until the run
+ * ends; *busy = 1 when another run holds it. The file is empty and readable by all, so a
+ * run as another user (an operator's sudo) does not lock out the cron's; one that cannot
+ * be used is logged and the run goes on without it (-1, *busy = 0).
+ */
+static int
+drain_cron_lock(const struct config *cfg, int *busy)
+{
+	char path[600];
+	int fd;
+
+	*busy = 0;
+	snprintf(path, sizeof path, "%s/drain-cron", cfg->state_dir);
+	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	*busy = fd != -1 && errno == EWOULDBLOCK;
+	if (!*busy)
+		log_warn("%s: %s; this run cannot keep others out", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+int
+drain_cron(const struct config *cfg, int watch, int *busy)
+{
+	struct sigaction term = { .sa_handler = drain_on_term }, before;
+	long long deadline = (long long)time(NULL) + cfg->limits.cron_drain_seconds;
+	int lock = drain_cron_lock(cfg, busy), ran = 0, cut = 0;
+
+	if (*busy)
+		return 0;
+	/* For the waits between jobs too; drain_until sets its own for the jobs. */
+	sigemptyset(&term.sa_mask);
+	sigaction(SIGTERM, &term, &before);
+	do
+		ran += drain_until(cfg, deadline, &cut);
+	while (!cut && drain_wait_due(cfg, deadline, watch));
+	sigaction(SIGTERM, &before, NULL);
+	if (lock != -1)
+		close(lock);
+	return ran;
 }
 
 /*

@@ -41,6 +41,13 @@ struct pace_head {
 static volatile sig_atomic_t pace_stop_flag;
 static long long pace_deadline; /* unix seconds, 0 = none */
 static const struct pace_clock *pace_test_clock;
+static unsigned long pace_refused; /* see pace_turns_refused */
+/* A turn this process took ahead (pace_reserve), for its next pace_wait on service. */
+static struct {
+	pid_t pid; /* 0: none; a child does not inherit its parent's turn */
+	char service[32];
+	long long slot;
+} pace_held;
 
 static void
 pace_system_now(long long *wall_ms, long long *mono_ms)
@@ -172,15 +179,22 @@ pace_write(int fd, const char *path, int n, long long wall, long long mono, cons
 static long
 pace_give_back(void)
 {
+	pace_refused++;
 	http_set_deadline(1);
 	return PACE_NOT_NOW;
 }
 
-/* 1 when a turn wait_ms from now (wall ms) lies past the run's deadline. */
-static int
-pace_past_deadline(long long wait_ms, long long wall)
+unsigned long
+pace_turns_refused(void)
 {
-	return pace_deadline != 0 && wall + wait_ms > pace_deadline * 1000;
+	return pace_refused;
+}
+
+/* 1 when a turn wait_ms from now (wall ms), and ahead_ms after it, lies past the run's deadline. */
+static int
+pace_past_deadline(long long wait_ms, long long ahead_ms, long long wall)
+{
+	return pace_deadline != 0 && wall + wait_ms + ahead_ms > pace_deadline * 1000;
 }
 
 /* Sleeps until the monotonic clock reaches slot; PACE_NOT_NOW if told to stop meanwhile. */
@@ -194,15 +208,21 @@ pace_sleep_until(long long slot, long long start)
 			return pace_give_back();
 		pace_now(&wall, &mono);
 		if (mono >= slot)
-			return (long)(slot - start);
+			return slot > start ? (long)(slot - start) : 0;
 		(pace_test_clock ? pace_test_clock->sleep_ms : pace_system_sleep)(slot - mono);
 	}
 }
 
-long
-pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
+/*
+ * Reserves the next turn for service, at least ahead_ms before the run's deadline: sets
+ * *slot (monotonic ms) and *mono (the clock read). Returns 1 when reserved, 0 when calls
+ * are not paced (no limit, or the file cannot be used), PACE_NOT_NOW (see pace_wait).
+ */
+static long
+pace_take(const char *dir, const char *service, int max_calls, long window_ms, long ahead_ms,
+    long long *slot, long long *mono)
 {
-	long long ring[PACE_SLOTS_MAX], wall, mono, w, slot;
+	long long ring[PACE_SLOTS_MAX], wall, w;
 	char path[512];
 	int fd, n;
 
@@ -217,21 +237,71 @@ pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 		log_warn("%s: %s; calls are not paced", path, strerror(errno));
 		return 0;
 	}
-	pace_now(&wall, &mono);
-	pace_read(fd, n, wall, mono, ring);
+	pace_now(&wall, mono);
+	pace_read(fd, n, wall, *mono, ring);
 	/* After the n-th last reservation's window, and never before the last one's turn. */
-	slot = mono;
-	if (ring[0] + w > slot)
-		slot = ring[0] + w;
-	if (ring[n - 1] > slot)
-		slot = ring[n - 1];
-	if (pace_past_deadline(slot - mono, wall)) {
+	*slot = *mono;
+	if (ring[0] + w > *slot)
+		*slot = ring[0] + w;
+	if (ring[n - 1] > *slot)
+		*slot = ring[n - 1];
+	if (pace_past_deadline(*slot - *mono, ahead_ms, wall)) {
 		close(fd); /* nothing reserved: those after us are not held up by a turn unused */
 		return pace_give_back();
 	}
 	memmove(ring, ring + 1, sizeof ring[0] * (size_t)(n - 1));
-	ring[n - 1] = slot;
-	pace_write(fd, path, n, wall, mono, ring);
+	ring[n - 1] = *slot;
+	pace_write(fd, path, n, wall, *mono, ring);
 	close(fd);
-	return pace_sleep_until(slot, mono);
+	return 1;
+}
+
+/* 1 when this process holds a turn for service (pace_reserve), not yet used. */
+static int
+pace_holds(const char *service)
+{
+	return pace_held.pid == getpid() && strcmp(pace_held.service, service) == 0;
+}
+
+void
+pace_let_go(void)
+{
+	pace_held.pid = 0;
+}
+
+long
+pace_reserve(const char *dir, const char *service, int max_calls, long window_ms)
+{
+	long long slot, start, mono, wall;
+	long rc;
+
+	pace_now(&wall, &start);
+	if (!pace_stop_flag && pace_holds(service) && start <= pace_held.slot + PACE_AHEAD_MS)
+		return pace_held.slot > start ? (long)(pace_held.slot - start) : 0;
+	pace_let_go(); /* a turn held too long is lost: used now it would crowd a window */
+	rc = pace_take(dir, service, max_calls, window_ms, PACE_AHEAD_MS, &slot, &mono);
+	if (rc != 1)
+		return rc;
+	pace_held.pid = getpid();
+	snprintf(pace_held.service, sizeof pace_held.service, "%s", service);
+	pace_held.slot = slot;
+	return slot > start ? (long)(slot - start) : 0;
+}
+
+long
+pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
+{
+	long long slot, mono, wall;
+	long rc;
+
+	if (pace_holds(service)) {
+		slot = pace_held.slot;
+		pace_let_go();
+		pace_now(&wall, &mono);
+		if (mono <= slot + PACE_AHEAD_MS)
+			return pace_sleep_until(slot, mono);
+		/* Later than that the turn is lost (see pace_reserve), and a new one is taken. */
+	}
+	rc = pace_take(dir, service, max_calls, window_ms, 0, &slot, &mono);
+	return rc == 1 ? pace_sleep_until(slot, mono) : rc;
 }

@@ -26,6 +26,28 @@
  */
 long pace_wait(const char *dir, const char *service, int max_calls, long window_ms);
 
+/*
+ * Takes this process's next turn for service now, ahead of the call, so that a job can
+ * know it will make its call in this run before it does the work that leads to it
+ * (a contract job reads Kommo only once it has its Zoho turn). The next pace_wait for
+ * service in this process then waits for that turn instead of taking another; a turn
+ * already held is kept. Returns the milliseconds until the turn, or PACE_NOT_NOW as
+ * pace_wait does (nothing reserved) when the turn, and PACE_AHEAD_MS after it, lie past
+ * the run's deadline.
+ */
+long pace_reserve(const char *dir, const char *service, int max_calls, long window_ms);
+
+/* The time a job has between its turn taken ahead and the run's deadline; and a held turn
+ * used later than this after its time is lost (used so late it could crowd the window of
+ * the turns after it), the call then waiting for a new one. */
+#define PACE_AHEAD_MS 2000
+
+/* Forgets a turn held (the run is over); it stays counted, unused. */
+void pace_let_go(void);
+
+/* How many turns this process was refused (PACE_NOT_NOW), ever. */
+unsigned long pace_turns_refused(void);
+
 /* The run's time box, as unix seconds (0: none): no turn is given after it. */
 void pace_set_deadline(long long deadline);
 

@@ -188,7 +188,7 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
  */
 static int web_after_pipe = -1; /* read end from the working child; -1 when none */
 
-/* The child's work ends (at its next step, see drain_run) when the web server stops the
+/* The child's work ends (at its next step, see drain_after_answer) when the web server stops the
  * program: on Linux it is told with a SIGTERM when its parent goes. */
 static void
 web_end_with_parent(pid_t parent)

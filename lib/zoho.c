@@ -17,6 +17,7 @@
 #include "zoho_token.h"
 
 #define TEMPLATE_CACHE_SECONDS 3600
+#define ZOHO_PACE "zoho" /* the pacing file pace-zoho, shared by every Sign call */
 
 /* Judges Zoho's envelope: a non-zero "code" is a failure whatever the HTTP status. */
 static void
@@ -71,7 +72,7 @@ zoho_perform(const struct config *cfg, const char *method, const char *path, con
 			req.body = form;
 			req.body_len = strlen(form);
 		}
-		pace_wait(cfg->state_dir, "zoho", cfg->limits.zoho_calls_per_minute, PACE_ZOHO_WINDOW_MS);
+		pace_wait(cfg->state_dir, ZOHO_PACE, cfg->limits.zoho_calls_per_minute, PACE_ZOHO_WINDOW_MS);
 		http_response_free(res);
 		rc = http_perform(&req, res);
 		free(auth);
@@ -85,6 +86,13 @@ zoho_perform(const struct config *cfg, const char *method, const char *path, con
 		memcpy(rejected, tok, sizeof tok);
 		zoho_token_get(cfg, rejected, tok, sizeof tok, rr);
 	}
+}
+
+int
+zoho_turn_reserve(const struct config *cfg)
+{
+	return pace_reserve(cfg->state_dir, ZOHO_PACE, cfg->limits.zoho_calls_per_minute,
+	    PACE_ZOHO_WINDOW_MS) == PACE_NOT_NOW ? -1 : 0;
 }
 
 static void

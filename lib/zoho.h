@@ -16,6 +16,13 @@ void zoho_template_get(const struct config *cfg, const char *template_id, json_o
     struct remote_result *rr);
 
 /*
+ * Takes this process's next Zoho Sign turn ahead of the call (pace_reserve): 0 when it
+ * is held for the next call, -1 when no turn is left in this run (nothing reserved; the
+ * run is over for this process).
+ */
+int zoho_turn_reserve(const struct config *cfg);
+
+/*
  * POST /templates/{id}/createdocument, urlencoded data=<json>&is_quicksend=true.
  * *request is the answer's "requests" object.
  */

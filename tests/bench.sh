@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make bench: webhook answer latency through lighttpd (ab, 1,000 posts each), and the
-# time from a webhook to its createdocument arriving at the fake Zoho (30 leads).
+# make bench: webhook answer latency through lighttpd (ab, 1,000 posts each), the time
+# from a webhook to its createdocument arriving at the fake Zoho (30 leads), and the send
+# schedule of a burst of 300 deals against Zoho's pace (a PNG too when gnuplot is there).
 . "$(dirname "$0")/e2e/lib.sh"
 kzs_setup "${KZS_BENCH_PROCS:-2}"
 N=${KZS_BENCH_POSTS:-1000}
@@ -98,3 +99,82 @@ jq -r '"\(.service) \(.method) \(.path | gsub("[0-9]{3,}"; "{id}") | gsub("/uplo
 	"$FAKE_DIR/calls.jsonl" | sort | uniq -c |
 	awk -v n="$DEALS" '{ c = $1; $1 = ""; printf "%8.2f %s\n", c / n, $0; total += c }
 		END { printf "%8.2f  in all (Kommo, drive, Zoho Sign, Zoho Accounts)\n", total / n }'
+
+# ---- a burst's send schedule against the pace ----
+BURST=${KZS_BENCH_BURST:-300}
+PACE=${KZS_BENCH_BURST_PACE:-45} # [limits] zoho_calls_per_minute for this part (the default)
+LATENCY=${KZS_BENCH_LATENCY_MS:-150} # on every call to the fakes
+CRON_EVERY=${KZS_BENCH_CRON_EVERY:-300} # the cron line's interval; its runs last cron_drain_seconds (280)
+CRON_BEFORE=${KZS_BENCH_CRON_BEFORE:-5} # its first run starts this long before the burst
+ideal=$(awk -v n="$BURST" -v p="$PACE" 'BEGIN { printf "%d", 1.1 * n * 60 / p + 0.5 }')
+echo
+echo "== A burst of $BURST deals moved at once: createdocument calls by time against the pace"
+echo "   (the remotes' limits as configured by default, Kommo 6 calls/s and Zoho Sign"
+echo "    zoho_calls_per_minute = $PACE, $LATENCY ms on every remote call; the web processes work"
+echo "    after answering as configured, and the cron line's kzsctl drain --watch starts every"
+echo "    $CRON_EVERY s, the first $CRON_BEFORE s before the burst; the goal: all sent within"
+echo "    1.1 x N / pace = $ideal s)"
+kzs_conf_set limits kommo_calls_per_second 6
+kzs_conf_set limits zoho_calls_per_minute "$PACE"
+rm -f "$FAKE_DIR/kommo/rate_limit" "$FAKE_DIR/zoho/rate_limit" "$T"/state/pace-* # the lifted limits above
+fault '*' '*' / 0 delay "$LATENCY"
+: >"$FAKE_DIR/calls.jsonl"
+for i in $(seq 1 "$BURST"); do fixture_lead $((9000 + i)); done
+# The cron line, in a session of its own so that its runs can be stopped together.
+KZS_CONFIG=$T/kzs.conf setsid bash -c 'while :; do "$1" drain --watch >/dev/null & sleep "$2"; done' cron "$KZS_OUT/deploy/kzsctl" \
+	"$CRON_EVERY" 2>>"$T/kzsctl.log" &
+cron=$!
+sleep "$CRON_BEFORE"
+start=$(date +%s%3N)
+posts=()
+for first in $(seq 1 50 "$BURST"); do # Kommo sends a bulk move as webhooks of up to 50 leads
+	body="account%5Bid%5D=$ACCOUNT_ID"
+	for i in $(seq "$first" $((first + 49 < BURST ? first + 49 : BURST))); do
+		p="leads%5Bstatus%5D%5B$i%5D"
+		body="$body&$p%5Bid%5D=$((9000 + i))&$p%5Bstatus_id%5D=$TRIGGER_STATUS_ID&$p%5Bpipeline_id%5D=$PIPELINE_ID"
+	done
+	curl -s -o /dev/null -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$url" &
+	posts+=($!)
+done
+wait "${posts[@]}"
+burst_sent() {
+	jq -r 'select(.status == 200 and (.path | endswith("/createdocument"))) | .at_ms' "$FAKE_DIR/calls.jsonl" |
+		awk -v s="$start" '{ printf "%.1f\n", ($1 - s) / 1000 }' | sort -n
+}
+deadline=$((SECONDS + 2 * ideal))
+until [ "$(burst_sent | wc -l)" -ge "$BURST" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
+kill -TERM -- -"$cron" 2>/dev/null
+wait "$cron" 2>/dev/null
+burst_sent >"$T/burst.times"
+awk -v n="$BURST" -v p="$PACE" -v ideal="$ideal" '
+	{ t[NR] = $1 }
+	END {
+		printf "   %8s  %10s  %16s\n", "time (s)", "deals sent", "at the pace"
+		for (k = 1; k <= 12; k++) {
+			at = ideal * k / 10; sent = 0
+			for (i = 1; i <= NR; i++) if (t[i] <= at) sent++
+			line = p / 60 * at; if (line > n) line = n
+			printf "   %8.0f  %10d  %16.0f\n", at, sent, line
+		}
+		if (NR < n) { printf "   only %d of %d sent within %d s\n", NR, n, 2 * ideal; exit }
+		printf "   all %d sent after %.1f s: %.2f x N / pace (goal: at most 1.10)\n", n, t[NR], t[NR] / (n * 60 / p)
+	}' "$T/burst.times"
+if command -v gnuplot >/dev/null 2>&1; then
+	mkdir -p "$KZS_ROOT/build/bench"
+	awk '{ print $1, NR }' "$T/burst.times" >"$T/burst.dat"
+	gnuplot <<-EOF
+		set terminal png size 800,500 noenhanced
+		set output "$KZS_ROOT/build/bench/burst.png"
+		set title "A burst of $BURST deals: createdocument calls by time (zoho_calls_per_minute = $PACE)"
+		set xlabel "seconds after the burst"
+		set ylabel "deals sent"
+		set key left top
+		set xrange [0:$((ideal * 12 / 10))]
+		set yrange [0:$((BURST * 11 / 10))]
+		set arrow from $ideal,0 to $ideal,$BURST nohead dashtype 2
+		set label "goal: all sent by 1.1 x N / pace" at $ideal,$((BURST / 2)) right offset -1,0
+		plot "$T/burst.dat" using 1:2 with steps title "sent", \
+			(x * $PACE / 60.0 < $BURST ? x * $PACE / 60.0 : $BURST) title "at the pace"
+	EOF
+	echo "   chart: build/bench/burst.png"
+fi

@@ -258,6 +258,7 @@ test_defaults(void)
 	    "pacing defaults below Kommo's 7/s and Zoho's 50/min");
 	CHECK(cfg.limits.kommo_ban_pause_minutes == 30 && cfg.limits.give_up_hours == 72,
 	    "ban pause 30 min, give up after 72 h by default");
+	CHECK(cfg.limits.cron_drain_seconds == 280, "a cron run lasts 280 s by default (a cron line every 5 min)");
 	CHECK(cfg.zoho.attach_certificate == 0 && cfg.zoho.resend_on_expiry == 0, "zoho booleans default to no");
 	CHECK_STR(cfg.zoho.dc, "eu", "dc defaults to eu");
 	CHECK_STR(cfg.zoho.date_format, "dd/MM/yyyy", "date_format defaults to dd/MM/yyyy");
@@ -307,6 +308,7 @@ test_errors(void)
 		{ "[kommo]\nsubdomain acme\n", "t.conf:2: expected 'key = value'" },
 		{ "[limits]\nhttp_timeout = 0\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
 		{ "[limits]\nhttp_timeout = 301\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
+		{ "[limits]\ncron_drain_seconds = 3601\n", "t.conf:2: [limits] cron_drain_seconds: expected a whole number of seconds from 1 to 3600" },
 		{ "[limits]\nkommo_calls_per_second = 0\n", "t.conf:2: [limits] kommo_calls_per_second: expected a whole number of calls from 1 to 100000" },
 		{ "; c\n[kommo]\n= acme\n", "t.conf:3: expected 'key = value'" },
 		{ "[kommo]\nsub/domain = acme\n", "t.conf:2: expected 'key = value' (a key has only letters, digits, space, _ - .)" },
@@ -766,7 +768,7 @@ test_example_file(void)
 		"accounts_url", "sign_url", "refresh_token", "webhook_secret", "template_id",
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
-		"date_format", "after_answer_seconds", "time_zone", "drainers",
+		"date_format", "after_answer_seconds", "time_zone", "drainers", "cron_drain_seconds",
 	};
 	struct config cfg;
 	struct warnings w;

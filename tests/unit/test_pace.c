@@ -33,6 +33,7 @@ struct shared {
 
 static struct shared *sh;
 static long long first_mono; /* this process: the first clock reading of a pace_wait */
+static int callers_ahead;     /* run_callers: every other caller takes its turns ahead */
 
 static long long
 real_us(void)
@@ -105,6 +106,34 @@ take_turn(const char *dir, const char *service, int n, long window)
 	return waited;
 }
 
+/*
+ * One turn taken ahead (pace_reserve), work_ms of work, then the call's pace_wait: the
+ * reserved turn goes to the shared list. 1 when the wait was for that turn and ended
+ * no earlier, 0 when it was not, -1 when no turn was given.
+ */
+static int
+take_turn_ahead(const char *dir, const char *service, int n, long window, long work_ms)
+{
+	long ahead, waited;
+	long long turn;
+	int i;
+
+	first_mono = -1;
+	ahead = pace_reserve(dir, service, n, window);
+	if (ahead < 0)
+		return -1;
+	turn = first_mono + ahead;
+	i = __atomic_fetch_add(&sh->nturns, 1, __ATOMIC_SEQ_CST);
+	if (i < TURNS_MAX)
+		sh->turn[i] = turn;
+	test_sleep(work_ms);
+	first_mono = -1;
+	waited = pace_wait(dir, service, n, window);
+	if (test_mono() < turn)
+		__atomic_fetch_add(&sh->early, 1, __ATOMIC_SEQ_CST);
+	return waited >= 0 && (first_mono + waited == turn || (waited == 0 && first_mono >= turn));
+}
+
 static int
 cmp_ll(const void *a, const void *b)
 {
@@ -142,7 +171,7 @@ run_callers(const char *dir, const char *label, int callers, int calls, int n, l
 	char service[64];
 	int i, status, bad = 0, most;
 
-	snprintf(service, sizeof service, "t%d-%d-%d", callers, n, jumps);
+	snprintf(service, sizeof service, "t%d-%d-%d-%d", callers, n, jumps, callers_ahead);
 	clock_set(speed);
 	sh->nturns = 0;
 	sh->early = 0;
@@ -153,7 +182,9 @@ run_callers(const char *dir, const char *label, int callers, int calls, int n, l
 			int c;
 
 			for (c = 0; c < calls; c++)
-				if (take_turn(dir, service, n, window) < 0)
+				if (callers_ahead && i % 2 == 0 ?
+				    take_turn_ahead(dir, service, n, window, PACE_AHEAD_MS / 4) != 1 :
+				    take_turn(dir, service, n, window) < 0)
 					_exit(2);
 			_exit(0);
 		}
@@ -219,6 +250,51 @@ test_deadline(const char *dir)
 	CHECK(sh->nturns == 2 && sh->turn[1] - sh->turn[0] == 1100,
 	    "the turn given back was not used up: the next caller has it (%lld ms after the first)",
 	    sh->turn[1] - sh->turn[0]);
+}
+
+/* Turns taken ahead: shared windows, the deadline with PACE_AHEAD_MS to spare, a turn
+ * held too long lost. */
+static void
+test_ahead(const char *dir)
+{
+	unsigned long refused = pace_turns_refused();
+	long waited, first, again;
+
+	/* Half the callers take their turns ahead of a little work: those turns count in the
+	 * same window, and each such call waits for its own turn and takes no other. */
+	callers_ahead = 1;
+	run_callers(dir, "Kommo, half the turns taken ahead", 8, 4, 6, PACE_KOMMO_WINDOW_MS, 1, 0);
+	run_callers(dir, "Zoho, half the turns taken ahead", 8, 8, 45, PACE_ZOHO_WINDOW_MS, 20, 0);
+	callers_ahead = 0;
+
+	clock_set(20);
+	sh->nturns = 0;
+	take_turn(dir, "ahead-deadline", 1, 10000);
+	/* The next turn is 10 s away; the deadline 11 s: not PACE_AHEAD_MS before it. */
+	pace_set_deadline(sh->wall_base_ms / 1000 + 11);
+	CHECK(pace_reserve(dir, "ahead-deadline", 1, 10000) == PACE_NOT_NOW &&
+	    pace_turns_refused() == refused + 1,
+	    "a turn that lies less than PACE_AHEAD_MS before the deadline is not taken ahead");
+	pace_set_deadline(0);
+	http_set_deadline(0);
+	take_turn(dir, "ahead-deadline", 1, 10000);
+	CHECK(sh->nturns == 2 && sh->turn[1] - sh->turn[0] == 10000,
+	    "...and nothing was reserved: the next caller has that turn (%lld ms after the first)",
+	    sh->turn[1] - sh->turn[0]);
+
+	clock_set(100);
+	first = pace_reserve(dir, "ahead-late", 1, 60000);
+	CHECK(first >= 0 && first < 1000, "a turn taken ahead, now (in %ld ms)", first);
+	test_sleep(PACE_AHEAD_MS + 1000);
+	waited = pace_wait(dir, "ahead-late", 1, 60000);
+	CHECK(waited > 30000,
+	    "a turn held longer than PACE_AHEAD_MS past its time is lost: the call waits a window for a new one (%ld ms)",
+	    waited);
+	first = pace_reserve(dir, "ahead-late", 1, 60000);
+	again = pace_reserve(dir, "ahead-late", 1, 60000);
+	CHECK(first > 0 && again >= 0 && again <= first,
+	    "reserving again while a turn is held gives that turn, not another (%ld ms, then %ld ms)", first, again);
+	pace_let_go();
 }
 
 /* A stop (the SIGTERM handler) ends a wait under way. */
@@ -303,6 +379,7 @@ main(void)
 
 	test_concurrent(dir);
 	test_deadline(dir);
+	test_ahead(dir);
 	test_stop(dir);
 	test_reboot(dir);
 
