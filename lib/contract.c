@@ -126,15 +126,22 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
 }
 
 /* Records a request that Zoho holds for the lead, and moves the job to the note step. */
-static void
+static int
 contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
-    const char *recipients)
+    const char *recipients, struct job_result *res)
 {
-	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only. */
-	deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
-	    strcmp(jfield_text(job->state, "resend"), "true") == 0);
+	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only.
+	 * Unrecorded, the request's events would find no deal: the retry adopts it again. */
+	if (deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
+	    strcmp(jfield_text(job->state, "resend"), "true") == 0) == -1 ||
+	    job_state_set(cfg->state_dir, job, "request_id",
+	    json_object_new_string(jfield_text(request, "request_id"))) == -1) {
+		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded",
+		    jfield_text(request, "request_id"));
+		return -1;
+	}
 	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
-	job_state_set(cfg->state_dir, job, "request_id", json_object_new_string(jfield_text(request, "request_id")));
+	return 0;
 }
 
 /*
@@ -150,6 +157,7 @@ contract_adopt(const struct config *cfg, struct job *job, json_object *lead, con
 	json_object *request = NULL, *actions;
 	char recipients[512] = "";
 	size_t i, n;
+	int rc;
 
 	zoho_request_find(cfg, marker, &request, &rr);
 	if (job_failed(&rr, res))
@@ -166,9 +174,9 @@ contract_adopt(const struct config *cfg, struct job *job, json_object *lead, con
 	}
 	log_info("lead %s: adopted Zoho Sign request %s %s, sent by an earlier attempt", job->subject,
 	    jfield_text(request, "request_id"), marker);
-	contract_sent(cfg, job, lead, request, recipients);
+	rc = contract_sent(cfg, job, lead, request, recipients, res);
 	json_object_put(request);
-	return 1;
+	return rc == 0 ? 1 : -1;
 }
 
 /* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
@@ -214,7 +222,13 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 		return -1;
 	}
 	/* Intent first: if we never learn Zoho's answer, the marker finds the request. */
-	deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"), marker);
+	if (deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"),
+	    marker) == -1) {
+		/* Unrecorded, a lost answer could not be found again: nothing is sent. */
+		fill_result_free(&fout);
+		snprintf(res->error, sizeof res->error, "the intent to send could not be recorded");
+		return -1;
+	}
 	crash_point("send-after-intent");
 	zoho_request_create(cfg, cfg->zoho.template_id, fout.data_json, &request, &rr);
 	crash_point("send-after-zoho-created");
@@ -230,7 +244,11 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 		fill_result_free(&fout);
 		return -1;
 	}
-	contract_sent(cfg, job, in->lead, request, fout.recipients);
+	if (contract_sent(cfg, job, in->lead, request, fout.recipients, res) == -1) {
+		json_object_put(request);
+		fill_result_free(&fout);
+		return -1;
+	}
 	log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
 	    jfield_text(request, "request_id"), fout.recipients);
 	json_object_put(request);
@@ -272,7 +290,11 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 	free(text);
 	if (rc == -1)
 		return;
-	deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"), NULL);
+	if (deal_mark(cfg->state_dir, job->subject, DEAL_BLOCKED, jfield_text(job->state, "updated_at"),
+	    NULL) == -1) {
+		snprintf(res->error, sizeof res->error, "the blocked deal could not be recorded");
+		return;
+	}
 	res->done = 1;
 }
 

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "pace.h"
+#include "store.h"
 
 static const struct {
 	const char *kind;
@@ -238,9 +239,15 @@ drain_cron(const struct config *cfg, int watch, int *busy)
 	/* For the waits between jobs too; drain_until sets its own for the jobs. */
 	sigemptyset(&term.sa_mask);
 	sigaction(SIGTERM, &term, &before);
-	do
+	do {
 		ran += drain_until(cfg, deadline, &cut);
-	while (!cut && drain_wait_due(cfg, deadline, watch));
+		/* Nothing can be recorded (a full disk?): waiting for more would only spin. */
+		if (store_write_failed_within(STORE_WRITE_HOLD_SECONDS)) {
+			log_warn("drain: a state change could not be written; this run stops, "
+			    "the next one goes on");
+			break;
+		}
+	} while (!cut && drain_wait_due(cfg, deadline, watch));
 	sigaction(SIGTERM, &before, NULL);
 	if (lock != -1)
 		close(lock);
