@@ -1,7 +1,8 @@
 /*
- * kommo_token: Kommo accepts the old refresh token until the new one is used (spec
- * 2.1), so the pair on disk is only ever replaced by a newer pair that Kommo issued:
- * a refresh whose answer is lost, or whose pair cannot be stored, can be repeated.
+ * kommo_token: Kommo accepts the old refresh token until the new one is used
+ * (tests/fakes/API.md, "OAuth and the long-lived token"), so the pair on disk is only
+ * ever replaced by a newer pair that Kommo issued: a refresh whose answer is lost, or
+ * whose pair cannot be stored, can be repeated.
  */
 #include "kommo_token.h"
 

@@ -1,7 +1,8 @@
 /*
- * oauth_start: Zoho's authorize URL as spec section 4 gives it (offline access and
- * prompt=consent, or no refresh token comes back); Kommo's as spec 2.1 gives it. The
- * state in either is bound to the browser's flow cookie before the address exists.
+ * oauth_start: Zoho's authorize URL as tests/fakes/API.md (Zoho Accounts) gives it
+ * (offline access and prompt=consent, or no refresh token comes back); Kommo's as its
+ * "OAuth and the long-lived token" gives it. The state in either is bound to the
+ * browser's flow cookie before the address exists.
  */
 #include "oauth_start.h"
 

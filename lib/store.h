@@ -10,7 +10,7 @@
 #include <gdbm.h>
 #include <stddef.h>
 
-/* The state files, one per kind of record (see ARCHITECTURE.md, State). */
+/* The state files, one per kind of record (see lib/README.md, State files). */
 #define STORE_TOKENS "tokens" /* OAuth tokens, cached access token, throttle marks */
 #define STORE_DEALS "deals"   /* lead:<id> and req:<id> records */
 #define STORE_SEEN "seen"     /* dedupe keys of accepted deliveries */

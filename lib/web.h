@@ -1,7 +1,7 @@
 /*
  * web: the FastCGI (or plain CGI) shell around a program's pure request handler.
  * It reads at most a capped body, lets the handler answer, finishes the response
- * and only then runs the "after" work (draining the outbox), as ARCHITECTURE.md asks;
+ * and only then runs the "after" work (draining the outbox), as lib/README.md describes;
  * under FastCGI in a child process, so the next request is answered at once.
  */
 #ifndef KZS_WEB_H

@@ -14,7 +14,7 @@
 #include "msg.h"
 #include "token_post.h"
 
-/* The grant or the client is wrong: asking again will not help (spec section 4). */
+/* The grant or the client is wrong: asking again will not help (tests/fakes/API.md, Zoho Accounts). */
 static int
 zoho_accounts_refusal(const char *error)
 {

@@ -1,5 +1,5 @@
 /*
- * zoho_dc: the data centres Zoho Sign is offered in (spec section 4). The UK and China
+ * zoho_dc: the data centres Zoho Sign is offered in (tests/fakes/API.md, Zoho Accounts). The UK and China
  * have accounts hosts but no Sign host, so they are not here.
  */
 #include "zoho_dc.h"

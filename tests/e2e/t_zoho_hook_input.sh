@@ -67,7 +67,7 @@ check_eq "the unknown operation is logged" "$(app_log | grep -c 'RequestFrobnica
 kzs_conf_set zoho webhook_secret thisisthesamplekeyfortestingpurposes
 vector='{{"requests":{"request_name":"Test Name"},"notifications":{"operation_type":"RequestSigningSuccess"}}'
 post_zoho_hook "$vector" "drbSrM4H816RYKpZiRBLddUa0yHaTrwjtY04sIZFZus="
-check_eq "the spec's test vector passes the signature check" "$STATUS" 400
+check_eq "Zoho's documented test vector passes the signature check" "$STATUS" 400
 post_zoho_hook "$vector" "drbSrM4H816RYKpZiRBLddUa0yHaTrwjtY04sIZFZuS="
 check_eq "one changed letter in the vector's signature: 401" "$STATUS" 401
 

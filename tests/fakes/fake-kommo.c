@@ -1,6 +1,6 @@
 /*
  * fake-kommo: the Kommo API v4 (/api/v4/...) and its file drive (/drive/v1.0/...) as
- * spec/kommo-api.md describes them, with state under $FAKE_DIR/kommo.
+ * tests/fakes/API.md (Kommo) describes them, with state under $FAKE_DIR/kommo.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * fake-zoho-accounts: Zoho Accounts OAuth2 as spec/zoho-sign-api.md section 4 describes
+ * fake-zoho-accounts: Zoho Accounts OAuth2 as tests/fakes/API.md (Zoho Accounts) describes
  * it: the token endpoint (refresh and authorization-code grants, with the 10 per
  * 10 minutes throttle) and a consent page. State under $FAKE_DIR/accounts.
  */

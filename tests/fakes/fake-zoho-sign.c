@@ -1,5 +1,5 @@
 /*
- * fake-zoho-sign: the Zoho Sign API v1 (/api/v1/...) as spec/zoho-sign-api.md describes
+ * fake-zoho-sign: the Zoho Sign API v1 (/api/v1/...) as tests/fakes/API.md (Zoho Sign) describes
  * it, with state under $FAKE_DIR/zoho and the access tokens fake-zoho-accounts issued.
  * Ids are 17-18 digit integers, kept as int64 JSON tokens from file to answer.
  */

@@ -129,7 +129,7 @@ consent_answer(struct fake_resp *resp, const char *id, int allow)
 		fbuf_addf(&loc, "code=%s&referer=", code);
 		fake_url_encode(&loc, strstr(fake_self_url(), "://") + 3);
 	} else {
-		fbuf_adds(&loc, "error=access_denied"); /* inferred: the spec does not say */
+		fbuf_adds(&loc, "error=access_denied"); /* inferred: undocumented */
 	}
 	if ((state = fake_json_str(consent, "state")) != NULL) {
 		fbuf_adds(&loc, "&state=");

@@ -1,8 +1,8 @@
 /*
- * fake_kommo_oauth: Kommo's OAuth 2.0 as spec/kommo-api.md 2.1 describes it, for
- * fake-kommo: the authorize page (www.kommo.com/oauth in real life, here on the fake's
- * own port) and POST /oauth2/access_token with refresh-token rotation. State under
- * $FAKE_DIR/kommo/oauth.
+ * fake_kommo_oauth: Kommo's OAuth 2.0 as tests/fakes/API.md ("OAuth and the long-lived
+ * token") describes it, for fake-kommo: the authorize page (www.kommo.com/oauth in real
+ * life, here on the fake's own port) and POST /oauth2/access_token with refresh-token
+ * rotation. State under $FAKE_DIR/kommo/oauth.
  */
 #ifndef FAKE_KOMMO_OAUTH_H
 #define FAKE_KOMMO_OAUTH_H

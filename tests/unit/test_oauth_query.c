@@ -18,7 +18,7 @@ parse(const char *text, struct oauth_query *q, char *err, size_t errlen)
 static void
 test_zoho_callback(void)
 {
-	/* What Zoho sends back, trailing '&' included (spec section 4). */
+	/* What Zoho sends back, trailing '&' included (tests/fakes/API.md, Zoho Accounts). */
 	const char *text = "code=1000.5f2e0c1b2a&location=eu&accounts-server=https%3A%2F%2Faccounts.zoho.eu"
 	    "&state=ab12&";
 	struct oauth_query q;
