@@ -46,6 +46,7 @@
 #define STORE_RESERVE_BLOCKS 6
 
 static long long store_write_failed_at; /* see store_write_failed_within */
+static unsigned long store_reads, store_writes; /* see store_touched */
 
 struct store {
 	GDBM_FILE db;
@@ -297,6 +298,7 @@ store_get(struct store *s, const char *key, char **val)
 	*val = NULL;
 	if (s->db == NULL)
 		return 1;
+	store_reads++;
 	v = gdbm_fetch(s->db, store_key(key));
 	if (v.dptr == NULL)
 		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 1 : -1;
@@ -333,6 +335,7 @@ store_put(struct store *s, const char *key, const char *val)
 		return -1;
 	v.dptr = (char *)(uintptr_t)val;
 	v.dsize = (int)strlen(val);
+	store_writes++;
 	if (gdbm_store(s->db, store_key(key), v, GDBM_REPLACE) != 0) {
 		store_write_failed_at = (long long)time(NULL);
 		log_err("%s: cannot store %s: %s", s->path, key, gdbm_strerror(gdbm_errno));
@@ -347,6 +350,7 @@ store_delete(struct store *s, const char *key)
 	/* A delete may add an avail block. */
 	if (store_room(s, 0) == -1)
 		return -1;
+	store_writes++;
 	if (gdbm_delete(s->db, store_key(key)) != 0)
 		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 1 : -1;
 	return 0;
@@ -416,6 +420,13 @@ store_abort(struct store *s)
 		gdbm_close(s->db);
 	close(s->lock_fd);
 	free(s);
+}
+
+void
+store_touched(unsigned long *reads, unsigned long *writes)
+{
+	*reads = store_reads;
+	*writes = store_writes;
 }
 
 int

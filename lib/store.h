@@ -76,6 +76,10 @@ void store_unlock(int fd);
 /* 1 when this process failed to write a state change within the last `seconds`. */
 int store_write_failed_within(long long seconds);
 
+/* Records this process has read and written (fetches; stores and deletes) since it
+ * started: how much work an operation costs, for tests and make bench. */
+void store_touched(unsigned long *reads, unsigned long *writes);
+
 /* One-shot helpers: a whole transaction for a single read or write. */
 int store_get1(const char *dir, const char *name, const char *key, char **val);
 int store_put1(const char *dir, const char *name, const char *key, const char *val);
