@@ -100,12 +100,16 @@ clean:
 
 # Long runs (minutes; not part of check): faults, concurrency, pacing. tests/stress/README.md.
 .PHONY: stress
-stress: all $(FAKES) build/stress/gdbm_verify | $(TESTDEPS_OK)
+stress: all $(FAKES) build/stress/gdbm_verify build/stress/queue_stress | $(TESTDEPS_OK)
 	tests/run.sh $(sort $(wildcard tests/stress/*.sh))
 
 build/stress/gdbm_verify: $(OBJ)/tests/stress/gdbm_verify.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lgdbm
+
+build/stress/queue_stress: $(OBJ)/tests/stress/queue_stress.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 include tests/fuzz/fuzz.mk

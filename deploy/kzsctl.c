@@ -21,6 +21,7 @@
 #include "program.h"
 #include "reconcile.h"
 #include "report.h"
+#include "store.h"
 #include "store_admin.h"
 
 static void
@@ -105,6 +106,38 @@ reconcile(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* The outbox's index of due times, built again from the jobs; 0 done. */
+static int
+queue_index_rebuilt(const struct config *cfg)
+{
+	char err[256];
+
+	if (outbox_index_rebuild(cfg->state_dir, err, sizeof err) == -1) {
+		fprintf(stderr, "kzsctl: %s\n", err);
+		return -1;
+	}
+	printf("outbox   its index of due times was built again from the jobs\n");
+	return 0;
+}
+
+/* The outbox's index against its jobs, and the jobs set aside; 0 sound. */
+static int
+queue_index_checked(const struct config *cfg)
+{
+	struct outbox_index_report r;
+	char err[256];
+
+	if (outbox_index_check(cfg->state_dir, &r, err, sizeof err) == -1) {
+		printf("outbox   DAMAGED: %s; try kzsctl recover outbox\n", err);
+		return -1;
+	}
+	printf("outbox   index ok, %zu entries for %zu waiting job(s)\n", r.entries, r.runnable);
+	if (r.set_aside > 0)
+		printf("outbox   %zu job record(s) could not be read and were set aside, the first as "
+		    "\"%s\" (see kzsctl dump); they are not run\n", r.set_aside, r.first_aside);
+	return 0;
+}
+
 /* restore DIR [NAME]: every dump is loaded and checked before any live file is replaced. */
 static int
 restore(const struct config *cfg, const char *folder, const char *only)
@@ -144,6 +177,8 @@ restore(const struct config *cfg, const char *folder, const char *only)
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && store_restore_swap(cfg->state_dir, &loaded[i], err, sizeof err) == 0) {
 			printf("%-8s <- %s/%s.dump\n", loaded[i].name, folder, loaded[i].name);
+			if (strcmp(loaded[i].name, STORE_OUTBOX) == 0 && queue_index_rebuilt(cfg) == -1)
+				rc = -1;
 		} else if (rc == 0) {
 			fprintf(stderr, "kzsctl: %s; the files listed above were replaced, the others not\n", err);
 			rc = -1;
@@ -164,6 +199,8 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 	if (strcmp(cmd, "recover") == 0) {
 		rc = store_recover(cfg->state_dir, arg, err, sizeof err);
 		printf("%s\n", err);
+		if (rc == 0 && strcmp(arg, STORE_OUTBOX) == 0)
+			rc = queue_index_rebuilt(cfg);
 		return rc == 0 ? 0 : 1;
 	}
 	if (strcmp(cmd, "prune") == 0) {
@@ -188,7 +225,9 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 			one = store_check(cfg->state_dir, store_names[i], &records, err, sizeof err);
 			if (one == 0)
 				printf("%-8s ok, %zu record(s)\n", store_names[i], records);
-			else
+			if (one == 0 && strcmp(store_names[i], STORE_OUTBOX) == 0)
+				one = queue_index_checked(cfg);
+			else if (one != 0)
 				printf("%-8s DAMAGED: %s; try kzsctl recover %s, or restore a dump\n",
 				    store_names[i], err, store_names[i]);
 		} else {

@@ -157,28 +157,17 @@ drain_until(const struct config *cfg, long long deadline, int *cut)
 /* How often a cron run that waits looks at the queue again. */
 #define DRAIN_LOOK_AGAIN_S 1
 
-struct drain_next {
-	long long now, at; /* at: when the next job may be run, LLONG_MAX: none */
-};
-
 /*
- * When a job may be run: a due one at once; one another process holds (an answer's
- * after-work) whenever it is put back; a queued one at its time. Given-up jobs and jobs
- * waiting after a failure are left to later runs: their wait is a remote's trouble, not
- * the pace.
+ * When a job may be run: one another process holds (an answer's after-work) whenever it
+ * is put back; a queued one at its time. Given-up jobs and jobs waiting after a failure
+ * are left to later runs: their wait is a remote's trouble, not the pace.
  */
-static void
-drain_next_one(const struct job *job, void *arg)
+static long long
+drain_may_run_at(const struct outbox_outlook *o, long long now)
 {
-	struct drain_next *next = arg;
-	long long at = job->next_at;
-
-	if (job->dead || job->attempts > 0)
-		return;
-	if (job->lease_pid != 0 && job->lease_until >= next->now)
-		at = next->now + DRAIN_LOOK_AGAIN_S;
-	if (at < next->at)
-		next->at = at;
+	if (o->held > 0)
+		return now + DRAIN_LOOK_AGAIN_S;
+	return o->first_is_retry ? LLONG_MAX : o->first_at;
 }
 
 /*
@@ -190,13 +179,16 @@ static int
 drain_wait_due(const struct config *cfg, long long deadline, int watch)
 {
 	for (;;) {
-		struct drain_next next = { (long long)time(NULL), LLONG_MAX };
+		long long now = (long long)time(NULL);
+		struct outbox_outlook o;
 
-		if (pace_stopped() || next.now >= deadline)
+		if (pace_stopped() || now >= deadline)
 			return 0;
-		if (outbox_due(cfg->state_dir, next.now) == 1)
+		if (outbox_outlook(cfg->state_dir, now, &o) == -1)
+			return 0;
+		if (o.due)
 			return 1;
-		if (!watch && (outbox_list(cfg->state_dir, drain_next_one, &next) == -1 || next.at >= deadline))
+		if (!watch && drain_may_run_at(&o, now) >= deadline)
 			return 0;
 		sleep(DRAIN_LOOK_AGAIN_S); /* a SIGTERM ends it early */
 	}

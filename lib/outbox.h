@@ -1,7 +1,8 @@
 /*
  * outbox: durable queue of remote work in the outbox store. A job is claimed with a
  * lease (pid + expiry) so two processes never run it at once; a dead or late holder's
- * lease is taken over. Enqueueing a key that is already queued merges into it.
+ * lease is taken over. Enqueueing a key that is already queued merges into it. Claiming
+ * the next due job reads O(log N) records through an index of due times (outbox.c).
  */
 #ifndef KZS_OUTBOX_H
 #define KZS_OUTBOX_H
@@ -40,8 +41,17 @@ int outbox_enqueue_once(const char *dir, const char *kind, const char *subject,
 /* Claims the most overdue runnable job. 0 claimed, 1 nothing due, -1 error. */
 int outbox_claim(const char *dir, long long now, struct job *out);
 
-/* 1 when a job could be claimed now, 0 when none, -1 on error; changes nothing. */
+/* 1 when a job could be claimed now, 0 when none, -1 on error; claims nothing. */
 int outbox_due(const char *dir, long long now);
+
+/* What a drain with nothing due may wait for. */
+struct outbox_outlook {
+	int due;            /* a job could be claimed now */
+	int held;           /* jobs leased by a live process (it may put them back) */
+	long long first_at; /* when the first waiting job falls due; LLONG_MAX when none */
+	int first_is_retry; /* ...and it waits after a failure */
+};
+int outbox_outlook(const char *dir, long long now, struct outbox_outlook *o);
 
 /* Records progress (job->state) while keeping the lease. */
 int outbox_save(const char *dir, const struct job *job);
@@ -69,6 +79,19 @@ int outbox_make_all_due(const char *dir, long long now);
 /* Calls fn for each job (read-only); for listing. */
 typedef void (*outbox_each_fn)(const struct job *job, void *arg);
 int outbox_list(const char *dir, outbox_each_fn fn, void *arg);
+
+/*
+ * The due index (outbox.c) against the jobs: 0 sound, -1 damaged (err says how; "kzsctl
+ * recover outbox" rebuilds it). Jobs that could not be read are set aside and counted.
+ */
+struct outbox_index_report {
+	size_t runnable, entries, set_aside;
+	char first_aside[OUTBOX_KEY_MAX + 8];
+};
+int outbox_index_check(const char *dir, struct outbox_index_report *r, char *err, size_t errlen);
+
+/* Builds the due index again from the jobs themselves. */
+int outbox_index_rebuild(const char *dir, char *err, size_t errlen);
 
 void job_free(struct job *job);
 

@@ -36,21 +36,25 @@ send_contract() {
 
 # ---- sending a contract ----
 lead=2000
-for point in kommo-hook-after-store send-after-intent send-after-zoho-created note-after-post; do
+for point in kommo-hook-after-store outbox-enqueue-halfway outbox-claim-halfway send-after-intent \
+	send-after-zoho-created note-after-post; do
 	lead=$((lead + 1))
 	fixture_lead "$lead"
 	rc=$(cgi kommo-hook "$point" "$(kommo_status_body "$lead")" application/x-www-form-urlencoded "secret=$HOOK_SECRET")
 	check_eq "$point: the program died there (SIGKILL)" "$rc" 137
-	[ "$point" = kommo-hook-after-store ] &&
+	case $point in kommo-hook-after-store | outbox-enqueue-halfway)
 		check_eq "$point: Kommo got no answer, so it will deliver again" "$(head -c 6 "$T/cgi.out")" ""
-	[ "$point" = kommo-hook-after-store ] &&
-		send_contract "$lead" # Kommo's retry
+		send_contract "$lead" ;; # Kommo's retry
+	esac
 	drain_all
 	check_eq "$point: exactly one request at Zoho" "$(requests_for "$lead" | wc -l)" 1
 	check_eq "$point: exactly one note" "$(sent_notes "$lead" "Contract sent")" 1
 	check_eq "$point: the queue is empty" "$(kzsctl jobs | wc -l)" 0
 done
 check_eq "the dead process's lease was taken over (no stuck job)" "$(kzsctl jobs | wc -l)" 0
+check_eq "the queue's index was built again after each half-done change" \
+	"$(grep -c "the queue's index was left half-changed" "$T/kzsctl.log")" 2
+check_eq "kzsctl check: the outbox and its index are sound" "$(kzsctl check | grep -c DAMAGED)" 0
 
 # ---- bringing the outcome back ----
 for point in zoho-hook-after-queue outcome-after-upload outcome-after-link outcome-after-attachment-note \
