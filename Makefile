@@ -24,8 +24,10 @@ SANFLAGS = -D_FORTIFY_SOURCE=2
 endif
 OBJ = build/$(VARIANT)/obj
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgdbm
+# Asked of pkg-config when first used, not when make starts: on a fresh machine the
+# libraries arrive only with $(DEPS_OK) below, which every compile waits for.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $$(PKGS) 2>/dev/null) -lgdbm)$(PKG_LIBS)
 CFLAGS  += $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib
 LDFLAGS += $(SANFLAGS)
 
@@ -40,6 +42,9 @@ FAKES     = $(patsubst tests/fakes/%.c,$(OUT)/tests/fakes/%,$(wildcard tests/fak
 E2E       = $(sort $(wildcard tests/e2e/t_*.sh))
 DEPS_OK   = build/.deps-ok
 TESTDEPS_OK = build/.testdeps-ok
+
+# Objects are kept: a second make with nothing changed does nothing.
+.SECONDARY:
 
 .PHONY: all check test-programs end-to-end-programs demo bench clean install fuzz
 all: $(LIB) $(PROGRAMS) $(TOOLS)
