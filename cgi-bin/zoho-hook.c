@@ -193,6 +193,7 @@ zoho_hook_handle(struct web_request *req, void *arg)
 	struct hook_event he = { &ev, NULL, NULL, NULL };
 	json_object *rec = NULL;
 	char err[256], dedupe[ZOHO_DEDUPE_KEY_SIZE], lead_id[ZOHO_ID_MAX + 1], marker[64];
+	const char *signature;
 	int rc;
 
 	if (program_request_begin(cfg, req) == -1)
@@ -210,8 +211,9 @@ zoho_hook_handle(struct web_request *req, void *arg)
 		return;
 	}
 	/* Over the bytes as received: re-serialised JSON would not match. */
-	if (!hmac_zoho_verify(cfg->zoho.webhook_secret, req->body, req->body_len, req->header_signature)) {
-		web_refuse(req, 401, req->header_signature ? "X-ZS-WEBHOOK-SIGNATURE does not match the body" :
+	signature = web_getenv(req, "HTTP_X_ZS_WEBHOOK_SIGNATURE");
+	if (!hmac_zoho_verify(cfg->zoho.webhook_secret, req->body, req->body_len, signature)) {
+		web_refuse(req, 401, signature ? "X-ZS-WEBHOOK-SIGNATURE does not match the body" :
 		    "missing X-ZS-WEBHOOK-SIGNATURE header");
 		return;
 	}

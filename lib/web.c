@@ -162,7 +162,6 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
 	req->method = web_getenv(req, "REQUEST_METHOD");
 	req->query = web_getenv(req, "QUERY_STRING");
 	req->content_type = web_getenv(req, "CONTENT_TYPE");
-	req->header_signature = web_getenv(req, "HTTP_X_ZS_WEBHOOK_SIGNATURE");
 	if (req->method == NULL)
 		req->method = "";
 	if (req->query == NULL)

@@ -13,7 +13,6 @@ struct web_request {
 	const char *method;       /* "POST" */
 	const char *query;        /* raw QUERY_STRING, "" when absent */
 	const char *content_type; /* "" when absent */
-	const char *header_signature; /* HTTP_X_ZS_WEBHOOK_SIGNATURE, NULL when absent */
 	char *body;               /* NUL-terminated copy, body_len bytes */
 	size_t body_len;
 	int body_too_large;       /* set instead of reading when over the cap */
