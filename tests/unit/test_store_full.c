@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "job_step.h"
+#include "job.h"
 #include "store.h"
 #include "store_admin.h"
 
