@@ -8,27 +8,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 #include "check.h"
+#include "diskfull.h"
 #include "jfield.h"
 #include "job.h"
 #include "store.h"
 
-/* The remote the writes go to: how its next calls answer, and how often each write
- * (its arg: NOTE, TASK, MOVE) reached it. */
+/* How often each write (its arg: NOTE, TASK, MOVE) reached the remote. */
 enum { NOTE, TASK, MOVE };
 static int held[3];
 
+/* The remote the writes go to: how its next calls answer. */
 static struct {
 	int looks, writes;  /* calls made */
 	int lose_answer;    /* the next write is made but its answer is lost */
 	int look_fails;     /* the next look fails */
 	const char *fill;   /* the disk holding this state dir fills up while the next write is made */
 } remote;
-
-static void freeze(const char *dir, const char *name);
 
 static void
 answer(struct remote_result *rr, enum remote_outcome outcome)
@@ -77,30 +74,6 @@ rerun(const char *dir, struct job *job, long long *now)
 	*now += OUTBOX_LEASE_SECONDS + 1;
 	if (outbox_claim(dir, *now, job) != 0)
 		memset(job, 0, sizeof *job);
-}
-
-/* No file of this process may grow past dir/name.db's present size (a full disk). */
-static void
-freeze(const char *dir, const char *name)
-{
-	char path[512];
-	struct stat st;
-	struct rlimit lim;
-
-	snprintf(path, sizeof path, "%s/%s.db", dir, name);
-	getrlimit(RLIMIT_FSIZE, &lim);
-	lim.rlim_cur = stat(path, &st) == 0 ? (rlim_t)st.st_size : 0;
-	setrlimit(RLIMIT_FSIZE, &lim);
-}
-
-static void
-thaw(void)
-{
-	struct rlimit lim;
-
-	getrlimit(RLIMIT_FSIZE, &lim);
-	lim.rlim_cur = lim.rlim_max;
-	setrlimit(RLIMIT_FSIZE, &lim);
 }
 
 static void
