@@ -133,9 +133,10 @@ static int
 contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
     const char *recipients, struct job_result *res)
 {
+	/* Saved with the request id, for the note that names them. */
+	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
 	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only.
 	 * Unrecorded, the request's events would find no deal: the retry adopts it again. */
-	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
 	if (deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
 	    strcmp(jfield_text(job->state, "resend"), "true") == 0) == -1 ||
 	    job_step_record(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")),

@@ -3,7 +3,6 @@
  */
 #include "job_step.h"
 
-#include <stdio.h>
 #include <time.h>
 
 #include "kommo.h"
