@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "config.h"
-#include "contract.h"
 #include "crash.h"
 #include "drain.h"
 #include "form.h"
+#include "job.h"
 #include "kommo_webhook.h"
 #include "log.h"
 #include "outbox.h"

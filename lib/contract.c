@@ -1,7 +1,8 @@
 /*
- * contract: the send job, step by step. Each finished step is written to the job's
- * state before the next begins, so a retry after a failure resumes where it stopped
- * and no request, note or task is made twice.
+ * contract: the send job, step by step. Each finished step is recorded in the job's
+ * state before the next begins (job.h), so a retry after a failure resumes where it
+ * stopped and no request, note or task is made twice. The send itself is marked tried
+ * in the deal rather than in the job (the intent, deal.h): zoho-hook reads it there.
  */
 #include "contract.h"
 
@@ -15,6 +16,7 @@
 #include "deal.h"
 #include "fill.h"
 #include "jfield.h"
+#include "job.h"
 #include "job_step.h"
 #include "kommo.h"
 #include "log.h"
@@ -107,10 +109,11 @@ contract_read(const struct config *cfg, struct job *job, const struct deal *deal
 	return job_failed(&rr, res) ? -1 : 0;
 }
 
-/* Remembers why the contract cannot go out, for the note and task steps. */
-static void
+/* Records why the contract cannot go out, for the note and task steps. Returns 1 (the
+ * send is blocked), -1 when it could not be recorded. */
+static int
 contract_block(const struct config *cfg, struct job *job, json_object *lead,
-    char *const *problems, size_t n)
+    char *const *problems, size_t n, struct job_result *res)
 {
 	char text[2048] = "";
 	size_t i;
@@ -121,8 +124,8 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
 	    json_object_new_string(jfield_text(lead, "responsible_user_id")));
 	json_object_object_add(job->state, "updated_at",
 	    json_object_new_string(jfield_text(lead, "updated_at")));
-	job_state_set(cfg->state_dir, job, "problems", json_object_new_string(text));
 	log_warn("lead %s: contract not sent: %s", job->subject, text);
+	return job_step_record(cfg, job, "problems", json_object_new_string(text), res) == -1 ? -1 : 1;
 }
 
 /* Records a request that Zoho holds for the lead, and moves the job to the note step. */
@@ -130,17 +133,18 @@ static int
 contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
     const char *recipients, struct job_result *res)
 {
+	/* Saved with the request id, for the note that names them. */
+	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
 	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only.
 	 * Unrecorded, the request's events would find no deal: the retry adopts it again. */
 	if (deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
 	    strcmp(jfield_text(job->state, "resend"), "true") == 0) == -1 ||
-	    job_state_set(cfg->state_dir, job, "request_id",
-	    json_object_new_string(jfield_text(request, "request_id"))) == -1) {
+	    job_step_record(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")),
+	    res) == -1) {
 		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded",
 		    jfield_text(request, "request_id"));
 		return -1;
 	}
-	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
 	return 0;
 }
 
@@ -213,9 +217,9 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	fin.marker = marker;
 	rc = fill_request(cfg, &fin, &fout);
 	if (rc == 1) {
-		contract_block(cfg, job, in->lead, fout.problems, fout.nproblems);
+		rc = contract_block(cfg, job, in->lead, fout.problems, fout.nproblems, res);
 		fill_result_free(&fout);
-		return 1;
+		return rc;
 	}
 	if (rc == -1) {
 		snprintf(res->error, sizeof res->error, "out of memory");
@@ -235,10 +239,10 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 	if (rr.outcome == REMOTE_REFUSED) {
 		char *why = str_fmt("Zoho Sign refused the request: %s", rr.message);
 
-		contract_block(cfg, job, in->lead, &why, why ? 1 : 0);
+		rc = contract_block(cfg, job, in->lead, &why, why ? 1 : 0, res);
 		free(why);
 		fill_result_free(&fout);
-		return 1;
+		return rc;
 	}
 	if (job_failed(&rr, res)) {
 		fill_result_free(&fout);
@@ -305,13 +309,11 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 	struct deal deal;
 	int rc;
 
-	res->done = 0;
-	res->retry_after = -1;
-	if (*jfield_text(job->state, "request_id")) {
+	if (job_step_done(job, "request_id")) {
 		contract_tell_sent(cfg, job, res);
 		return;
 	}
-	if (*jfield_text(job->state, "problems")) {
+	if (job_step_done(job, "problems")) {
 		contract_tell_blocked(cfg, job, res);
 		return;
 	}
@@ -325,8 +327,9 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 		return;
 	}
 	/* The Zoho turn first: a job that cannot send in this run reads nothing from Kommo,
-	 * and is put back for the next run (see drain.c). */
+	 * and is put back for the next run. */
 	if (zoho_turn_reserve(cfg) == -1) {
+		res->cut = 1;
 		snprintf(res->error, sizeof res->error, "no Zoho Sign turn left in this run");
 		return;
 	}
@@ -334,7 +337,7 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 	if (rc == 0)
 		rc = contract_send(cfg, job, &deal, &in, res);
 	contract_inputs_free(&in);
-	if (rc == 1 && *jfield_text(job->state, "problems"))
+	if (rc == 1 && job_step_done(job, "problems"))
 		contract_tell_blocked(cfg, job, res);
 	else if (rc == 1)
 		res->done = 1;

@@ -6,9 +6,8 @@
 #ifndef KZS_CONTRACT_H
 #define KZS_CONTRACT_H
 
-#include "drain.h"
-
-#define CONTRACT_JOB_KIND "send"
+#include "config.h"
+#include "job.h"
 
 void contract_run(const struct config *cfg, struct job *job, struct job_result *res);
 

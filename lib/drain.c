@@ -1,6 +1,6 @@
 /*
- * drain: claim, run, record. The table below maps job kinds to their runners; a few
- * slot files keep the number of processes working after an answer down.
+ * drain: claim, run, record. The table below is the one that maps job kinds to their
+ * runners; a few slot files keep the number of processes working after an answer down.
  */
 #include "drain.h"
 
@@ -18,8 +18,9 @@
 
 #include "contract.h"
 #include "http.h"
-#include "jfield.h"
+#include "job.h"
 #include "log.h"
+#include "outbox.h"
 #include "outcome.h"
 #include "pace.h"
 #include "store.h"
@@ -29,12 +30,12 @@ static const struct {
 	job_run_fn run;
 } drain_kinds[] = {
 	{ CONTRACT_JOB_KIND, contract_run },
-	{ OUTCOME_COMPLETE, outcome_run },
-	{ OUTCOME_DECLINED, outcome_run },
-	{ OUTCOME_EXPIRED, outcome_run },
-	{ OUTCOME_RECALLED, outcome_run },
-	{ OUTCOME_PROGRESS, outcome_run },
-	{ OUTCOME_ALERT, outcome_run },
+	{ OUTCOME_COMPLETE, outcome_complete },
+	{ OUTCOME_DECLINED, outcome_declined },
+	{ OUTCOME_EXPIRED, outcome_expired },
+	{ OUTCOME_RECALLED, outcome_recalled },
+	{ OUTCOME_PROGRESS, outcome_progress },
+	{ OUTCOME_ALERT, outcome_alert },
 };
 
 static job_run_fn
@@ -56,8 +57,7 @@ drain_runner(const char *kind)
 static void
 drain_give_up(const struct config *cfg, struct job *job, const char *error)
 {
-	const char *lead = strcmp(job->kind, CONTRACT_JOB_KIND) == 0 ? job->subject :
-	    jfield_text(job->state, "lead");
+	const char *lead = job_lead(job);
 	char err[256];
 
 	log_err("job %s: gave up after %d attempts over %d hours: %s; \"kzsctl retry\" starts it again",
@@ -90,7 +90,6 @@ static int
 drain_one(const struct config *cfg, struct job *job)
 {
 	struct job_result res = { .retry_after = -1 };
-	unsigned long not_started = http_calls_not_started(), refused = pace_turns_refused();
 	job_run_fn run = drain_runner(job->kind);
 
 	if (run == NULL) {
@@ -101,7 +100,7 @@ drain_one(const struct config *cfg, struct job *job)
 	run(cfg, job, &res);
 	if (res.done) {
 		outbox_done(cfg->state_dir, job, (long long)time(NULL));
-	} else if (http_calls_not_started() != not_started || pace_turns_refused() != refused) {
+	} else if (res.cut) {
 		/* Stopped by this run's time box (or a SIGTERM), not by a failure: no attempt, no wait. */
 		const char *why = pace_stopped() ? "this process was told to stop" : "this run's time is up";
 

@@ -6,16 +6,6 @@
 #define KZS_DRAIN_H
 
 #include "config.h"
-#include "outbox.h"
-#include "remote.h"
-
-struct job_result {
-	int done;          /* 1: finished (or nothing left to do); 0: try again later */
-	long retry_after;  /* with done=0: the remote's hint in seconds, -1 when none */
-	char error[256];   /* with done=0: why, for the log and the job record */
-};
-
-typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
 
 /*
  * kzsctl drain: runs due jobs for at most [limits] cron_drain_seconds, and while none is

@@ -18,7 +18,6 @@
  * reads; a write gets a connection of its own, see http_is_write). */
 static CURL *http_handle;
 static long long http_deadline; /* see http_set_deadline; 0 = none */
-static unsigned long http_not_started; /* see http_calls_not_started */
 
 void
 http_after_fork(void)
@@ -30,12 +29,6 @@ void
 http_set_deadline(long long deadline)
 {
 	http_deadline = deadline;
-}
-
-unsigned long
-http_calls_not_started(void)
-{
-	return http_not_started;
 }
 
 void
@@ -200,7 +193,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 		long long left = http_deadline - (long long)time(NULL);
 
 		if (left <= 0) {
-			http_not_started++;
+			res->not_started = 1;
 			snprintf(res->error, sizeof res->error, "not started: the time for this run is up");
 			return -1;
 		}

@@ -26,6 +26,7 @@ struct http_response {
 	char content_type[128];
 	long retry_after;  /* seconds from a Retry-After header, -1 when absent */
 	char error[256];   /* transport failure in plain words, "" when status != 0 */
+	int not_started;   /* 1: the call was not made, the run's time was up (http_set_deadline) */
 };
 
 /* Call once per process before any thread starts (we have none). */
@@ -38,9 +39,6 @@ void http_global_init(void);
  */
 #define HTTP_DEADLINE_GRACE_S 10
 void http_set_deadline(long long deadline);
-
-/* How many calls the deadline has kept from starting in this process, ever. */
-unsigned long http_calls_not_started(void);
 
 /* In a forked child: the parent's handle and its open connections belong to the parent.
  * They are left alone (cleaning up would talk on them) and the next call starts afresh. */

@@ -26,25 +26,6 @@ job_free(struct job *job)
 	job->state = NULL;
 }
 
-int
-job_flag(const struct job *job, const char *flag)
-{
-	return strcmp(jfield_text(job->state, flag), "true") == 0;
-}
-
-int
-job_state_set(const char *dir, struct job *job, const char *key, json_object *value)
-{
-	json_object_object_add(job->state, key, value);
-	return outbox_save(dir, job);
-}
-
-int
-job_flag_set(const char *dir, struct job *job, const char *flag)
-{
-	return job_state_set(dir, job, flag, json_object_new_boolean(1));
-}
-
 static long long
 job_int(json_object *obj, const char *key)
 {

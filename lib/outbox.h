@@ -95,12 +95,4 @@ int outbox_index_rebuild(const char *dir, char *err, size_t errlen);
 
 void job_free(struct job *job);
 
-/* Step flags in a job's state: a step sets its flag once done, saved at once, so a
- * retry skips it. -1 when the save failed (a full disk): the flag is set in memory only. */
-int job_flag(const struct job *job, const char *flag);
-int job_flag_set(const char *dir, struct job *job, const char *flag);
-
-/* Sets a value in the job's state (taking value) and saves the job; -1 if not saved. */
-int job_state_set(const char *dir, struct job *job, const char *key, json_object *value);
-
 #endif

@@ -1,7 +1,7 @@
 /*
- * outcome: step by step, like the send job: every finished step is flagged in the job's
- * state before the next starts, so a retry after a failure in the middle (say, the
- * upload worked and the stage move did not) repeats nothing that already happened.
+ * outcome: step by step, like the send job: every finished step is recorded in the job's
+ * state before the next starts (job.h), so a retry after a failure in the middle (say,
+ * the upload worked and the stage move did not) repeats nothing that already happened.
  */
 #include "outcome.h"
 
@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "contract.h"
 #include "crash.h"
 #include "deal.h"
 #include "jfield.h"
+#include "job.h"
 #include "job_step.h"
 #include "kommo.h"
 #include "kommo_drive.h"
@@ -63,13 +63,12 @@ step_task(const struct config *cfg, struct job *job, const char *text, struct jo
 	json_object *lead = NULL;
 	char responsible[32];
 
-	if (job_flag(job, "tasked"))
+	if (job_step_done(job, "tasked"))
 		return 0;
 	kommo_lead_fetch(cfg, lead_id, &lead, &rr);
 	if (rr.outcome == REMOTE_NOT_FOUND) {
 		log_info("lead %s: gone; no task", lead_id);
-		job_flag_set(cfg->state_dir, job, "tasked");
-		return 0;
+		return job_step_record(cfg, job, "tasked", NULL, res);
 	}
 	if (job_failed(&rr, res))
 		return -1;
@@ -127,7 +126,7 @@ step_upload(const struct config *cfg, struct job *job, const char *file_name, st
 	char *pdf = NULL;
 	size_t len = 0;
 
-	if (*jfield_text(job->state, "file_uuid"))
+	if (job_step_done(job, "file_uuid"))
 		return 0;
 	zoho_request_pdf(cfg, job->subject, cfg->zoho.attach_certificate, &pdf, &len, &rr);
 	if (job_failed(&rr, res))
@@ -138,9 +137,7 @@ step_upload(const struct config *cfg, struct job *job, const char *file_name, st
 	if (job_failed(&rr, res))
 		return -1;
 	json_object_object_add(job->state, "version_uuid", json_object_new_string(file.version_uuid));
-	json_object_object_add(job->state, "file_uuid", json_object_new_string(file.uuid));
-	outbox_save(cfg->state_dir, job);
-	return 0;
+	return job_step_record(cfg, job, "file_uuid", json_object_new_string(file.uuid), res);
 }
 
 /* The uploaded PDF, shown on the lead. */
@@ -194,12 +191,27 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 	return job_write_once(cfg, job, "attach_noted", &attach, res);
 }
 
-static void
+/* 1 when the request's outcome is recorded already (see outcome.h): nothing left to do. */
+static int
+outcome_recorded(const struct config *cfg, const struct job *job, const char *outcome,
+    struct job_result *res)
+{
+	json_object *rec = NULL;
+
+	deal_request_load(cfg->state_dir, job->subject, &rec);
+	res->done = strcmp(jfield_text(rec, "outcome"), outcome) == 0;
+	json_object_put(rec);
+	return res->done;
+}
+
+void
 outcome_complete(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	char file_name[96], who[900], when[64], *text;
 	int rc;
 
+	if (outcome_recorded(cfg, job, DEAL_COMPLETED, res))
+		return;
 	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
@@ -222,13 +234,15 @@ outcome_complete(const struct config *cfg, struct job *job, struct job_result *r
 	}
 }
 
-static void
+void
 outcome_declined(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	char who[900], when[64], *text;
 	const char *reason = jfield_text(job->state, "reason");
 	int rc;
 
+	if (outcome_recorded(cfg, job, DEAL_DECLINED, res))
+		return;
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract declined by %s on %s. Reason: %s. Zoho Sign request %s.", who, when,
@@ -249,13 +263,15 @@ outcome_declined(const struct config *cfg, struct job *job, struct job_result *r
 	}
 }
 
-static void
+void
 outcome_expired(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	json_object *rec = NULL;
 	char when[64], *text, err[256];
 	int resend, rc;
 
+	if (outcome_recorded(cfg, job, DEAL_EXPIRED, res))
+		return;
 	deal_request_load(cfg->state_dir, job->subject, &rec);
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
 	resend = cfg->zoho.resend_on_expiry && strcmp(jfield_text(rec, "resend"), "true") != 0;
@@ -274,7 +290,7 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 		return;
 	/* The request is no longer in flight before the new send job looks. */
 	deal_request_outcome(cfg->state_dir, job->subject, DEAL_EXPIRED);
-	if (resend && !job_flag(job, "resent")) {
+	if (resend && !job_step_done(job, "resent")) {
 		json_object *initial = json_object_new_object();
 
 		json_object_object_add(initial, "resend", json_object_new_boolean(1));
@@ -285,17 +301,20 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 			snprintf(res->error, sizeof res->error, "%s", err);
 			return;
 		}
-		job_flag_set(cfg->state_dir, job, "resent");
+		if (job_step_record(cfg, job, "resent", NULL, res) == -1)
+			return;
 	}
 	res->done = 1;
 }
 
-static void
+void
 outcome_recalled(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	char when[64], *text;
 	int rc;
 
+	if (outcome_recorded(cfg, job, DEAL_RECALLED, res))
+		return;
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s.", job->subject, when);
 	rc = step_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
@@ -306,7 +325,7 @@ outcome_recalled(const struct config *cfg, struct job *job, struct job_result *r
 	}
 }
 
-static void
+void
 outcome_progress(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	char who[900], when[64], *text;
@@ -323,7 +342,7 @@ outcome_progress(const struct config *cfg, struct job *job, struct job_result *r
 	free(text);
 }
 
-static void
+void
 outcome_alert(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	const char *what = jfield_text(job->state, "what");
@@ -399,45 +418,4 @@ outcome_queue_early(const struct config *cfg, const char *request_id)
 	}
 	json_object_put(entries);
 	return deal_early_drop(cfg->state_dir, request_id);
-}
-
-void
-outcome_run(const struct config *cfg, struct job *job, struct job_result *res)
-{
-	static const struct {
-		const char *kind;
-		const char *final; /* outcome after which the job has nothing left to do */
-		void (*run)(const struct config *, struct job *, struct job_result *);
-	} kinds[] = {
-		{ OUTCOME_COMPLETE, DEAL_COMPLETED, outcome_complete },
-		{ OUTCOME_DECLINED, DEAL_DECLINED, outcome_declined },
-		{ OUTCOME_EXPIRED, DEAL_EXPIRED, outcome_expired },
-		{ OUTCOME_RECALLED, DEAL_RECALLED, outcome_recalled },
-		{ OUTCOME_PROGRESS, NULL, outcome_progress },
-		{ OUTCOME_ALERT, NULL, outcome_alert },
-	};
-	size_t i;
-
-	res->done = 0;
-	res->retry_after = -1;
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		json_object *rec = NULL;
-		int finished;
-
-		if (strcmp(job->kind, kinds[i].kind) != 0)
-			continue;
-		if (kinds[i].final) {
-			/* Both "signed" and "completed" may queue the completion, in any order, often. */
-			deal_request_load(cfg->state_dir, job->subject, &rec);
-			finished = strcmp(jfield_text(rec, "outcome"), kinds[i].final) == 0;
-			json_object_put(rec);
-			if (finished) {
-				res->done = 1;
-				return;
-			}
-		}
-		kinds[i].run(cfg, job, res);
-		return;
-	}
-	snprintf(res->error, sizeof res->error, "unknown outcome kind %s", job->kind);
 }

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "contract.h"
 #include "deal.h"
 #include "jfield.h"
+#include "job.h"
 #include "kommo.h"
 #include "log.h"
 #include "outbox.h"

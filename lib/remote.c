@@ -27,6 +27,7 @@ remote_classify(const char *what, int rc, const struct http_response *res,
 	memset(out, 0, sizeof *out);
 	out->retry_after = res->retry_after;
 	out->http_status = res->status;
+	out->not_started = res->not_started;
 	if (json)
 		*json = NULL;
 	if (rc == -1) {

@@ -21,6 +21,7 @@ struct remote_result {
 	long http_status;
 	long retry_after; /* seconds, -1 when the remote did not say */
 	char message[256];
+	int not_started; /* the call was not made: the run's time was up (see http_set_deadline) */
 };
 
 /*

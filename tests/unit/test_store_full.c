@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 #include "check.h"
-#include "job_step.h"
+#include "diskfull.h"
+#include "job.h"
 #include "store.h"
 #include "store_admin.h"
 
@@ -35,30 +34,6 @@ write_one(const struct config *cfg, const void *arg, struct remote_result *rr)
 	writes++;
 	memset(rr, 0, sizeof *rr);
 	rr->outcome = REMOTE_OK;
-}
-
-/* From now on no file of this process may grow past dir/name.db's present size. */
-static void
-freeze(const char *dir, const char *name)
-{
-	char path[512];
-	struct stat st;
-	struct rlimit lim;
-
-	snprintf(path, sizeof path, "%s/%s.db", dir, name);
-	getrlimit(RLIMIT_FSIZE, &lim);
-	lim.rlim_cur = stat(path, &st) == 0 ? (rlim_t)st.st_size : 0;
-	setrlimit(RLIMIT_FSIZE, &lim);
-}
-
-static void
-thaw(void)
-{
-	struct rlimit lim;
-
-	getrlimit(RLIMIT_FSIZE, &lim);
-	lim.rlim_cur = lim.rlim_max;
-	setrlimit(RLIMIT_FSIZE, &lim);
 }
 
 /* How many of the records k0..k(n-1) hold their value v<i>. */
