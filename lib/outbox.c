@@ -530,6 +530,10 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 		merged = 1;
 		if (!rerun) {
 			job_free(&job);
+			if (!q.changing) {
+				queue_abort(&q); /* nothing written */
+				return 1;
+			}
 			if (queue_close(&q) == -1) {
 				snprintf(err, errlen, "cannot sync the outbox to disk");
 				return -1;
