@@ -22,6 +22,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "pace.h"
+#include "step.h"
 #include "store.h"
 
 static const struct {
@@ -98,6 +99,7 @@ drain_one(const struct config *cfg, struct job *job)
 		outbox_retry(cfg->state_dir, job, "unknown job kind", 86400, (long long)time(NULL));
 		return 0;
 	}
+	step_begin(); /* tokens read for the job are kept until it ends (step.h) */
 	run(cfg, job, &res);
 	if (res.done) {
 		outbox_done(cfg->state_dir, job, (long long)time(NULL));
