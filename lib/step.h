@@ -1,8 +1,9 @@
 /*
- * step: one run of a job by the drain. What a module read of the shared state for the
- * job's remote calls (an access token) may be kept in memory for the rest of the step,
- * instead of being read again before every call. A step lasts until the next one
- * begins; outside any step (kzsctl reconcile, oauth-callback) nothing is kept.
+ * step: one run of a job by the drain (all of its job_step steps). What a module read
+ * of the shared state for the job's remote calls (an access token) may be kept in
+ * memory for the rest of the step, instead of being read again before every call. A
+ * step lasts until the next one begins; outside any step (kzsctl reconcile,
+ * oauth-callback) nothing is kept.
  */
 #ifndef KZS_STEP_H
 #define KZS_STEP_H

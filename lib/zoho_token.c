@@ -63,7 +63,8 @@ token_view(const struct config *cfg, int fresh)
 	if (!fresh && token_kept.step != 0 && token_kept.step == step_current())
 		return &token_kept;
 	memset(&token_kept, 0, sizeof token_kept);
-	if ((read = store_begin(cfg->state_dir, STORE_TOKENS, 0, &s, err, sizeof err) == 0)) {
+	read = store_begin(cfg->state_dir, STORE_TOKENS, 0, &s, err, sizeof err) == 0;
+	if (read) {
 		read = store_get(s, TOKEN_ZOHO_ACCESS, &access) != -1 &&
 		    store_get(s, TOKEN_ZOHO_REFRESH, &refresh) != -1;
 		store_abort(s);
