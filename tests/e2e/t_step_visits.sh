@@ -24,7 +24,7 @@ store_put tokens kommo.oauth "{\"access_token\":\"$kommo_access\",\"refresh_toke
 # The cron drain alone runs the jobs: this shell holds both after-answer slots
 # ([limits] drainers = 2), so the webhooks' own processes leave the work queued.
 exec 8>"$T/state/drainer-0" 9>"$T/state/drainer-1"
-flock 8 && flock 9 && ok "the after-answer slots are held"
+if flock -w 15 8 && flock -w 15 9; then ok "the after-answer slots are held"; else not_ok "the after-answer slots are held"; fi
 
 createdocuments() { calls sign POST "/api/v1/templates/$TEMPLATE_ID/createdocument"; }
 last_seq() { jq -s 'map(.seq) | max // 0' "$FAKE_DIR/calls.jsonl"; }
