@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "outcome.h"
 #include "pace.h"
+#include "step.h"
 #include "store.h"
 
 static const struct {
@@ -97,6 +98,7 @@ drain_one(const struct config *cfg, struct job *job)
 		outbox_retry(cfg->state_dir, job, "unknown job kind", 86400, (long long)time(NULL));
 		return 0;
 	}
+	step_begin(); /* tokens read for the job are kept until it ends (step.h) */
 	run(cfg, job, &res);
 	if (res.done) {
 		outbox_done(cfg->state_dir, job, (long long)time(NULL));

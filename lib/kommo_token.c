@@ -3,6 +3,12 @@
  * (tests/fakes/API.md, "OAuth and the long-lived token"), so the pair on disk is only
  * ever replaced by a newer pair that Kommo issued: a refresh whose answer is lost, or
  * whose pair cannot be stored, can be repeated.
+ *
+ * Within a job step (step.h) the stored access token is read once and kept in memory
+ * for the step's other calls: a pair another process refreshed meanwhile leaves the old
+ * access token good until its expiry, and the new one is picked up at the next step.
+ * What is kept is dropped at a 401 (kommo_token_forget) and is not used within
+ * KOMMO_TOKEN_EARLY_SECONDS of its expiry, so a refresh happens when it did before.
  */
 #include "kommo_token.h"
 
@@ -15,6 +21,7 @@
 #include "jfield.h"
 #include "log.h"
 #include "msg.h"
+#include "step.h"
 #include "store.h"
 #include "str.h"
 #include "token_post.h"
@@ -41,16 +48,32 @@ kommo_token_record(const struct config *cfg)
 	return obj;
 }
 
-/* 0 and the access token when the stored one is good for a while yet. */
-static int
-kommo_token_fresh(const struct config *cfg, char *tok, size_t toklen)
-{
-	json_object *rec = kommo_token_record(cfg);
-	long long expires_at = strtoll(jfield_text(rec, "expires_at"), NULL, 10);
+/* The stored access token as this step read it (see above); step 0: nothing kept. */
+static struct {
+	unsigned long step;
+	char token[2048];
+	long long expires_at;
+} kommo_token_kept;
 
-	snprintf(tok, toklen, "%s", jfield_text(rec, "access_token"));
-	json_object_put(rec);
-	if (tok[0] != '\0' && expires_at > (long long)time(NULL) + KOMMO_TOKEN_EARLY_SECONDS)
+/*
+ * 0 and the access token when the stored one is good for a while yet. fresh: read the
+ * store, not what this step kept (another process may have refreshed it).
+ */
+static int
+kommo_token_fresh(const struct config *cfg, int fresh, char *tok, size_t toklen)
+{
+	json_object *rec;
+
+	if (fresh || kommo_token_kept.step == 0 || kommo_token_kept.step != step_current()) {
+		rec = kommo_token_record(cfg);
+		snprintf(kommo_token_kept.token, sizeof kommo_token_kept.token, "%s",
+		    jfield_text(rec, "access_token"));
+		kommo_token_kept.expires_at = strtoll(jfield_text(rec, "expires_at"), NULL, 10);
+		kommo_token_kept.step = rec != NULL ? step_current() : 0;
+		json_object_put(rec);
+	}
+	snprintf(tok, toklen, "%s", kommo_token_kept.token);
+	if (tok[0] != '\0' && kommo_token_kept.expires_at > (long long)time(NULL) + KOMMO_TOKEN_EARLY_SECONDS)
 		return 0;
 	tok[0] = '\0';
 	return -1;
@@ -167,7 +190,7 @@ kommo_token_refresh(const struct config *cfg, char *tok, size_t toklen, struct r
 		snprintf(rr->message, sizeof rr->message, "%s", err);
 		return;
 	}
-	if (kommo_token_fresh(cfg, tok, toklen) == 0)
+	if (kommo_token_fresh(cfg, 1, tok, toklen) == 0)
 		goto out;
 	if (kommo_token_refused(cfg, why, sizeof why)) {
 		rr->outcome = REMOTE_AUTH;
@@ -184,7 +207,7 @@ kommo_token_refresh(const struct config *cfg, char *tok, size_t toklen, struct r
 		    strtoll(jfield_text(rec, "connected_at"), NULL, 10), rr);
 		if (rr->outcome == REMOTE_OK) {
 			log_info("Kommo access token refreshed");
-			kommo_token_fresh(cfg, tok, toklen);
+			kommo_token_fresh(cfg, 1, tok, toklen);
 		} else if (rr->outcome == REMOTE_AUTH) {
 			kommo_token_mark_refused(cfg, rr->message);
 			log_err("Kommo refused the refresh token (%s); no more token requests until "
@@ -207,7 +230,7 @@ kommo_token_get(const struct config *cfg, char *tok, size_t toklen, struct remot
 		snprintf(tok, toklen, "%s", cfg->kommo.token);
 		return;
 	}
-	if (kommo_token_fresh(cfg, tok, toklen) == 0)
+	if (kommo_token_fresh(cfg, 0, tok, toklen) == 0)
 		return;
 	if (kommo_token_refused(cfg, why, sizeof why)) {
 		rr->outcome = REMOTE_AUTH;
@@ -232,6 +255,9 @@ kommo_token_forget(const struct config *cfg, const char *rejected)
 
 	if (!kommo_token_oauth(cfg))
 		return;
+	/* Not used again in this step, whatever the store says; the next get reads it. */
+	if (strcmp(kommo_token_kept.token, rejected) == 0)
+		kommo_token_kept.step = 0;
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
 		return;
 	}

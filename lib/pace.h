@@ -1,6 +1,14 @@
 /*
  * pace: keeps every process together under a remote's rate limit (Kommo: 7 calls/s,
  * Zoho Sign: 50 calls/min) by reserving a slot in a shared window before each call.
+ *
+ * Each turn is taken in a visit of the pacing file just before its call, also within a
+ * job step that makes several calls: a turn is a moment, good only for about as long
+ * as the margin between our pace and the remote's (100 ms for Kommo), less than one
+ * Kommo call takes. Turns a step took together would be used late, one call after
+ * another, crowding the turns other processes took after them, or would have to be
+ * spread out and partly lost, slowing every process down. A Zoho Sign step makes
+ * one call, and a contract job takes that turn ahead (pace_reserve): one visit.
  */
 #ifndef KZS_PACE_H
 #define KZS_PACE_H

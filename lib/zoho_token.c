@@ -2,6 +2,13 @@
  * zoho_token: cache first, then one refresh under a lock, a throttle mark that stops
  * every process from asking again until Zoho's window has passed, and a refusal mark
  * that stops asking at all until someone authorizes again.
+ *
+ * Within a job step (step.h) the cached token and the Sign API base are read from the
+ * store once, in one transaction, and kept in memory for the step's other calls: a
+ * token another process refreshed meanwhile is still good until its expiry, and is
+ * picked up at the next step. What is kept is dropped at a 401 (the store is then read
+ * again, under the refresh lock) and is not used within TOKEN_EARLY_SECONDS of its
+ * expiry, so a refresh happens when it did before.
  */
 #include "zoho_token.h"
 
@@ -14,6 +21,7 @@
 #include "jfield.h"
 #include "log.h"
 #include "msg.h"
+#include "step.h"
 #include "store.h"
 #include "str.h"
 #include "zoho_accounts.h"
@@ -31,14 +39,58 @@ token_record_field(const char *record, const char *field, char *buf, size_t bufl
 	json_object_put(obj);
 }
 
+/* What the tokens store says for Sign calls: the cached access token and the Sign base. */
+struct token_view {
+	unsigned long step; /* the step it was read in (step.h); 0: read outside a step */
+	char token[1024];
+	long long expires_at;
+	char sign_url[512]; /* of the stored refresh token; "" when none is stored */
+};
+
+static struct token_view token_kept; /* the current step's, when token_kept.step is it */
+
+/*
+ * The view kept for this step, else (and always when fresh is set) both records read
+ * in one transaction, then kept for the rest of the step unless the store was not read.
+ */
+static const struct token_view *
+token_view(const struct config *cfg, int fresh)
+{
+	char *access = NULL, *refresh = NULL, err[256], expires[32];
+	struct store *s;
+	int read;
+
+	if (!fresh && token_kept.step != 0 && token_kept.step == step_current())
+		return &token_kept;
+	memset(&token_kept, 0, sizeof token_kept);
+	read = store_begin(cfg->state_dir, STORE_TOKENS, 0, &s, err, sizeof err) == 0;
+	if (read) {
+		read = store_get(s, TOKEN_ZOHO_ACCESS, &access) != -1 &&
+		    store_get(s, TOKEN_ZOHO_REFRESH, &refresh) != -1;
+		store_abort(s);
+	}
+	token_record_field(access, "token", token_kept.token, sizeof token_kept.token);
+	token_record_field(access, "expires_at", expires, sizeof expires);
+	token_kept.expires_at = strtoll(expires, NULL, 10);
+	token_record_field(refresh, "sign_url", token_kept.sign_url, sizeof token_kept.sign_url);
+	free(access);
+	free(refresh);
+	token_kept.step = read ? step_current() : 0;
+	return &token_kept;
+}
+
+/* Forgets the token kept for the step when it is `token` (refused, or replaced). */
+static void
+token_unkeep(const char *token)
+{
+	if (token == NULL || strcmp(token_kept.token, token) == 0)
+		memset(&token_kept, 0, sizeof token_kept);
+}
+
 void
 zoho_sign_base(const struct config *cfg, char *buf, size_t buflen)
 {
-	char *record = NULL;
-
-	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
-	token_record_field(record, "sign_url", buf, buflen);
-	free(record);
+	snprintf(buf, buflen, "%s", token_view(cfg, 0)->sign_url);
 	if (buf[0] == '\0')
 		snprintf(buf, buflen, "%s", cfg->zoho.sign_url);
 }
@@ -116,19 +168,22 @@ token_auth_needed(struct remote_result *rr, const char *why)
 	    "Zoho authorization needed (%.80s): open oauth-callback and connect Zoho Sign again", why);
 }
 
-/* 0 and the token when the cache holds one that is good for a while and not rejected. */
+/*
+ * 0 and the token when the cache holds one that is good for a while and not rejected;
+ * fresh: read the store, not what this step kept (another process may have refreshed).
+ */
 static int
-token_cached(const struct config *cfg, const char *rejected, char *tok, size_t toklen)
+token_cached(const struct config *cfg, const char *rejected, int fresh, char *tok, size_t toklen)
 {
-	char *record = NULL, expires[32];
+	const struct token_view *view = token_view(cfg, fresh);
 	int ok;
 
-	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, &record);
-	token_record_field(record, "token", tok, toklen);
-	token_record_field(record, "expires_at", expires, sizeof expires);
-	free(record);
-	ok = tok[0] != '\0' && strtoll(expires, NULL, 10) > (long long)time(NULL) + TOKEN_EARLY_SECONDS &&
+	snprintf(tok, toklen, "%s", view->token);
+	ok = tok[0] != '\0' && view->expires_at > (long long)time(NULL) + TOKEN_EARLY_SECONDS &&
 	    (rejected == NULL || strcmp(rejected, tok) != 0);
+	/* A token the Sign API refused is not kept for the step, whatever the store says. */
+	if (rejected != NULL && strcmp(rejected, view->token) == 0)
+		token_unkeep(rejected);
 	if (!ok)
 		tok[0] = '\0';
 	return ok ? 0 : -1;
@@ -202,6 +257,9 @@ token_cache(const struct config *cfg, const char *tok, long expires_in)
 	if (record != NULL)
 		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, record);
 	free(record);
+	/* The rest of the step uses the new token. */
+	snprintf(token_kept.token, sizeof token_kept.token, "%s", tok);
+	token_kept.expires_at = (long long)time(NULL) + expires_in;
 }
 
 /* Asks Zoho Accounts for a new access token; the caller holds the refresh lock. */
@@ -286,7 +344,7 @@ zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t
 
 	memset(rr, 0, sizeof *rr);
 	rr->retry_after = -1;
-	if (token_cached(cfg, rejected, tok, toklen) == 0)
+	if (token_cached(cfg, rejected, 0, tok, toklen) == 0)
 		return;
 	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
 	if (!token_may_ask(cfg, refresh, rr))
@@ -297,7 +355,7 @@ zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t
 		return;
 	}
 	/* Another process may have refreshed, or been refused, while we waited for the lock. */
-	if (token_cached(cfg, rejected, tok, toklen) == -1) {
+	if (token_cached(cfg, rejected, 1, tok, toklen) == -1) {
 		/* A token Zoho refused is never offered again, even if the refresh fails. */
 		if (rejected != NULL)
 			token_forget(cfg, rejected);
@@ -348,6 +406,7 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 	}
 	store_delete(s, TOKEN_ZOHO_THROTTLE);
 	store_delete(s, TOKEN_ZOHO_AUTH_NEEDED);
+	token_unkeep(NULL); /* another grant, maybe another data centre */
 	if (store_commit(s) == -1) {
 		snprintf(err, errlen, "cannot store the Zoho refresh token");
 		return -1;
