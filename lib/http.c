@@ -18,6 +18,15 @@
  * reads; a write gets a connection of its own, see http_is_write). */
 static CURL *http_handle;
 static long long http_deadline; /* see http_set_deadline; 0 = none */
+static http_transport_fn http_transport; /* see http_set_transport; NULL = libcurl */
+static void *http_transport_arg;
+
+void
+http_set_transport(http_transport_fn fn, void *arg)
+{
+	http_transport = fn;
+	http_transport_arg = arg;
+}
 
 void
 http_after_fork(void)
@@ -200,6 +209,8 @@ http_perform(const struct http_request *req, struct http_response *res)
 		if (timeout > left + HTTP_DEADLINE_GRACE_S)
 			timeout = (long)(left + HTTP_DEADLINE_GRACE_S);
 	}
+	if (http_transport != NULL)
+		return http_transport(req, res, http_transport_arg);
 	curl = http_handle_get();
 	if (curl == NULL) {
 		snprintf(res->error, sizeof res->error, "cannot initialise libcurl");

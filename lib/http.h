@@ -46,6 +46,17 @@ void http_after_fork(void);
 
 /* Returns 0 when an HTTP answer arrived (any status), -1 on a transport failure. */
 int http_perform(const struct http_request *req, struct http_response *res);
+
+/*
+ * Tests only: fn makes each call in libcurl's place, with arg, after http_perform's own
+ * checks (allowed URL, writes held back, the run's deadline). res arrives as
+ * http_perform prepares it (body an empty malloc'd string, retry_after -1); fn fills it
+ * as libcurl would (a new body must be malloc'd and NUL-terminated) and returns what
+ * http_perform returns. NULL: libcurl again. The programs never set it.
+ */
+typedef int (*http_transport_fn)(const struct http_request *req, struct http_response *res,
+    void *arg);
+void http_set_transport(http_transport_fn fn, void *arg);
 void http_response_free(struct http_response *res);
 
 /* 1 when url is https://, or http:// to 127.0.0.1, localhost or [::1]. */
