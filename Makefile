@@ -37,6 +37,8 @@ LIB       = $(OUT)/lib/libkzs.a
 PROGRAMS  = $(OUT)/cgi-bin/kommo-hook $(OUT)/cgi-bin/zoho-hook $(OUT)/cgi-bin/oauth-callback
 TOOLS     = $(OUT)/deploy/kzsctl
 UNIT      = $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+# The unit tests' shared helpers (tests/unit/*.c that are no test_*: the scripted transport).
+UNIT_LIB  = $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
 FAKE_LIB  = $(patsubst %.c,$(OBJ)/%.o,$(filter-out tests/fakes/fake-%.c,$(wildcard tests/fakes/*.c)))
 FAKES     = $(patsubst tests/fakes/%.c,$(OUT)/tests/fakes/%,$(wildcard tests/fakes/fake-*.c))
 E2E       = $(sort $(wildcard tests/e2e/t_*.sh))
@@ -74,7 +76,7 @@ $(OUT)/deploy/kzsctl: $(OBJ)/deploy/kzsctl.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(OUT)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIB)
+$(OUT)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -2,9 +2,23 @@
 # Runs every test program given on the command line, shows their output, counts the
 # "ok" / "not ok" lines and ends with "N passed, N failed". A program that exits
 # non-zero without reporting a failure (a crash, a sanitizer report) counts as one.
+# Before that line, a table gives each program's own counts.
 set -u
 passed=0
 failed=0
+table=""
+# "test_contract", "t_send.sh (asan)": the program's name and the build it ran from.
+run_label() {
+	local words last variant=""
+	read -ra words <<<"$1"
+	last=${words[${#words[@]} - 1]}
+	case $1 in
+	*build/asan*) variant=" (asan)" ;;
+	*build/crash*) variant=" (crash)" ;;
+	esac
+	printf '%s%s' "${last##*/}" "$variant"
+}
+
 for t in "$@"; do
 	echo "# $t"
 	out=$(mktemp)
@@ -24,6 +38,8 @@ for t in "$@"; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	table+=$(printf '%-40s %5d passed %3d failed' "$(run_label "$t")" "$p" "$f")$'\n'
 done
+printf '# per program:\n%s' "$table"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
