@@ -22,6 +22,8 @@ world_open(struct config *cfg)
 	char text[4096], err[256];
 	int n;
 
+	/* The library logs to stderr: whole lines of results keep the two apart. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(world_dir, sizeof world_dir, "/tmp/kzs-unit-XXXXXX");
 	if (mkdtemp(world_dir) == NULL) {
 		perror("mkdtemp");
