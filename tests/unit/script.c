@@ -223,6 +223,24 @@ script_call(size_t i)
 	return i < ncalls ? &calls[i] : NULL;
 }
 
+const char *
+script_body(size_t i)
+{
+	return i < ncalls ? calls[i].body : "";
+}
+
+const char *
+script_url(size_t i)
+{
+	return i < ncalls ? calls[i].url : "";
+}
+
+const char *
+script_headers(size_t i)
+{
+	return i < ncalls ? calls[i].headers : "";
+}
+
 size_t
 script_count_of(const char *method, const char *pattern)
 {

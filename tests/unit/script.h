@@ -40,6 +40,10 @@ void script_lost(const char *method, const char *pattern);
 /* The calls recorded since script_begin or script_reset. */
 size_t script_count(void);
 const struct script_call *script_call(size_t i); /* NULL past the end */
+/* Recorded call i's body, URL or headers; "" past the end. */
+const char *script_body(size_t i);
+const char *script_url(size_t i);
+const char *script_headers(size_t i);
 /* How many recorded calls are `method pattern`. */
 size_t script_count_of(const char *method, const char *pattern);
 /* "GET /api/v4/leads/1001, POST /api/v4/leads/notes": each call's method and path

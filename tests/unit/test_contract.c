@@ -70,31 +70,6 @@ deal_over(void)
 	deal_request_outcome(cfg.state_dir, W_REQUEST, DEAL_COMPLETED);
 }
 
-/* The body of recorded call i; "" when there is no such call. */
-static const char *
-body_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->body : "";
-}
-
-static const char *
-url_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->url : "";
-}
-
-static const char *
-header_of(size_t call, const char *name)
-{
-	const struct script_call *c = script_call(call);
-
-	return c && strstr(c->headers, name) ? strstr(c->headers, name) : "";
-}
-
 static void
 test_sent(void)
 {
@@ -118,18 +93,18 @@ test_sent(void)
 	CHECK_STR(script_trace(), "GET /api/v4/leads/1001, GET /api/v4/contacts/2001, GET /api/v4/companies/3001, "
 	    "GET /api/v1/templates/" W_TEMPLATE ", POST /api/v1/templates/" W_TEMPLATE "/createdocument, "
 	    "POST /api/v4/leads/notes", "...read lead, contact, company, template; send; note");
-	CHECK(strstr(header_of(0, "Authorization:"), "Bearer " W_KOMMO_TOKEN) != NULL,
+	CHECK(strstr(script_headers(0), "Bearer " W_KOMMO_TOKEN) != NULL,
 	    "Kommo is called with the long-lived token");
-	CHECK(strstr(header_of(3, "Authorization:"), "Zoho-oauthtoken " W_ZOHO_TOKEN) != NULL,
+	CHECK(strstr(script_headers(3), "Zoho-oauthtoken " W_ZOHO_TOKEN) != NULL,
 	    "Zoho Sign is called with the cached access token");
-	CHECK(strncmp(body_of(4), "data=", 5) == 0 &&
-	    strstr(body_of(4), "is_quicksend=true") != NULL,
+	CHECK(strncmp(script_body(4), "data=", 5) == 0 &&
+	    strstr(script_body(4), "is_quicksend=true") != NULL,
 	    "createdocument sends data=<json>&is_quicksend=true");
-	CHECK(strstr(body_of(4), "jane%40example.com") != NULL &&
-	    strstr(body_of(4), "Acme%20Ltd") != NULL,
+	CHECK(strstr(script_body(4), "jane%40example.com") != NULL &&
+	    strstr(script_body(4), "Acme%20Ltd") != NULL,
 	    "...filled with the contact's email and the company's name");
-	CHECK(strstr(body_of(4), "%28ref%201001-") != NULL, "...and the marker in the request's name");
-	CHECK(strstr(body_of(5), SENT_NOTE) != NULL && strstr(body_of(5), "\"entity_id\":1001"),
+	CHECK(strstr(script_body(4), "%28ref%201001-") != NULL, "...and the marker in the request's name");
+	CHECK(strstr(script_body(5), SENT_NOTE) != NULL && strstr(script_body(5), "\"entity_id\":1001"),
 	    "the note on the lead names the recipient and the request");
 	CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_INFLIGHT) == 0 &&
 	    strcmp(deal.request_id, W_REQUEST) == 0, "the deal is recorded in flight with the request id (%s %s)",
@@ -278,9 +253,9 @@ test_send_retried(void)
 	escaped = http_form_escape(marker);
 	CHECK(res.done == 1 && script_over(), "the retry looks for the marker, finds nothing and sends (%s)",
 	    res.error);
-	CHECK(strstr(url_of(3), escaped) != NULL || strstr(url_of(3), "ref") != NULL,
+	CHECK(strstr(script_url(3), escaped) != NULL,
 	    "...the search names the marker");
-	CHECK(strstr(body_of(4), escaped) != NULL, "...the request sent carries the same marker %s", marker);
+	CHECK(strstr(script_body(4), escaped) != NULL, "...the request sent carries the same marker %s", marker);
 	free(escaped);
 	CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_INFLIGHT) == 0,
 	    "...and the deal is in flight");
@@ -311,7 +286,7 @@ test_send_retried(void)
 	CHECK(script_count_of("POST", CREATE_URL) == 0, "...and sends no second request");
 	CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_INFLIGHT) == 0 &&
 	    strcmp(deal.request_id, W_REQUEST) == 0, "...adopts it: the deal is in flight with its id");
-	CHECK(strstr(body_of(4), SENT_NOTE) != NULL, "...and the note names it");
+	CHECK(strstr(script_body(4), SENT_NOTE) != NULL, "...and the note names it");
 	finish(&job);
 	deal_over();
 
@@ -359,10 +334,10 @@ test_zoho_token_refreshed(void)
 	run(&job, &res);
 	CHECK(res.done == 1 && script_over(), "createdocument refused with 401: one refresh, one more try (%s)",
 	    res.error);
-	CHECK(strstr(body_of(4), "grant_type=refresh_token") != NULL &&
-	    strstr(body_of(4), "refresh_token=1000.refresh.connected") != NULL,
+	CHECK(strstr(script_body(4), "grant_type=refresh_token") != NULL &&
+	    strstr(script_body(4), "refresh_token=1000.refresh.connected") != NULL,
 	    "...the refresh spends the connected refresh token");
-	CHECK(strstr(header_of(5, "Authorization:"), "Zoho-oauthtoken zoho-access-2") != NULL,
+	CHECK(strstr(script_headers(5), "Zoho-oauthtoken zoho-access-2") != NULL,
 	    "...and the second try carries the fresh token");
 	finish(&job);
 	deal_over();
@@ -393,9 +368,9 @@ test_zoho_refuses(void)
 		run(&job, &res);
 		CHECK(res.done == 1 && script_over(), "Zoho refuses the request (HTTP %ld, code %s): a note and a task",
 		    refusals[i].status, refusals[i].code);
-		CHECK(strstr(body_of(4), "Zoho Sign refused the request") != NULL &&
-		    strstr(body_of(4), refusals[i].code) != NULL, "...the note says Zoho's code");
-		CHECK(strstr(body_of(5), "\"responsible_user_id\":504") != NULL,
+		CHECK(strstr(script_body(4), "Zoho Sign refused the request") != NULL &&
+		    strstr(script_body(4), refusals[i].code) != NULL, "...the note says Zoho's code");
+		CHECK(strstr(script_body(5), "\"responsible_user_id\":504") != NULL,
 		    "...the task is for the lead's responsible user");
 		CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_BLOCKED) == 0,
 		    "...and the deal is blocked (%s)", deal.state);
@@ -419,7 +394,7 @@ test_problems(void)
 	run(&job, &res);
 	CHECK(res.done == 0 && script_over(), "a contact without email: a note, then the task fails (%s)", res.error);
 	CHECK(script_count_of("POST", CREATE_URL) == 0, "...and nothing is sent to Zoho");
-	CHECK(strstr(body_of(3), "Contract not sent: the main contact \\\"Jane Doe\\\" has no email address")
+	CHECK(strstr(script_body(3), "Contract not sent: the main contact \\\"Jane Doe\\\" has no email address")
 	    != NULL, "...the note says what is missing");
 	CHECK(job_step_done(&job, "problems") && job_step_done(&job, "blocked_note_done") &&
 	    job_step_done(&job, "blocked_task_done_tried"), "...the job records the problems, the note, the task tried");
@@ -431,7 +406,7 @@ test_problems(void)
 	run(&job, &res);
 	CHECK(res.done == 1 && script_over(), "the retry reads nothing again, looks for the task, makes it (%s)",
 	    res.error);
-	CHECK(strstr(url_of(0), "filter%5Bentity_id%5D=1001") != NULL, "...the look is on the lead's tasks");
+	CHECK(strstr(script_url(0), "filter%5Bentity_id%5D=1001") != NULL, "...the look is on the lead's tasks");
 	CHECK(script_count_of("POST", NOTES_URL) == 0, "...and the note is not made again");
 	CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_BLOCKED) == 0 &&
 	    strcmp(deal.updated_at, "1726572758") == 0, "the deal is blocked at the lead's updated_at");
@@ -472,7 +447,7 @@ test_note_lost(void)
 	run(&job, &res);
 	CHECK(res.done == 1 && script_over() && script_count() == 1,
 	    "the retry looks for the note, finds it, and does not write it again");
-	CHECK(strstr(url_of(0), "note_type%5D=common") != NULL, "...among the lead's common notes");
+	CHECK(strstr(script_url(0), "note_type%5D=common") != NULL, "...among the lead's common notes");
 	finish(&job);
 	deal_over();
 }

@@ -185,8 +185,8 @@ test_give_up(void)
 	CHECK(job_now("progress:d-4", &job) == 0 && job.dead == 1 && strstr(job.last_error, "HTTP 500"),
 	    "...the job is kept as dead with its reason (%s)", job.last_error);
 	job_free(&job);
-	CHECK(strstr(script_call(2)->body, "gave up on this deal (bringing back the signing outcome)") &&
-	    strstr(script_call(2)->body, "\"responsible_user_id\":504"),
+	CHECK(strstr(script_body(2), "gave up on this deal (bringing back the signing outcome)") &&
+	    strstr(script_body(2), "\"responsible_user_id\":504"),
 	    "...the alert is a task for the lead's responsible user");
 	CHECK(job_now("alert:progress:d-4", &job) == -1, "...and the alert job, done, leaves the queue");
 	script_reset();

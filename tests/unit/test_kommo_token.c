@@ -26,22 +26,6 @@
 
 static struct config cfg;
 
-static const char *
-body_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->body : "";
-}
-
-static const char *
-headers_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->headers : "";
-}
-
 /* kommo_token_get's token, or "" with rr's outcome. */
 static const char *
 get(struct remote_result *rr)
@@ -68,9 +52,9 @@ test_connect_and_cache(void)
 	script_answer("POST", TOKEN_URL, 200, PAIR("a1", "r1", "86400"));
 	kommo_token_exchange(&cfg, "code-1", &rr);
 	CHECK(rr.outcome == REMOTE_OK && script_over(), "the consent's code is exchanged for a pair");
-	CHECK(strstr(body_of(0), "\"grant_type\":\"authorization_code\"") && strstr(body_of(0), "\"code\":\"code-1\"") &&
-	    strstr(body_of(0), "\"client_id\":\"kommo-client\"") && strstr(headers_of(0), "application/json"),
-	    "...as JSON with the client and the code (%s)", body_of(0));
+	CHECK(strstr(script_body(0), "\"grant_type\":\"authorization_code\"") && strstr(script_body(0), "\"code\":\"code-1\"") &&
+	    strstr(script_body(0), "\"client_id\":\"kommo-client\"") && strstr(script_headers(0), "application/json"),
+	    "...as JSON with the client and the code (%s)", script_body(0));
 	kommo_token_status(&cfg, &st);
 	CHECK(st.oauth && st.stored && st.auth_needed[0] == '\0', "...and stored");
 
@@ -84,7 +68,7 @@ test_connect_and_cache(void)
 	script_reset();
 	script_answer("POST", TOKEN_URL, 200, PAIR("a3", "r3", "86400"));
 	CHECK(strcmp(get(&rr), "a3") == 0 && script_over(), "a token expiring in 5 minutes is refreshed first");
-	CHECK(strstr(body_of(0), "\"grant_type\":\"refresh_token\"") && strstr(body_of(0), "\"refresh_token\":\"r2\""),
+	CHECK(strstr(script_body(0), "\"grant_type\":\"refresh_token\"") && strstr(script_body(0), "\"refresh_token\":\"r2\""),
 	    "...spending the stored refresh token");
 	script_reset();
 	CHECK(strcmp(get(&rr), "a3") == 0 && script_count() == 0, "...and the new one is used from then on");
@@ -116,7 +100,7 @@ test_401(void)
 	script_answer("POST", NOTES_URL, 200, W_KOMMO_WRITTEN);
 	run_progress("p-1", &res);
 	CHECK(res.done == 1 && script_over(), "a call refused with 401: the token is refreshed and the call made once more");
-	CHECK(strstr(headers_of(0), "Bearer a3") && strstr(headers_of(2), "Bearer a4"),
+	CHECK(strstr(script_headers(0), "Bearer a3") && strstr(script_headers(2), "Bearer a4"),
 	    "...the first try with the old token, the second with the new");
 
 	script_reset();
@@ -151,7 +135,7 @@ test_refresh_fails(void)
 	CHECK(rr.outcome == REMOTE_RETRY && script_over(), "...and one whose answer is lost");
 	script_reset();
 	script_answer("POST", TOKEN_URL, 200, PAIR("a6", "r6", "86400"));
-	CHECK(strcmp(get(&rr), "a6") == 0 && script_over() && strstr(body_of(0), "\"refresh_token\":\"r5\""),
+	CHECK(strcmp(get(&rr), "a6") == 0 && script_over() && strstr(script_body(0), "\"refresh_token\":\"r5\""),
 	    "...the next asks again with the same refresh token, which Kommo still takes");
 
 	kommo_token_forget(&cfg, "a6");

@@ -44,14 +44,6 @@ run(job_run_fn fn, struct job *job, struct job_result *res)
 	fn(&cfg, job, res);
 }
 
-static const char *
-body_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->body : "";
-}
-
 /* The request is recorded for the lead, as the send job leaves it. */
 static void
 request_recorded(const char *request_id, int resend)
@@ -92,7 +84,6 @@ test_complete(void)
 {
 	struct job_result res;
 	struct job job;
-	char found[256];
 
 	request_recorded(W_REQUEST, 0);
 	CHECK(world_job(&cfg, "complete", W_REQUEST, EVENT("RequestCompleted"), &job) == 0, "a complete job is claimed");
@@ -116,11 +107,11 @@ test_complete(void)
 	script_answer("POST", SESSION_URL, 500, "{\"status\":500}");
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(), "3: the drive session fails: retried (%s)", res.error);
-	CHECK(strstr(script_call(0)->headers, "Zoho-oauthtoken " W_ZOHO_TOKEN) != NULL &&
-	    strstr(script_call(2)->headers, "Bearer " W_KOMMO_TOKEN) != NULL,
+	CHECK(strstr(script_headers(0), "Zoho-oauthtoken " W_ZOHO_TOKEN) != NULL &&
+	    strstr(script_headers(2), "Bearer " W_KOMMO_TOKEN) != NULL,
 	    "...Zoho and the drive are called with their tokens");
-	CHECK(strstr(body_of(2), "\"file_size\":24") && strstr(body_of(2), "application\\/pdf"),
-	    "...the session names the PDF's size and type (%s)", body_of(2));
+	CHECK(strstr(script_body(2), "\"file_size\":24") && strstr(script_body(2), "application\\/pdf"),
+	    "...the session names the PDF's size and type (%s)", script_body(2));
 	CHECK(!job_step_done(&job, "file_uuid"), "...and no file is recorded");
 
 	world_rerun(&cfg, &job);
@@ -132,9 +123,9 @@ test_complete(void)
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(), "4: uploaded (drive_url cached), the Files link's answer lost (%s)",
 	    res.error);
-	CHECK(strcmp(body_of(2), PDF) == 0, "...the PDF's bytes went to the upload URL");
+	CHECK(strcmp(script_body(2), PDF) == 0, "...the PDF's bytes went to the upload URL");
 	CHECK_STR(jfield_text(job.state, "file_uuid"), "file-uuid-1", "...the file's uuid is recorded");
-	CHECK(strstr(body_of(3), "\"file_uuid\":\"file-uuid-1\""), "...and the link names it");
+	CHECK(strstr(script_body(3), "\"file_uuid\":\"file-uuid-1\""), "...and the link names it");
 
 	world_rerun(&cfg, &job);
 	script_reset();
@@ -143,7 +134,7 @@ test_complete(void)
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(),
 	    "5: no download or upload again; the link is found, not made again; the attachment note's answer lost");
-	CHECK(strstr(body_of(1), "\"note_type\":\"attachment\"") && strstr(body_of(1), "\"version_uuid\":\"ver-uuid-1\""),
+	CHECK(strstr(script_body(1), "\"note_type\":\"attachment\"") && strstr(script_body(1), "\"version_uuid\":\"ver-uuid-1\""),
 	    "...the attachment note points at the file and its version");
 
 	world_rerun(&cfg, &job);
@@ -153,9 +144,9 @@ test_complete(void)
 	script_answer("POST", NOTES_URL, 502, "<html>Bad Gateway</html>");
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(), "6: the attachment note is found; the note fails with 502 (%s)", res.error);
-	CHECK(strstr(script_call(0)->url, "note_type%5D=attachment"), "...the look was among attachment notes");
-	CHECK(strstr(body_of(1), "Contract signed by Jane Doe <jane@example.com>") != NULL &&
-	    strstr(body_of(1), "Zoho Sign request " W_REQUEST " is complete") != NULL, "...the note says who signed");
+	CHECK(strstr(script_url(0), "note_type%5D=attachment"), "...the look was among attachment notes");
+	CHECK(strstr(script_body(1), "Contract signed by Jane Doe <jane@example.com>") != NULL &&
+	    strstr(script_body(1), "Zoho Sign request " W_REQUEST " is complete") != NULL, "...the note says who signed");
 
 	world_rerun(&cfg, &job);
 	script_reset();
@@ -164,8 +155,8 @@ test_complete(void)
 	script_lost("PATCH", MOVE_URL);
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(), "7: the note, tried, is not there: made; the move's answer lost");
-	CHECK(strstr(body_of(2), "\"status_id\":" W_SIGNED) && strstr(body_of(2), "\"pipeline_id\":" W_PIPELINE) &&
-	    !strstr(body_of(2), "name"), "...the move sends the signed stage and pipeline only (%s)", body_of(2));
+	CHECK(strstr(script_body(2), "\"status_id\":" W_SIGNED) && strstr(script_body(2), "\"pipeline_id\":" W_PIPELINE) &&
+	    !strstr(script_body(2), "name"), "...the move sends the signed stage and pipeline only (%s)", script_body(2));
 	CHECK(strcmp(request_outcome(W_REQUEST), "") == 0, "...and no outcome is recorded yet");
 
 	world_rerun(&cfg, &job);
@@ -186,7 +177,6 @@ test_complete(void)
 	CHECK(res.done == 1 && script_count() == 0, "...is done at once: nothing is written twice");
 	outbox_done(cfg.state_dir, &job, world_now());
 	job_free(&job);
-	(void)found;
 }
 
 static void
@@ -208,7 +198,7 @@ test_complete_401(void)
 	CHECK(res.done == 0 && res.retry_after == 12 && script_over(),
 	    "a PDF read refused with 401 gets a fresh token and one more try; the upload's 429 waits 12 s (%ld)",
 	    res.retry_after);
-	CHECK(strstr(script_call(2)->headers, "zoho-access-3") != NULL, "...the second try carries the fresh token");
+	CHECK(strstr(script_headers(2), "zoho-access-3") != NULL, "...the second try carries the fresh token");
 	CHECK(!job_step_done(&job, "file_uuid"), "...and no file is recorded");
 	outbox_done(cfg.state_dir, &job, world_now());
 	job_free(&job);
@@ -228,9 +218,9 @@ test_declined(void)
 	script_lost("POST", TASKS_URL);
 	run(outcome_declined, &job, &res);
 	CHECK(res.done == 0 && script_over(), "declined: note made, the task's answer lost (%s)", res.error);
-	CHECK(strstr(body_of(0), "Contract declined by Jane Doe <jane@example.com>") &&
-	    strstr(body_of(0), "Reason: Price too high."), "...the note gives the signer and the reason");
-	CHECK(strstr(body_of(2), "\"responsible_user_id\":504") && strstr(body_of(2), "\"entity_type\":\"leads\""),
+	CHECK(strstr(script_body(0), "Contract declined by Jane Doe <jane@example.com>") &&
+	    strstr(script_body(0), "Reason: Price too high."), "...the note gives the signer and the reason");
+	CHECK(strstr(script_body(2), "\"responsible_user_id\":504") && strstr(script_body(2), "\"entity_type\":\"leads\""),
 	    "...the task is on the lead for its responsible user");
 
 	world_rerun(&cfg, &job);
@@ -250,7 +240,7 @@ test_declined(void)
 	script_answer("PATCH", MOVE_URL, 200, W_LEAD_JSON(W_DECLINED));
 	run(outcome_declined, &job, &res);
 	CHECK(res.done == 1 && script_over(), "the move, tried, finds the lead still in the stage: moves it; done");
-	CHECK(strstr(body_of(1), "\"status_id\":" W_DECLINED) != NULL, "...to the declined stage");
+	CHECK(strstr(script_body(1), "\"status_id\":" W_DECLINED) != NULL, "...to the declined stage");
 	CHECK_STR(request_outcome(W_REQUEST), DEAL_DECLINED, "the request's outcome is declined");
 	CHECK_STR(lead_state(), DEAL_DECLINED, "...and so is the deal");
 	outbox_done(cfg.state_dir, &job, world_now());
@@ -272,7 +262,7 @@ test_expired(void)
 	script_answer("GET", LEAD_URL, 500, "{\"status\":500}");
 	run(outcome_expired, &job, &res);
 	CHECK(res.done == 0 && script_over(), "expired: the note is made; reading the lead for the task fails");
-	CHECK(strstr(body_of(0), "expired unsigned") && strstr(body_of(0), "A fresh request is being sent."),
+	CHECK(strstr(script_body(0), "expired unsigned") && strstr(script_body(0), "A fresh request is being sent."),
 	    "...the note says a fresh request follows");
 	CHECK(world_job_get(&cfg, "send:1001", &send) == -1, "...and no send is queued before the task");
 
@@ -289,16 +279,11 @@ test_expired(void)
 	job_free(&send);
 	outbox_done(cfg.state_dir, &job, world_now());
 	job_free(&job);
-	CHECK(world_job_get(&cfg, "send:1001", &send) == 0, "the send job");
-	{
-		struct job claimed;
-
-		if (outbox_claim(cfg.state_dir, world_now(), &claimed) == 0) {
-			outbox_done(cfg.state_dir, &claimed, world_now());
-			job_free(&claimed);
-		}
+	/* The queued send is taken off the queue, for the next case. */
+	if (outbox_claim(cfg.state_dir, world_now(), &send) == 0) {
+		outbox_done(cfg.state_dir, &send, world_now());
+		job_free(&send);
 	}
-	job_free(&send);
 
 	/* A request that was itself a resend is not resent. */
 	request_recorded("2000001234567890126", 1);
@@ -309,7 +294,7 @@ test_expired(void)
 	script_answer("GET", LEAD_URL, 200, W_LEAD_JSON(W_TRIGGER));
 	script_answer("POST", TASKS_URL, 200, W_KOMMO_WRITTEN);
 	run(outcome_expired, &job, &res);
-	CHECK(res.done == 1 && script_over() && strstr(body_of(0), "fresh request") == NULL,
+	CHECK(res.done == 1 && script_over() && strstr(script_body(0), "fresh request") == NULL,
 	    "...note and task, no word of a fresh request");
 	CHECK(world_job_get(&cfg, "send:1001", &send) == -1, "...and no send is queued");
 	outbox_done(cfg.state_dir, &job, world_now());
@@ -336,7 +321,7 @@ test_recalled_progress(void)
 	script_answer("GET", "/api/v4/leads/1001/notes?*", 200, "{\"_embedded\":{\"notes\":[]}}");
 	script_answer("POST", NOTES_URL, 200, W_KOMMO_WRITTEN);
 	run(outcome_recalled, &job, &res);
-	CHECK(res.done == 1 && script_over() && strstr(body_of(1), "was recalled in Zoho Sign"),
+	CHECK(res.done == 1 && script_over() && strstr(script_body(1), "was recalled in Zoho Sign"),
 	    "the retry looks, then notes the recall; done");
 	CHECK_STR(request_outcome("2000001234567890127"), DEAL_RECALLED, "the request's outcome is recalled");
 	outbox_done(cfg.state_dir, &job, world_now());
@@ -346,7 +331,7 @@ test_recalled_progress(void)
 	script_reset();
 	script_answer("POST", NOTES_URL, 200, W_KOMMO_WRITTEN);
 	run(outcome_progress, &job, &res);
-	CHECK(res.done == 1 && script_over() && strstr(body_of(0), "Contract viewed by Jane Doe"),
+	CHECK(res.done == 1 && script_over() && strstr(script_body(0), "Contract viewed by Jane Doe"),
 	    "progress: one short note");
 	outbox_done(cfg.state_dir, &job, world_now());
 	job_free(&job);

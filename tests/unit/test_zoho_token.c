@@ -26,14 +26,6 @@
 static struct config cfg;
 
 static const char *
-body_of(size_t call)
-{
-	const struct script_call *c = script_call(call);
-
-	return c ? c->body : "";
-}
-
-static const char *
 get(const char *rejected, struct remote_result *rr)
 {
 	static char tok[256];
@@ -63,9 +55,9 @@ test_cache_and_refresh(void)
 	script_answer("POST", TOKEN_URL, 200, ACCESS("z1", "3600"));
 	CHECK(strcmp(get(NULL, &rr), "z1") == 0 && rr.outcome == REMOTE_OK && script_over(),
 	    "no token cached: one is asked for with the configured refresh token");
-	CHECK(strstr(body_of(0), "grant_type=refresh_token") && strstr(body_of(0), "refresh_token=1000.refresh.configured") &&
-	    strstr(body_of(0), "client_id=1000.CLIENT") && strstr(body_of(0), "client_secret=zoho-client-secret"),
-	    "...form-encoded with the client (%s)", body_of(0));
+	CHECK(strstr(script_body(0), "grant_type=refresh_token") && strstr(script_body(0), "refresh_token=1000.refresh.configured") &&
+	    strstr(script_body(0), "client_id=1000.CLIENT") && strstr(script_body(0), "client_secret=zoho-client-secret"),
+	    "...form-encoded with the client (%s)", script_body(0));
 	script_reset();
 	CHECK(strcmp(get(NULL, &rr), "z1") == 0 && script_count() == 0, "the cached token is used, nothing asked");
 
@@ -121,7 +113,7 @@ test_throttle(void)
 	get(NULL, &rr);
 	CHECK(rr.outcome == REMOTE_RETRY && rr.retry_after == 600 && script_over(),
 	    "the throttle answer translated, with HTTP 200, is told by its shape");
-	CHECK(strstr(body_of(0), "refresh_token=1000.refresh.second") != NULL, "...the connected refresh token was spent");
+	CHECK(strstr(script_body(0), "refresh_token=1000.refresh.second") != NULL, "...the connected refresh token was spent");
 	script_reset();
 	get(NULL, &rr);
 	CHECK(rr.outcome == REMOTE_RETRY && script_count() == 0, "...and stops token requests too");
