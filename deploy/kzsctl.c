@@ -25,9 +25,9 @@
 #include "store_admin.h"
 
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: kzsctl drain [--watch]\n"
 	    "                         run due jobs now, and those falling due within [limits]\n"
 	    "                         cron_drain_seconds; --watch (the cron line, every few\n"
@@ -54,13 +54,20 @@ usage(void)
 	    "                         print a single-use address that connects Zoho Sign (or\n"
 	    "                         Kommo): open it once, within 10 minutes, in your own\n"
 	    "                         browser; only that browser can finish the connection\n"
+	    "       kzsctl help       this text\n"
 	    "The configuration is $KZS_CONFIG, else ~/kzs/kzs.conf.\n");
 }
+
+struct job_listing {
+	long long now;
+	int count;
+};
 
 static void
 print_job(const struct job *job, void *arg)
 {
-	long long now = *(const long long *)arg;
+	struct job_listing *listing = arg;
+	long long now = listing->now;
 	char key[4 * sizeof job->key], error[4 * sizeof job->last_error];
 
 	/* The error may quote Kommo or Zoho: one job, one line, whatever they said. */
@@ -68,6 +75,21 @@ print_job(const struct job *job, void *arg)
 	log_escape(job->last_error, error, sizeof error);
 	printf("%-24s %sattempts=%d due_in=%llds%s%s\n", key, job->dead ? "DEAD " : "", job->attempts,
 	    job->next_at > now ? job->next_at - now : 0LL, error[0] ? " last_error=" : "", error);
+	listing->count++;
+}
+
+/* jobs: one line per queued job; a person running it sees when there are none (the
+ * list itself, on stdout, stays empty for scripts). */
+static int
+list_jobs(const struct config *cfg, long long now)
+{
+	struct job_listing listing = { now, 0 };
+
+	if (outbox_list(cfg->state_dir, print_job, &listing) == -1)
+		return 1;
+	if (listing.count == 0)
+		fprintf(stderr, "kzsctl: no jobs queued\n");
+	return 0;
 }
 
 /* reconcile [--leads] [MINUTES] */
@@ -87,7 +109,7 @@ reconcile(const struct config *cfg, int argc, char **argv)
 		    m <= 525600 && *end == '\0') {
 			minutes = argv[i];
 		} else {
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
@@ -188,12 +210,35 @@ restore(const struct config *cfg, const char *folder, const char *only)
 	return rc != 0;
 }
 
+/* Creates the dump folder (and its parents) open to its owner only, as the state is. */
+static int
+folder_made(const char *folder)
+{
+	char path[1024];
+	size_t i;
+
+	snprintf(path, sizeof path, "%s", folder);
+	for (i = 1; path[i] != '\0'; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			break;
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		fprintf(stderr, "kzsctl: cannot create the folder %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* check, recover, dump, prune: the state files' care. */
 static int
 state_command(const struct config *cfg, const char *cmd, const char *arg)
 {
 	char err[512], path[1024];
-	size_t i, records;
+	size_t i, records, present = 0;
 	int rc = 0, n;
 
 	if (strcmp(cmd, "recover") == 0) {
@@ -211,6 +256,8 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 			printf("pruned %d expired delivery key(s)\n", n);
 		return n < 0;
 	}
+	if (strcmp(cmd, "dump") == 0 && folder_made(arg) == -1)
+		return 1;
 	for (i = 0; i < store_count; i++) {
 		int one;
 
@@ -220,6 +267,7 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 				printf("%-8s not created yet, nothing to dump\n", store_names[i]);
 			continue;
 		}
+		present++;
 		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_names[i]);
 		if (strcmp(cmd, "check") == 0) {
 			one = store_check(cfg->state_dir, store_names[i], &records, err, sizeof err);
@@ -239,6 +287,9 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 		}
 		rc |= one != 0;
 	}
+	if (present == 0)
+		printf("no state file in %s yet: each is created by the first webhook or job that needs "
+		    "it; nothing to %s\n", cfg->state_dir, cmd);
 	return rc;
 }
 
@@ -248,7 +299,7 @@ authorize_url(const struct config *cfg, const char *provider)
 	char err[256], *url = NULL;
 
 	if (strcmp(provider, "zoho") != 0 && strcmp(provider, "kommo") != 0) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (oauth_start_code_url(cfg, provider, &url, err, sizeof err) == -1) {
@@ -291,8 +342,13 @@ main(int argc, char **argv)
 	long long now = (long long)time(NULL);
 	int rc = 0;
 
+	if (argc == 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (!args_fit(argc, argv)) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	report_every_time(); /* the operator sees every trouble, not one a minute */
@@ -303,7 +359,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[1], "drain") == 0 && argc == 3 && strcmp(argv[2], "--watch") != 0) {
-		usage();
+		usage(stderr);
 		rc = 2;
 	} else if (strcmp(argv[1], "drain") == 0) {
 		int busy, ran = drain_cron(&cfg, argc == 3, &busy);
@@ -313,7 +369,7 @@ main(int argc, char **argv)
 		else
 			printf("ran %d job(s)\n", ran);
 	} else if (strcmp(argv[1], "jobs") == 0) {
-		rc = outbox_list(cfg.state_dir, print_job, &now) == -1;
+		rc = list_jobs(&cfg, now);
 	} else if (strcmp(argv[1], "retry") == 0) {
 		int n = outbox_make_all_due(cfg.state_dir, now);
 
