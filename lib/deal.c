@@ -100,6 +100,29 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	return store_commit(s);
 }
 
+/*
+ * An outcome already set on the request's record (text, NULL when there is none)
+ * goes into the new record rec and becomes the lead's state. -1 when text is not JSON.
+ */
+static int
+deal_outcome_keep(const char *text, json_object *rec, struct deal *d)
+{
+	json_object *old;
+	const char *outcome;
+
+	if (text == NULL)
+		return 0;
+	if ((old = json_tokener_parse(text)) == NULL)
+		return -1;
+	outcome = jfield_text(old, "outcome");
+	if (*outcome) {
+		json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+		snprintf(d->state, sizeof d->state, "%s", outcome);
+	}
+	json_object_put(old);
+	return 0;
+}
+
 int
 deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
     json_object *request, int resend)
@@ -107,7 +130,7 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	struct store *s;
 	struct deal d = { 0 };
 	json_object *rec = json_object_new_object(), *actions;
-	char key[64];
+	char key[64], *text = NULL;
 	int rc;
 
 	snprintf(d.state, sizeof d.state, "%s", DEAL_INFLIGHT);
@@ -124,9 +147,20 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 		json_object_put(rec);
 		return -1;
 	}
-	rc = deal_write(s, lead_id, &d);
+	/* Recorded before (a retry after the lead's write was refused): its outcome stays. */
+	if (store_get(s, key, &text) == -1 || deal_outcome_keep(text, rec, &d) == -1) {
+		free(text);
+		json_object_put(rec);
+		store_abort(s);
+		return -1;
+	}
+	free(text);
+	/* The request before the lead: a change refused halfway (a full disk) leaves the lead
+	 * "sending", whose retry records both again, while the request's events already find
+	 * their lead. The other way round they would be ignored as not ours. */
+	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	if (rc == 0)
-		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+		rc = deal_write(s, lead_id, &d);
 	json_object_put(rec);
 	if (rc == -1) {
 		store_abort(s);
