@@ -87,7 +87,10 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "lead", lead_id);
-	store_get(s, key, &text);
+	if (store_get(s, key, &text) == -1) {
+		store_abort(s); /* unread, its request id would be lost */
+		return -1;
+	}
 	deal_decode(text, &d);
 	free(text);
 	snprintf(d.state, sizeof d.state, "%s", state);
@@ -195,34 +198,42 @@ int
 deal_request_outcome(const char *dir, const char *request_id, const char *outcome)
 {
 	struct store *s;
-	char key[64], *text = NULL;
+	char key[64], lead_key[64], *text = NULL;
 	json_object *rec;
-	int rc = 0;
+	struct deal d;
+	int rc;
 
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "req", request_id);
-	if (store_get(s, key, &text) != 0 || (rec = json_tokener_parse(text)) == NULL) {
+	rc = store_get(s, key, &text);
+	if (rc == 1) {
+		store_abort(s);
+		return 1;
+	}
+	if (rc == -1 || (rec = json_tokener_parse(text)) == NULL) {
 		free(text);
 		store_abort(s);
 		return -1;
 	}
 	free(text);
 	text = NULL;
-	json_object_object_add(rec, "outcome", json_object_new_string(outcome));
-	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-	if (rc == 0) {
-		char lead_key[64];
-		struct deal d;
-
-		deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
-		store_get(s, lead_key, &text);
+	/* The lead first: the request's outcome tells a later job that all is done
+	 * (outcome_run), so after a write refused halfway the job still runs again. */
+	deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
+	rc = store_get(s, lead_key, &text);
+	if (rc != -1) {
 		deal_decode(text, &d);
-		free(text);
+		rc = 0;
 		if (strcmp(d.request_id, request_id) == 0) {
 			snprintf(d.state, sizeof d.state, "%s", outcome);
 			rc = deal_write(s, jfield_text(rec, "lead"), &d);
 		}
+	}
+	free(text);
+	if (rc == 0) {
+		json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	}
 	json_object_put(rec);
 	if (rc == -1) {
@@ -291,23 +302,25 @@ deal_early_put(struct store *s, const char *request_id, const char *lead_id, con
 	struct deal d;
 	int rc;
 
+	/* A record that cannot be read is an error, never "absent": kept events would be lost. */
 	deal_key(key, sizeof key, "req", request_id);
-	if (store_get(s, key, &text) == 0) {
-		*rec = json_tokener_parse(text);
+	if ((rc = store_get(s, key, &text)) != 1) {
+		*rec = rc == 0 ? json_tokener_parse(text) : NULL;
 		free(text);
 		return *rec ? 0 : -1;
 	}
-	free(text);
-	text = NULL;
 	deal_key(key, sizeof key, "lead", lead_id);
-	store_get(s, key, &text);
+	if (store_get(s, key, &text) == -1)
+		return -1;
 	deal_decode(text, &d);
 	free(text);
 	text = NULL;
 	if (strcmp(d.state, DEAL_SENDING) != 0 || strcmp(d.marker, marker) != 0)
 		return 2;
 	deal_key(key, sizeof key, "early", request_id);
-	entries = store_get(s, key, &text) == 0 ? json_tokener_parse(text) : NULL;
+	if ((rc = store_get(s, key, &text)) == -1)
+		return -1;
+	entries = rc == 0 ? json_tokener_parse(text) : NULL;
 	free(text);
 	if (!json_object_is_type(entries, json_type_array)) {
 		json_object_put(entries);
@@ -355,6 +368,9 @@ deal_early_drop(const char *dir, const char *request_id)
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "early", request_id);
-	store_delete(s, key);
+	if (store_delete(s, key) == -1) {
+		store_abort(s);
+		return -1;
+	}
 	return store_commit(s);
 }

@@ -125,6 +125,12 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 	if (store_begin(dir, STORE_OUTBOX, 1, &s, err, errlen) == -1)
 		return -1;
 	rc = store_get(s, key, &text);
+	if (rc == -1) {
+		/* Unread is not absent: a fresh job would overwrite the queued one's progress. */
+		snprintf(err, errlen, "cannot read the outbox");
+		store_abort(s);
+		return -1;
+	}
 	if (rc == 0 && job_decode(key, text, &job) == 0) {
 		merged = 1;
 		free(text);
