@@ -128,21 +128,34 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
 	return job_step_record(cfg, job, "problems", json_object_new_string(text), res) == -1 ? -1 : 1;
 }
 
-/* Records a request that Zoho holds for the lead, and moves the job to the note step. */
+/*
+ * Records a request that Zoho holds for the lead, and moves the job to the note step.
+ * The job learns the request before the deal does: a deal recorded as in flight while
+ * the job's own record still lacks the request (a full disk refusing the second write)
+ * would leave the job nothing to do on its retry, and the request without its note.
+ * The other way round the retry finds the deal still "sending" and adopts the request
+ * again (contract_run).
+ */
 static int
 contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
     const char *recipients, struct job_result *res)
 {
+	const char *request_id = jfield_text(request, "request_id");
+
 	/* Saved with the request id, for the note that names them. */
 	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
+	if (job_step_record(cfg, job, "request_id", json_object_new_string(request_id), res) == -1) {
+		/* Not in the retry's record either: it adopts the request through the marker. */
+		json_object_object_del(job->state, "request_id");
+		json_object_object_del(job->state, "recipients");
+		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded", request_id);
+		return -1;
+	}
 	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only.
 	 * Unrecorded, the request's events would find no deal: the retry adopts it again. */
 	if (deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
-	    strcmp(jfield_text(job->state, "resend"), "true") == 0) == -1 ||
-	    job_step_record(cfg, job, "request_id", json_object_new_string(jfield_text(request, "request_id")),
-	    res) == -1) {
-		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded",
-		    jfield_text(request, "request_id"));
+	    strcmp(jfield_text(job->state, "resend"), "true") == 0) == -1) {
+		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded", request_id);
 		return -1;
 	}
 	return 0;
@@ -309,16 +322,22 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 	struct deal deal;
 	int rc;
 
+	if (deal_load(cfg->state_dir, job->subject, &deal) == -1) {
+		snprintf(res->error, sizeof res->error, "cannot read the deals store");
+		return;
+	}
+	/* The job knows its request, the deal does not yet (its write was refused): the
+	 * deal still waits for Zoho's answer, so the request is adopted and recorded again. */
+	if (job_step_done(job, "request_id") && strcmp(deal.state, DEAL_SENDING) == 0) {
+		json_object_object_del(job->state, "request_id");
+		json_object_object_del(job->state, "recipients");
+	}
 	if (job_step_done(job, "request_id")) {
 		contract_tell_sent(cfg, job, res);
 		return;
 	}
 	if (job_step_done(job, "problems")) {
 		contract_tell_blocked(cfg, job, res);
-		return;
-	}
-	if (deal_load(cfg->state_dir, job->subject, &deal) == -1) {
-		snprintf(res->error, sizeof res->error, "cannot read the deals store");
 		return;
 	}
 	if (strcmp(deal.state, DEAL_INFLIGHT) == 0) {

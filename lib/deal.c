@@ -87,7 +87,10 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "lead", lead_id);
-	store_get(s, key, &text);
+	if (store_get(s, key, &text) == -1) {
+		store_abort(s); /* unread, its request id would be lost */
+		return -1;
+	}
 	deal_decode(text, &d);
 	free(text);
 	snprintf(d.state, sizeof d.state, "%s", state);
@@ -100,6 +103,29 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	return store_commit(s);
 }
 
+/*
+ * An outcome already set on the request's record (text, NULL when there is none)
+ * goes into the new record rec and becomes the lead's state. -1 when text is not JSON.
+ */
+static int
+deal_outcome_keep(const char *text, json_object *rec, struct deal *d)
+{
+	json_object *old;
+	const char *outcome;
+
+	if (text == NULL)
+		return 0;
+	if ((old = json_tokener_parse(text)) == NULL)
+		return -1;
+	outcome = jfield_text(old, "outcome");
+	if (*outcome) {
+		json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+		snprintf(d->state, sizeof d->state, "%s", outcome);
+	}
+	json_object_put(old);
+	return 0;
+}
+
 int
 deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
     json_object *request, int resend)
@@ -107,7 +133,7 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	struct store *s;
 	struct deal d = { 0 };
 	json_object *rec = json_object_new_object(), *actions;
-	char key[64];
+	char key[64], *text = NULL;
 	int rc;
 
 	snprintf(d.state, sizeof d.state, "%s", DEAL_INFLIGHT);
@@ -124,9 +150,20 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 		json_object_put(rec);
 		return -1;
 	}
-	rc = deal_write(s, lead_id, &d);
+	/* Recorded before (a retry after the lead's write was refused): its outcome stays. */
+	if (store_get(s, key, &text) == -1 || deal_outcome_keep(text, rec, &d) == -1) {
+		free(text);
+		json_object_put(rec);
+		store_abort(s);
+		return -1;
+	}
+	free(text);
+	/* The request before the lead: a change refused halfway (a full disk) leaves the lead
+	 * "sending", whose retry records both again, while the request's events already find
+	 * their lead. The other way round they would be ignored as not ours. */
+	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	if (rc == 0)
-		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+		rc = deal_write(s, lead_id, &d);
 	json_object_put(rec);
 	if (rc == -1) {
 		store_abort(s);
@@ -161,34 +198,42 @@ int
 deal_request_outcome(const char *dir, const char *request_id, const char *outcome)
 {
 	struct store *s;
-	char key[64], *text = NULL;
+	char key[64], lead_key[64], *text = NULL;
 	json_object *rec;
-	int rc = 0;
+	struct deal d;
+	int rc;
 
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "req", request_id);
-	if (store_get(s, key, &text) != 0 || (rec = json_tokener_parse(text)) == NULL) {
+	rc = store_get(s, key, &text);
+	if (rc == 1) {
+		store_abort(s);
+		return 1;
+	}
+	if (rc == -1 || (rec = json_tokener_parse(text)) == NULL) {
 		free(text);
 		store_abort(s);
 		return -1;
 	}
 	free(text);
 	text = NULL;
-	json_object_object_add(rec, "outcome", json_object_new_string(outcome));
-	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-	if (rc == 0) {
-		char lead_key[64];
-		struct deal d;
-
-		deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
-		store_get(s, lead_key, &text);
+	/* The lead first: the request's outcome tells a later job that all is done
+	 * (outcome_run), so after a write refused halfway the job still runs again. */
+	deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
+	rc = store_get(s, lead_key, &text);
+	if (rc != -1) {
 		deal_decode(text, &d);
-		free(text);
+		rc = 0;
 		if (strcmp(d.request_id, request_id) == 0) {
 			snprintf(d.state, sizeof d.state, "%s", outcome);
 			rc = deal_write(s, jfield_text(rec, "lead"), &d);
 		}
+	}
+	free(text);
+	if (rc == 0) {
+		json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+		rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	}
 	json_object_put(rec);
 	if (rc == -1) {
@@ -257,23 +302,25 @@ deal_early_put(struct store *s, const char *request_id, const char *lead_id, con
 	struct deal d;
 	int rc;
 
+	/* A record that cannot be read is an error, never "absent": kept events would be lost. */
 	deal_key(key, sizeof key, "req", request_id);
-	if (store_get(s, key, &text) == 0) {
-		*rec = json_tokener_parse(text);
+	if ((rc = store_get(s, key, &text)) != 1) {
+		*rec = rc == 0 ? json_tokener_parse(text) : NULL;
 		free(text);
 		return *rec ? 0 : -1;
 	}
-	free(text);
-	text = NULL;
 	deal_key(key, sizeof key, "lead", lead_id);
-	store_get(s, key, &text);
+	if (store_get(s, key, &text) == -1)
+		return -1;
 	deal_decode(text, &d);
 	free(text);
 	text = NULL;
 	if (strcmp(d.state, DEAL_SENDING) != 0 || strcmp(d.marker, marker) != 0)
 		return 2;
 	deal_key(key, sizeof key, "early", request_id);
-	entries = store_get(s, key, &text) == 0 ? json_tokener_parse(text) : NULL;
+	if ((rc = store_get(s, key, &text)) == -1)
+		return -1;
+	entries = rc == 0 ? json_tokener_parse(text) : NULL;
 	free(text);
 	if (!json_object_is_type(entries, json_type_array)) {
 		json_object_put(entries);
@@ -321,6 +368,9 @@ deal_early_drop(const char *dir, const char *request_id)
 	if (deal_begin(dir, &s) == -1)
 		return -1;
 	deal_key(key, sizeof key, "early", request_id);
-	store_delete(s, key);
+	if (store_delete(s, key) == -1) {
+		store_abort(s);
+		return -1;
+	}
 	return store_commit(s);
 }

@@ -50,7 +50,8 @@ int deal_request_load(const char *dir, const char *request_id, json_object **rec
 
 /*
  * Sets the request's outcome and, when it is still the lead's current request, the
- * lead's state, in one transaction.
+ * lead's state, in one transaction. 1 when the request is not recorded, -1 on a store
+ * error (a full disk: nothing changed, or the request's outcome only).
  */
 int deal_request_outcome(const char *dir, const char *request_id, const char *outcome);
 

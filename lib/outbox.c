@@ -806,12 +806,20 @@ outbox_update(const char *dir, struct job *job, int remove_if_unchanged, long lo
 int
 outbox_save(const char *dir, const struct job *job)
 {
+	struct job saved = *job, current;
 	struct store *s;
 	char err[256];
 
 	if (store_begin(dir, STORE_OUTBOX, 1, &s, err, sizeof err) == -1)
 		return -1;
-	if (job_store(s, job) == -1) {
+	/* An event merged in while the job runs raised its gen: kept, so that done runs the
+	 * job once more instead of forgetting the event. */
+	if (job_load(s, job->key, &current) == 0) {
+		if (current.gen > saved.gen)
+			saved.gen = current.gen;
+		job_free(&current);
+	}
+	if (job_store(s, &saved) == -1) {
 		store_abort(s);
 		return -1;
 	}

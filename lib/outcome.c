@@ -46,6 +46,17 @@ event_who(const struct job *job, char *buf, size_t len)
 		snprintf(buf, len, "%s", *name ? name : *email ? email : "the recipient");
 }
 
+/* The outcome onto the deal's records; when the state refuses it the job runs again
+ * (its steps are flagged), so the deal never stays "in flight" after its outcome. */
+static int
+step_record(const struct config *cfg, struct job *job, const char *outcome, struct job_result *res)
+{
+	if (deal_request_outcome(cfg->state_dir, job->subject, outcome) != -1)
+		return 0;
+	snprintf(res->error, sizeof res->error, "the outcome (%s) could not be recorded", outcome);
+	return -1;
+}
+
 /* A note on the job's lead, once (see job_note). */
 static int
 step_note(const struct config *cfg, struct job *job, const char *flag, const char *text,
@@ -227,7 +238,9 @@ outcome_complete(const struct config *cfg, struct job *job, struct job_result *r
 	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
-		deal_request_outcome(cfg->state_dir, job->subject, DEAL_COMPLETED);
+		rc = step_record(cfg, job, DEAL_COMPLETED, res);
+	}
+	if (rc == 0) {
 		log_info("lead %s: request %s completed; PDF attached, deal moved", jfield_text(job->state, "lead"),
 		    job->subject);
 		res->done = 1;
@@ -257,10 +270,10 @@ outcome_declined(const struct config *cfg, struct job *job, struct job_result *r
 	}
 	if (rc == 0)
 		rc = step_move(cfg, job, cfg->kommo.declined_status_id, res);
-	if (rc == 0) {
-		deal_request_outcome(cfg->state_dir, job->subject, DEAL_DECLINED);
+	if (rc == 0)
+		rc = step_record(cfg, job, DEAL_DECLINED, res);
+	if (rc == 0)
 		res->done = 1;
-	}
 }
 
 void
@@ -286,10 +299,9 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 		rc = step_task(cfg, job, text ? text : "Contract expired.", res);
 		free(text);
 	}
-	if (rc != 0)
-		return;
 	/* The request is no longer in flight before the new send job looks. */
-	deal_request_outcome(cfg->state_dir, job->subject, DEAL_EXPIRED);
+	if (rc != 0 || step_record(cfg, job, DEAL_EXPIRED, res) != 0)
+		return;
 	if (resend && !job_step_done(job, "resent")) {
 		json_object *initial = json_object_new_object();
 
@@ -319,10 +331,10 @@ outcome_recalled(const struct config *cfg, struct job *job, struct job_result *r
 	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s.", job->subject, when);
 	rc = step_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
 	free(text);
-	if (rc == 0) {
-		deal_request_outcome(cfg->state_dir, job->subject, DEAL_RECALLED);
+	if (rc == 0)
+		rc = step_record(cfg, job, DEAL_RECALLED, res);
+	if (rc == 0)
 		res->done = 1;
-	}
 }
 
 void
