@@ -88,7 +88,7 @@ list_jobs(const struct config *cfg, long long now)
 	if (outbox_list(cfg->state_dir, print_job, &listing) == -1)
 		return 1;
 	if (listing.count == 0)
-		fprintf(stderr, "kzsctl: no jobs queued\n");
+		log_info("no jobs queued");
 	return 0;
 }
 
