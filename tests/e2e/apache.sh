@@ -4,6 +4,7 @@
 # mod_cgid); kzs_apache_shared_start, a shared host's server where the folders are set
 # up only by the .htaccess files deploy/ ships. Sourced after lib.sh's kzs_setup.
 # shellcheck shell=bash
+. "$(dirname "${BASH_SOURCE[0]}")/recipe.sh"
 
 # As root, Apache runs its children as www-data: they must be able to read the config
 # and own the state, and kzsctl must run as that user too.
@@ -23,7 +24,7 @@ kzs_apache_prepare() {
 		chmod 711 "$T"
 		chown -R "$user" "$T/state" "$T/kzs.conf" "$T/apache"
 	fi
-	APACHE_PORT=$((32000 + RANDOM % 8000))
+	APACHE_PORT=$(recipe_free_port)
 }
 
 # kzs_apache_server_conf: the part of httpd.conf both setups share (modules, port, logs).

@@ -137,3 +137,15 @@ recipe_no_sanitizer_report() {
 	check_eq "no sanitizer report in the server's logs" \
 		"$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' "$@" 2>/dev/null | head -n 1)" ""
 }
+
+# recipe_free_port: a loopback port nobody listens on, below the ephemeral range.
+recipe_free_port() {
+	local p used
+	used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); printf "%s ", a[n] }')
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		case " $used " in *" $p "*) continue ;; esac
+		echo "$p"
+		return
+	done
+}

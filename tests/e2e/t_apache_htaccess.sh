@@ -6,7 +6,6 @@
 # large Kommo post before the program, as deploy/README.md says.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apache.sh"
-. "$(dirname "$0")/recipe.sh"
 kzs_setup
 RECIPE_KZSCTL=kzsctl_apache
 recipe_generate htaccess-fcgid "$T/htaccess-fcgid" || exit 1
