@@ -2,7 +2,7 @@
 # t_lighttpd_recipe.sh, t_nginx.sh): a recipe turned into a config by substituting only
 # its documented placeholders, the user's folders it names, one deal's whole lifecycle
 # through a server, and the bad-input table. Sourced after lib.sh's kzs_setup.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016
 
 # The user's home folder in the recipes; the tests put it under $T.
 RECIPE_HOME_PLACEHOLDER=/home/acme

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apache.sh"
 kzs_setup
+# shellcheck disable=SC2034 # read by recipe.sh
 RECIPE_KZSCTL=kzsctl_apache
 recipe_generate htaccess-fcgid "$T/htaccess-fcgid" || exit 1
 recipe_generate htaccess-cgi "$T/htaccess-cgi" || exit 1

@@ -26,16 +26,15 @@ nginx_stop() {
 program_pids() { awk 1 "$RECIPE_HOME"/kzs/run/*.pid 2>/dev/null; }
 # programs_stop: SIGUSR1 first (libfcgi leaves its accept loop and exits normally, so
 # LeakSanitizer gets to run), then the recipe's own stop.
+pids_gone() { for pid; do ! kill -0 "$pid" 2>/dev/null || return 1; done; }
 programs_stop() {
 	local pids
 	pids=$(program_pids)
-	for pid in $pids; do kill -USR1 "$pid" 2>/dev/null; done
-	for _ in $(seq 50); do
-		alive=0
-		for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		[ "$alive" = 0 ] && break
-		sleep 0.1
-	done
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086 # one pid a word
+	kill -USR1 $pids 2>/dev/null
+	# shellcheck disable=SC2086
+	wait_within 5 "the programs end on SIGUSR1" pids_gone $pids
 	"$RECIPE_HOME/kzs/kzs-fcgi" stop
 }
 trap 'nginx_stop; programs_stop; kzs_teardown' EXIT
