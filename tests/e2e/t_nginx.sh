@@ -39,6 +39,9 @@ programs_stop() {
 }
 trap 'nginx_stop; programs_stop; kzs_teardown' EXIT
 
+# spawn-fcgi sends the programs' stderr to /dev/null: a sanitizer build's reports go to files.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$N/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$N/sanitizer"
 if ! "$RECIPE_HOME/kzs/kzs-fcgi" start; then
 	not_ok "kzs-fcgi start failed"
 	exit 1
@@ -94,4 +97,4 @@ check_eq "the [log] file is readable by its owner only" "$(stat -c %a "$log")" 6
 nginx_stop
 programs_stop
 check_eq "kzs-fcgi stop: no pid file left" "$(program_pids)" ""
-recipe_no_sanitizer_report "$log" "$N/error.log"
+recipe_no_sanitizer_report "$log" "$N/error.log" "$N"/sanitizer*
