@@ -27,20 +27,21 @@
 #define CONFIG_MIN_SHARED_SECRET 16
 
 enum section {
-	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_FIELDS,
-	SEC_SIGNERS
+	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_LOG,
+	SEC_FIELDS, SEC_SIGNERS
 };
 
 static const char *const section_names[] = {
 	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_KOMMO] = "kommo",
-	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_ADMIN] = "admin", [SEC_FIELDS] = "fields",
+	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_ADMIN] = "admin", [SEC_LOG] = "log", [SEC_FIELDS] = "fields",
 	[SEC_SIGNERS] = "signers",
 };
 
 enum kind {
 	KIND_TEXT,      /* any printable text */
 	KIND_SECRET,    /* any printable text, and a shared secret: warn when short */
-	KIND_DIR,       /* absolute path */
+	KIND_PATH,      /* absolute path */
+	KIND_FILE,      /* absolute path of a file: not ending in / */
 	KIND_SUBDOMAIN, /* [a-z0-9-]{1,63} */
 	KIND_ID,        /* 1..19 ASCII digits, kept as text */
 	KIND_HOURS,     /* int 1..8760 */
@@ -67,7 +68,7 @@ struct key {
 
 #define K(sec, name, kind, member) { sec, name, kind, offsetof(struct config, member) }
 static const struct key keys[] = {
-	K(SEC_STATE, "dir", KIND_DIR, state_dir),
+	K(SEC_STATE, "dir", KIND_PATH, state_dir),
 	K(SEC_KOMMO, "subdomain", KIND_SUBDOMAIN, kommo.subdomain),
 	K(SEC_KOMMO, "base_url", KIND_BASE_URL, kommo.base_url),
 	K(SEC_KOMMO, "account_id", KIND_ID, kommo.account_id),
@@ -106,6 +107,7 @@ static const struct key keys[] = {
 	K(SEC_LIMITS, "drainers", KIND_PROCS, limits.drainers),
 	K(SEC_LIMITS, "cron_drain_seconds", KIND_RUN, limits.cron_drain_seconds),
 	K(SEC_ADMIN, "secret", KIND_SECRET, admin.secret),
+	K(SEC_LOG, "file", KIND_FILE, log.file),
 };
 #undef K
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -461,9 +463,14 @@ store_value(struct parser *p, const struct key *k, const char *label, char *v)
 			warn_line(p, "%s: shorter than %d characters; use a long random string "
 			    "(for example from: openssl rand -hex 24)", label, CONFIG_MIN_SHARED_SECRET);
 		break;
-	case KIND_DIR:
+	case KIND_PATH:
 		if (v[0] != '/')
 			return fail(p, "%s: expected an absolute path (starting with /)", label);
+		break;
+	case KIND_FILE:
+		if (v[0] != '/' || v[strlen(v) - 1] == '/')
+			return fail(p, "%s: expected the absolute path of a file, "
+			    "e.g. /home/acme/kzs/kzs.log", label);
 		break;
 	case KIND_SUBDOMAIN:
 		if (strlen(v) > 63 || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))

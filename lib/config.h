@@ -61,6 +61,12 @@ struct config {
 	} admin;
 
 	struct {
+		/* Log lines are appended here (0600, created if absent) instead of going to
+		 * stderr, for hosts whose error log the user cannot read. */
+		char *file;
+	} log;
+
+	struct {
 		int http_timeout; /* seconds for one call to Kommo or Zoho; default 20 */
 		int kommo_calls_per_second; /* shared by all processes; default 6 */
 		int zoho_calls_per_minute;  /* shared by all processes; default 45 */

@@ -1,23 +1,68 @@
 /*
- * log: one line per event on stderr, prefixed with the program name and pid so that
- * lines from several FastCGI processes in one error log can be told apart. Messages
- * carry names and errors from Kommo and Zoho: control characters are escaped so that
- * a value from outside can never forge a line.
+ * log: one line per event on stderr (or the [log] file), prefixed with the program
+ * name and pid so that lines from several FastCGI processes in one log can be told
+ * apart. Messages carry names and errors from Kommo and Zoho: control characters are
+ * escaped so that a value from outside can never forge a line.
  */
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "msg.h"
+
 static const char *log_program = "kzs";
+static int log_fd = -1;        /* the [log] file, or -1 for stderr */
+static char *log_path;         /* its name, to reopen only when it changes */
 
 void
 log_init(const char *program)
 {
 	log_program = program;
+}
+
+static void
+log_to_stderr(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	free(log_path);
+	log_path = NULL;
+}
+
+int
+log_use_file(const char *path, char *err, size_t errlen)
+{
+	char *name;
+	int fd;
+
+	if (path == NULL) {
+		log_to_stderr();
+		return 0;
+	}
+	if (log_path != NULL && strcmp(path, log_path) == 0)
+		return 0;
+	/* O_APPEND: each line's one write lands whole at the end, whoever else writes. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || (name = strdup(path)) == NULL) {
+		msg_set(err, errlen, "[log] file %s: cannot open it: %s; logging to stderr", path,
+		    strerror(fd < 0 ? errno : ENOMEM));
+		if (fd >= 0)
+			close(fd);
+		log_to_stderr();
+		return -1;
+	}
+	log_to_stderr();
+	log_fd = fd;
+	log_path = name;
+	return 0;
 }
 
 void
@@ -53,18 +98,32 @@ log_escape(const char *in, char *out, size_t outlen)
 static void
 log_line(const char *level, const char *fmt, va_list ap)
 {
-	char msg[1024], safe[4 * sizeof msg];
+	char msg[1024], safe[4 * sizeof msg], line[sizeof safe + 256];
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
+	int fd = log_fd >= 0 ? log_fd : STDERR_FILENO, n;
+	size_t len, off = 0;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	log_escape(msg, safe, sizeof safe);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* One fprintf keeps the line whole when processes share the log. */
-	fprintf(stderr, "%s %s[%ld] %s: %s\n", stamp, log_program, (long)getpid(), level, safe);
-	fflush(stderr);
+	n = snprintf(line, sizeof line, "%s %.64s[%ld] %s: %s\n", stamp, log_program, (long)getpid(),
+	    level, safe);
+	if (n < 0)
+		return;
+	len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+	/* One write keeps the line whole when processes share the log. */
+	while (off < len) {
+		ssize_t w = write(fd, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
 }
 
 #define LOG_FN(name, level)                  \

@@ -1,6 +1,6 @@
 /*
- * log: one-line diagnostics to stderr, which the web server puts in its error log.
- * Never pass a secret or token to these functions.
+ * log: one-line diagnostics to stderr, which the web server puts in its error log, or
+ * to the file named by [log] file. Never pass a secret or token to these functions.
  */
 #ifndef KZS_LOG_H
 #define KZS_LOG_H
@@ -8,6 +8,14 @@
 #include <stddef.h>
 
 void log_init(const char *program);
+
+/*
+ * Sends the log lines to path from now on (opened O_APPEND, created 0600 if absent),
+ * or back to stderr when path is NULL. Reopens only when path differs from the file in
+ * use. -1 when the file cannot be opened: err says which and why, and the lines go
+ * to stderr.
+ */
+int log_use_file(const char *path, char *err, size_t errlen);
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -38,6 +38,8 @@ program_config_read(struct config *cfg, const char *path)
 		log_err("%s", err);
 		return -1;
 	}
+	if (log_use_file(cfg->log.file, err, sizeof err) == -1)
+		log_err("%s", err);
 	zone_use(cfg->zoho.time_zone);
 	if (stat(cfg->path, &program_config_stat) == -1)
 		program_config_stat.st_mtime = 0;

@@ -111,8 +111,28 @@ web_refuse(struct web_request *req, int status, const char *reason)
 }
 
 /*
+ * Under plain CGI, Apache writes the whole body into our stdin before it reads the
+ * answer: a body left unread breaks that pipe, and the client gets no answer at all
+ * instead of the 413. So a body over the cap is read away, up to 64 MiB.
+ */
+static void
+web_discard_cgi_body(unsigned long long declared)
+{
+	char buf[65536];
+	unsigned long long left = declared < 64ULL * 1024 * 1024 ? declared : 64ULL * 1024 * 1024;
+
+	while (left > 0) {
+		size_t n = fread(buf, 1, left < sizeof buf ? (size_t)left : sizeof buf, stdin);
+
+		if (n == 0)
+			break;
+		left -= n;
+	}
+}
+
+/*
  * Reads the body into req, at most max_body bytes. A declared length above the cap
- * is not read at all. Returns -1 when the body is shorter than declared.
+ * is not kept (under CGI it is read away). Returns -1 when the body is shorter than declared.
  */
 static int
 web_read_body(struct web_request *req, size_t max_body)
@@ -134,6 +154,8 @@ web_read_body(struct web_request *req, size_t max_body)
 		return -1;
 	if (declared > max_body) {
 		req->body_too_large = 1;
+		if (r == NULL)
+			web_discard_cgi_body(declared);
 		return 0;
 	}
 	free(req->body);

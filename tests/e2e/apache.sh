@@ -1,15 +1,19 @@
-# apache.sh: starts Apache httpd on loopback in front of our programs: /cgi-bin/ through
-# mod_fcgid, /cgi/ as plain CGI through mod_cgid (the fakes run on their own ports, see lib.sh).
-# Sourced after lib.sh's kzs_setup.
+# apache.sh: starts Apache httpd on loopback in front of our programs (the fakes run on
+# their own ports, see lib.sh). Two setups: kzs_apache_start, the server config of
+# deploy/apache-fcgid.conf (/cgi-bin/ through mod_fcgid, /cgi/ as plain CGI through
+# mod_cgid); kzs_apache_shared_start, a shared host's server where the folders are set
+# up only by the .htaccess files deploy/ ships. Sourced after lib.sh's kzs_setup.
 # shellcheck shell=bash
+. "$(dirname "${BASH_SOURCE[0]}")/recipe.sh"
 
 # As root, Apache runs its children as www-data: they must be able to read the config
 # and own the state, and kzsctl must run as that user too.
 kzs_apache_user() { [ "$(id -u)" = 0 ] && echo www-data || id -un; }
 
-# kzs_apache_start: sets APACHE_URL; Apache is stopped by kzs_apache_stop (on exit).
-kzs_apache_start() {
-	local user mods=/usr/lib/apache2/modules port
+# kzs_apache_prepare: the folders, each of cgi-bin and cgi holding the three programs,
+# owned by the user Apache runs them as; picks the port (APACHE_PORT).
+kzs_apache_prepare() {
+	local user dir
 	user=$(kzs_apache_user)
 	mkdir -p "$T/apache/htdocs/cgi-bin" "$T/apache/htdocs/cgi" "$T/apache/fcgid" "$T/apache/logs"
 	for dir in cgi-bin cgi; do
@@ -20,11 +24,17 @@ kzs_apache_start() {
 		chmod 711 "$T"
 		chown -R "$user" "$T/state" "$T/kzs.conf" "$T/apache"
 	fi
-	port=$((32000 + RANDOM % 8000))
-	cat >"$T/apache/httpd.conf" <<EOF
+	APACHE_PORT=$(recipe_free_port)
+}
+
+# kzs_apache_server_conf: the part of httpd.conf both setups share (modules, port, logs).
+kzs_apache_server_conf() {
+	local user mods=/usr/lib/apache2/modules
+	user=$(kzs_apache_user)
+	cat <<EOC
 ServerRoot "$T/apache"
 ServerName 127.0.0.1
-Listen 127.0.0.1:$port
+Listen 127.0.0.1:$APACHE_PORT
 PidFile "$T/apache/httpd.pid"
 LoadModule mpm_event_module $mods/mod_mpm_event.so
 LoadModule authz_core_module $mods/mod_authz_core.so
@@ -38,10 +48,30 @@ LogLevel warn
 DocumentRoot "$T/apache/htdocs"
 FcgidIPCDir "$T/apache/fcgid"
 FcgidProcessTableFile "$T/apache/fcgid/shm"
+FcgidMaxProcessesPerClass 4
+EOC
+}
+
+# kzs_apache_run: starts Apache with $T/apache/httpd.conf; sets APACHE_URL.
+kzs_apache_run() {
+	apache2 -f "$T/apache/httpd.conf" -k start || return 1
+	APACHE_URL=http://127.0.0.1:$APACHE_PORT
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "$APACHE_URL/" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# kzs_apache_start: sets APACHE_URL; Apache is stopped by kzs_apache_stop (on exit).
+kzs_apache_start() {
+	kzs_apache_prepare
+	{
+		kzs_apache_server_conf
+		cat <<EOC
 FcgidInitialEnv KZS_CONFIG "$T/kzs.conf"
 FcgidMaxRequestLen 2097152
 FcgidIOTimeout 40
-FcgidMaxProcessesPerClass 4
 <Directory "$T/apache/htdocs/cgi-bin">
     Options +ExecCGI
     SetHandler fcgid-script
@@ -53,14 +83,36 @@ FcgidMaxProcessesPerClass 4
     SetEnv KZS_CONFIG "$T/kzs.conf"
     Require all granted
 </Directory>
-EOF
-	apache2 -f "$T/apache/httpd.conf" -k start || return 1
-	APACHE_URL=http://127.0.0.1:$port
-	for _ in $(seq 100); do
-		curl -s -o /dev/null "$APACHE_URL/" && return 0
-		sleep 0.1
-	done
-	return 1
+EOC
+	} >"$T/apache/httpd.conf"
+	kzs_apache_run
+}
+
+# kzs_apache_shared_start HTACCESS_CGI_BIN HTACCESS_CGI: Apache as a shared host runs it:
+# mod_fcgid at its defaults (FcgidMaxRequestLen 128 KiB), no ExecCGI and no handler for
+# the user's folders, which may set only what "AllowOverride Options FileInfo
+# AuthConfig" allows; cgi-bin/.htaccess and cgi/.htaccess are the files given. The one
+# thing set outside the folders is where the config is: the test's own file stands in
+# for ~/kzs/kzs.conf of the account's user, which a test cannot create.
+kzs_apache_shared_start() {
+	kzs_apache_prepare
+	cp "$1" "$T/apache/htdocs/cgi-bin/.htaccess"
+	cp "$2" "$T/apache/htdocs/cgi/.htaccess"
+	[ "$(id -u)" = 0 ] && chown "$(kzs_apache_user)" "$T/apache/htdocs/cgi-bin/.htaccess" "$T/apache/htdocs/cgi/.htaccess"
+	{
+		kzs_apache_server_conf
+		cat <<EOC
+FcgidInitialEnv KZS_CONFIG "$T/kzs.conf"
+SetEnv KZS_CONFIG "$T/kzs.conf"
+AccessFileName .htaccess
+<Directory "$T/apache/htdocs">
+    Options SymLinksIfOwnerMatch
+    AllowOverride Options FileInfo AuthConfig
+    Require all granted
+</Directory>
+EOC
+	} >"$T/apache/httpd.conf"
+	kzs_apache_run
 }
 
 kzs_apache_stop() {

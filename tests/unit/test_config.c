@@ -769,6 +769,7 @@ test_example_file(void)
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
 		"date_format", "after_answer_seconds", "time_zone", "drainers", "cron_drain_seconds",
+		"file",
 	};
 	struct config cfg;
 	struct warnings w;
@@ -835,6 +836,35 @@ test_truncations(void)
 	    "every prefix of the full file parses or fails cleanly (%d ok, %d failed)", ok, failed);
 }
 
+/* [log] file: an absolute file path; unset means stderr. */
+static void
+test_log_file(void)
+{
+	struct config cfg;
+	struct warnings w;
+	char err[512] = "";
+	int rc = parse("[log]\nfile = /home/acme/kzs/kzs.log   ; where the programs log\n", &cfg, &w, err,
+	    sizeof err);
+
+	CHECK(rc == 0 && w.count == 0, "[log] file parses without a warning (%s)", err);
+	if (rc == 0) {
+		CHECK_STR(cfg.log.file, "/home/acme/kzs/kzs.log", "[log] file read, comment cut");
+		config_free(&cfg);
+	}
+	rc = parse("[log]\nfile =\n", &cfg, &w, err, sizeof err);
+	CHECK(rc == 0 && cfg.log.file == NULL, "[log] file empty: unset, the log goes to stderr");
+	if (rc == 0)
+		config_free(&cfg);
+	CHECK_STR(parse_error("[log]\nfile = kzs.log\n"),
+	    "t.conf:2: [log] file: expected the absolute path of a file, e.g. /home/acme/kzs/kzs.log",
+	    "[log] file relative: refused with file:line");
+	CHECK_STR(parse_error("[state]\ndir = /s\n[log]\nfile = /home/acme/kzs/\n"),
+	    "t.conf:4: [log] file: expected the absolute path of a file, e.g. /home/acme/kzs/kzs.log",
+	    "[log] file naming a folder: refused");
+	CHECK_STR(parse_error("[log]\nfile = /a.log\nfile = /b.log\n"),
+	    "t.conf:3: [log] file: set twice (first on line 2)", "[log] file twice: refused");
+}
+
 static void
 test_free_partial(void)
 {
@@ -868,6 +898,7 @@ main(void)
 	test_load();
 	test_example_file();
 	test_truncations();
+	test_log_file();
 	test_free_partial();
 	return CHECK_DONE();
 }
