@@ -16,6 +16,7 @@
 #include "jfield.h"
 #include "job.h"
 #include "script.h"
+#include "store.h"
 #include "world.h"
 
 #define LEAD_URL "/api/v4/leads/1001?with=contacts"
@@ -67,7 +68,16 @@ script_reads(const char *contact)
 static void
 deal_over(void)
 {
+	struct store *s;
+	char err[256];
+
 	deal_request_outcome(cfg.state_dir, W_REQUEST, DEAL_COMPLETED);
+	/* Zoho never gives an id twice: the next case's request, here under the same id, is a
+	 * new one, not the completed request recorded again (whose outcome would be kept). */
+	if (store_begin(cfg.state_dir, STORE_DEALS, 1, &s, err, sizeof err) == 0) {
+		store_delete(s, "req:" W_REQUEST);
+		store_commit(s);
+	}
 }
 
 static void
