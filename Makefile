@@ -100,9 +100,9 @@ demo: all $(FAKES) | $(TESTDEPS_OK)
 	tests/demo.sh $(if $(ONCE),--once)
 
 # make bench's own programs: two FastCGI ceilings to compare kommo-hook with, and tools
-# that fill a queue and measure a claim through the library (tests/bench.sh).
+# that fill a queue and measure an enqueue and a claim through the library (tests/bench.sh).
 BENCH_FCGI  = $(OUT)/tests/bench/noop $(OUT)/tests/bench/durable
-BENCH_TOOLS = $(OUT)/tests/bench/queue_fill $(OUT)/tests/bench/claim_cost
+BENCH_TOOLS = $(OUT)/tests/bench/queue_fill $(OUT)/tests/bench/queue_cost
 
 $(BENCH_FCGI): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o
 	@mkdir -p $(dir $@)
