@@ -99,11 +99,24 @@ check: | $(TESTDEPS_OK)
 demo: all $(FAKES) | $(TESTDEPS_OK)
 	tests/demo.sh $(if $(ONCE),--once)
 
-bench: all $(FAKES) | $(TESTDEPS_OK)
+# make bench's own programs: two FastCGI ceilings to compare kommo-hook with, and tools
+# that fill a queue and measure an enqueue and a claim through the library (tests/bench.sh).
+BENCH_FCGI  = $(OUT)/tests/bench/noop $(OUT)/tests/bench/durable
+BENCH_TOOLS = $(OUT)/tests/bench/queue_fill $(OUT)/tests/bench/queue_cost
+
+$(BENCH_FCGI): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BENCH_TOOLS): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench: all $(FAKES) $(BENCH_FCGI) $(BENCH_TOOLS) | $(TESTDEPS_OK)
 	tests/bench.sh
 
 clean:
-	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES)
+	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES) $(BENCH_FCGI) $(BENCH_TOOLS)
 
 # Long runs (minutes; not part of check): faults, concurrency, pacing. tests/stress/README.md.
 .PHONY: stress

@@ -3,7 +3,7 @@
 # the demo need). As root it runs apt-get; otherwise it prints the command and stops.
 set -u
 build_pkgs="gcc make pkg-config libfcgi-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libgdbm-dev tzdata"
-test_pkgs="lighttpd apache2 apache2-utils libapache2-mod-fcgid nginx spawn-fcgi curl jq clang chromium perl gnuplot-nox strace"
+test_pkgs="lighttpd apache2 apache2-utils libapache2-mod-fcgid nginx spawn-fcgi curl jq clang chromium perl gnuplot-nox strace wrk"
 
 missing_build() {
 	pkg-config --exists fcgi libcurl json-c openssl 2>/dev/null || return 0
@@ -12,7 +12,7 @@ missing_build() {
 	return 1
 }
 missing_tests() {
-	for c in lighttpd apache2 ab nginx spawn-fcgi curl jq clang chromium gnuplot strace; do # gnuplot: make bench's chart; strace: t_step_visits; nginx, spawn-fcgi: t_nginx
+	for c in lighttpd apache2 ab nginx spawn-fcgi curl jq clang chromium gnuplot strace wrk; do # gnuplot, wrk: make bench; strace: t_step_visits; nginx, spawn-fcgi: t_nginx
 		command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || return 0
 	done
 	[ -f /usr/lib/apache2/modules/mod_fcgid.so ] || return 0

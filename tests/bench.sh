@@ -1,38 +1,242 @@
 #!/usr/bin/env bash
-# make bench: webhook answer latency through lighttpd (ab, 1,000 posts each), the time
-# from a webhook to its createdocument arriving at the fake Zoho (30 leads), and the send
-# schedule of a burst of 300 deals against Zoho's pace (a PNG too when gnuplot is there).
+# make bench: figures, never pass or fail. In order:
+#  1. kommo-hook's answer time through lighttpd against the queue's length (0 to 100,000
+#     jobs due, a drain working through them at Zoho's pace as after a bulk move), one
+#     sender, a new lead in every webhook;
+#  2. sustained load from 32 connections (wrk), beside two ceilings under the same
+#     lighttpd: a FastCGI responder that does nothing, and one that stores the body in a
+#     file with fdatasync and rename (the cheapest durable acknowledgement);
+#  3. the store records one claim of the next due job touches, and one enqueue, against
+#     the queue's length;
+#  4. a drain's CPU per job against the queue's length (pacing lifted, the fakes answering);
+#  5. an ignored event's answer time, the time from a webhook to its createdocument and
+#     from a completed webhook to the stage move, API calls per deal, and the send
+#     schedule of a burst against Zoho's pace.
+# The table of 1-4 comes at the end (also in build/bench/summary.txt), charts in
+# build/bench/. The KZS_BENCH_* knobs below shorten or lengthen the parts.
 . "$(dirname "$0")/e2e/lib.sh"
-kzs_setup "${KZS_BENCH_PROCS:-2}"
-N=${KZS_BENCH_POSTS:-1000}
-LEADS=${KZS_BENCH_LEADS:-30}
-url="$APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET"
 
-# ab_latency NAME BODY: p50/p99/max in ms over N sequential posts.
-ab_latency() {
-	printf '%s' "$2" >"$T/ab.body"
-	ab -q -n "$N" -c "${3:-1}" -e "$T/ab.csv" -p "$T/ab.body" -T application/x-www-form-urlencoded \
-		"$url" >"$T/ab.out" 2>&1
-	# ab's csv has the percentiles with fractions of a millisecond.
-	awk -F, -v name="$1" -v n="$N" -v c="${3:-1}" '
-		FNR == NR { if ($1 == 50) p50 = $2; if ($1 == 99) p99 = $2; if ($1 == 100) max = $2; next }
-		/^Non-2xx responses/ { bad = $3 }
-		/^Failed requests/ { split($0, f, ":"); failed = f[2] + 0 }
-		/^Requests per second/ { split($0, r, ":"); rps = r[2] + 0 }
-		END { printf "%-44s n=%d c=%d  p50=%.2f ms  p99=%.2f ms  max=%.2f ms  %.0f req/s  failed=%d non-2xx=%d\n",
-			name, n, c, p50, p99, max, rps, failed, bad }' "$T/ab.csv" "$T/ab.out"
+QUEUE_SIZES=${KZS_BENCH_QUEUE_SIZES:-0 1000 10000 100000}
+QUEUE_SECONDS=${KZS_BENCH_QUEUE_SECONDS:-10} # of posts at each queue length
+QUEUE_GAP_MS=${KZS_BENCH_QUEUE_GAP_MS:-10}   # the sender's pause between posts
+LOAD_SECONDS=${KZS_BENCH_LOAD_SECONDS:-10}   # of sustained load on each responder
+LOAD_CONNECTIONS=${KZS_BENCH_LOAD_CONNECTIONS:-32}
+CLAIM_SIZES=${KZS_BENCH_CLAIM_SIZES:-10 1000 100000}
+DRAIN_SIZES=${KZS_BENCH_DRAIN_SIZES:-1000 100000}
+DRAIN_SECONDS=${KZS_BENCH_DRAIN_SECONDS:-35} # [limits] cron_drain_seconds of each measured drain (its last
+# 2 s start no call: lib/pace.h, PACE_AHEAD_MS)
+DRAIN_LEADS=1000 # queued leads that the fake Kommo knows (a drain of DRAIN_SECONDS runs fewer)
+FIRST_QUEUED=100001 # the queued leads are FIRST_QUEUED and up (tests/bench/queue_fill.c)
+
+BENCH=$KZS_OUT/tests/bench
+for prog in noop durable queue_fill queue_cost; do
+	[ -x "$BENCH/$prog" ] || { echo "$BENCH/$prog is missing (make bench builds it)"; exit 1; }
+done
+command -v wrk >/dev/null || { echo "wrk is missing (sh deploy/install-deps.sh --tests)"; exit 1; }
+
+# The two ceilings, served by the same lighttpd as our programs.
+kzs_lighttpd_extra() {
+	echo "fastcgi.server += ("
+	fcgi_block /bench/noop "$BENCH/noop" "$KZS_MAX_PROCS"
+	fcgi_block /bench/durable "$BENCH/durable" "$KZS_MAX_PROCS" "BENCH_DURABLE_DIR=$T/durable"
+	echo ")"
+}
+kzs_setup "${KZS_BENCH_PROCS:-2}"
+mkdir -p "$T/durable" "$KZS_ROOT/build/bench"
+url="$APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET"
+: >"$T/results" # one line per figure, for the table at the end
+
+# The queues are filled once, outside the state directory, and a copy goes in for each
+# part. The fill is setup, not a figure: in memory (/dev/shm) when there is one, where
+# 100,000 enqueues take seconds rather than the 40 s of their syncs on disk.
+FILL=$(mktemp -d "$([ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo "$T")/kzs-bench.XXXXXX") || exit 1
+bench_cleanup() {
+	local rc=$?
+	rm -rf "$FILL"
+	(exit "$rc")
+	kzs_teardown
+}
+trap bench_cleanup EXIT
+
+have=0
+for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); do
+	[ "$n" -gt 0 ] || continue
+	"$BENCH/queue_fill" "$FILL" $((FIRST_QUEUED + have)) $((n - have)) || exit 1
+	cp "$FILL/outbox.db" "$FILL/q$n.db"
+	have=$n
+done
+
+# bench_fixtures FIRST COUNT: the fake Kommo knows the leads FIRST .. FIRST+COUNT-1 (as
+# fixture_lead writes them; in one go, for a thousand leads at once).
+bench_fixtures() {
+	fixture_lead "$1"
+	awk -v first="$1" -v n="$2" -v dir="$FAKE_DIR/kommo/leads" '
+		{ lead = lead $0 "\n" }
+		END {
+			for (i = 1; i < n; i++) {
+				file = dir "/" (first + i) ".json"; text = lead
+				gsub(first, first + i, text)
+				printf "%s", text >file; close(file)
+			}
+		}' "$FAKE_DIR/kommo/leads/$1.json"
+}
+bench_fixtures "$FIRST_QUEUED" "$DRAIN_LEADS"
+
+# bench_web_stop: stops lighttpd, its FastCGI processes and the children they work in
+# after answering. bench_web_start starts them afresh: each part starts alike (a
+# process's after-answer time is counted over its life).
+bench_web_stop() {
+	local pids pid deadline=$((SECONDS + 5))
+	pids=$(pgrep -P "$KZS_LIGHTTPD_PID")
+	for pid in $pids; do pids="$pids $(pgrep -P "$pid")"; done
+	kill -TERM $pids 2>/dev/null
+	kzs_stop_lighttpd
+	# kill -0 succeeds while one of them is still there.
+	while [ "$SECONDS" -lt "$deadline" ] && kill -0 $pids 2>/dev/null; do sleep 0.1; done
+	for pid in $pids; do
+		case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$KZS_OUT"/*) kill -9 "$pid" ;; esac
+	done
+}
+bench_web_start() {
+	local deadline=$((SECONDS + 20))
+	lighttpd -D -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 &
+	KZS_LIGHTTPD_PID=$!
+	disown
+	until curl -s -o /dev/null --max-time 2 "$APP_URL/"; do
+		[ "$SECONDS" -lt "$deadline" ] || { echo "lighttpd did not come back"; exit 1; }
+		sleep 0.1
+	done
+	# The first request to each program, so that none of the figures counts a start.
+	for path in cgi-bin/kommo-hook bench/noop bench/durable; do
+		curl -s -o /dev/null --max-time 10 "$APP_URL/$path"
+	done
 }
 
-echo "== Webhook answer latency through lighttpd (kommo-hook, ${KZS_MAX_PROCS} FastCGI processes)"
-ab_latency "ignored event (other stage: parse+auth only)" "$(kommo_status_body "$LEAD_ID" "$SIGNED_STATUS_ID")"
-ab_latency "accepted event (durable job write + drain)" "$(kommo_status_body "$LEAD_ID")"
-ab_latency "accepted event, 4 concurrent senders" "$(kommo_status_body "$LEAD_ID")" 4
-echo "   (the accepted posts are one lead delivered again and again: after its first request"
-echo "    the job finds it in flight, so the figure is the ingest path without remote calls)"
-echo "   requests Zoho received for that lead: $(sign_request_ids | wc -l)"
+# bench_queue N: with the programs stopped, the outbox holds the N queued jobs and
+# nothing else, and no lead has a contract or a pacing turn yet.
+bench_queue() {
+	rm -f "$T/state/outbox.db" "$T/state/deals.db" "$T/state/seen.db" "$T"/state/pace-*
+	[ "$1" = 0 ] && return
+	cp "$FILL/q$1.db" "$T/state/outbox.db"
+	sync "$T/state/outbox.db" # on disk now, not in the first sync a part's work makes
+}
+
+# bench_wrk NAME URL THREADS CONNECTIONS SECONDS GAP_MS FIRST_LEAD: wrk with a new lead
+# in every post (tests/bench/leads.lua); appends "NAME requests p50 p90 p99 max req/s
+# non-2xx socket-errors" (ms) to $T/results and prints it.
+bench_wrk() {
+	local line
+	BENCH_BODY=$(kommo_status_body @LEAD@) BENCH_GAP_MS=$6 BENCH_FIRST_LEAD=$7 \
+		wrk -t"$3" -c"$4" -d"$5"s -s "$KZS_ROOT/tests/bench/leads.lua" "$2" >"$T/wrk.out" 2>&1
+	line=$(sed -n 's/^result //p' "$T/wrk.out")
+	if [ -z "$line" ]; then
+		echo "   wrk gave no figures:"
+		sed 's/^/   /' "$T/wrk.out"
+		return 1
+	fi
+	echo "$1 $line" >>"$T/results"
+	echo "$line" | awk -v name="$1" '{ printf "   %-22s %7d posts  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms  %8.0f req/s  non-2xx %d  errors %d\n",
+		name, $1, $2, $3, $4, $5, $6, $7, $8 }'
+}
+
+# kzsctl_bg ARGS...: kzsctl in the background; its pid in $!.
+kzsctl_bg() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" >/dev/null 2>>"$T/kzsctl.log" & }
+
+# ---- 1. answer time against the queue's length ----
+echo "== 1. kommo-hook's answer time against the queue's length (one sender, a new lead in"
+echo "   every post, $QUEUE_GAP_MS ms apart, $QUEUE_SECONDS s at each length; the queued jobs are all due and"
+echo "   kzsctl drain --watch works through them at Zoho's pace, as after a bulk move, beside"
+echo "   the web processes' own after-answer drains; the posts add their jobs to the queue)"
+phase=0
+for n in $QUEUE_SIZES; do
+	phase=$((phase + 1))
+	first=$((phase * 1000000))
+	bench_fixtures $((first + 1)) $((QUEUE_SECONDS * 1000 / (QUEUE_GAP_MS > 0 ? QUEUE_GAP_MS : 1) + 1))
+	bench_web_stop
+	bench_queue "$n"
+	bench_web_start
+	kzsctl_bg drain --watch
+	drain=$!
+	sleep 1
+	bench_wrk "queue-$n" "$url" 1 1 "$QUEUE_SECONDS" "$QUEUE_GAP_MS" "$first"
+	kill -TERM "$drain" 2>/dev/null
+	wait "$drain" 2>/dev/null
+done
+
+# ---- 2. sustained load ----
+echo
+echo "== 2. Sustained load: $LOAD_CONNECTIONS connections (wrk), a new lead in every post, $LOAD_SECONDS s on each"
+echo "   responder under the same lighttpd, ${KZS_MAX_PROCS} FastCGI processes each; kommo-hook starts with an"
+echo "   empty queue, drains after answering as configured (at Zoho's pace)"
+bench_web_stop
+bench_queue 0
+bench_web_start
+for target in bench/noop bench/durable cgi-bin/kommo-hook; do
+	bench_wrk "load-${target#*/}" "$APP_URL/$target?secret=$HOOK_SECRET" 2 "$LOAD_CONNECTIONS" \
+		"$LOAD_SECONDS" 0 20000000
+done
+echo "   durable answers stored: $(find "$T/durable" -type f ! -name '.tmp.*' | wc -l)"
+
+# ---- 3. claim cost ----
+echo
+echo "== 3. Claiming the next due job, and queueing a new one (what kommo-hook does for a webhook):"
+echo "   store records read and written, against the queue's length (on the disk of the state)"
+mkdir -m 700 "$T/claim"
+for n in $CLAIM_SIZES; do
+	cp "$FILL/q$n.db" "$T/claim/outbox.db"
+	sync "$T/claim/outbox.db"
+	"$BENCH/queue_cost" "$T/claim" >"$T/cost" || continue
+	echo "claim $n $(cat "$T/cost")" >>"$T/results"
+	awk -v n="$n" '{ printf "   %8d queued: claim %6d read %3d written %8.2f ms; enqueue %3d read %3d written %6.2f ms\n",
+		n, $4, $5, $6 / 1000, $1, $2, $3 / 1000 }' "$T/cost"
+done
+
+# ---- 4. drain CPU per job ----
+echo
+echo "== 4. CPU of kzsctl drain per job run, against the queue's length (a drain of $DRAIN_SECONDS s each;"
+lift_pacing | sed 's/^# /   /; s/$/)/'
+kzs_conf_set limits cron_drain_seconds "$DRAIN_SECONDS"
+bench_web_stop
+TIMEFORMAT='%U %S %R'
+for n in $DRAIN_SIZES; do
+	bench_queue "$n"
+	{ time kzsctl drain >"$T/drain.out"; } 2>"$T/drain.time"
+	ran=$(sed -n 's/^ran \([0-9]*\) job.*/\1/p' "$T/drain.out")
+	read -r user sys real <"$T/drain.time"
+	echo "drain $n ${ran:-0} $user $sys $real" >>"$T/results"
+	awk -v n="$n" -v ran="${ran:-0}" -v u="$user" -v s="$sys" -v r="$real" 'BEGIN {
+		printf "   %8d queued: %5d jobs in %.1f s, CPU %.2f s user + %.2f s sys = %.2f ms a job\n",
+			n, ran, r, u, s, ran ? (u + s) * 1000 / ran : 0 }'
+	[ "${ran:-0}" -le "$DRAIN_LEADS" ] || echo "   (only the first $DRAIN_LEADS leads are known to the fake Kommo: the rest ran short)"
+done
+# Back to the remotes' limits and an empty queue for what follows.
+kzs_conf_set limits kommo_calls_per_second 6
+kzs_conf_set limits zoho_calls_per_minute 45
+kzs_conf_set limits cron_drain_seconds 280
+rm -f "$FAKE_DIR/kommo/rate_limit" "$FAKE_DIR/zoho/rate_limit"
+bench_queue 0
+bench_web_start
+
+# ---- 5. the older figures ----
+N=${KZS_BENCH_POSTS:-1000}
+LEADS=${KZS_BENCH_LEADS:-30}
+echo
+echo "== 5. An ignored event's answer time through lighttpd (ab, $N posts one after another;"
+echo "   another stage: the secret and the parse only)"
+printf '%s' "$(kommo_status_body "$LEAD_ID" "$SIGNED_STATUS_ID")" >"$T/ab.body"
+ab -q -n "$N" -e "$T/ab.csv" -p "$T/ab.body" -T application/x-www-form-urlencoded "$url" >"$T/ab.out" 2>&1
+# ab's csv has the percentiles with fractions of a millisecond.
+awk -F, '
+	FNR == NR { if ($1 == 50) p50 = $2; if ($1 == 99) p99 = $2; if ($1 == 100) max = $2; next }
+	/^Non-2xx responses/ { bad = $3 }
+	/^Failed requests/ { split($0, f, ":"); failed = f[2] + 0 }
+	/^Requests per second/ { split($0, r, ":"); rps = r[2] + 0 }
+	END { printf "   p50=%.2f ms  p99=%.2f ms  max=%.2f ms  %.0f req/s  failed=%d non-2xx=%d\n",
+		p50, p99, max, rps, failed, bad }' "$T/ab.csv" "$T/ab.out"
 
 echo
 echo "== Webhook to createdocument at the fake Zoho ($LEADS leads, one webhook a second)"
+: >"$FAKE_DIR/calls.jsonl"
 : >"$T/posted"
 for i in $(seq 1 "$LEADS"); do
 	lead=$((5000 + i))
@@ -42,11 +246,13 @@ for i in $(seq 1 "$LEADS"); do
 		--data-binary "$(kommo_status_body "$lead")" "$url"
 	sleep 1
 done
+created() {
+	jq -r 'select(.path | endswith("/createdocument")) | select(.status == 200)
+		| "\(.body | capture("ref%20(?<l>[0-9]+)-").l) \(.at_ms)"' "$FAKE_DIR/calls.jsonl" | sort
+}
 deadline=$((SECONDS + 60))
-until [ "$(sign_request_ids | wc -l)" -ge $((LEADS + 1)) ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
-jq -r 'select(.path | endswith("/createdocument")) | select(.status == 200)
-	| "\(.body | capture("ref%20(?<l>[0-9]+)-").l) \(.at_ms)"' "$FAKE_DIR/calls.jsonl" |
-	sort >"$T/created"
+until [ "$(created | wc -l)" -ge "$LEADS" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
+created >"$T/created"
 sort "$T/posted" | join - "$T/created" | awk '{ print $3 - $2 }' | sort -n >"$T/deltas"
 awk '{ d[NR] = $1 } END {
 	if (NR == 0) { print "no createdocument arrived"; exit 1 }
@@ -101,7 +307,7 @@ jq -r '"\(.service) \(.method) \(.path | gsub("[0-9]{3,}"; "{id}") | gsub("/uplo
 		END { printf "%8.2f  in all (Kommo, drive, Zoho Sign, Zoho Accounts)\n", total / n }'
 
 # ---- a burst's send schedule against the pace ----
-BURST=${KZS_BENCH_BURST:-300}
+BURST=${KZS_BENCH_BURST:-150}
 PACE=${KZS_BENCH_BURST_PACE:-45} # [limits] zoho_calls_per_minute for this part (the default)
 LATENCY=${KZS_BENCH_LATENCY_MS:-150} # on every call to the fakes
 CRON_EVERY=${KZS_BENCH_CRON_EVERY:-300} # the cron line's interval; its runs last cron_drain_seconds (280)
@@ -176,5 +382,83 @@ if command -v gnuplot >/dev/null 2>&1; then
 		plot "$T/burst.dat" using 1:2 with steps title "sent", \
 			(x * $PACE / 60.0 < $BURST ? x * $PACE / 60.0 : $BURST) title "at the pace"
 	EOF
-	echo "   chart: build/bench/burst.png"
 fi
+
+# ---- the table of 1-4, and the chart of 1 ----
+machine=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1 | tr -s ' ')
+cores=$(nproc)
+mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+fs=$(df -T "$T/state" | awk 'NR == 2 { print $2 }')
+awk -v date="$(date -u +%Y-%m-%d)" -v machine="$machine" -v cores="$cores" -v mem="$mem" -v fs="$fs" \
+	-v procs="$KZS_MAX_PROCS" -v gap="$QUEUE_GAP_MS" -v qs="$QUEUE_SECONDS" -v conns="$LOAD_CONNECTIONS" \
+	-v ls="$LOAD_SECONDS" -v ds="$DRAIN_SECONDS" '
+	function thousands(n,   s, out) {
+		for (s = sprintf("%d", n); length(s) > 3; s = substr(s, 1, length(s) - 3))
+			out = "," substr(s, length(s) - 2) out
+		return s out
+	}
+	function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
+	$1 ~ /^queue-/ { n = substr($1, 7); q[++nq] = n; qrow[n] = $0 }
+	$1 ~ /^load-/ { l[++nl] = substr($1, 6); lrow[substr($1, 6)] = $0 }
+	$1 == "claim" { c[++nc] = $2; crow[$2] = $0; if (nc == 1) cbase = $6 + $7 }
+	$1 == "drain" { d[++nd] = $2; drow[$2] = $0 }
+	END {
+		printf "measured on %s, %s, %d cores, %s RAM, state on %s; lighttpd, %d FastCGI processes a program\n\n",
+			date, machine, cores, mem, fs, procs
+		printf "1. kommo-hook answer time against jobs queued (1 sender, a new lead a post, %d ms apart, %d s; a drain running)\n", gap, qs
+		printf "   %11s  %11s  %9s %9s %9s %9s  %6s  %s\n", "jobs queued", "p99 vs first", "p50 ms", "p90 ms", "p99 ms", "max ms", "posts", "non-2xx"
+		for (i = 1; i <= nq; i++) {
+			split(qrow[q[i]], f, " ")
+			if (i == 1) base = f[5]
+			printf "   %11s  %11s  %9.2f %9.2f %9.2f %9.2f  %6d  %d\n", thousands(q[i]), ratio(f[5], base), f[3], f[4], f[5], f[6], f[2], f[8] + f[9]
+		}
+		printf "   goal: p99 under 10 ms at every length, flat in the queue length\n\n"
+		printf "2. Sustained load, %d connections, a new lead in every post (wrk, %d s each)\n", conns, ls
+		printf "   %-22s  %10s  %9s  %9s %9s %9s  %s\n", "responder", "of durable", "req/s", "p50 ms", "p99 ms", "max ms", "non-2xx"
+		split(lrow["durable"], f, " "); dur = f[7]
+		for (i = 1; i <= nl; i++) {
+			split(lrow[l[i]], f, " ")
+			name = l[i] == "noop" ? "no-op FastCGI" : l[i] == "durable" ? "durable (fdatasync)" : l[i]
+			printf "   %-22s  %9.0f%%  %9.0f  %9.2f %9.2f %9.2f  %d\n", name, (dur > 0 ? 100 * f[7] / dur : 0), f[7], f[3], f[5], f[6], f[8] + f[9]
+		}
+		printf "   goal: kommo-hook at least 80%% of the durable ceiling, p99 under 10 ms\n\n"
+		printf "3. Claiming the next due job, and queueing a new one: store records touched\n"
+		printf "   %11s  %14s %9s %9s %9s  %9s %9s %9s\n", "jobs queued", "claim vs first", "read", "written", "ms", "enq. read", "written", "ms"
+		for (i = 1; i <= nc; i++) {
+			split(crow[c[i]], f, " ")
+			printf "   %11s  %14s %9s %9d %9.2f  %9d %9d %9.2f\n", thousands(c[i]), ratio(f[6] + f[7], cbase),
+				thousands(f[6]), f[7], f[8] / 1000, f[3], f[4], f[5] / 1000
+		}
+		printf "\n4. kzsctl drain CPU (user + sys) per job run, pacing lifted, the fakes answering (%d s drains)\n", ds
+		printf "   %11s  %11s  %9s %9s %9s\n", "jobs queued", "vs first", "ms a job", "jobs run", "CPU s"
+		for (i = 1; i <= nd; i++) {
+			split(drow[d[i]], f, " ")
+			per = f[3] ? (f[4] + f[5]) * 1000 / f[3] : 0
+			if (i == 1) dper = per
+			printf "   %11s  %11s  %9.2f %9d %9.2f\n", thousands(d[i]), ratio(per, dper), per, f[3], f[4] + f[5]
+		}
+	}' "$T/results" >"$KZS_ROOT/build/bench/summary.txt"
+
+# Answer time against the queue's length, one point a length.
+awk '$1 ~ /^queue-/ { print substr($1, 7), $3, $5 }' "$T/results" >"$T/queue.dat"
+if command -v gnuplot >/dev/null 2>&1 && [ -s "$T/queue.dat" ]; then
+	gnuplot <<-EOF
+		set terminal png size 800,500 noenhanced
+		set output "$KZS_ROOT/build/bench/answer-time.png"
+		set title "kommo-hook answer time against jobs queued (a drain running, one sender)"
+		set xlabel "jobs queued"
+		set ylabel "ms"
+		set key left top
+		set yrange [0:*]
+		set grid ytics
+		set arrow from graph 0, first 10 to graph 1, first 10 nohead dashtype 2
+		set label "goal: p99 < 10 ms" at graph 0.02, first 10 offset 0,0.7
+		plot "$T/queue.dat" using 0:3:xtic(1) with linespoints title "p99", \
+			"" using 0:2 with linespoints title "p50"
+	EOF
+	echo
+	echo "   charts: build/bench/answer-time.png, build/bench/burst.png"
+fi
+echo
+echo "== Summary"
+cat "$KZS_ROOT/build/bench/summary.txt"
