@@ -113,11 +113,11 @@ status_zoho_connection(const struct config *cfg, char *buf, size_t len)
 	if (st.auth_needed[0] != '\0')
 		snprintf(buf, len, "Authorization needed: %s.", st.auth_needed);
 	else if (st.stored)
-		snprintf(buf, len, "Connected to Zoho Sign's %s data centre (accounts server %s)%s%s.",
+		snprintf(buf, len, "Connected to Zoho Sign in the %s data centre (accounts server %s)%s%s.",
 		    st.dc, zoho_dc_host(st.accounts_url), since[0] ? " since " : "", since);
 	else if (st.configured)
 		snprintf(buf, len, "Connected with the refresh token in [zoho] refresh_token, to Zoho "
-		    "Sign's %s data centre (accounts server %s).", cfg->zoho.dc,
+		    "Sign in the %s data centre (accounts server %s).", cfg->zoho.dc,
 		    zoho_dc_host(cfg->zoho.accounts_url));
 	else
 		snprintf(buf, len, "Authorization needed: not connected yet.");

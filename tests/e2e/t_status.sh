@@ -50,7 +50,7 @@ sent_at=$(store_get deals lead:1002 | jq -r .since)
 page
 check_eq "the page answers 200" "$STATUS" 200
 check_match "connections: Zoho's data centre, not only a host" "$BODY" \
-	'id="zoho-status">Connected with the refresh token in \[zoho\] refresh_token, to Zoho Sign&#39;s eu data centre \(accounts server 127\.0\.0\.1:[0-9]+\)\.'
+	'id="zoho-status">Connected with the refresh token in \[zoho\] refresh_token, to Zoho Sign in the eu data centre \(accounts server 127\.0\.0\.1:[0-9]+\)\.'
 check_match "connections: the Kommo account" "$BODY" \
 	"id=\"kommo-status\">Uses the long-lived token in \\[kommo\\] token, for the Kommo account acme \\($KOMMO_URL\\)\\."
 check_match "webhooks: kommo-hook's last delivery, in $zone" "$(section status-webhooks)" \
@@ -76,7 +76,7 @@ ok "no secret or token on the page"
 out=$(kzsctl status)
 check_eq "kzsctl status: exit 0" "$?" 0
 check_match "kzsctl status: Zoho's data centre" "$out" \
-	"Zoho Sign: Connected with the refresh token in \\[zoho\\] refresh_token, to Zoho Sign's eu data centre"
+	"Zoho Sign: Connected with the refresh token in \\[zoho\\] refresh_token, to Zoho Sign in the eu data centre"
 check_match "kzsctl status: the Kommo account" "$out" "Kommo: Uses the long-lived token in \\[kommo\\] token, for the Kommo account acme"
 check_match "kzsctl status: kommo-hook's last delivery" "$out" \
 	"kommo-hook: last delivery accepted $(in_zone "$(mtime "$T/state/kommo-hook.last")")"
