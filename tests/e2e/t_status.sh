@@ -23,6 +23,11 @@ check_match "fresh: no webhook yet" "$(section status-webhooks)" \
 check_match "fresh: no outcome yet" "$(section status-outcomes)" '<li>none yet</li>'
 check_match "fresh: nothing queued" "$(section status-jobs)" \
 	'<li>0 due now, 0 running, 0 waiting, 0 given up</li>'
+out=$(kzsctl status)
+check_eq "fresh: kzsctl status exits 0" "$?" 0
+check_match "fresh: kzsctl status says no webhook yet" "$out" '^  zoho-hook: no delivery accepted yet$'
+check_eq "fresh: kzsctl status has no request in flight" \
+	"$(printf '%s\n' "$out" | sed -n '/^Requests in flight$/{n;p}')" "  none"
 
 # One deal's lifecycle.
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")"
