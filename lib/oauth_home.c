@@ -57,7 +57,7 @@ oauth_home_kommo(const struct config *cfg, const char *csrf, struct page *p)
 const char *
 oauth_home_page(const struct config *cfg, const char *csrf, struct page *p)
 {
-	page_begin(p, "Connections");
+	page_begin(p, "Connections and status");
 	oauth_home_zoho(cfg, csrf, p);
 	oauth_home_kommo(cfg, csrf, p);
 	page_markup(p, "<p>");

@@ -102,7 +102,7 @@ One more deal: deal $NEXT_LEAD is in the Contract stage in the fake Kommo; this 
 webhook Kommo would post for it (then reload the admin page: it is in flight):
   curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary '$(kommo_status_body "$NEXT_LEAD")' '$APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET'
 The same status from the command line:
-  KZS_CONFIG=$T/kzs.conf $KZS_OUT/deploy/kzsctl status
+  KZS_CONFIG=$T/kzs.conf ${KZS_OUT%/.}/deploy/kzsctl status
 Fixtures (leads, contacts, templates) live in $FAKE_DIR.
 EOF
 trap 'exit 0' INT TERM

@@ -48,7 +48,8 @@ fault kommo POST /api/v4/leads/notes 0 body 503 application/problem+json \
 	'{"title":"Service Unavailable","status":503,"detail":"<script>alert(1)</script> try later"}'
 post_kommo_hook "$(kommo_status_body 1002)"
 wait_until "the second contract is sent" calls_reach 2 sign POST /api/v1/templates
-wait_until "its note is refused and the job waits" eval '[ -n "$(kzsctl jobs | grep "send:1002.*last_error=")" ]'
+job_failed() { kzsctl jobs | grep -q "^send:1002 .*last_error="; }
+wait_until "its note is refused and the job waits" job_failed
 rid2=$(sign_request_ids | grep -vx "$rid")
 sent_at=$(store_get deals lead:1002 | jq -r .since)
 
