@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "program.h"
+#include "status.h"
 #include "str.h"
 #include "web.h"
 
@@ -114,6 +115,7 @@ kommo_hook_handle(struct web_request *req, void *arg)
 		queued++;
 	}
 	crash_point("kommo-hook-after-store");
+	status_hook_received(cfg->state_dir, "kommo-hook");
 	snprintf(answer, sizeof answer, "accepted %zu of %zu\n", queued, hook.nevents);
 	kommo_webhook_free(&hook);
 	web_respond(req, 200, NULL, answer);

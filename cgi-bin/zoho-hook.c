@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "outcome.h"
 #include "program.h"
+#include "status.h"
 #include "store.h"
 #include "web.h"
 #include "zoho_webhook.h"
@@ -182,6 +183,7 @@ hook_accept(struct web_request *req, const struct config *cfg, struct hook_event
 		web_refuse(req, 503, "cannot store the event; please retry");
 		return;
 	}
+	status_hook_received(cfg->state_dir, "zoho-hook");
 	web_respond(req, 200, NULL, rec ? "accepted\n" : "accepted: kept until the request is recorded\n");
 }
 

@@ -1,6 +1,6 @@
 /*
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
- * "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
+ * "status" says how things stand, "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
  * Zoho about requests in flight (and Kommo about deals whose webhook was lost), "authorize-url" prints the address that connects
  * Zoho Sign (or Kommo) in a browser; check, recover, dump, restore and prune look
  * after the state files.
@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "program.h"
 #include "reconcile.h"
+#include "status.h"
 #include "report.h"
 #include "store.h"
 #include "store_admin.h"
@@ -32,6 +33,8 @@ usage(FILE *out)
 	    "                         run due jobs now, and those falling due within [limits]\n"
 	    "                         cron_drain_seconds; --watch (the cron line, every few\n"
 	    "                         minutes) also takes jobs queued later, to the run's end\n"
+	    "       kzsctl status     who is connected, when each webhook last came, the queue,\n"
+	    "                         requests in flight, the last outcomes and errors\n"
 	    "       kzsctl jobs       list queued jobs\n"
 	    "       kzsctl retry      make every queued job due now, given-up (DEAD) ones too\n"
 	    "       kzsctl reconcile [--leads] [MINUTES]\n"
@@ -322,7 +325,7 @@ args_fit(int argc, char **argv)
 		const char *name;
 		int min, max; /* arguments after the command */
 	} commands[] = {
-		{ "drain", 0, 1 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
+		{ "drain", 0, 1 }, { "status", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
 		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
 		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 },
 	};
@@ -368,6 +371,8 @@ main(int argc, char **argv)
 			printf("another drain is running; this one leaves the work to it\n");
 		else
 			printf("ran %d job(s)\n", ran);
+	} else if (strcmp(argv[1], "status") == 0) {
+		rc = status_print(&cfg, now, stdout) == -1;
 	} else if (strcmp(argv[1], "jobs") == 0) {
 		rc = list_jobs(&cfg, now);
 	} else if (strcmp(argv[1], "retry") == 0) {

@@ -88,8 +88,9 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 		else {
 			log_info("Zoho Sign connected: %s / %s", zoho_dc_host(dc.accounts_url), dc.dc);
 			oauth_finish_say(out, 200, "Zoho Sign is connected",
-			    "Connected to %s / %s. Contracts are sent through this Zoho account from now "
-			    "on; you can close this page.", zoho_dc_host(dc.accounts_url), dc.dc);
+			    "Connected to Zoho Sign in the %s data centre (accounts server %s). Contracts are "
+			    "sent through this Zoho account from now on; you can close this page.", dc.dc,
+			    zoho_dc_host(dc.accounts_url));
 			oauth_finish_wake_jobs(cfg);
 		}
 		break;

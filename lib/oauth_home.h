@@ -1,6 +1,7 @@
 /*
  * oauth_home: oauth-callback's start page: what Zoho Sign and Kommo are connected
- * with, and a button for each provider that begins its authorization (a POST).
+ * with, a button for each provider that begins its authorization (a POST), and the
+ * status: webhooks, queue, requests in flight, outcomes, errors.
  */
 #ifndef KZS_OAUTH_HOME_H
 #define KZS_OAUTH_HOME_H

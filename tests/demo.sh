@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # make demo: runs the programs behind lighttpd on 127.0.0.1 against the built-in
 # sandbox (the fake Kommo and Zoho servers), walks one deal into "Contract", has the
-# client sign, and shows what each side received. Keeps serving until Ctrl-C; --once
-# exits after the walk.
+# client sign, and shows what each side received. Keeps serving until Ctrl-C, with the
+# admin page's address (a demo [admin] secret) and a ready webhook for one more deal;
+# --once exits after the walk, with its status.
 . "$(dirname "$0")/e2e/lib.sh"
 once=0
 [ "${1:-}" = --once ] && once=1
 
 kzs_setup
+oauth_admin_setup # the admin page's secret, picked up at the next request
+NEXT_LEAD=1002    # the deal the printed curl line sends: the fake Kommo knows it
 ms() { date +%s%3N; }
 say() { printf '\n== %s\n' "$*"; }
 
@@ -15,7 +18,7 @@ say "Sandbox running"
 cat <<EOF
 kommo-hook      $APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET
 zoho-hook       $APP_URL/cgi-bin/zoho-hook
-oauth-callback  $APP_URL/cgi-bin/oauth-callback
+admin page      $APP_URL/cgi-bin/oauth-callback?secret=$ADMIN_SECRET
 fake Kommo      $KOMMO_URL/api/v4/leads/$LEAD_ID   (token in $FAKE_DIR/kommo/token)
 fake Zoho Sign  $SIGN_URL/api/v1
 fake Accounts   $ACCOUNTS_URL/oauth/v2/token
@@ -90,6 +93,17 @@ if [ "$once" = 1 ]; then
 	printf '\nDemo walk done.\n'
 	exit 0
 fi
-say "Still serving. Post your own webhooks to the URL above (fixtures live in $FAKE_DIR). Ctrl-C stops."
+fixture_lead "$NEXT_LEAD"
+say "Still serving. Ctrl-C stops."
+cat <<EOF
+The admin page, with the status (the walk's deal among the last outcomes):
+  $APP_URL/cgi-bin/oauth-callback?secret=$ADMIN_SECRET
+One more deal: deal $NEXT_LEAD is in the Contract stage in the fake Kommo; this is the
+webhook Kommo would post for it (then reload the admin page: it is in flight):
+  curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary '$(kommo_status_body "$NEXT_LEAD")' '$APP_URL/cgi-bin/kommo-hook?secret=$HOOK_SECRET'
+The same status from the command line:
+  KZS_CONFIG=$T/kzs.conf ${KZS_OUT%/.}/deploy/kzsctl status
+Fixtures (leads, contacts, templates) live in $FAKE_DIR.
+EOF
 trap 'exit 0' INT TERM
 while :; do sleep 1; done

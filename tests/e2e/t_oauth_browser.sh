@@ -73,8 +73,8 @@ shot $artefacts/oauth-connected$variant.png
 EOF_SCRIPT
 dom=$(cat "$T/connected.html")
 check_match "after Accept, Chromium shows the success page" "$dom" '<h1>Zoho Sign is connected</h1>'
-check_match "the page names the account server and data centre" "$dom" \
-	"Connected to 127\\.0\\.0\\.1:$ACCOUNTS_PORT / eu\\."
+check_match "the page names the data centre and its account server" "$dom" \
+	"Connected to Zoho Sign in the eu data centre \\(accounts server 127\\.0\\.0\\.1:$ACCOUNTS_PORT\\)\\."
 check_eq "success screenshot saved" "$(is_png "$artefacts/oauth-connected$variant.png" && echo png)" png
 check_eq "the state was used up by the callback" "$(store_get states "$state")" ""
 check_eq "the refresh token Zoho issued is stored" \

@@ -18,7 +18,7 @@ check_eq "start page: never cached" "$(resp_header Cache-Control)" no-store
 check_match "start page: not to be framed by another site" "$(resp_header Content-Security-Policy)" "frame-ancestors 'none'"
 check_eq "start page: no Referer to the consent page" "$(resp_header Referrer-Policy)" no-referrer
 check_match "start page: Zoho works from [zoho] refresh_token" "$BODY" \
-	'id="zoho-status">Connected with the refresh token in \[zoho\] refresh_token \(127\.0\.0\.1:[0-9]+ / eu\)\.'
+	'id="zoho-status">Connected with the refresh token in \[zoho\] refresh_token, to Zoho Sign in the eu data centre \(accounts server 127\.0\.0\.1:[0-9]+\)\.'
 check_match "start page: Kommo uses the long-lived token" "$BODY" 'id="kommo-status">Uses the long-lived token'
 check_match "start page: a Connect Zoho Sign form that POSTs to oauth-callback with a token" "$BODY" \
 	'<form method="post" action="oauth-callback"><input type="hidden" name="provider" value="zoho"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button class="button" type="submit">Connect Zoho Sign</button></form>'
@@ -55,8 +55,8 @@ check_match "consent: Zoho sends the browser back with code, location, accounts-
 oauth_return "$callback"
 check_eq "callback: 200" "$STATUS" 200
 check_match "callback: the page says so" "$BODY" '<h1>Zoho Sign is connected</h1>'
-check_match "callback: the page names the account server and data centre" "$BODY" \
-	"Connected to 127\\.0\\.0\\.1:$ACCOUNTS_PORT / eu\\."
+check_match "callback: the page names the data centre and its account server" "$BODY" \
+	"Connected to Zoho Sign in the eu data centre \\(accounts server 127\\.0\\.0\\.1:$ACCOUNTS_PORT\\)\\."
 issued=$(tail -n 1 "$FAKE_DIR/accounts/refresh_tokens")
 check_eq "callback: one code exchange, with the documented fields" \
 	"$(call_bodies accounts POST /oauth/v2/token | tr '&' '\n' | sed 's/^code=.*/code=<code>/' | sort | tr '\n' ' ')" \
@@ -72,7 +72,7 @@ check_eq "the state was used up" "$(store_get states "$(query_param state "$call
 check_eq "the refresh token is not on the page" "$(printf '%s' "$BODY" | grep -c "$issued")" 0
 oauth_get "secret=$ADMIN_SECRET"
 check_match "start page: connected to the stored account" "$BODY" \
-	"id=\"zoho-status\">Connected to 127\\.0\\.0\\.1:$ACCOUNTS_PORT / eu since [0-9-]+ [0-9:]+ UTC\\."
+	"id=\"zoho-status\">Connected to Zoho Sign in the eu data centre \\(accounts server 127\\.0\\.0\\.1:$ACCOUNTS_PORT\\) since [0-9-]+ [0-9:]+ UTC\\."
 check_match "start page: offers to connect again" "$BODY" '>Connect Zoho Sign again</button>'
 
 # A Sign API call with a token from the stored refresh token (none is in the config).

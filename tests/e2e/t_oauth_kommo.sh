@@ -42,7 +42,7 @@ check_eq "callback: one code exchange with the documented JSON fields" \
 check_eq "stored: the access token Kommo issued" "$(stored access_token)" "$(issued_access)"
 check_match "stored: a refresh token" "$(stored refresh_token)" '^[0-9a-f]{64}$'
 oauth_get "secret=$ADMIN_SECRET"
-check_match "start page: Kommo connected" "$BODY" "id=\"kommo-status\">Connected to $KOMMO_URL since "
+check_match "start page: Kommo connected" "$BODY" "id=\"kommo-status\">Connected to the Kommo account acme \\($KOMMO_URL\\) since "
 
 post_leads_at_once 1501
 wait_until "a contract sent with Kommo reached through OAuth" queue_empty
