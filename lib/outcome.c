@@ -283,7 +283,9 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 	char when[64], *text, err[256];
 	int resend, rc;
 
-	if (outcome_recorded(cfg, job, DEAL_EXPIRED, res))
+	/* Recorded by an earlier job: nothing left. Recorded by this one (its note is made),
+	 * the resend may still be left to queue: a refused queueing must not lose it. */
+	if (!job_step_done(job, "noted") && outcome_recorded(cfg, job, DEAL_EXPIRED, res))
 		return;
 	deal_request_load(cfg->state_dir, job->subject, &rec);
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
