@@ -22,6 +22,7 @@
 #include "reconcile.h"
 #include "status.h"
 #include "report.h"
+#include "state_format.h"
 #include "store.h"
 #include "store_admin.h"
 
@@ -163,9 +164,40 @@ queue_index_checked(const struct config *cfg)
 	return 0;
 }
 
-/* restore DIR [NAME]: every dump is loaded and checked before any live file is replaced. */
+/*
+ * Over a state in a newer format, only a restore of every file is allowed: each state
+ * file present needs its dump, so no file of the newer format stays. 0 when so.
+ */
 static int
-restore(const struct config *cfg, const char *folder, const char *only)
+restore_covers_all(const struct config *cfg, const char *folder, const char *only)
+{
+	char live[1024], dump[1024];
+	size_t i;
+
+	if (only != NULL) {
+		fprintf(stderr, "kzsctl: the state is in a newer format: restore every file (kzsctl restore %s), "
+		    "not one; nothing restored\n", folder);
+		return -1;
+	}
+	for (i = 0; i < store_count; i++) {
+		snprintf(live, sizeof live, "%s/%s.db", cfg->state_dir, store_names[i]);
+		snprintf(dump, sizeof dump, "%s/%s.dump", folder, store_names[i]);
+		if (access(live, F_OK) == 0 && access(dump, F_OK) == -1) {
+			fprintf(stderr, "kzsctl: the state is in a newer format and %s has no dump of %s: move the "
+			    "state folder aside and restore into an empty one; nothing restored\n", folder,
+			    store_names[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * restore DIR [NAME]: every dump is loaded and checked before any live file is replaced.
+ * newer: the state is in a format newer than this build's, and becomes this build's.
+ */
+static int
+restore(const struct config *cfg, const char *folder, const char *only, int newer)
 {
 	struct store_restore loaded[16];
 	char err[1024], path[1024];
@@ -181,6 +213,8 @@ restore(const struct config *cfg, const char *folder, const char *only)
 		fprintf(stderr, "kzsctl: unknown state file \"%s\"; nothing restored\n", only);
 		return 1;
 	}
+	if (newer && restore_covers_all(cfg, folder, only) == -1)
+		return 1;
 	for (i = 0; i < store_count && n < sizeof loaded / sizeof loaded[0] && rc == 0; i++) {
 		if (only != NULL && strcmp(only, store_names[i]) != 0)
 			continue;
@@ -209,6 +243,10 @@ restore(const struct config *cfg, const char *folder, const char *only)
 			rc = -1;
 		}
 		store_restore_drop(&loaded[i]);
+	}
+	if (rc == 0 && newer && state_format_set(cfg->state_dir, err, sizeof err) == -1) {
+		fprintf(stderr, "kzsctl: %s\n", err);
+		rc = -1;
 	}
 	return rc != 0;
 }
@@ -290,6 +328,8 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 		}
 		rc |= one != 0;
 	}
+	if (present > 0 && strcmp(cmd, "check") == 0)
+		printf("format   %d, the newest this build knows\n", STATE_FORMAT);
 	if (present == 0)
 		printf("no state file in %s yet: each is created by the first webhook or job that needs "
 		    "it; nothing to %s\n", cfg->state_dir, cmd);
@@ -343,7 +383,8 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	long long now = (long long)time(NULL);
-	int rc = 0;
+	char err[1200];
+	int rc = 0, format;
 
 	if (argc == 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
@@ -358,6 +399,13 @@ main(int argc, char **argv)
 	if (program_start("kzsctl", 0, &cfg) == -1)
 		return 1;
 	if (program_private(&cfg) == -1) {
+		config_free(&cfg);
+		return 1;
+	}
+	/* A state in a newer format is left to the newer build, or replaced by a dump. */
+	format = state_format_use(cfg.state_dir, err, sizeof err);
+	if (format != 0 && !(format > 0 && strcmp(argv[1], "restore") == 0)) {
+		fprintf(stderr, "kzsctl: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}
@@ -386,7 +434,7 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
 	} else if (strcmp(argv[1], "restore") == 0) {
-		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL);
+		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL, format > 0);
 	} else { /* check, prune, recover, dump */
 		rc = state_command(&cfg, argv[1], argc >= 3 ? argv[2] : NULL);
 	}

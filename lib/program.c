@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "report.h"
+#include "state_format.h"
 #include "store.h"
 #include "web.h"
 #include "zone.h"
@@ -107,11 +108,37 @@ program_private(const struct config *cfg)
 }
 
 int
+program_state_usable(const struct config *cfg, char *reason, size_t len)
+{
+	char err[1200];
+	int rc;
+
+	if (cfg->state_dir == NULL)
+		return 0;
+	rc = state_format_use(cfg->state_dir, err, sizeof err);
+	if (rc == 0)
+		return 0;
+	report_trouble(cfg->state_dir, "format", "%s", err);
+	if (rc > 0)
+		state_format_newer(NULL, rc, reason, len); /* the folder is the operator's business */
+	else
+		snprintf(reason, len, "the state folder's format cannot be read; the error log says what to fix");
+	return -1;
+}
+
+int
 program_request_begin(struct config *cfg, struct web_request *req)
 {
+	char reason[300];
+
 	program_config_refresh(cfg);
-	if (program_private(cfg) == 0)
+	if (program_private(cfg) == -1) {
+		web_refuse(req, 503, "this service is not safely set up; its error log says what to fix");
+		return -1;
+	}
+	/* Checked at every request: a newer build may have changed the state since this process started. */
+	if (program_state_usable(cfg, reason, sizeof reason) == 0)
 		return 0;
-	web_refuse(req, 503, "this service is not safely set up; its error log says what to fix");
+	web_refuse(req, 503, reason);
 	return -1;
 }

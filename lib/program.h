@@ -1,10 +1,13 @@
 /*
  * program: the start-up every program shares: logging name, configuration (with its
  * warnings logged), libcurl and the random seed for backoff jitter; picking up an
- * edited configuration without a restart; refusing to work while secrets lie open.
+ * edited configuration without a restart; refusing to work while secrets lie open or
+ * the state is in a format this build does not know.
  */
 #ifndef KZS_PROGRAM_H
 #define KZS_PROGRAM_H
+
+#include <stddef.h>
 
 #include "config.h"
 
@@ -26,8 +29,15 @@ void program_config_refresh(struct config *cfg);
 int program_private(const struct config *cfg);
 
 /*
- * What every request starts with: program_config_refresh, then program_private. -1
- * after answering 503 when the program must not serve now.
+ * 0 when this build can use the state folder's format (state_format_use: an older one
+ * is upgraded); else -1 after logging why (once a minute), with the reason to answer a
+ * remote with in reason (a newer format: install the newer build or restore a dump).
+ */
+int program_state_usable(const struct config *cfg, char *reason, size_t len);
+
+/*
+ * What every request starts with: program_config_refresh, program_private, then
+ * program_state_usable. -1 after answering 503 when the program must not serve now.
  */
 int program_request_begin(struct config *cfg, struct web_request *req);
 

@@ -39,6 +39,7 @@
 
 #include "log.h"
 #include "report.h"
+#include "state_format.h"
 
 /* Reserved beyond one change's growth: a transaction's few changes, a new file (16 KiB). */
 #define STORE_RESERVE_SLACK (256 * 1024)
@@ -271,6 +272,9 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 		close(s->lock_fd);
 		goto fail;
 	}
+	/* The first state file written records the folder's format (state_format.h). */
+	if (write && state_format_mark(dir, err, errlen) == -1)
+		report_trouble(dir, "format", "%s", err);
 	*out = s;
 	return 0;
 fail:
