@@ -118,6 +118,34 @@ bench: all $(FAKES) $(BENCH_FCGI) $(BENCH_TOOLS) | $(TESTDEPS_OK)
 clean:
 	rm -rf build lib/libkzs.a $(PROGRAMS) $(TOOLS) $(UNIT) $(FAKES) $(BENCH_FCGI) $(BENCH_TOOLS)
 
+# make install [PREFIX=...] [CGI_DIR=...] [CONFIG=...] [DESTDIR=...]: the three programs
+# into CGI_DIR (the folder the web server runs them from), kzsctl into $(PREFIX)/bin, and
+# the example config as CONFIG (mode 600) only when no file is there. As root PREFIX is
+# /usr/local and CONFIG $(PREFIX)/etc/kzs.conf; as anyone else PREFIX is ~/kzs and CONFIG
+# ~/kzs/kzs.conf, where the programs look for it. DESTDIR stages it all for a package.
+# Each program is copied under a temporary name in its folder and renamed over the old
+# one: a running FastCGI process keeps the file it started from ("Text file busy" never
+# comes up), the next one started runs the new file. A file already the same is left.
+PREFIX  ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/kzs)
+CGI_DIR ?= $(PREFIX)/cgi-bin
+CONFIG  ?= $(if $(filter 0,$(shell id -u)),$(PREFIX)/etc/kzs.conf,$(PREFIX)/kzs.conf)
+
+# install_program FILE FOLDER: FOLDER/<name of FILE>, mode 755, replaced in one rename.
+install_program = dst='$(2)/$(notdir $(1))'; \
+	if cmp -s '$(1)' "$$dst" && [ "$$(stat -c %a "$$dst")" = 755 ]; then echo "unchanged $$dst"; \
+	else tmp=$$(mktemp '$(2)/.$(notdir $(1)).XXXXXX') || exit 1; \
+	    { cp '$(1)' "$$tmp" && chmod 755 "$$tmp" && mv -f "$$tmp" "$$dst"; } || { rm -f "$$tmp"; exit 1; }; \
+	    echo "installed $$dst"; fi
+
+install: all
+	@set -e; mkdir -p '$(DESTDIR)$(CGI_DIR)' '$(DESTDIR)$(PREFIX)/bin' "$$(dirname '$(DESTDIR)$(CONFIG)')"; \
+	$(foreach p,$(PROGRAMS) $(TOOLS),$(call install_program,$(p),$(DESTDIR)$(if $(filter $(TOOLS),$(p)),$(PREFIX)/bin,$(CGI_DIR))); )\
+	cfg='$(DESTDIR)$(CONFIG)'; \
+	if [ -e "$$cfg" ]; then echo "kept $$cfg (an existing config is never replaced)"; \
+	else tmp=$$(mktemp "$$cfg.XXXXXX") || exit 1; \
+	    { cp deploy/kzs.conf.example "$$tmp" && chmod 600 "$$tmp" && ln "$$tmp" "$$cfg"; } || { rm -f "$$tmp"; exit 1; }; \
+	    rm -f "$$tmp"; echo "installed $$cfg: fill it in (see deploy/README.md)"; fi
+
 # Long runs (minutes; not part of check): faults, concurrency, pacing. tests/stress/README.md.
 .PHONY: stress
 stress: all $(FAKES) build/stress/gdbm_verify build/stress/queue_stress | $(TESTDEPS_OK)
