@@ -18,7 +18,13 @@ EOF
 }
 kzs_setup
 # A program this test spawned is ended whatever happens (then the usual teardown).
-trap 'rc=$?; [ -n "${PID:-}" ] && kill -USR1 "$PID" 2>/dev/null; (exit "$rc"); kzs_teardown' EXIT
+install_teardown() {
+	local rc=$?
+	if [ -n "${PID:-}" ]; then kill -USR1 "$PID" 2>/dev/null; fi
+	(exit "$rc")
+	kzs_teardown
+}
+trap install_teardown EXIT
 case $KZS_OUT in */build/asan) variant=asan ;; */build/crash) variant=crash ;; *) variant=normal ;; esac
 D=$T/stage
 P=/opt/kzs
