@@ -2,7 +2,7 @@
  * kommo_token: the credential for Kommo API calls: the long-lived [kommo] token, or
  * OAuth tokens kept in the tokens store. Kommo rotates the refresh token on every
  * refresh, so one process refreshes at a time, under a lock, and the new pair replaces
- * the old one in a single store transaction.
+ * the old one in a single store transaction. The token's life is lib/token's.
  */
 #ifndef KZS_KOMMO_TOKEN_H
 #define KZS_KOMMO_TOKEN_H
@@ -11,10 +11,14 @@
 
 #include "config.h"
 #include "remote.h"
+#include "token.h"
 
 /* tokens store keys */
 #define TOKEN_KOMMO "kommo.oauth" /* {"access_token","refresh_token","expires_at","connected_at"} */
 #define TOKEN_KOMMO_AUTH_NEEDED "kommo.auth_needed" /* {"reason","at"} */
+
+/* How Kommo's token is had, stored and forgotten (lib/token). */
+extern const struct token_kind kommo_token_kind;
 
 /* 1 when Kommo is reached through OAuth: no [kommo] token, and client_id,
  * client_secret and redirect_uri set. */

@@ -1,18 +1,13 @@
 /*
- * zoho_token: cache first, then one refresh under a lock, a throttle mark that stops
- * every process from asking again until Zoho's window has passed, and a refusal mark
- * that stops asking at all until someone authorizes again.
- *
- * Within a job step (step.h) the cached token and the Sign API base are read from the
- * store once, in one transaction, and kept in memory for the step's other calls: a
- * token another process refreshed meanwhile is still good until its expiry, and is
- * picked up at the next step. What is kept is dropped at a 401 (the store is then read
- * again, under the refresh lock) and is not used within TOKEN_EARLY_SECONDS of its
- * expiry, so a refresh happens when it did before.
+ * zoho_token: how Zoho's access token is stored and refreshed: the access token in
+ * zoho.access, the refresh token oauth-callback stored (else [zoho] refresh_token), a
+ * throttle mark that stops every process from asking again until Zoho's window has
+ * passed. Its life (kept per step, refreshed under a lock, forgotten on 401, refusal
+ * recorded) is lib/token's. The Sign API base is read and kept with the token, in the
+ * same transaction.
  */
 #include "zoho_token.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,76 +16,41 @@
 #include "jfield.h"
 #include "log.h"
 #include "msg.h"
-#include "step.h"
 #include "store.h"
 #include "str.h"
+#include "token.h"
 #include "zoho_accounts.h"
 
 #define TOKEN_EARLY_SECONDS 120 /* refresh this long before the token expires */
 #define THROTTLE_SECONDS 600    /* Zoho blocks for the rest of a 10-minute window */
 
-/* Reads a field of a JSON record in the tokens store into buf; "" when absent. */
-static void
-token_record_field(const char *record, const char *field, char *buf, size_t buflen)
-{
-	json_object *obj = record ? json_tokener_parse(record) : NULL;
-
-	snprintf(buf, buflen, "%s", jfield_text(obj, field));
-	json_object_put(obj);
-}
-
-/* What the tokens store says for Sign calls: the cached access token and the Sign base. */
-struct token_view {
-	unsigned long step; /* the step it was read in (step.h); 0: read outside a step */
-	char token[1024];
-	long long expires_at;
-	char sign_url[512]; /* of the stored refresh token; "" when none is stored */
-};
-
-static struct token_view token_kept; /* the current step's, when token_kept.step is it */
-
-/*
- * The view kept for this step, else (and always when fresh is set) both records read
- * in one transaction, then kept for the rest of the step unless the store was not read.
- */
-static const struct token_view *
-token_view(const struct config *cfg, int fresh)
+/* Both records, read in one transaction: the access token and the Sign API base. */
+static int
+zoho_token_read(const struct config *cfg, struct token_kept *kept)
 {
 	char *access = NULL, *refresh = NULL, err[256], expires[32];
 	struct store *s;
 	int read;
 
-	if (!fresh && token_kept.step != 0 && token_kept.step == step_current())
-		return &token_kept;
-	memset(&token_kept, 0, sizeof token_kept);
 	read = store_begin(cfg->state_dir, STORE_TOKENS, 0, &s, err, sizeof err) == 0;
 	if (read) {
 		read = store_get(s, TOKEN_ZOHO_ACCESS, &access) != -1 &&
 		    store_get(s, TOKEN_ZOHO_REFRESH, &refresh) != -1;
 		store_abort(s);
 	}
-	token_record_field(access, "token", token_kept.token, sizeof token_kept.token);
+	token_record_field(access, "token", kept->token, sizeof kept->token);
 	token_record_field(access, "expires_at", expires, sizeof expires);
-	token_kept.expires_at = strtoll(expires, NULL, 10);
-	token_record_field(refresh, "sign_url", token_kept.sign_url, sizeof token_kept.sign_url);
+	kept->expires_at = strtoll(expires, NULL, 10);
+	token_record_field(refresh, "sign_url", kept->extra, sizeof kept->extra);
 	free(access);
 	free(refresh);
-	token_kept.step = read ? step_current() : 0;
-	return &token_kept;
-}
-
-/* Forgets the token kept for the step when it is `token` (refused, or replaced). */
-static void
-token_unkeep(const char *token)
-{
-	if (token == NULL || strcmp(token_kept.token, token) == 0)
-		memset(&token_kept, 0, sizeof token_kept);
+	return read ? 0 : -1;
 }
 
 void
 zoho_sign_base(const struct config *cfg, char *buf, size_t buflen)
 {
-	snprintf(buf, buflen, "%s", token_view(cfg, 0)->sign_url);
+	snprintf(buf, buflen, "%s", token_extra(&zoho_token_kind, cfg));
 	if (buf[0] == '\0')
 		snprintf(buf, buflen, "%s", cfg->zoho.sign_url);
 }
@@ -112,85 +72,8 @@ token_source(const struct config *cfg, char *refresh, size_t refreshlen, char *a
 		snprintf(accounts, accountslen, "%s", cfg->zoho.accounts_url);
 }
 
-/* Names a refresh token in the refusal mark without keeping the token itself. */
 static void
-token_fingerprint(const char *refresh, char out[17])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-
-	out[0] = '\0';
-	if (EVP_Digest(refresh, strlen(refresh), md, &n, EVP_sha256(), NULL) != 1 || n < 8)
-		return;
-	for (i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/*
- * The reason Zoho refused `refresh`, into why; 0 when no refusal of this token is on
- * record. A refusal of another token (the config was edited) does not count.
- */
-static int
-token_refused(const struct config *cfg, const char *refresh, char *why, size_t whylen)
-{
-	char *record = NULL, sha[17], marked[17];
-
-	why[0] = '\0';
-	if (store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_AUTH_NEEDED, &record) != 0)
-		return 0;
-	token_fingerprint(refresh, sha);
-	token_record_field(record, "refresh_sha", marked, sizeof marked);
-	if (strcmp(sha, marked) == 0)
-		token_record_field(record, "reason", why, whylen);
-	free(record);
-	return why[0] != '\0';
-}
-
-static void
-token_mark_refused(const struct config *cfg, const char *refresh, const char *reason)
-{
-	json_object *rec = json_object_new_object();
-	char sha[17];
-
-	token_fingerprint(refresh, sha);
-	json_object_object_add(rec, "reason", json_object_new_string(reason));
-	json_object_object_add(rec, "at", json_object_new_int64((long long)time(NULL)));
-	json_object_object_add(rec, "refresh_sha", json_object_new_string(sha));
-	store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_AUTH_NEEDED, json_object_to_json_string(rec));
-	json_object_put(rec);
-}
-
-static void
-token_auth_needed(struct remote_result *rr, const char *why)
-{
-	rr->outcome = REMOTE_AUTH;
-	snprintf(rr->message, sizeof rr->message,
-	    "Zoho authorization needed (%.80s): open oauth-callback and connect Zoho Sign again", why);
-}
-
-/*
- * 0 and the token when the cache holds one that is good for a while and not rejected;
- * fresh: read the store, not what this step kept (another process may have refreshed).
- */
-static int
-token_cached(const struct config *cfg, const char *rejected, int fresh, char *tok, size_t toklen)
-{
-	const struct token_view *view = token_view(cfg, fresh);
-	int ok;
-
-	snprintf(tok, toklen, "%s", view->token);
-	ok = tok[0] != '\0' && view->expires_at > (long long)time(NULL) + TOKEN_EARLY_SECONDS &&
-	    (rejected == NULL || strcmp(rejected, tok) != 0);
-	/* A token the Sign API refused is not kept for the step, whatever the store says. */
-	if (rejected != NULL && strcmp(rejected, view->token) == 0)
-		token_unkeep(rejected);
-	if (!ok)
-		tok[0] = '\0';
-	return ok ? 0 : -1;
-}
-
-static void
-token_forget(const struct config *cfg, const char *rejected)
+zoho_token_forget(const struct config *cfg, const char *rejected)
 {
 	struct store *s;
 	char err[256], *record = NULL, cached[1024];
@@ -207,7 +90,7 @@ token_forget(const struct config *cfg, const char *rejected)
 }
 
 static long
-token_throttled_for(const struct config *cfg)
+zoho_token_throttled_for(const struct config *cfg)
 {
 	char *until = NULL;
 	long left = 0;
@@ -257,44 +140,55 @@ token_cache(const struct config *cfg, const char *tok, long expires_in)
 	if (record != NULL)
 		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, record);
 	free(record);
-	/* The rest of the step uses the new token. */
-	snprintf(token_kept.token, sizeof token_kept.token, "%s", tok);
-	token_kept.expires_at = (long long)time(NULL) + expires_in;
 }
 
-/* Asks Zoho Accounts for a new access token; the caller holds the refresh lock. */
-static void
-token_refresh(const struct config *cfg, const char *refresh, const char *accounts, char *tok,
-    size_t toklen, struct remote_result *rr)
+/* The grant: the refresh token in use, the stored one, else the config's. */
+static int
+zoho_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr)
 {
+	char accounts[512];
+
+	token_source(cfg, grant, grantlen, accounts, sizeof accounts);
+	if (grant[0] != '\0')
+		return 0;
+	rr->outcome = REMOTE_AUTH;
+	snprintf(rr->message, sizeof rr->message,
+	    "Zoho is not authorized yet: open oauth-callback in a browser or set [zoho] refresh_token");
+	return -1;
+}
+
+/* Asks Zoho Accounts for a new access token; lib/token holds the refresh lock. */
+static void
+zoho_token_renew(const struct config *cfg, const char *refresh, struct token_kept *kept, char *why,
+    size_t whylen, struct remote_result *rr)
+{
+	char grant[1024], accounts[512];
 	const char *params[] = {
 		"grant_type", "refresh_token", "refresh_token", refresh,
 		"client_id", cfg->zoho.client_id ? cfg->zoho.client_id : "",
 		"client_secret", cfg->zoho.client_secret ? cfg->zoho.client_secret : "", NULL,
 	};
 	json_object *json = NULL;
-	enum zoho_accounts_answer answer;
-	char why[128], shown[44];
+	char shown[44];
 	const char *error;
 	long expires_in;
 
-	answer = zoho_accounts_token(cfg, accounts, params, &json, rr);
-	error = jfield_text(json, "error");
-	switch (answer) {
+	token_source(cfg, grant, sizeof grant, accounts, sizeof accounts);
+	switch (zoho_accounts_token(cfg, accounts, params, &json, rr)) {
 	case ZOHO_ACCOUNTS_TOKEN:
 		expires_in = token_lifetime(strtol(jfield_text(json, "expires_in"), NULL, 10));
-		snprintf(tok, toklen, "%s", jfield_text(json, "access_token"));
-		token_cache(cfg, tok, expires_in);
+		snprintf(kept->token, sizeof kept->token, "%s", jfield_text(json, "access_token"));
+		kept->expires_at = (long long)time(NULL) + expires_in;
+		token_cache(cfg, kept->token, expires_in);
 		log_info("Zoho access token refreshed, valid for %ld s", expires_in);
 		break;
 	case ZOHO_ACCOUNTS_REFUSED:
 		/* Revoked, or evicted by the 21st consent: no retry can fix it, a person must. */
-		snprintf(why, sizeof why, "Zoho refused the refresh token: %s",
+		error = jfield_text(json, "error");
+		snprintf(why, whylen, "Zoho refused the refresh token: %s",
 		    msg_printable(error, strlen(error), 40, shown, sizeof shown));
-		token_mark_refused(cfg, refresh, why);
 		log_err("%s; no more token requests until someone connects Zoho Sign again "
 		    "at oauth-callback", why);
-		token_auth_needed(rr, why);
 		break;
 	case ZOHO_ACCOUNTS_THROTTLED:
 		zoho_token_pause(cfg);
@@ -309,61 +203,28 @@ token_refresh(const struct config *cfg, const char *refresh, const char *account
 	json_object_put(json);
 }
 
-/* Whether asking Zoho is allowed now; if not, rr says why. */
-static int
-token_may_ask(const struct config *cfg, const char *refresh, struct remote_result *rr)
-{
-	char why[160];
-	long wait;
+static struct token_kept zoho_token_kept;
 
-	if (refresh[0] == '\0') {
-		rr->outcome = REMOTE_AUTH;
-		snprintf(rr->message, sizeof rr->message,
-		    "Zoho is not authorized yet: open oauth-callback in a browser or set [zoho] refresh_token");
-		return 0;
-	}
-	if (token_refused(cfg, refresh, why, sizeof why)) {
-		token_auth_needed(rr, why);
-		return 0;
-	}
-	if ((wait = token_throttled_for(cfg)) > 0) {
-		rr->outcome = REMOTE_RETRY;
-		rr->retry_after = wait;
-		snprintf(rr->message, sizeof rr->message, "Zoho token requests paused for %ld s more", wait);
-		return 0;
-	}
-	return 1;
-}
+const struct token_kind zoho_token_kind = {
+	.name = "Zoho",
+	.lock = "zoho-refresh",
+	.auth_needed_key = TOKEN_ZOHO_AUTH_NEEDED,
+	.mark_names_grant = 1,
+	.early_seconds = TOKEN_EARLY_SECONDS,
+	.auth_needed_tail = ": open oauth-callback and connect Zoho Sign again",
+	.kept = &zoho_token_kept,
+	.read = zoho_token_read,
+	.forget = zoho_token_forget,
+	.grant = zoho_token_grant,
+	.paused = zoho_token_throttled_for,
+	.renew = zoho_token_renew,
+};
 
 void
 zoho_token_get(const struct config *cfg, const char *rejected, char *tok, size_t toklen,
     struct remote_result *rr)
 {
-	char err[256], refresh[1024], accounts[512];
-	int fd;
-
-	memset(rr, 0, sizeof *rr);
-	rr->retry_after = -1;
-	if (token_cached(cfg, rejected, 0, tok, toklen) == 0)
-		return;
-	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
-	if (!token_may_ask(cfg, refresh, rr))
-		return;
-	if (store_lock(cfg->state_dir, "zoho-refresh", &fd, err, sizeof err) == -1) {
-		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s", err);
-		return;
-	}
-	/* Another process may have refreshed, or been refused, while we waited for the lock. */
-	if (token_cached(cfg, rejected, 1, tok, toklen) == -1) {
-		/* A token Zoho refused is never offered again, even if the refresh fails. */
-		if (rejected != NULL)
-			token_forget(cfg, rejected);
-		token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
-		if (token_may_ask(cfg, refresh, rr))
-			token_refresh(cfg, refresh, accounts, tok, toklen, rr);
-	}
-	store_unlock(fd);
+	token_get(&zoho_token_kind, cfg, rejected, tok, toklen, rr);
 }
 
 int
@@ -406,7 +267,7 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 	}
 	store_delete(s, TOKEN_ZOHO_THROTTLE);
 	store_delete(s, TOKEN_ZOHO_AUTH_NEEDED);
-	token_unkeep(NULL); /* another grant, maybe another data centre */
+	token_unkeep(&zoho_token_kind); /* another grant, maybe another data centre */
 	if (store_commit(s) == -1) {
 		snprintf(err, errlen, "cannot store the Zoho refresh token");
 		return -1;
@@ -431,5 +292,5 @@ zoho_token_status(const struct config *cfg, struct zoho_token_status *st)
 	st->configured = !str_empty(cfg->zoho.refresh_token);
 	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
 	if (refresh[0] != '\0')
-		token_refused(cfg, refresh, st->auth_needed, sizeof st->auth_needed);
+		token_refused(&zoho_token_kind, cfg, refresh, st->auth_needed, sizeof st->auth_needed);
 }

@@ -1,7 +1,8 @@
 /*
  * zoho_token: the Zoho access token shared by every process. It is cached in the
  * tokens store with its expiry and refreshed by one process at a time, because Zoho
- * allows only 10 token requests per 10 minutes and then blocks the client.
+ * allows only 10 token requests per 10 minutes and then blocks the client. The
+ * token's life is lib/token's.
  */
 #ifndef KZS_ZOHO_TOKEN_H
 #define KZS_ZOHO_TOKEN_H
@@ -10,6 +11,7 @@
 
 #include "config.h"
 #include "remote.h"
+#include "token.h"
 #include "zoho_dc.h"
 
 /* tokens store keys */
@@ -17,6 +19,9 @@
 #define TOKEN_ZOHO_REFRESH "zoho.refresh"     /* {"refresh_token","accounts_url","sign_url","dc","connected_at"} */
 #define TOKEN_ZOHO_THROTTLE "zoho.throttled_until" /* unix seconds as text */
 #define TOKEN_ZOHO_AUTH_NEEDED "zoho.auth_needed"  /* {"reason","at","refresh_sha"} */
+
+/* How Zoho's token is had, stored and forgotten (lib/token). */
+extern const struct token_kind zoho_token_kind;
 
 /*
  * Writes a usable access token into tok. `rejected` is a token the Sign API just
