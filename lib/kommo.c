@@ -14,6 +14,7 @@
 #include "kommo_token.h"
 #include "log.h"
 #include "pace.h"
+#include "remote_call.h"
 #include "store.h"
 
 #define KOMMO_PAUSED_KEY "kommo.paused_until"
@@ -53,124 +54,94 @@ kommo_paused(const struct config *cfg, struct remote_result *rr)
 	return 1;
 }
 
-/* One try of kommo_send with the token now at hand (copied to tok); the HTTP status. */
-static long
-kommo_send_once(const struct config *cfg, const char *method, const char *target,
-    const char *content_type, const char *body, size_t body_len, json_object **answer,
-    struct remote_result *rr, char *tok, size_t toklen)
+/* Kommo's answers are JSON; a failure's problem+json says what was wrong. */
+static void
+kommo_judge(const struct config *cfg, const struct remote_request *req,
+    const struct http_response *res, json_object *json, struct remote_result *rr)
 {
-	struct http_request req = { 0 };
-	struct http_response res;
-	char url[2048], auth[2100], ctype[128];
-	json_object *json = NULL;
-	long status;
-	int rc;
+	json_object *detail;
 
-	if (answer)
-		*answer = NULL;
-	if (strncmp(target, "http", 4) == 0)
-		snprintf(url, sizeof url, "%s", target);
-	else
-		snprintf(url, sizeof url, "%s%s", cfg->kommo.base_url, target);
-	/* No token (a refresh failed for now, or was refused): the call waits like a failed one. */
-	kommo_token_get(cfg, tok, toklen, rr);
-	if (rr->outcome != REMOTE_OK)
-		return 0;
-	snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-	req.method = method;
-	req.url = url;
-	req.timeout_s = cfg->limits.http_timeout;
-	req.headers[0] = auth;
-	if (body) {
-		snprintf(ctype, sizeof ctype, "Content-Type: %s", content_type);
-		req.headers[1] = ctype;
-		req.body = body;
-		req.body_len = body_len;
-	}
-	if (kommo_paused(cfg, rr))
-		return 0;
-	/* The drive's calls count too: Kommo states its limit per address, not per host. */
-	pace_wait(cfg->state_dir, "kommo", cfg->limits.kommo_calls_per_second, PACE_KOMMO_WINDOW_MS);
-	rc = http_perform(&req, &res);
-	remote_classify(target, rc, &res, rr, &json);
-	if (res.status == 403)
+	if (res->status == 403)
 		kommo_pause(cfg, rr);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", method, target);
+		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", req->method,
+		    req->target);
 	}
-	if (rr->outcome != REMOTE_OK) {
-		json_object *detail;
-
-		/* Kommo's problem+json says what was wrong; keep it for the log. */
-		if (json && json_object_object_get_ex(json, "detail", &detail))
-			snprintf(rr->message, sizeof rr->message, "%s %.100s: HTTP %ld: %.120s", method, target,
-			    res.status, json_object_get_string(detail));
-		json_object_put(json);
-		json = NULL;
-	}
-	status = res.status;
-	http_response_free(&res);
-	if (answer)
-		*answer = json;
-	else
-		json_object_put(json);
-	return status;
+	/* Kept for the log. */
+	if (rr->outcome != REMOTE_OK && json && json_object_object_get_ex(json, "detail", &detail))
+		snprintf(rr->message, sizeof rr->message, "%s %.100s: HTTP %ld: %.120s", req->method,
+		    req->target, res->status, json_object_get_string(detail));
 }
 
-void
-kommo_send(const struct config *cfg, const char *method, const char *target,
-    const char *content_type, const char *body, size_t body_len, json_object **answer,
-    struct remote_result *rr)
+static void
+kommo_base(const struct config *cfg, char *buf, size_t buflen)
 {
-	char tok[2048];
-
-	/* An OAuth access token can be revoked before it expires: one refresh and one more
-	 * try (a 401 did nothing, so nothing is done twice). */
-	if (kommo_send_once(cfg, method, target, content_type, body, body_len, answer, rr, tok,
-		sizeof tok) == 401 && kommo_token_oauth(cfg)) {
-		kommo_token_forget(cfg, tok);
-		kommo_send_once(cfg, method, target, content_type, body, body_len, answer, rr, tok, sizeof tok);
-	}
+	snprintf(buf, buflen, "%s", cfg->kommo.base_url);
 }
 
+static int
+kommo_pace_limit(const struct config *cfg)
+{
+	return cfg->limits.kommo_calls_per_second;
+}
+
+/* The drive's calls count too: Kommo states its limit per address, not per host. An
+ * OAuth access token can be revoked before it expires: a 401 gets one refresh. */
+const struct service kommo_api = {
+	.base = kommo_base,
+	.token = &kommo_token_kind,
+	.auth_scheme = "Bearer",
+	.pace_key = "kommo",
+	.pace_limit = kommo_pace_limit,
+	.pace_window_ms = PACE_KOMMO_WINDOW_MS,
+	.held = kommo_paused,
+	.judge = kommo_judge,
+};
+
+/* A call with a JSON body (or none). */
 static void
 kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
     json_object **answer, struct remote_result *rr)
 {
-	kommo_send(cfg, method, path, "application/json", json_body, json_body ? strlen(json_body) : 0,
-	    answer, rr);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = method, .target = path,
+	    .content_type = json_body ? "application/json" : NULL, .body = json_body,
+	    .body_len = json_body ? strlen(json_body) : 0 }, answer, rr);
 }
 
-static void
-kommo_get_entity(const struct config *cfg, const char *entity, const char *id, const char *query,
-    json_object **out, struct remote_result *rr)
-{
-	char path[256];
-
-	snprintf(path, sizeof path, "/api/v4/%s/%s%s", entity, id, query);
-	kommo_call(cfg, "GET", path, NULL, out, rr);
-}
-
+/* The entity reads call remote_call themselves: a contract's first read goes no deeper
+ * than it must. */
 void
 kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **lead,
     struct remote_result *rr)
 {
-	kommo_get_entity(cfg, "leads", lead_id, "?with=contacts", lead, rr);
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/leads/%s?with=contacts", lead_id);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	    lead, rr);
 }
 
 void
 kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_object **contact,
     struct remote_result *rr)
 {
-	kommo_get_entity(cfg, "contacts", contact_id, "", contact, rr);
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/contacts/%s", contact_id);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	    contact, rr);
 }
 
 void
 kommo_company_fetch(const struct config *cfg, const char *company_id, json_object **company,
     struct remote_result *rr)
 {
-	kommo_get_entity(cfg, "companies", company_id, "", company, rr);
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/companies/%s", company_id);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	    company, rr);
 }
 
 /* Posts a one-element JSON array and releases it. */

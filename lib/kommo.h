@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "remote.h"
+#include "remote_call.h"
 
 /* GET /api/v4/leads/{id}?with=contacts */
 void kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **lead,
@@ -53,12 +54,11 @@ void kommo_note_attachment(const struct config *cfg, const char *lead_id, const 
     const char *version_uuid, const char *file_name, struct remote_result *rr);
 
 /*
- * One call to Kommo (paced, authorized). target is a path under the API base, or an
- * absolute URL the API gave us (the file drive). A JSON answer goes to *answer when
- * answer is not NULL; an answer that is not JSON counts as a failure.
+ * Kommo as remote_call sees it: the API base, the Bearer token (lib/kommo_token), the
+ * pace, the 403 pause of every process's calls, and problem+json failures. A target
+ * may be an absolute URL the API gave us (the file drive); an answer that is not JSON
+ * counts as a failure.
  */
-void kommo_send(const struct config *cfg, const char *method, const char *target,
-    const char *content_type, const char *body, size_t body_len, json_object **answer,
-    struct remote_result *rr);
+extern const struct service kommo_api;
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "jfield.h"
 #include "kommo.h"
+#include "remote_call.h"
 #include "store.h"
 
 #define DRIVE_URL_KEY "kommo.drive_url"
@@ -175,7 +176,8 @@ drive_url(const struct config *cfg, char *buf, size_t len, struct remote_result 
 		return;
 	}
 	free(cached);
-	kommo_send(cfg, "GET", "/api/v4/account?with=drive_url", NULL, NULL, 0, &account, rr);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET",
+	    .target = "/api/v4/account?with=drive_url" }, &account, rr);
 	if (rr->outcome != REMOTE_OK)
 		return;
 	snprintf(buf, len, "%s", jfield_text(account, "drive_url"));
@@ -213,7 +215,8 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	json_object_object_add(session, "content_type", json_object_new_string(content_type));
 	snprintf(url, sizeof url, "%s/v1.0/sessions", base);
 	body = json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN);
-	kommo_send(cfg, "POST", url, "application/json", body, strlen(body), &answer, rr);
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "POST", .target = url,
+	    .content_type = "application/json", .body = body, .body_len = strlen(body) }, &answer, rr);
 	json_object_put(session);
 	if (rr->outcome != REMOTE_OK)
 		return;
@@ -234,7 +237,9 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	while (sent < len) {
 		size_t n = len - sent < part ? len - sent : part;
 
-		kommo_send(cfg, "POST", url, "application/octet-stream", data + sent, n, &answer, rr);
+		remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "POST", .target = url,
+		    .content_type = "application/octet-stream", .body = data + sent, .body_len = n },
+		    &answer, rr);
 		if (rr->outcome != REMOTE_OK)
 			return;
 		sent += n;

@@ -17,10 +17,10 @@
 #include "jfield.h"
 #include "log.h"
 #include "msg.h"
+#include "remote_call.h"
 #include "store.h"
 #include "str.h"
 #include "token.h"
-#include "token_post.h"
 
 int
 kommo_token_oauth(const struct config *cfg)
@@ -135,6 +135,19 @@ kommo_token_store(const struct config *cfg, json_object *answer, long long expir
 	return store_commit(s);
 }
 
+/* Kommo's token endpoint: no token, no pacing; the client credentials are in the body. */
+static void
+kommo_token_endpoint(const struct config *cfg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", cfg->kommo.base_url);
+}
+
+static const struct service kommo_oauth = {
+	.label = "Kommo token endpoint",
+	.base = kommo_token_endpoint,
+	.failure_answers = 1,
+};
+
 /*
  * POSTs one grant to <base_url>/oauth2/access_token as JSON and stores the pair it
  * returns (the new access token into kept, when not NULL). On failure rr says why,
@@ -145,7 +158,7 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
     const char *grant, long long connected_at, struct token_kept *kept, struct remote_result *rr)
 {
 	json_object *body = json_object_new_object(), *answer = NULL;
-	char url[1024], detail[124];
+	char detail[124];
 	const char *text;
 	long long expires_in, expires_at;
 
@@ -154,9 +167,10 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
 	json_object_object_add(body, "grant_type", json_object_new_string(grant_type));
 	json_object_object_add(body, grant_key, json_object_new_string(grant));
 	json_object_object_add(body, "redirect_uri", json_object_new_string(cfg->kommo.redirect_uri));
-	snprintf(url, sizeof url, "%s/oauth2/access_token", cfg->kommo.base_url);
-	token_post(cfg, "Kommo token endpoint", url, "Content-Type: application/json",
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &answer, rr);
+	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	remote_call(&kommo_oauth, cfg, &(struct remote_request){ .method = "POST",
+	    .target = "/oauth2/access_token", .content_type = "application/json", .body = text,
+	    .body_len = strlen(text) }, &answer, rr);
 	json_object_put(body);
 	expires_in = strtoll(jfield_text(answer, "expires_in"), NULL, 10);
 	expires_at = (long long)time(NULL) + (expires_in > 0 ? expires_in : 86400);

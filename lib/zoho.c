@@ -1,5 +1,5 @@
 /*
- * zoho: Zoho Sign API v1 over lib/http and lib/zoho_token.
+ * zoho: Zoho Sign API v1 over lib/remote_call and lib/zoho_token.
  */
 #include "zoho.h"
 
@@ -12,6 +12,7 @@
 #include "jfield.h"
 #include "log.h"
 #include "pace.h"
+#include "remote_call.h"
 #include "store.h"
 #include "str.h"
 #include "zoho_token.h"
@@ -21,14 +22,19 @@
 
 /* Judges Zoho's envelope: a non-zero "code" is a failure whatever the HTTP status. */
 static void
-zoho_check_envelope(const char *what, json_object *json, struct remote_result *rr)
+zoho_judge(const struct config *cfg, const struct remote_request *req,
+    const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	json_object *code, *message;
 
+	(void)cfg;
+	(void)res;
+	if (rr->outcome != REMOTE_OK && rr->outcome != REMOTE_REFUSED)
+		return;
 	if (json == NULL) {
 		if (rr->outcome == REMOTE_OK) {
 			rr->outcome = REMOTE_RETRY;
-			snprintf(rr->message, sizeof rr->message, "%s: answer is not JSON", what);
+			snprintf(rr->message, sizeof rr->message, "%s: answer is not JSON", req->target);
 		}
 		return;
 	}
@@ -37,78 +43,42 @@ zoho_check_envelope(const char *what, json_object *json, struct remote_result *r
 	if (rr->outcome == REMOTE_OK)
 		rr->outcome = REMOTE_REFUSED;
 	json_object_object_get_ex(json, "message", &message);
-	snprintf(rr->message, sizeof rr->message, "%s: Zoho code %s: %.160s", what,
+	snprintf(rr->message, sizeof rr->message, "%s: Zoho code %s: %.160s", req->target,
 	    json_object_get_string(code), message ? json_object_get_string(message) : "");
 }
 
-/*
- * One Sign API call with the shared access token; a 401 gets one refresh and one retry.
- * The answer is left in *res (the caller frees it) and, when json is not NULL, parsed.
- */
-static void
-zoho_perform(const struct config *cfg, const char *method, const char *path, const char *form,
-    struct http_response *res, json_object **json, struct remote_result *rr)
+static int
+zoho_pace_limit(const struct config *cfg)
 {
-	char tok[1024], rejected[1024], base[512], url[2048], *auth;
-	int attempt;
-
-	memset(res, 0, sizeof *res);
-	if (json)
-		*json = NULL;
-	zoho_sign_base(cfg, base, sizeof base);
-	snprintf(url, sizeof url, "%s%s", base, path);
-	zoho_token_get(cfg, NULL, tok, sizeof tok, rr);
-	for (attempt = 0; rr->outcome == REMOTE_OK && attempt < 2; attempt++) {
-		struct http_request req = { 0 };
-		int rc;
-
-		auth = str_fmt("Authorization: Zoho-oauthtoken %s", tok);
-		req.method = method;
-		req.url = url;
-		req.timeout_s = cfg->limits.http_timeout;
-		req.headers[0] = auth;
-		if (form) {
-			req.headers[1] = "Content-Type: application/x-www-form-urlencoded";
-			req.body = form;
-			req.body_len = strlen(form);
-		}
-		pace_wait(cfg->state_dir, ZOHO_PACE, cfg->limits.zoho_calls_per_minute, PACE_ZOHO_WINDOW_MS);
-		http_response_free(res);
-		rc = http_perform(&req, res);
-		free(auth);
-		remote_classify(path, rc, res, rr, json);
-		if (rr->outcome != REMOTE_AUTH || attempt == 1)
-			break;
-		if (json) {
-			json_object_put(*json);
-			*json = NULL;
-		}
-		memcpy(rejected, tok, sizeof tok);
-		zoho_token_get(cfg, rejected, tok, sizeof tok, rr);
-	}
+	return cfg->limits.zoho_calls_per_minute;
 }
+
+/* The Sign API of the connected data centre, with the shared access token; a 401 gets
+ * one refresh and one retry. */
+static const struct service zoho_sign = {
+	.base = zoho_sign_base,
+	.token = &zoho_token_kind,
+	.auth_scheme = "Zoho-oauthtoken",
+	.pace_key = ZOHO_PACE,
+	.pace_limit = zoho_pace_limit,
+	.pace_window_ms = PACE_ZOHO_WINDOW_MS,
+	.judge = zoho_judge,
+};
 
 int
 zoho_turn_reserve(const struct config *cfg)
 {
-	return pace_reserve(cfg->state_dir, ZOHO_PACE, cfg->limits.zoho_calls_per_minute,
-	    PACE_ZOHO_WINDOW_MS) == PACE_NOT_NOW ? -1 : 0;
+	return pace_reserve(cfg->state_dir, zoho_sign.pace_key, zoho_sign.pace_limit(cfg),
+	    zoho_sign.pace_window_ms) == PACE_NOT_NOW ? -1 : 0;
 }
 
 static void
 zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
     json_object **answer, struct remote_result *rr)
 {
-	struct http_response res;
-
-	zoho_perform(cfg, method, path, form, &res, answer, rr);
-	http_response_free(&res);
-	if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED)
-		zoho_check_envelope(path, *answer, rr);
-	if (rr->outcome != REMOTE_OK) {
-		json_object_put(*answer);
-		*answer = NULL;
-	}
+	remote_call(&zoho_sign, cfg, &(struct remote_request){ .method = method, .target = path,
+	    .content_type = form ? "application/x-www-form-urlencoded" : NULL, .body = form,
+	    .body_len = form ? strlen(form) : 0 }, answer, rr);
 }
 
 /* Hands out a new reference to obj[key], or NULL. */
@@ -258,7 +228,8 @@ zoho_request_pdf(const struct config *cfg, const char *request_id, int with_cert
 	/* merge=true makes one PDF of several documents (else Zoho sends a zip). */
 	snprintf(path, sizeof path, "/requests/%.24s/pdf?merge=true%s", request_id,
 	    with_certificate ? "&with_coc=true" : "");
-	zoho_perform(cfg, "GET", path, NULL, &res, NULL, rr);
+	remote_call(&zoho_sign, cfg, &(struct remote_request){ .method = "GET", .target = path,
+	    .raw = &res }, NULL, rr);
 	if (rr->outcome == REMOTE_OK && (res.len < 5 || memcmp(res.body, "%PDF-", 5) != 0)) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s: answer is not a PDF (%.60s)", path,

@@ -12,7 +12,7 @@
 #include "jfield.h"
 #include "log.h"
 #include "msg.h"
-#include "token_post.h"
+#include "remote_call.h"
 
 /* The grant or the client is wrong: asking again will not help (tests/fakes/API.md, Zoho Accounts). */
 static int
@@ -43,6 +43,13 @@ zoho_accounts_throttle(json_object *answer, const char *error)
 	    jfield_text(answer, "error_description")[0] != '\0' && !zoho_accounts_code_like(error);
 }
 
+/* The token endpoint of the data centre named by each call: no token, no pacing; the
+ * client credentials are in the body. */
+static const struct service zoho_accounts = {
+	.label = "Zoho token endpoint",
+	.failure_answers = 1,
+};
+
 enum zoho_accounts_answer
 zoho_accounts_token(const struct config *cfg, const char *accounts_url,
     const char *const *params, json_object **answer, struct remote_result *rr)
@@ -60,8 +67,9 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 		return ZOHO_ACCOUNTS_FAILED;
 	}
 	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts_url);
-	token_post(cfg, "Zoho token endpoint", url, "Content-Type: application/x-www-form-urlencoded",
-	    body, answer, rr);
+	remote_call(&zoho_accounts, cfg, &(struct remote_request){ .method = "POST", .target = url,
+	    .content_type = "application/x-www-form-urlencoded", .body = body,
+	    .body_len = strlen(body) }, answer, rr);
 	free(body);
 	error = jfield_text(*answer, "error");
 	if (error[0] == '\0' && jfield_text(*answer, "access_token")[0] != '\0') {
