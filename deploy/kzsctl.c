@@ -157,7 +157,11 @@ queue_index_checked(const struct config *cfg)
 		printf("outbox   DAMAGED: %s; try kzsctl recover outbox\n", err);
 		return -1;
 	}
-	printf("outbox   index ok, %zu entries for %zu waiting job(s)\n", r.entries, r.runnable);
+	if (r.not_built)
+		printf("outbox   no index of due times yet (a queue from an earlier version): the next "
+		    "webhook or drain builds it from the %zu waiting job(s)\n", r.runnable);
+	else
+		printf("outbox   index ok, %zu entries for %zu waiting job(s)\n", r.entries, r.runnable);
 	if (r.set_aside > 0)
 		printf("outbox   %zu job record(s) could not be read and were set aside, the first as "
 		    "\"%s\" (see kzsctl dump); they are not run\n", r.set_aside, r.first_aside);

@@ -947,20 +947,32 @@ outbox_make_all_due(const char *dir, long long now)
 
 	if (queue_open(dir, &q, err, sizeof err) == -1)
 		return -1;
+	/* Marked first: a run stopped or refused halfway leaves the index to be rebuilt, so
+	 * no job whose due time changed is left without its entry. */
+	if (queue_mark(&q) == -1 || store_each(q.s, collect_job_key, &list) == -1) {
+		free(list.keys);
+		queue_abort(&q);
+		return -1;
+	}
 	/* Keys first: GDBM does not promise a stable walk while records are rewritten. */
-	store_each(q.s, collect_job_key, &list);
 	for (i = 0; i < list.n; i++) {
 		struct job job;
+		int rc = job_load(q.s, list.keys[i], &job);
 
-		if (job_load(q.s, list.keys[i], &job) == 0) {
+		if (rc == 0) {
 			job.next_at = now;
 			if (job.dead) {
 				job.dead = 0;
 				job.created_at = now;
 			}
-			if (job_store(q.s, &job) == 0)
-				count++;
+			rc = job_store(q.s, &job);
 			job_free(&job);
+			count++;
+		}
+		if (rc == -1) {
+			free(list.keys);
+			queue_abort(&q);
+			return -1;
 		}
 	}
 	free(list.keys);
@@ -1098,8 +1110,10 @@ outbox_index_check(const char *dir, struct outbox_index_report *r, char *err, si
 		w.bad_entry = 1;
 	if (w.n_have > 1)
 		qsort(w.have, w.n_have, sizeof *w.have, entry_key_cmp);
-	if (rc == 0 && w.index[0] == '\0' && w.n_have == 0 && w.want.n == 0 && w.want.leased_len == 0)
-		goto out; /* nothing was ever queued */
+	if (rc == 0 && w.index[0] == '\0' && w.n_have == 0) {
+		r->not_built = 1; /* a file from before the index: the next change builds it */
+		goto out;
+	}
 	if (rc == 0 && strcmp(w.index, INDEX_CLEAN) != 0) {
 		snprintf(err, errlen, "the queue's index is %s", w.index[0] ? "half-changed" : "missing");
 		rc = -1;

@@ -86,6 +86,7 @@ int outbox_list(const char *dir, outbox_each_fn fn, void *arg);
  */
 struct outbox_index_report {
 	size_t runnable, entries, set_aside;
+	int not_built; /* no index yet (a file from before it): built by the next change */
 	char first_aside[OUTBOX_KEY_MAX + 8];
 };
 int outbox_index_check(const char *dir, struct outbox_index_report *r, char *err, size_t errlen);

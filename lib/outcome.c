@@ -283,9 +283,9 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 	char when[64], *text, err[256];
 	int resend, rc;
 
-	/* Recorded by an earlier job: nothing left. Recorded by this one (its note is made),
-	 * the resend may still be left to queue: a refused queueing must not lose it. */
-	if (!job_step_done(job, "noted") && outcome_recorded(cfg, job, DEAL_EXPIRED, res))
+	/* Recorded by an earlier job: nothing left. Recorded by this one, the resend may
+	 * still be left to queue: a refused queueing must not lose it. */
+	if (!job_step_done(job, "expiry_recorded") && outcome_recorded(cfg, job, DEAL_EXPIRED, res))
 		return;
 	deal_request_load(cfg->state_dir, job->subject, &rec);
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
@@ -301,8 +301,11 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 		rc = step_task(cfg, job, text ? text : "Contract expired.", res);
 		free(text);
 	}
-	/* The request is no longer in flight before the new send job looks. */
-	if (rc != 0 || step_record(cfg, job, DEAL_EXPIRED, res) != 0)
+	/* The request is no longer in flight before the new send job looks; recorded once,
+	 * so a retry never moves the deal back from a newer send to "expired". */
+	if (rc != 0 || (!job_step_done(job, "expiry_recorded") &&
+	    (step_record(cfg, job, DEAL_EXPIRED, res) != 0 ||
+	    job_step_record(cfg, job, "expiry_recorded", NULL, res) == -1)))
 		return;
 	if (resend && !job_step_done(job, "resent")) {
 		json_object *initial = json_object_new_object();

@@ -154,6 +154,33 @@ main(void)
 	}
 	CHECK(claimed == 50, "rebuilt from the jobs: all 50 claimed (%d)", claimed);
 
+	/* A queue from before the index: no index records at all. Not damaged: the next
+	 * change builds it. */
+	enqueue_n(1, 5, now);
+	{
+		struct store *s;
+		char name[32];
+
+		if (store_begin(dir, STORE_OUTBOX, 1, &s, err, sizeof err) == 0) {
+			for (i = 0; i < 5; i++) {
+				snprintf(name, sizeof name, "#h%d", i);
+				store_delete(s, name);
+			}
+			store_delete(s, "#n");
+			store_delete(s, "#leased");
+			store_delete(s, "#index");
+			store_commit(s);
+		}
+	}
+	CHECK(outbox_index_check(dir, &rep, err, sizeof err) == 0 && rep.not_built && rep.runnable == 5,
+	    "a queue from before the index: not damaged, not built yet, 5 jobs waiting");
+	for (claimed = 0; outbox_claim(dir, now, &job) == 0; claimed++) {
+		outbox_done(dir, &job, now);
+		job_free(&job);
+	}
+	CHECK(claimed == 5 && index_sound(&rep) && !rep.not_built, "the first claim built it: all 5 ran (%d)",
+	    claimed);
+
 	/* A damaged index found by the check, rebuilt by the admin. */
 	enqueue_n(1, 20, now);
 	store_put1(dir, STORE_OUTBOX, "#h3", "garbage");

@@ -277,6 +277,14 @@ test_expired(void)
 	CHECK(world_job_get(&cfg, "send:1001", &send) == 0 && strcmp(jfield_text(send.state, "resend"), "true") == 0,
 	    "one send job is queued for the lead, marked as a resend");
 	job_free(&send);
+	/* The resend starts (the deal is "sending" again) while the expiry job runs once
+	 * more (its done mark lost): its record is made, the deal is not moved back. */
+	deal_mark(cfg.state_dir, W_LEAD, DEAL_SENDING, "1", "(ref 1001-2)");
+	script_reset();
+	run(outcome_expired, &job, &res);
+	CHECK(res.done == 1 && script_over(), "the expiry job again, its steps recorded: nothing to call (%s)",
+	    res.error);
+	CHECK_STR(lead_state(), DEAL_SENDING, "...and the deal stays with the newer send");
 	outbox_done(cfg.state_dir, &job, world_now());
 	job_free(&job);
 	/* The queued send is taken off the queue, for the next case. */
