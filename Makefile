@@ -94,7 +94,7 @@ check: | $(TESTDEPS_OK)
 	$(MAKE) VARIANT=crash end-to-end-programs
 	tests/run.sh $(UNIT) $(E2E) \
 	    $(patsubst %,build/asan/%,$(UNIT)) $(patsubst %,'KZS_OUT=build/asan %',$(E2E)) \
-	    'KZS_OUT=build/crash tests/crash.sh'
+	    'KZS_OUT=build/crash tests/crash.sh' tests/layers.sh
 
 demo: all $(FAKES) | $(TESTDEPS_OK)
 	tests/demo.sh $(if $(ONCE),--once)
