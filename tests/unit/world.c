@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "jfield.h"
+#include "store.h"
 #include "zoho_dc.h"
 #include "zoho_token.h"
 
@@ -164,4 +165,58 @@ world_job_get(const struct config *cfg, const char *key, struct job *out)
 	if (outbox_list(cfg->state_dir, world_find_one, &f) == -1)
 		return -1;
 	return f.found ? 0 : -1;
+}
+
+struct world_lines {
+	char **line;
+	size_t n;
+};
+
+static int
+world_add_line(const char *key, const char *val, void *arg)
+{
+	struct world_lines *l = arg;
+	size_t len = strlen(key) + strlen(val) + 3;
+
+	l->line = realloc(l->line, (l->n + 1) * sizeof *l->line);
+	if (l->line == NULL || (l->line[l->n] = malloc(len)) == NULL)
+		abort();
+	snprintf(l->line[l->n++], len, "%s=%s\n", key, val);
+	return 0;
+}
+
+static int
+world_by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+world_snapshot(const struct config *cfg, const char *name, const char *skip)
+{
+	struct world_lines l = { NULL, 0 };
+	size_t i, len = 0, skiplen = skip ? strlen(skip) : 0;
+	char *all = calloc(1, 1), err[256];
+	struct store *s;
+
+	if (all == NULL)
+		abort();
+	if (store_begin(cfg->state_dir, name, 0, &s, err, sizeof err) == 0) {
+		store_each(s, world_add_line, &l);
+		store_abort(s);
+	}
+	if (l.n > 0)
+		qsort(l.line, l.n, sizeof *l.line, world_by_text);
+	for (i = 0; i < l.n; i++) {
+		if (skip == NULL || strncmp(l.line[i], skip, skiplen) != 0 || l.line[i][skiplen] != '=') {
+			all = realloc(all, len + strlen(l.line[i]) + 1);
+			if (all == NULL)
+				abort();
+			memcpy(all + len, l.line[i], strlen(l.line[i]) + 1);
+			len += strlen(l.line[i]);
+		}
+		free(l.line[i]);
+	}
+	free(l.line);
+	return all;
 }

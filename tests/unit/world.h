@@ -70,4 +70,8 @@ long long world_now(void);
 /* The job with this key as the outbox holds it (job_free it); 0, or -1 when absent. */
 int world_job_get(const struct config *cfg, const char *key, struct job *out);
 
+/* Every record of state file `name` but the one keyed `skip` (NULL: none), as sorted
+ * "key=value" lines, malloc'd: compared before and after, it shows nothing was stored. */
+char *world_snapshot(const struct config *cfg, const char *name, const char *skip);
+
 #endif
