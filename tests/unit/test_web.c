@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "web.h"
+#include "world.h"
 
 enum handler_mode {
 	PROGRAM, /* as the programs: 405, 413, 415, else 200 with what it was given */
@@ -42,7 +43,8 @@ struct served {
 	int after;       /* 0: no after work; 1: after the answer was complete; 2: before */
 };
 
-static char tmp[64];
+static struct config cfg;
+static const char *tmp; /* a folder of the test's own (world.h) */
 static enum handler_mode mode;
 static int go_fd = -1; /* the child's after work waits here for the answer to be read */
 
@@ -147,6 +149,7 @@ serve(size_t max_body, const char *method, const char *content_length, const cha
 
 	memset(s, 0, sizeof *s);
 	snprintf(errpath, sizeof errpath, "%s/stderr", tmp);
+	fflush(stdout); /* the child's stdout is the answer: nothing of ours may be left to flush */
 	if (pipe(in) == -1 || pipe(out) == -1 || pipe(go) == -1 || (pid = fork()) == -1) {
 		perror("pipe/fork");
 		exit(2);
@@ -390,21 +393,14 @@ test_content_type(void)
 int
 main(void)
 {
-	char cmd[96];
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(tmp, sizeof tmp, "/tmp/kzs-web-XXXXXX");
-	if (mkdtemp(tmp) == NULL) {
-		perror("mkdtemp");
+	if (world_open(&cfg) == -1)
 		return 1;
-	}
+	tmp = cfg.state_dir;
 	test_accepted();
 	test_refused();
 	test_handler_slips();
 	test_content_type();
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", tmp);
+	world_close(&cfg);
 	return CHECK_DONE();
 }
