@@ -18,8 +18,10 @@
 #include "check.h"
 #include "log.h"
 #include "report.h"
+#include "world.h"
 
-static char dir[64];
+static struct config cfg;
+static const char *dir; /* a folder of the test's own (world.h) */
 
 /* The error lines in the log file of child n that hold text. */
 static int
@@ -201,20 +203,13 @@ test_stamp_link(void)
 int
 main(void)
 {
-	char cmd[96];
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(dir, sizeof dir, "/tmp/kzs-report-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	if (world_open(&cfg) == -1)
 		return 1;
-	}
+	dir = cfg.state_dir;
 	test_once_a_minute();
 	test_together();
 	test_no_folder();
 	test_stamp_link();
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	world_close(&cfg);
 	return CHECK_DONE();
 }
