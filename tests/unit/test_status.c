@@ -13,7 +13,6 @@
 #include <sys/time.h>
 
 #include "check.h"
-#include "config.h"
 #include "kommo_token.h"
 #include "outbox.h"
 #include "page.h"
@@ -30,7 +29,7 @@
 #define ERR_DEAD "Zoho code 2001: Request does not exist"
 
 static struct config cfg;
-static char dir[64];
+static const char *dir; /* the state folder */
 
 /* Every secret and token the state and configuration hold; none may be shown. */
 static const char *const secrets[] = {
@@ -39,38 +38,21 @@ static const char *const secrets[] = {
 	W_ZOHO_TOKEN, "kommo-access-token-1", "kommo-refresh-token-1", NULL,
 };
 
+/* The operator's configuration (world.h), with Kommo reached through OAuth (no
+ * long-lived token), so that its tokens are in the state too, and the company in Kathmandu. */
 static int
 open_state(void)
 {
-	char text[4096], err[256];
-	int n;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(dir, sizeof dir, "/tmp/kzs-status-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	if (world_open(&cfg) == -1)
 		return -1;
-	}
-	/* Kommo through OAuth (no long-lived token), so that its tokens are in the state too. */
-	n = snprintf(text, sizeof text,
-	    "[state]\ndir = %s\n\n"
-	    "[kommo]\nsubdomain = acme\naccount_id = 12345678\n"
-	    "client_id = kommo-client\nclient_secret = kommo-client-secret\n"
-	    "redirect_uri = https://example.com/cgi-bin/oauth-callback\n"
-	    "hook_secret = hook-secret-0123456789abcdef\npipeline_id = " W_PIPELINE "\n"
-	    "trigger_status_id = " W_TRIGGER "\nsigned_status_id = " W_SIGNED "\n"
-	    "declined_status_id = " W_DECLINED "\ntask_type_id = 1\n\n"
-	    "[zoho]\ndc = eu\nclient_id = 1000.CLIENT\nclient_secret = zoho-client-secret\n"
-	    "redirect_uri = https://example.com/cgi-bin/oauth-callback\n"
-	    "refresh_token = 1000.refresh.configured\ntime_zone = Asia/Kathmandu\n"
-	    "webhook_secret = webhook-secret-0123456789abcdef\ntemplate_id = " W_TEMPLATE "\n\n"
-	    "[fields]\nCompanyName = company.name\n\n[signers]\nClient = contact.main\n", dir);
-	if (n < 0 || (size_t)n >= sizeof text ||
-	    config_parse(text, (size_t)n, "unit.conf", &cfg, NULL, NULL, err, sizeof err) == -1) {
-		printf("# config: %s\n", err);
+	free(cfg.kommo.token);
+	cfg.kommo.token = NULL;
+	free(cfg.zoho.time_zone);
+	cfg.zoho.time_zone = strdup("Asia/Kathmandu");
+	if (cfg.zoho.time_zone == NULL)
 		return -1;
-	}
 	zone_use(cfg.zoho.time_zone);
+	dir = cfg.state_dir;
 	return 0;
 }
 
@@ -320,17 +302,12 @@ test_damaged(void)
 int
 main(void)
 {
-	char cmd[96];
-
 	if (open_state() == -1)
 		return 1;
 	test_empty();
 	prepare();
 	test_prepared();
 	test_damaged();
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
-	config_free(&cfg);
+	world_close(&cfg);
 	return CHECK_DONE();
 }
