@@ -5,22 +5,12 @@
 # time_zone; text from outside with markup in it (Kommo's error detail) is shown as text
 # and runs nothing. A screenshot goes to build/artefacts/.
 . "$(dirname "$0")/lib.sh"
-CHROMIUM=$(command -v chromium || command -v chromium-browser)
-if [ -z "$CHROMIUM" ]; then
-	not_ok "chromium is not installed (sh deploy/install-deps.sh --tests installs it)"
-	exit 1
-fi
+browser_setup
 kzs_setup
 oauth_admin_setup
 zone=Pacific/Kiritimati # UTC+14: its times differ from UTC's at any hour
 kzs_conf_set zoho time_zone "$zone"
-artefacts=$KZS_ROOT/build/artefacts
-case $KZS_OUT in */build/asan) variant=-asan ;; *) variant= ;; esac
-mkdir -p "$artefacts"
 
-# browser < SCRIPT: runs SCRIPT (see browser.pl) in the admin's Chromium profile.
-browser() { perl "$KZS_ROOT/tests/e2e/browser.pl" "$CHROMIUM" "$T/chromium"; }
-is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 # in_zone EPOCH: the time as the status shows it, quoted for a regular expression.
 in_zone() { TZ=$zone date -d "@$1" '+%Y-%m-%d %H:%M %Z' | sed 's/[+.]/\\&/g'; }
 # shown ID: the text the browser renders for the element with this id.
