@@ -72,7 +72,9 @@ $(OUT)/cgi-bin/%: $(OBJ)/cgi-bin/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(OUT)/deploy/kzsctl: $(OBJ)/deploy/kzsctl.o $(LIB)
+# kzsctl is deploy/kzsctl.c with its commands in deploy/kzsctl_*.c.
+KZSCTL_OBJ = $(patsubst %.c,$(OBJ)/%.o,$(wildcard deploy/kzsctl*.c))
+$(OUT)/deploy/kzsctl: $(KZSCTL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -9,13 +9,12 @@
 #include <time.h>
 
 #include "config.h"
+#include "contract.h"
 #include "crash.h"
 #include "drain.h"
 #include "form.h"
-#include "job.h"
 #include "kommo_webhook.h"
 #include "log.h"
-#include "outbox.h"
 #include "program.h"
 #include "status.h"
 #include "str.h"
@@ -106,8 +105,7 @@ kommo_hook_handle(struct web_request *req, void *arg)
 
 		if (!event_wanted(cfg, ev))
 			continue;
-		if (outbox_enqueue(cfg->state_dir, CONTRACT_JOB_KIND, ev->lead_id, (long long)time(NULL),
-			err, sizeof err) == -1) {
+		if (contract_queue(cfg, ev->lead_id, (long long)time(NULL), err, sizeof err) == -1) {
 			kommo_webhook_free(&hook);
 			web_refuse(req, 503, "cannot store the event; please retry");
 			return;

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "drain.h"
+#include "kzsctl_send.h"
 #include "log.h"
 #include "oauth_start.h"
 #include "outbox.h"
@@ -45,6 +46,11 @@ usage(FILE *out)
 	    "                         send the deals that entered the trigger stage since the\n"
 	    "                         last run (the first run: the last day) without their\n"
 	    "                         webhook\n"
+	    "       kzsctl send LEAD_ID [--dry-run]\n"
+	    "                         queue the deal's contract now, as Kommo's webhook would\n"
+	    "                         (nothing when a request is in flight); --dry-run shows\n"
+	    "                         the request it would make, or what is missing, and\n"
+	    "                         sends and records nothing\n"
 	    "       kzsctl check      read every state file through; says which is damaged\n"
 	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept)\n"
 	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
@@ -371,7 +377,7 @@ args_fit(int argc, char **argv)
 	} commands[] = {
 		{ "drain", 0, 1 }, { "status", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
 		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
-		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 },
+		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 }, { "send", 1, 2 },
 	};
 	size_t i;
 
@@ -395,7 +401,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!args_fit(argc, argv)) {
+	if (!args_fit(argc, argv) || (strcmp(argv[1], "send") == 0 && !kzsctl_send_args_fit(argc, argv))) {
 		usage(stderr);
 		return 2;
 	}
@@ -437,6 +443,8 @@ main(int argc, char **argv)
 		rc = reconcile(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "authorize-url") == 0) {
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
+	} else if (strcmp(argv[1], "send") == 0) {
+		rc = kzsctl_send(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "restore") == 0) {
 		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL, format > 0);
 	} else { /* check, prune, recover, dump */

@@ -24,18 +24,27 @@
 #include "str.h"
 #include "zoho.h"
 
-/* Everything read from the remotes for one attempt; released by contract_inputs_free. */
-struct contract_inputs {
-	json_object *lead, *contact, *company, *tpl;
-};
-
-static void
-contract_inputs_free(struct contract_inputs *in)
+void
+contract_draft_free(struct contract_draft *d)
 {
-	json_object_put(in->lead);
-	json_object_put(in->contact);
-	json_object_put(in->company);
-	json_object_put(in->tpl);
+	json_object_put(d->lead);
+	json_object_put(d->contact);
+	json_object_put(d->company);
+	json_object_put(d->tpl);
+	fill_result_free(&d->fill);
+	memset(d, 0, sizeof *d);
+}
+
+int
+contract_queue(const struct config *cfg, const char *lead_id, long long now, char *err, size_t errlen)
+{
+	return outbox_enqueue(cfg->state_dir, CONTRACT_JOB_KIND, lead_id, now, err, errlen);
+}
+
+void
+contract_marker(const char *lead_id, long long now, char *buf, size_t len)
+{
+	snprintf(buf, len, "(ref %.19s-%lld)", lead_id, now);
 }
 
 /* Id of the first linked entity in lead._embedded[list], preferring is_main. */
@@ -72,60 +81,138 @@ contract_fetch_linked(const struct config *cfg, const char *id,
 	return job_failed(&rr, res) ? -1 : 0;
 }
 
-/*
- * Reads what the request is made from. Returns 0 to go on, 1 when there is nothing
- * to do (the lead left the stage, is gone, or was already handled), -1 to retry.
- */
-static int
-contract_read(const struct config *cfg, struct job *job, const struct deal *deal,
-    struct contract_inputs *in, struct job_result *res)
+int
+contract_draft_lead(const struct config *cfg, const char *lead_id, struct contract_draft *d,
+    struct job_result *res)
 {
 	struct remote_result rr;
-	const char *lead_id = job->subject;
 
-	kommo_lead_fetch(cfg, lead_id, &in->lead, &rr);
-	if (rr.outcome == REMOTE_NOT_FOUND) {
-		log_info("lead %s: no longer exists; nothing sent", lead_id);
+	kommo_lead_fetch(cfg, lead_id, &d->lead, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND)
 		return 1;
-	}
-	if (job_failed(&rr, res))
-		return -1;
-	if (strcmp(jfield_text(in->lead, "status_id"), cfg->kommo.trigger_status_id) != 0 ||
-	    strcmp(jfield_text(in->lead, "pipeline_id"), cfg->kommo.pipeline_id) != 0) {
-		log_info("lead %s: no longer in the trigger stage; nothing sent", lead_id);
-		return 1;
-	}
-	if (strcmp(deal->state, DEAL_BLOCKED) == 0 &&
-	    strcmp(deal->updated_at, jfield_text(in->lead, "updated_at")) == 0) {
-		log_info("lead %s: unchanged since the manager was told what is missing", lead_id);
-		return 1;
-	}
-	if (contract_fetch_linked(cfg, contract_linked_id(in->lead, "contacts", 1),
-		kommo_contact_fetch, &in->contact, res) == -1 ||
-	    contract_fetch_linked(cfg, contract_linked_id(in->lead, "companies", 0),
-		kommo_company_fetch, &in->company, res) == -1)
-		return -1;
-	zoho_template_get(cfg, cfg->zoho.template_id, &in->tpl, &rr);
 	return job_failed(&rr, res) ? -1 : 0;
 }
 
-/* Records why the contract cannot go out, for the note and task steps. Returns 1 (the
- * send is blocked), -1 when it could not be recorded. */
+int
+contract_skip(const struct config *cfg, const struct deal *deal, json_object *lead, char *why,
+    size_t whylen)
+{
+	if (strcmp(deal->state, DEAL_INFLIGHT) == 0)
+		snprintf(why, whylen, "request %s already in flight", deal->request_id);
+	else if (lead && (strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) != 0 ||
+	    strcmp(jfield_text(lead, "pipeline_id"), cfg->kommo.pipeline_id) != 0))
+		snprintf(why, whylen, "not in the trigger stage");
+	else if (lead && strcmp(deal->state, DEAL_BLOCKED) == 0 &&
+	    strcmp(deal->updated_at, jfield_text(lead, "updated_at")) == 0)
+		snprintf(why, whylen, "unchanged since the manager was told what is missing");
+	else
+		return 0;
+	return 1;
+}
+
+/* The template Zoho Sign does not have (or refuses to give): the administrator's to fix. */
+static void
+contract_no_template(const struct config *cfg, const struct remote_result *rr, struct fill_result *out)
+{
+	char admin[400];
+
+	snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign has no template %s (%s)",
+	    cfg->zoho.template_id, rr->message);
+	fill_problem_add(out, "the contract template is not in Zoho Sign" FILL_ASK_ADMIN, admin);
+}
+
+int
+contract_draft_read(const struct config *cfg, struct contract_draft *d, struct job_result *res)
+{
+	struct remote_result rr;
+
+	if (contract_fetch_linked(cfg, contract_linked_id(d->lead, "contacts", 1),
+		kommo_contact_fetch, &d->contact, res) == -1 ||
+	    contract_fetch_linked(cfg, contract_linked_id(d->lead, "companies", 0),
+		kommo_company_fetch, &d->company, res) == -1)
+		return -1;
+	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND || rr.outcome == REMOTE_REFUSED) {
+		memset(&d->fill, 0, sizeof d->fill);
+		contract_no_template(cfg, &rr, &d->fill);
+		return 1;
+	}
+	return job_failed(&rr, res) ? -1 : 0;
+}
+
+int
+contract_draft_fill(const struct config *cfg, struct contract_draft *d, const char *marker,
+    struct job_result *res)
+{
+	struct fill_input fin = { 0 };
+	char today[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	localtime_r(&now, &tm); /* the [zoho] time_zone's today */
+	if (datefmt_write(cfg->zoho.date_format, &tm, today, sizeof today) == -1)
+		datefmt_write("dd/MM/yyyy", &tm, today, sizeof today);
+	fin.tpl = d->tpl;
+	fin.lead = d->lead;
+	fin.contact = d->contact;
+	fin.company = d->company;
+	fin.today = today;
+	fin.marker = marker;
+	rc = fill_request(cfg, &fin, &d->fill);
+	if (rc == -1)
+		snprintf(res->error, sizeof res->error, "out of memory");
+	return rc;
+}
+
+/*
+ * Reads the lead for the job: 0 to go on, 1 when there is nothing to do (the lead left
+ * the stage, is gone, or was already handled), -1 to retry.
+ */
+static int
+contract_read(const struct config *cfg, struct job *job, const struct deal *deal,
+    struct contract_draft *d, struct job_result *res)
+{
+	char why[128];
+	int rc = contract_draft_lead(cfg, job->subject, d, res);
+
+	if (rc == 1)
+		log_info("lead %s: no longer exists; nothing sent", job->subject);
+	if (rc != 0)
+		return rc;
+	if (contract_skip(cfg, deal, d->lead, why, sizeof why)) {
+		log_info("lead %s: %s; nothing sent", job->subject, why);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Records why the contract cannot go out, for the note and task steps, and logs it; what
+ * only the administrator can fix is logged for them with its config key. Returns 1 (the
+ * send is blocked), -1 when it could not be recorded.
+ */
 static int
 contract_block(const struct config *cfg, struct job *job, json_object *lead,
-    char *const *problems, size_t n, struct job_result *res)
+    const struct fill_problem *problems, size_t n, struct job_result *res)
 {
 	char text[2048] = "";
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? "; " : "", problems[i]);
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? "; " : "",
+		    problems[i].text);
 	json_object_object_add(job->state, "responsible",
 	    json_object_new_string(jfield_text(lead, "responsible_user_id")));
 	json_object_object_add(job->state, "updated_at",
 	    json_object_new_string(jfield_text(lead, "updated_at")));
+	if (job_step_record(cfg, job, "problems", json_object_new_string(text), res) == -1)
+		return -1;
 	log_warn("lead %s: contract not sent: %s", job->subject, text);
-	return job_step_record(cfg, job, "problems", json_object_new_string(text), res) == -1 ? -1 : 1;
+	for (i = 0; i < n; i++)
+		if (problems[i].admin)
+			log_err("lead %s: for the administrator: %s", job->subject, problems[i].admin);
+	return 1;
 }
 
 /*
@@ -199,78 +286,61 @@ contract_adopt(const struct config *cfg, struct job *job, json_object *lead, con
 /* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
 static int
 contract_send(const struct config *cfg, struct job *job, const struct deal *deal,
-    struct contract_inputs *in, struct job_result *res)
+    struct contract_draft *d, struct job_result *res)
 {
-	struct fill_input fin = { 0 };
-	struct fill_result fout;
 	struct remote_result rr;
 	json_object *request = NULL;
-	char today[32], marker[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
+	char marker[64];
+	int rc = contract_draft_read(cfg, d, res);
 
-	localtime_r(&now, &tm); /* the [zoho] time_zone's today */
-	if (datefmt_write(cfg->zoho.date_format, &tm, today, sizeof today) == -1)
-		datefmt_write("dd/MM/yyyy", &tm, today, sizeof today);
+	if (rc != 0)
+		return rc == 1 ? contract_block(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res) : -1;
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
-		rc = contract_adopt(cfg, job, in->lead, deal->marker, res);
+		rc = contract_adopt(cfg, job, d->lead, deal->marker, res);
 		if (rc != 0)
 			return rc == 1 ? 0 : -1;
 		snprintf(marker, sizeof marker, "%s", deal->marker);
 	} else {
 		/* Unique per attempt to send: a later contract for the same lead gets its own. */
-		snprintf(marker, sizeof marker, "(ref %.19s-%lld)", job->subject, (long long)now);
+		contract_marker(job->subject, (long long)time(NULL), marker, sizeof marker);
 	}
-	fin.tpl = in->tpl;
-	fin.lead = in->lead;
-	fin.contact = in->contact;
-	fin.company = in->company;
-	fin.today = today;
-	fin.marker = marker;
-	rc = fill_request(cfg, &fin, &fout);
-	if (rc == 1) {
-		rc = contract_block(cfg, job, in->lead, fout.problems, fout.nproblems, res);
-		fill_result_free(&fout);
-		return rc;
-	}
-	if (rc == -1) {
-		snprintf(res->error, sizeof res->error, "out of memory");
+	rc = contract_draft_fill(cfg, d, marker, res);
+	if (rc == 1)
+		return contract_block(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res);
+	if (rc == -1)
 		return -1;
-	}
 	/* Intent first: if we never learn Zoho's answer, the marker finds the request. */
-	if (deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(in->lead, "updated_at"),
+	if (deal_mark(cfg->state_dir, job->subject, DEAL_SENDING, jfield_text(d->lead, "updated_at"),
 	    marker) == -1) {
 		/* Unrecorded, a lost answer could not be found again: nothing is sent. */
-		fill_result_free(&fout);
 		snprintf(res->error, sizeof res->error, "the intent to send could not be recorded");
 		return -1;
 	}
 	crash_point("send-after-intent");
-	zoho_request_create(cfg, cfg->zoho.template_id, fout.data_json, &request, &rr);
+	zoho_request_create(cfg, cfg->zoho.template_id, d->fill.data_json, &request, &rr);
 	crash_point("send-after-zoho-created");
 	if (rr.outcome == REMOTE_REFUSED) {
-		char *why = str_fmt("Zoho Sign refused the request: %s", rr.message);
+		/* Zoho's reason goes on the lead too: it may name the data it did not take. */
+		char *text = str_fmt("Zoho Sign refused the request (%s)" FILL_ASK_ADMIN, rr.message);
+		char *admin = str_fmt("[zoho] template_id: Zoho Sign refused the request made from template "
+		    "%s: %s", cfg->zoho.template_id, rr.message);
+		struct fill_problem why = { text, admin };
 
-		rc = contract_block(cfg, job, in->lead, &why, why ? 1 : 0, res);
-		free(why);
-		fill_result_free(&fout);
+		rc = text && admin ? contract_block(cfg, job, d->lead, &why, 1, res) : -1;
+		if (rc == -1 && !(text && admin))
+			snprintf(res->error, sizeof res->error, "out of memory");
+		free(text);
+		free(admin);
 		return rc;
 	}
-	if (job_failed(&rr, res)) {
-		fill_result_free(&fout);
+	if (job_failed(&rr, res))
 		return -1;
-	}
-	if (contract_sent(cfg, job, in->lead, request, fout.recipients, res) == -1) {
-		json_object_put(request);
-		fill_result_free(&fout);
-		return -1;
-	}
-	log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
-	    jfield_text(request, "request_id"), fout.recipients);
+	rc = contract_sent(cfg, job, d->lead, request, d->fill.recipients, res);
+	if (rc == 0)
+		log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
+		    jfield_text(request, "request_id"), d->fill.recipients);
 	json_object_put(request);
-	fill_result_free(&fout);
-	return 0;
+	return rc;
 }
 
 static void
@@ -297,7 +367,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 	char *text;
 	int rc;
 
-	text = str_fmt("Contract not sent: %s. Fix this, then move the deal into the stage again.",
+	text = str_fmt("Contract not sent: %s. Then move the deal into the stage again.",
 	    jfield_text(job->state, "problems"));
 	/* The note and the task say the same: the task is what reaches the manager. */
 	rc = job_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
@@ -318,8 +388,9 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 void
 contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 {
-	struct contract_inputs in = { 0 };
+	struct contract_draft d = { 0 };
 	struct deal deal;
+	char why[128];
 	int rc;
 
 	if (deal_load(cfg->state_dir, job->subject, &deal) == -1) {
@@ -340,8 +411,8 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 		contract_tell_blocked(cfg, job, res);
 		return;
 	}
-	if (strcmp(deal.state, DEAL_INFLIGHT) == 0) {
-		log_info("lead %s: request %s already in flight; nothing sent", job->subject, deal.request_id);
+	if (contract_skip(cfg, &deal, NULL, why, sizeof why)) {
+		log_info("lead %s: %s; nothing sent", job->subject, why);
 		res->done = 1;
 		return;
 	}
@@ -352,10 +423,10 @@ contract_run(const struct config *cfg, struct job *job, struct job_result *res)
 		snprintf(res->error, sizeof res->error, "no Zoho Sign turn left in this run");
 		return;
 	}
-	rc = contract_read(cfg, job, &deal, &in, res);
+	rc = contract_read(cfg, job, &deal, &d, res);
 	if (rc == 0)
-		rc = contract_send(cfg, job, &deal, &in, res);
-	contract_inputs_free(&in);
+		rc = contract_send(cfg, job, &deal, &d, res);
+	contract_draft_free(&d);
 	if (rc == 1 && job_step_done(job, "problems"))
 		contract_tell_blocked(cfg, job, res);
 	else if (rc == 1)

@@ -12,21 +12,30 @@
 #include "jfield.h"
 #include "str.h"
 
-static void
-fill_problem(struct fill_result *r, const char *fmt, ...)
+void
+fill_problem_add(struct fill_result *r, const char *text, const char *admin)
 {
-	va_list ap;
-	char line[300];
+	struct fill_problem *p = &r->problems[r->nproblems];
 
 	if (r->nproblems == FILL_MAX_PROBLEMS)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	r->problems[r->nproblems] = strdup(line);
-	if (r->problems[r->nproblems])
-		r->nproblems++;
+	p->text = strdup(text);
+	p->admin = admin ? strdup(admin) : NULL;
+	if (p->text == NULL || (admin && p->admin == NULL)) {
+		free(p->text);
+		free(p->admin);
+		p->text = p->admin = NULL;
+		return;
+	}
+	r->nproblems++;
 }
+
+/* A problem with its text and admin line formatted by the caller's snprintf. */
+#define FILL_PROBLEM(r, admin, ...) do {                                   \
+		char text_[400];                                            \
+		snprintf(text_, sizeof text_, __VA_ARGS__);                 \
+		fill_problem_add((r), text_, (admin));                      \
+	} while (0)
 
 /* First value of the custom field with this id or code ("EMAIL"); NULL when unset. */
 static const char *
@@ -57,15 +66,16 @@ fill_custom_field(json_object *entity, const char *field_id, const char *field_c
 
 int
 fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
-    char *why, size_t whylen)
+    char *need, size_t needlen)
 {
 	static const struct {
-		const char *prefix, *label;
+		const char *prefix, *label, *absent;
 		size_t offset;
 	} entities[] = {
-		{ "lead.", "deal", offsetof(struct fill_input, lead) },
-		{ "contact.", "main contact", offsetof(struct fill_input, contact) },
-		{ "company.", "company", offsetof(struct fill_input, company) },
+		{ "lead.", "deal", "", offsetof(struct fill_input, lead) },
+		{ "contact.", "main contact", "a main contact on the deal: link one and make it the main contact",
+		    offsetof(struct fill_input, contact) },
+		{ "company.", "company", "a company on the deal: link one", offsetof(struct fill_input, company) },
 	};
 	const char *value = NULL;
 	size_t i, len = strlen(source);
@@ -89,7 +99,7 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 		entity = *(json_object *const *)(const void *)((const char *)in + entities[i].offset);
 		attr = source + plen;
 		if (entity == NULL) {
-			snprintf(why, whylen, "the deal has no %s", entities[i].label);
+			snprintf(need, needlen, "%s", entities[i].absent);
 			return -1;
 		}
 		if (strncmp(attr, "cf.", 3) == 0)
@@ -98,21 +108,24 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 			value = fill_custom_field(entity, NULL, "EMAIL");
 		else if (strcmp(attr, "phone") == 0)
 			value = fill_custom_field(entity, NULL, "PHONE");
-		else
+		else if (!json_object_object_get_ex(entity, attr, NULL)) {
+			snprintf(need, needlen, "%s names nothing Kommo has on a %s", source, entities[i].label);
+			return -2;
+		} else
 			value = jfield_text(entity, attr);
 		if (value == NULL || *value == '\0') {
 			if (strncmp(attr, "cf.", 3) == 0)
-				snprintf(why, whylen, "%s: the %s has no value in custom field %s", source,
-				    entities[i].label, attr + 3);
+				snprintf(need, needlen, "the %s's custom field %s: fill it in", entities[i].label,
+				    attr + 3);
 			else
-				snprintf(why, whylen, "%s: the %s's %s is empty", source, entities[i].label, attr);
+				snprintf(need, needlen, "the %s's %s: fill it in", entities[i].label, attr);
 			return -1;
 		}
 		snprintf(buf, buflen, "%s", value);
 		return 0;
 	}
-	snprintf(why, whylen, "%s is not a known source", source);
-	return -1;
+	snprintf(need, needlen, "%s is not a known source", source);
+	return -2;
 }
 
 /* The template field named `name` (by field_name or field_label), or NULL. */
@@ -150,14 +163,24 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 		const struct config_map *m = &cfg->fields[i];
 		json_object *field = fill_template_field(in->tpl, m->name);
 		const char *category;
-		char value[1024], why[300];
+		char value[1024], need[300], admin[400];
+		int rc;
 
 		if (field == NULL) {
-			fill_problem(out, "the template has no field \"%s\" (named in [fields])", m->name);
+			snprintf(admin, sizeof admin, "[fields] %s: Zoho Sign template %s has no field of that "
+			    "name or label", m->name, jfield_text(in->tpl, "template_id"));
+			FILL_PROBLEM(out, admin, "the template has no field \"%s\"" FILL_ASK_ADMIN, m->name);
 			continue;
 		}
-		if (fill_source(in, m->source, value, sizeof value, why, sizeof why) == -1) {
-			fill_problem(out, "field \"%s\": %s", m->name, why);
+		rc = fill_source(in, m->source, value, sizeof value, need, sizeof need);
+		if (rc == -1) {
+			FILL_PROBLEM(out, NULL, "field \"%s\" needs %s", m->name, need);
+			continue;
+		}
+		if (rc == -2) {
+			snprintf(admin, sizeof admin, "[fields] %s: %s", m->name, need);
+			FILL_PROBLEM(out, admin, "the source of field \"%s\" is not set up right" FILL_ASK_ADMIN,
+			    m->name);
 			continue;
 		}
 		category = jfield_text(field, "field_category");
@@ -192,27 +215,33 @@ fill_actions(const struct config *cfg, const struct fill_input *in, struct fill_
 	json_object *tpl_actions = jfield_typed(in->tpl, "actions", json_type_array);
 	json_object *actions = json_object_new_array();
 	size_t i, n = tpl_actions ? json_object_array_length(tpl_actions) : 0;
-	char name[256], email[256], why[300];
+	char name[256], email[256], need[300], admin[400];
 
-	if (n == 0)
-		fill_problem(out, "the Zoho template has no recipients");
+	if (n == 0) {
+		snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign template %s has no recipients",
+		    jfield_text(in->tpl, "template_id"));
+		FILL_PROBLEM(out, admin, "the Zoho Sign template has no signers" FILL_ASK_ADMIN);
+	}
 	for (i = 0; i < n; i++) {
 		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
 		const char *role = jfield_text(ta, "role");
 
 		if (fill_signer(cfg, role) == NULL) {
-			fill_problem(out, "the template role \"%s\" has no [signers] entry", role);
+			snprintf(admin, sizeof admin, "[signers] %s: the template's role \"%s\" has no entry in "
+			    "[signers]", role, role);
+			FILL_PROBLEM(out, admin, "the template's signer \"%s\" is not set up" FILL_ASK_ADMIN, role);
 			continue;
 		}
 		/* contact.main is the only signer source so far. */
 		if (in->contact == NULL) {
-			fill_problem(out, "the deal has no main contact to sign as \"%s\"", role);
+			FILL_PROBLEM(out, NULL, "the deal has no main contact to sign as \"%s\": link one and "
+			    "make it the main contact", role);
 			continue;
 		}
-		if (fill_source(in, "contact.name", name, sizeof name, why, sizeof why) == -1)
+		if (fill_source(in, "contact.name", name, sizeof name, need, sizeof need) != 0)
 			snprintf(name, sizeof name, "%s", "Client");
-		if (fill_source(in, "contact.email", email, sizeof email, why, sizeof why) == -1) {
-			fill_problem(out, "the main contact \"%s\" has no email address", name);
+		if (fill_source(in, "contact.email", email, sizeof email, need, sizeof need) != 0) {
+			FILL_PROBLEM(out, NULL, "the main contact \"%s\" has no email address: add it", name);
 			continue;
 		}
 		a = json_object_new_object();
@@ -265,7 +294,9 @@ fill_result_free(struct fill_result *r)
 	size_t i;
 
 	free(r->data_json);
-	for (i = 0; i < r->nproblems; i++)
-		free(r->problems[i]);
+	for (i = 0; i < r->nproblems; i++) {
+		free(r->problems[i].text);
+		free(r->problems[i].admin);
+	}
 	memset(r, 0, sizeof *r);
 }

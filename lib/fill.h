@@ -12,10 +12,24 @@
 
 #define FILL_MAX_PROBLEMS 16
 
+/* The end of a problem only the administrator can fix, as the lead's note says it. */
+#define FILL_ASK_ADMIN ": ask your administrator"
+
+/*
+ * One reason the contract cannot go out. Either the sales manager can fix it on the
+ * deal (admin is NULL; text says what to add), or only the administrator can (text ends
+ * with FILL_ASK_ADMIN, and admin is the line for the log, starting with the config
+ * key to fix, such as "[fields] Currency: ...").
+ */
+struct fill_problem {
+	char *text;
+	char *admin;
+};
+
 struct fill_result {
 	char *data_json;      /* the "data" JSON for createdocument; NULL when problems */
 	char recipients[512]; /* "Jane Doe <jane@example.com>", comma separated */
-	char *problems[FILL_MAX_PROBLEMS]; /* plain sentences for the note on the lead */
+	struct fill_problem problems[FILL_MAX_PROBLEMS];
 	size_t nproblems;
 };
 
@@ -32,11 +46,15 @@ struct fill_input {
 int fill_request(const struct config *cfg, const struct fill_input *in, struct fill_result *out);
 void fill_result_free(struct fill_result *r);
 
+/* Adds a problem (admin NULL: the manager's to fix); the copies are r's. */
+void fill_problem_add(struct fill_result *r, const char *text, const char *admin);
+
 /*
- * Resolves one [fields] source to text in buf. Returns 0, or -1 with a sentence in why
- * saying what is missing (for example "the deal has no company").
+ * Resolves one [fields] source to text in buf. Returns 0; -1 when the deal lacks the
+ * value, with what the manager should do in need (for example "the deal's company: link
+ * one to the deal"); -2 when the source names nothing known, with why in need.
  */
 int fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
-    char *why, size_t whylen);
+    char *need, size_t needlen);
 
 #endif

@@ -297,7 +297,9 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 	rc = step_note(cfg, job, "noted", text ? text : "Contract expired.", res);
 	free(text);
 	if (rc == 0) {
-		text = str_fmt("Contract request %s expired unsigned: follow up with the client.", job->subject);
+		text = str_fmt("Contract request %s expired unsigned: follow up with the client%s.", job->subject,
+		    resend ? "; a fresh request is on its way" :
+		    ", then move the deal into the stage again to send a fresh request");
 		rc = step_task(cfg, job, text ? text : "Contract expired.", res);
 		free(text);
 	}
@@ -333,7 +335,8 @@ outcome_recalled(const struct config *cfg, struct job *job, struct job_result *r
 	if (outcome_recorded(cfg, job, DEAL_RECALLED, res))
 		return;
 	event_time(job, when, sizeof when);
-	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s.", job->subject, when);
+	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s. To send a fresh request, move the "
+	    "deal into the stage again.", job->subject, when);
 	rc = step_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
 	free(text);
 	if (rc == 0)
@@ -364,7 +367,7 @@ outcome_alert(const struct config *cfg, struct job *job, struct job_result *res)
 {
 	const char *what = jfield_text(job->state, "what");
 	char *text = str_fmt("The contract integration gave up on this deal (%s): %s. Check the "
-	    "contract by hand; the administrator can start it again with \"kzsctl retry\".",
+	    "contract by hand, and ask your administrator: they can start it again.",
 	    strcmp(what, CONTRACT_JOB_KIND) == 0 ? "sending the contract" : "bringing back the signing outcome",
 	    jfield_text(job->state, "reason"));
 

@@ -9,6 +9,8 @@
 #                        page it leads to
 #   dom FILE             write the page's HTML to FILE
 #   url FILE             write the page's address to FILE
+#   js FILE EXPRESSION   write the value of the JavaScript EXPRESSION (evaluated in the
+#                        page) to FILE
 #   shot FILE            write a PNG screenshot (900x600) to FILE
 #   cookies FILE         write the browser's cookies as JSON to FILE
 # Chromium's own output goes to PROFILE_DIR.log; BROWSER_DEBUG=1 echoes each line to
@@ -123,6 +125,9 @@ while (my $line = <STDIN>) {
 		write_file($arg, evaluate('document.documentElement.outerHTML'));
 	} elsif ($cmd eq 'url') {
 		write_file($arg, evaluate('location.href'));
+	} elsif ($cmd eq 'js') {
+		my ($file, $js) = split(/ /, $arg, 2);
+		write_file($file, evaluate($js));
 	} elsif ($cmd eq 'shot') {
 		write_file($arg, decode_base64(call('Page.captureScreenshot', { format => 'png' })->{data}));
 	} elsif ($cmd eq 'cookies') {

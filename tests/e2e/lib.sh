@@ -566,6 +566,28 @@ kzs_teardown() {
 	exit "$rc"
 }
 
+# ---- the admin's browser ----
+
+# browser_setup: headless Chromium for the admin's browser (a test fails without it),
+# and where screenshots go: $artefacts (build/artefacts, ignored), named with $variant
+# (-asan under the sanitizer build).
+browser_setup() {
+	CHROMIUM=$(command -v chromium || command -v chromium-browser)
+	if [ -z "$CHROMIUM" ]; then
+		not_ok "chromium is not installed (sh deploy/install-deps.sh --tests installs it)"
+		exit 1
+	fi
+	artefacts=$KZS_ROOT/build/artefacts
+	case $KZS_OUT in */build/asan) variant=-asan ;; *) variant= ;; esac
+	mkdir -p "$artefacts"
+}
+
+# browser < SCRIPT: runs SCRIPT (see browser.pl) in the admin's Chromium profile.
+browser() { perl "$KZS_ROOT/tests/e2e/browser.pl" "$CHROMIUM" "$T/chromium"; }
+
+# is_png FILE: true when FILE starts as a PNG image does.
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
 # ---- the state store and OAuth ----
 
 # store_get STORE KEY: a record of $T/state/STORE.db (e.g. store_get tokens zoho.refresh),

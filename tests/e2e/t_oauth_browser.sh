@@ -7,24 +7,14 @@
 # start nothing, neither by a form (even with the page's token) nor by a link.
 # Screenshots go to build/artefacts/. Then a contract goes out with the stored token.
 . "$(dirname "$0")/lib.sh"
-CHROMIUM=$(command -v chromium || command -v chromium-browser)
-if [ -z "$CHROMIUM" ]; then
-	not_ok "chromium is not installed (sh deploy/install-deps.sh --tests installs it)"
-	exit 1
-fi
 # Another site's page (served as HTML at http://localhost:port, another site than
 # http://127.0.0.1:port).
 kzs_lighttpd_extra() { echo 'mimetype.assign = ( ".html" => "text/html; charset=utf-8" )'; }
+browser_setup
 kzs_setup
 oauth_admin_setup
 kzs_conf_set zoho refresh_token ""
-artefacts=$KZS_ROOT/build/artefacts
-case $KZS_OUT in */build/asan) variant=-asan ;; *) variant= ;; esac
-mkdir -p "$artefacts"
 
-# browser < SCRIPT: runs SCRIPT (see browser.pl) in the admin's Chromium profile.
-browser() { perl "$KZS_ROOT/tests/e2e/browser.pl" "$CHROMIUM" "$T/chromium"; }
-is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 states() { store_keys states | grep -c .; }
 start_page=$APP_URL/cgi-bin/oauth-callback?secret=$ADMIN_SECRET
 

@@ -12,9 +12,11 @@ job_failed_once() { kzsctl jobs 2>/dev/null | grep -q "attempts=1"; }
 createdocuments() { sign_request_ids | wc -l; }
 note_text() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null; }
 tasks_on() { jq -c --argjson l "$1" 'select(.entity_id == $l) | [.entity_type, .responsible_user_id, .task_type_id, (.complete_till - .created_at > 86000 and .complete_till - .created_at < 86800)]' "$FAKE_DIR/kommo/tasks.jsonl" 2>/dev/null; }
-fix="Fix this, then move the deal into the stage again."
+fix="Then move the deal into the stage again."
 
-# blocked LEAD DESC NOTE_REASON: posts the lead's webhook and checks note, task, no request.
+# blocked LEAD DESC NOTE_REASON [ADMIN_LINE]: posts the lead's webhook and checks note,
+# task, no request, and the log: the line for the administrator (naming the config key)
+# when the problem is theirs, none when the manager can fix it.
 blocked() {
 	local before
 	before=$(createdocuments)
@@ -28,21 +30,22 @@ blocked() {
 	check_eq "$2: the task says the same" \
 		"$(jq -r --argjson l "$1" 'select(.entity_id == $l) | .text' "$FAKE_DIR/kommo/tasks.jsonl")" "Contract not sent: $3. $fix"
 	check_eq "$2: one log line" "$(app_log | grep -c "lead $1: contract not sent")" 1
+	check_eq "$2: for the administrator" "$(app_log | grep "lead $1: for the administrator: " | sed 's/.*for the administrator: //')" "${4:-}"
 }
 
 fixture_lead 1101 "" "" -
-blocked 1101 "no main contact" 'the deal has no main contact to sign as "Client"'
+blocked 1101 "no main contact" 'the deal has no main contact to sign as "Client": link one and make it the main contact'
 
 fixture_contact 2102 "Bob Smith" -
 fixture_lead 1102 "" "" 2102
-blocked 1102 "contact without email" 'the main contact "Bob Smith" has no email address'
+blocked 1102 "contact without email" 'the main contact "Bob Smith" has no email address: add it'
 
 fixture_json kommo/companies/3103.json "$(jq -c '.id = 3103 | .name = ""' "$FAKE_DIR/kommo/companies/$COMPANY_ID.json")"
 fixture_lead 1103 "" "" "" 3103
-blocked 1103 "empty field source" 'field "CompanyName": company.name: the company'"'"'s name is empty'
+blocked 1103 "empty field source" 'field "CompanyName" needs the company'"'"'s name: fill it in'
 
 fixture_lead 1104 "" "" "" -
-blocked 1104 "no company for a company field" 'field "CompanyName": the deal has no company'
+blocked 1104 "no company for a company field" 'field "CompanyName" needs a company on the deal: link one'
 
 # The same stale webhook again: the manager was told already, nothing more.
 post_kommo_hook "$(kommo_status_body 1101)"
@@ -53,11 +56,12 @@ check_eq "repeat of a blocked lead: no second task" "$(tasks_on 1101 | wc -l)" 1
 # Mapping problems, after the operator edits the config (picked up without a restart).
 kzs_conf_set fields DealAmount lead.cf.999
 fixture_lead 1105
-blocked 1105 "unknown custom field" 'field "DealAmount": lead.cf.999: the deal has no value in custom field 999'
+blocked 1105 "unknown custom field" 'field "DealAmount" needs the deal'"'"'s custom field 999: fill it in'
 kzs_conf_set fields DealAmount lead.price
 sed -i 's/^Client = contact.main$/Witness = contact.main/' "$T/kzs.conf"
 fixture_lead 1106
-blocked 1106 "template role without a signer" 'the template role "Client" has no [signers] entry'
+blocked 1106 "template role without a signer" 'the template'"'"'s signer "Client" is not set up: ask your administrator' \
+	'[signers] Client: the template'"'"'s role "Client" has no entry in [signers]'
 sed -i 's/^Witness = contact.main$/Client = contact.main/' "$T/kzs.conf"
 
 # Remote failures: each fails once, the job stays queued, the next drain succeeds.
@@ -166,7 +170,9 @@ kzs_conf_set limits after_answer_seconds 25
 # Zoho refuses the request itself (code != 0 with HTTP 200): the manager is told.
 fixture_lead 1207
 fault sign POST /api/v1/templates 1 body 200 application/json '{"code":9101,"message":"Add atleast one field","status":"failure"}'
-blocked 1207 "Zoho code != 0 on HTTP 200" "Zoho Sign refused the request: /templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field"
+blocked 1207 "Zoho code != 0 on HTTP 200" \
+	"Zoho Sign refused the request (/templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field): ask your administrator" \
+	"[zoho] template_id: Zoho Sign refused the request made from template $TEMPLATE_ID: /templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field"
 
 # Connection refused: Zoho unreachable until the operator fixes the URL.
 fixture_lead 1208

@@ -179,7 +179,7 @@ sign_set_status "$rid7" recalled
 deliver "$rid7" RequestRecalled
 deliver "$rid7" RequestViewed
 wait_until "recalled and viewed: handled" queue_empty
-check_match "recalled: note" "$(notes 1007 | grep recalled)" "^Contract request $rid7 was recalled in Zoho Sign on .* UTC\\.$"
+check_match "recalled: note" "$(notes 1007 | grep recalled)" "^Contract request $rid7 was recalled in Zoho Sign on .* UTC\\. To send a fresh request, move the deal into the stage again\\.$"
 check_match "viewed: progress note" "$(notes 1007 | grep viewed)" "^Contract viewed by Jane Doe <jane@example.com> on .* UTC\\.$"
 kzs_conf_set kommo progress_notes no
 deliver "$rid7" RequestViewed

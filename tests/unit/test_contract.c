@@ -15,6 +15,7 @@
 #include "http.h"
 #include "jfield.h"
 #include "job.h"
+#include "log.h"
 #include "script.h"
 #include "store.h"
 #include "world.h"
@@ -462,6 +463,79 @@ test_note_lost(void)
 	deal_over();
 }
 
+/* 1 when the file has a line containing text. */
+static int
+log_has(const char *path, const char *text)
+{
+	char line[2048];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof line, f))
+		found = strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A blocked send: the note says who fixes it; what is the administrator's is logged
+ * for them with the config key. */
+static void
+test_problem_kinds(void)
+{
+	struct job_result res;
+	struct job job;
+	struct deal deal;
+	struct store *s;
+	char log_path[128], err[256];
+
+	snprintf(log_path, sizeof log_path, "%s/kinds.log", cfg.state_dir);
+	CHECK(log_use_file(log_path, err, sizeof err) == 0, "the log goes to %s", log_path);
+
+	/* The manager's: a contact without email. */
+	script_reset();
+	new_send_job(&job);
+	script_reads(W_CONTACT_NO_EMAIL);
+	script_answer("POST", NOTES_URL, 200, W_KOMMO_WRITTEN);
+	script_answer("POST", TASKS_URL, 200, W_KOMMO_WRITTEN);
+	run(&job, &res);
+	CHECK(res.done == 1 && script_over(), "a contact without email: a note and a task (%s)", res.error);
+	CHECK(strstr(script_body(3), "\"text\":\"Contract not sent: the main contact \\\"Jane Doe\\\" has no email "
+	    "address: add it. Then move the deal into the stage again.\"") != NULL,
+	    "...the note tells the manager what to do: %s", script_body(3));
+	CHECK(log_has(log_path, "lead 1001: contract not sent: the main contact \"Jane Doe\" has no email address: "
+	    "add it"), "...the log says so");
+	CHECK(!log_has(log_path, "for the administrator"), "...and has nothing for the administrator");
+	finish(&job);
+	deal_mark(cfg.state_dir, W_LEAD, DEAL_COMPLETED, "", NULL);
+
+	/* The administrator's: the template is not in Zoho Sign (no longer cached either). */
+	if (store_begin(cfg.state_dir, STORE_CACHE, 1, &s, err, sizeof err) == 0) {
+		store_delete(s, "template:" W_TEMPLATE);
+		store_commit(s);
+	}
+	script_reset();
+	new_send_job(&job);
+	script_reads(W_CONTACT_JSON("jane@example.com"));
+	script_answer("GET", TEMPLATE_URL, 404, "{\"code\":9004,\"status\":\"failure\","
+	    "\"message\":\"Template does not exist\"}");
+	script_answer("POST", NOTES_URL, 200, W_KOMMO_WRITTEN);
+	script_answer("POST", TASKS_URL, 200, W_KOMMO_WRITTEN);
+	run(&job, &res);
+	CHECK(res.done == 1 && script_over() && script_count_of("POST", CREATE_URL) == 0,
+	    "a template Zoho Sign does not have: a note and a task, nothing sent (%s)", res.error);
+	CHECK(strstr(script_body(4), "\"text\":\"Contract not sent: the contract template is not in Zoho Sign: "
+	    "ask your administrator. Then move the deal into the stage again.\"") != NULL,
+	    "...the note says to ask the administrator: %s", script_body(4));
+	CHECK(log_has(log_path, "lead 1001: for the administrator: [zoho] template_id: Zoho Sign has no template "
+	    W_TEMPLATE " ("), "...and the log names the config key for the administrator");
+	CHECK(deal_load(cfg.state_dir, W_LEAD, &deal) == 0 && strcmp(deal.state, DEAL_BLOCKED) == 0,
+	    "...the deal is blocked (%s)", deal.state);
+	finish(&job);
+	deal_mark(cfg.state_dir, W_LEAD, DEAL_COMPLETED, "", NULL);
+	log_use_file(NULL, err, sizeof err);
+}
+
 /* Last: Kommo's 403 pauses every Kommo call for [limits] kommo_ban_pause_minutes. */
 static void
 test_kommo_ban(void)
@@ -496,6 +570,7 @@ main(void)
 	test_zoho_refuses();
 	test_problems();
 	test_note_lost();
+	test_problem_kinds();
 	test_kommo_ban();
 	script_end();
 	world_close(&cfg);

@@ -132,29 +132,39 @@ test_sources(void)
 	CHECK(fill_source(&in, "lead.id", buf, sizeof buf, why, sizeof why) == 0 &&
 	    strcmp(buf, "1001") == 0, "lead.id");
 	CHECK(fill_source(&in, "company.cf.5", buf, sizeof buf, why, sizeof why) == -1 &&
-	    strstr(why, "company") != NULL, "a custom field the company lacks is reported: %s", why);
+	    strcmp(why, "the company's custom field 5: fill it in") == 0,
+	    "a custom field the company lacks: the manager fills it in (%s)", why);
 	CHECK(fill_source(&in, "lead.cf.999", buf, sizeof buf, why, sizeof why) == -1,
 	    "an unknown custom field id is reported: %s", why);
+	CHECK(fill_source(&in, "lead.cost", buf, sizeof buf, why, sizeof why) == -2 &&
+	    strcmp(why, "lead.cost names nothing Kommo has on a deal") == 0,
+	    "an attribute Kommo does not have: the administrator's (%s)", why);
+	CHECK(fill_source(&in, "deal.name", buf, sizeof buf, why, sizeof why) == -2 &&
+	    strcmp(why, "deal.name is not a known source") == 0, "an unknown source: the administrator's (%s)", why);
 	json_object_put(in.company);
 	in.company = NULL;
 	CHECK(fill_source(&in, "company.name", buf, sizeof buf, why, sizeof why) == -1 &&
-	    strcmp(why, "the deal has no company") == 0, "no company: %s", why);
+	    strcmp(why, "a company on the deal: link one") == 0, "no company: %s", why);
 	teardown(&in);
 }
 
+/* 1 when r has the problem text, for the manager (admin NULL) or with that admin line. */
 static int
-has_problem(const struct fill_result *r, const char *text)
+has_problem(const struct fill_result *r, const char *text, const char *admin)
 {
 	size_t i;
 
 	for (i = 0; i < r->nproblems; i++)
-		if (strstr(r->problems[i], text))
+		if (strcmp(r->problems[i].text, text) == 0 &&
+		    (admin ? r->problems[i].admin && strcmp(r->problems[i].admin, admin) == 0 :
+		    r->problems[i].admin == NULL))
 			return 1;
 	return 0;
 }
 
+/* What the sales manager can fix on the deal: the text says what to do, no admin line. */
 static void
-test_problems(void)
+test_manager_problems(void)
 {
 	struct config cfg;
 	struct fill_input in;
@@ -164,41 +174,94 @@ test_problems(void)
 	json_object_put(in.contact);
 	in.contact = NULL;
 	CHECK(fill_request(&cfg, &in, &out) == 1 && out.data_json == NULL &&
-	    has_problem(&out, "no main contact"), "no main contact: nothing to send, said why");
+	    has_problem(&out, "the deal has no main contact to sign as \"Client\": link one and make it the "
+	    "main contact", NULL), "no main contact: nothing to send, the manager links one");
 	fill_result_free(&out);
 
 	in.contact = json_tokener_parse("{\"id\":2002,\"name\":\"Bob\",\"custom_fields_values\":null}");
-	CHECK(fill_request(&cfg, &in, &out) == 1 && has_problem(&out, "\"Bob\" has no email"),
-	    "contact without email");
+	CHECK(fill_request(&cfg, &in, &out) == 1 &&
+	    has_problem(&out, "the main contact \"Bob\" has no email address: add it", NULL),
+	    "contact without email: the manager adds it");
 	fill_result_free(&out);
 	json_object_put(in.contact);
 	in.contact = json_tokener_parse(contact_json);
 
-	cfg.nsigners = 0;
-	CHECK(fill_request(&cfg, &in, &out) == 1 &&
-	    has_problem(&out, "role \"Client\" has no [signers] entry"), "template role without signer");
-	fill_result_free(&out);
-	cfg.nsigners = 1;
-
 	json_object_put(in.company);
 	in.company = json_tokener_parse("{\"id\":3001,\"name\":\"\"}");
-	CHECK(fill_request(&cfg, &in, &out) == 1 &&
-	    has_problem(&out, "field \"CompanyName\": company.name"), "an empty source is named");
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "field \"CompanyName\" needs the company's name: fill it in", NULL),
+	    "an empty source: the manager fills it in");
 	fill_result_free(&out);
 	json_object_put(in.company);
+	in.company = NULL;
+	CHECK(fill_request(&cfg, &in, &out) == 1 &&
+	    has_problem(&out, "field \"CompanyName\" needs a company on the deal: link one", NULL),
+	    "no company: the manager links one");
+	fill_result_free(&out);
 	in.company = json_tokener_parse(company_json);
 
 	fields[1].source = (char *)(uintptr_t)"lead.cf.4242";
 	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
-	    has_problem(&out, "lead.cf.4242"), "a custom field the deal lacks is named");
+	    has_problem(&out, "field \"DealAmount\" needs the deal's custom field 4242: fill it in", NULL),
+	    "a custom field the deal lacks: the manager fills it in");
+	fill_result_free(&out);
+	fields[1].source = (char *)(uintptr_t)"lead.price";
+	teardown(&in);
+}
+
+/* What only the administrator can fix: "ask your administrator" on the lead, the config
+ * key in the admin line. */
+static void
+test_admin_problems(void)
+{
+	struct config cfg;
+	struct fill_input in;
+	struct fill_result out;
+	json_object *actions;
+
+	setup(&cfg, &in);
+	cfg.nsigners = 0;
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "the template's signer \"Client\" is not set up: ask your administrator",
+	    "[signers] Client: the template's role \"Client\" has no entry in [signers]"),
+	    "a template role without a signer");
+	fill_result_free(&out);
+	cfg.nsigners = 1;
+
+	fields[0].name = (char *)(uintptr_t)"Currency";
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "the template has no field \"Currency\": ask your administrator",
+	    "[fields] Currency: Zoho Sign template 20000000000000001 has no field of that name or label"),
+	    "a [fields] name the template lacks");
+	fill_result_free(&out);
+	fields[0].name = (char *)(uintptr_t)"CompanyName";
+
+	fields[1].source = (char *)(uintptr_t)"lead.cost";
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "the source of field \"DealAmount\" is not set up right: ask your administrator",
+	    "[fields] DealAmount: lead.cost names nothing Kommo has on a deal"),
+	    "a [fields] source that names no known field");
 	fill_result_free(&out);
 	fields[1].source = (char *)(uintptr_t)"lead.price";
 
-	fields[0].name = (char *)(uintptr_t)"NoSuchField";
-	CHECK(fill_request(&cfg, &in, &out) == 1 && has_problem(&out, "no field \"NoSuchField\""),
-	    "a [fields] name the template lacks is named");
+	/* Both kinds at once: each says its own. */
+	json_object_put(in.contact);
+	in.contact = NULL;
+	fields[0].name = (char *)(uintptr_t)"Currency";
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 2 &&
+	    out.problems[0].admin != NULL && out.problems[1].admin == NULL,
+	    "the administrator's problem and the manager's, in order");
 	fill_result_free(&out);
 	fields[0].name = (char *)(uintptr_t)"CompanyName";
+
+	json_object_object_get_ex(in.tpl, "actions", &actions);
+	json_object_array_del_idx(actions, 0, 1);
+	CHECK(fill_request(&cfg, &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "the Zoho Sign template has no signers: ask your administrator",
+	    "[zoho] template_id: Zoho Sign template 20000000000000001 has no recipients"),
+	    "a template without recipients");
+	fill_result_free(&out);
+
 	teardown(&in);
 }
 
@@ -207,6 +270,7 @@ main(void)
 {
 	test_complete_request();
 	test_sources();
-	test_problems();
+	test_manager_problems();
+	test_admin_problems();
 	return CHECK_DONE();
 }
