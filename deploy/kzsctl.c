@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "drain.h"
+#include "kzsctl_discover.h"
 #include "kzsctl_send.h"
 #include "log.h"
 #include "oauth_start.h"
@@ -63,7 +64,9 @@ usage(FILE *out)
 	    "       kzsctl authorize-url [zoho|kommo]\n"
 	    "                         print a single-use address that connects Zoho Sign (or\n"
 	    "                         Kommo): open it once, within 10 minutes, in your own\n"
-	    "                         browser; only that browser can finish the connection\n"
+	    "                         browser; only that browser can finish the connection\n");
+	discover_usage(out);
+	fprintf(out,
 	    "       kzsctl help       this text\n"
 	    "The configuration is $KZS_CONFIG, else ~/kzs/kzs.conf.\n");
 }
@@ -381,6 +384,8 @@ args_fit(int argc, char **argv)
 	};
 	size_t i;
 
+	if (argc >= 2 && discover_is_command(argv[1]))
+		return discover_args_fit(argc, argv);
 	for (i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return argc - 2 >= commands[i].min && argc - 2 <= commands[i].max;
@@ -445,6 +450,8 @@ main(int argc, char **argv)
 		rc = authorize_url(&cfg, argc == 3 ? argv[2] : "zoho");
 	} else if (strcmp(argv[1], "send") == 0) {
 		rc = kzsctl_send(&cfg, argc, argv);
+	} else if (discover_is_command(argv[1])) {
+		rc = discover_run(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "restore") == 0) {
 		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL, format > 0);
 	} else { /* check, prune, recover, dump */

@@ -119,11 +119,6 @@ static const char *const field_sources[] = {
 	"contact.last_name", "contact.email", "contact.phone", "company.name", "today",
 };
 static const char *const field_cf_prefixes[] = { "lead.cf.", "contact.cf.", "company.cf." };
-#define FIELD_SOURCES_TEXT                                                         \
-	"lead.id lead.name lead.price lead.cf.<field id> contact.name "            \
-	"contact.first_name contact.last_name contact.email contact.phone "        \
-	"contact.cf.<field id> company.name company.cf.<field id> today, "         \
-	"or a \"quoted literal\""
 
 struct parser {
 	const char *file;
@@ -221,6 +216,16 @@ digits_only(const char *s, size_t min, size_t max)
 		if (!is_digit(s[i]))
 			return 0;
 	return 1;
+}
+
+int
+config_map_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* The line's key is trimmed: a name starting or ending with a space would not match. */
+	return n > 0 && n <= CONFIG_MAX_KEY && name[0] != ' ' && name[n - 1] != ' ' &&
+	    key_is_valid(name, n);
 }
 
 /* "https://host[:port]/...", or "http://" when the host is loopback. */
@@ -440,7 +445,7 @@ parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 	ok = fields ? field_source_is_valid(tmp) : strcmp(tmp, "contact.main") == 0;
 	free(tmp);
 	if (!ok && fields)
-		return fail(p, "%s: expected one of " FIELD_SOURCES_TEXT, label);
+		return fail(p, "%s: expected one of " CONFIG_FIELD_SOURCES_TEXT, label);
 	if (!ok)
 		return fail(p, "%s: expected contact.main (the lead's main contact signs)", label);
 	return map_add(p, map, count, key, keylen, src, srcn);

@@ -18,6 +18,17 @@ struct config_map {
 	int line;     /* line number in the file, for messages */
 };
 
+/* The sources a [fields] line may name, as said in messages. */
+#define CONFIG_FIELD_SOURCES_TEXT                                                  \
+	"lead.id lead.name lead.price lead.cf.<field id> contact.name "            \
+	"contact.first_name contact.last_name contact.email contact.phone "        \
+	"contact.cf.<field id> company.name company.cf.<field id> today, "         \
+	"or a \"quoted literal\""
+
+/* 1 when a template field or role can be named on the left of a [fields] or [signers]
+ * line as it is (letters, digits, space, _ - . and UTF-8; no space at either end). */
+int config_map_name_valid(const char *name);
+
 /* Every string is owned by the struct; a key that is absent or empty is NULL. */
 struct config {
 	char *path;      /* file it was read from */

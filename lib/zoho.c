@@ -55,7 +55,7 @@ zoho_pace_limit(const struct config *cfg)
 
 /* The Sign API of the connected data centre, with the shared access token; a 401 gets
  * one refresh and one retry. */
-static const struct service zoho_sign = {
+const struct service zoho_sign = {
 	.base = zoho_sign_base,
 	.token = &zoho_token_kind,
 	.auth_scheme = "Zoho-oauthtoken",

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "remote.h"
+#include "remote_call.h"
 
 /* GET /templates/{id}, cached for an hour in the cache store. *tpl is the "templates" object. */
 void zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
@@ -43,5 +44,12 @@ void zoho_request_get(const struct config *cfg, const char *request_id, json_obj
 /* GET /requests/{id}/pdf as one PDF (merged; with the completion certificate if asked). */
 void zoho_request_pdf(const struct config *cfg, const char *request_id, int with_certificate,
     char **pdf, size_t *len, struct remote_result *rr);
+
+/*
+ * Zoho Sign as remote_call sees it: the Sign API of the connected data centre, the
+ * shared access token (renewed once after a 401), the pace, and Zoho's "code" checked
+ * even in a 200 answer.
+ */
+extern const struct service zoho_sign;
 
 #endif

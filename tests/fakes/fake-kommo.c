@@ -391,6 +391,75 @@ out:
 	json_object_put(ids);
 }
 
+/*
+ * One page of a whole list kept in the fixture rel (a JSON array), as Kommo pages its
+ * lists: limit (default 50, at most 250) and page; _page, _page_count and _total_items;
+ * _links.next while more follow; 204 with no body when the page is empty.
+ */
+static void
+serve_list_page(const struct fake_req *req, struct fake_resp *resp, const char *rel, const char *name)
+{
+	struct json_object *all = fake_read_json(rel), *out, *o, *links, *next;
+	long long limit = query_int(req, "limit", 50), page = query_int(req, "page", 1);
+	long long total = json_object_is_type(all, json_type_array) ? (long long)json_object_array_length(all) : 0;
+	long long i;
+	char href[1024];
+
+	if (limit < 1 || limit > 250 || page < 1) {
+		kommo_error(resp, 400, "limit must be 1..250, page 1 or more", -1);
+		json_object_put(all);
+		return;
+	}
+	if ((page - 1) * limit >= total) {
+		fake_respond(resp, 204, NULL, "", 0);
+		json_object_put(all);
+		return;
+	}
+	out = json_object_new_array();
+	for (i = (page - 1) * limit; i < total && i < page * limit; i++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(all, (size_t)i)));
+	o = json_object_new_object();
+	json_object_object_add(o, "_total_items", json_object_new_int64(total));
+	json_object_object_add(o, "_page", json_object_new_int64(page));
+	json_object_object_add(o, "_page_count", json_object_new_int64((total + limit - 1) / limit));
+	self_link(o, req->path);
+	if (page * limit < total) {
+		next_page_href(req, page + 1, href, sizeof href);
+		next = json_object_new_object();
+		json_object_object_add(next, "href", json_object_new_string(href));
+		json_object_object_get_ex(o, "_links", &links);
+		json_object_object_add(links, "next", next);
+	}
+	json_object_object_add(o, "_embedded", json_object_new_object());
+	json_object_object_add(json_object_object_get(o, "_embedded"), name, out);
+	fake_respond_json(resp, 200, HAL, o);
+	json_object_put(all);
+}
+
+/* GET /api/v4/users: the account's users from kommo/users.json, paged. */
+static void
+get_users(const struct fake_req *req, struct fake_resp *resp, const char *cap)
+{
+	(void)cap;
+	serve_list_page(req, resp, "kommo/users.json", "users");
+}
+
+/* GET /api/v4/{leads,contacts,companies}/custom_fields from
+ * kommo/custom_fields/<entity>.json, paged. */
+static void
+get_custom_fields(const struct fake_req *req, struct fake_resp *resp, const char *entity)
+{
+	char rel[64];
+
+	if (strcmp(entity, "leads") != 0 && strcmp(entity, "contacts") != 0 &&
+	    strcmp(entity, "companies") != 0) {
+		kommo_error(resp, 404, "no such endpoint", -1);
+		return;
+	}
+	snprintf(rel, sizeof rel, "kommo/custom_fields/%s.json", entity);
+	serve_list_page(req, resp, rel, "custom_fields");
+}
+
 static void
 get_contact(const struct fake_req *req, struct fake_resp *resp, const char *id)
 {
@@ -827,6 +896,8 @@ get_tasks(const struct fake_req *req, struct fake_resp *resp, const char *unused
 static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/account", get_account},
 	{"GET", "/api/v4/leads/pipelines", get_pipelines},
+	{"GET", "/api/v4/users", get_users},
+	{"GET", "/api/v4/{s}/custom_fields", get_custom_fields},
 	{"GET", "/api/v4/leads", get_leads},
 	{"GET", "/api/v4/leads/{n}", get_lead},
 	{"PATCH", "/api/v4/leads/{n}", patch_lead},
