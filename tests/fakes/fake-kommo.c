@@ -336,18 +336,47 @@ next_page_href(const struct fake_req *req, long long page, char *href, size_t le
 	}
 }
 
+/*
+ * Answers one page of a list as Kommo does: _page, _links (self, and next while more
+ * follow), _embedded.<name> = items (taken); with total >= 0 also _total_items and
+ * _page_count for pages of limit.
+ */
+static void
+respond_page(const struct fake_req *req, struct fake_resp *resp, const char *name,
+    struct json_object *items, long long page, int more, long long total, long long limit)
+{
+	struct json_object *o = json_object_new_object(), *links, *next;
+	char href[1024];
+
+	if (total >= 0) {
+		json_object_object_add(o, "_total_items", json_object_new_int64(total));
+		json_object_object_add(o, "_page_count", json_object_new_int64((total + limit - 1) / limit));
+	}
+	json_object_object_add(o, "_page", json_object_new_int64(page));
+	self_link(o, req->path);
+	if (more) {
+		next_page_href(req, page + 1, href, sizeof href);
+		next = json_object_new_object();
+		json_object_object_add(next, "href", json_object_new_string(href));
+		json_object_object_get_ex(o, "_links", &links);
+		json_object_object_add(links, "next", next);
+	}
+	json_object_object_add(o, "_embedded", json_object_new_object());
+	json_object_object_add(json_object_object_get(o, "_embedded"), name, items);
+	fake_respond_json(resp, 200, HAL, o);
+}
+
 /* GET /api/v4/leads: leads by id, filtered by one stage and an updated_at range, paged
  * with limit (at most 250) and page; 204 when the page is empty, _links.next when more
  * follow. Other filters are not modelled. */
 static void
 get_leads(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 {
-	struct json_object *ids = fake_list("kommo/leads"), *out = json_object_new_array(), *o, *links, *next;
+	struct json_object *ids = fake_list("kommo/leads"), *out = json_object_new_array();
 	long long limit = query_int(req, "limit", 50), page = query_int(req, "page", 1);
 	long long from = query_int(req, "filter[updated_at][from]", -2), to = query_int(req, "filter[updated_at][to]", -2);
 	long long skip, matched = 0;
 	size_t i, n = json_object_array_length(ids);
-	char href[1024];
 
 	(void)cap;
 	if (limit < 1 || limit > 250 || page < 1 || from == -1 || to == -1) {
@@ -372,20 +401,8 @@ get_leads(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 		fake_respond(resp, 204, NULL, "", 0);
 		goto out;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "_page", json_object_new_int64(page));
-	self_link(o, req->path);
-	if (matched > skip + limit) {
-		next_page_href(req, page + 1, href, sizeof href);
-		next = json_object_new_object();
-		json_object_object_add(next, "href", json_object_new_string(href));
-		json_object_object_get_ex(o, "_links", &links);
-		json_object_object_add(links, "next", next);
-	}
-	json_object_object_add(o, "_embedded", json_object_new_object());
-	json_object_object_add(json_object_object_get(o, "_embedded"), "leads", out);
+	respond_page(req, resp, "leads", out, page, matched > skip + limit, -1, limit);
 	out = NULL;
-	fake_respond_json(resp, 200, HAL, o);
 out:
 	json_object_put(out);
 	json_object_put(ids);
@@ -399,11 +416,10 @@ out:
 static void
 serve_list_page(const struct fake_req *req, struct fake_resp *resp, const char *rel, const char *name)
 {
-	struct json_object *all = fake_read_json(rel), *out, *o, *links, *next;
+	struct json_object *all = fake_read_json(rel), *out;
 	long long limit = query_int(req, "limit", 50), page = query_int(req, "page", 1);
 	long long total = json_object_is_type(all, json_type_array) ? (long long)json_object_array_length(all) : 0;
 	long long i;
-	char href[1024];
 
 	if (limit < 1 || limit > 250 || page < 1) {
 		kommo_error(resp, 400, "limit must be 1..250, page 1 or more", -1);
@@ -418,21 +434,7 @@ serve_list_page(const struct fake_req *req, struct fake_resp *resp, const char *
 	out = json_object_new_array();
 	for (i = (page - 1) * limit; i < total && i < page * limit; i++)
 		json_object_array_add(out, json_object_get(json_object_array_get_idx(all, (size_t)i)));
-	o = json_object_new_object();
-	json_object_object_add(o, "_total_items", json_object_new_int64(total));
-	json_object_object_add(o, "_page", json_object_new_int64(page));
-	json_object_object_add(o, "_page_count", json_object_new_int64((total + limit - 1) / limit));
-	self_link(o, req->path);
-	if (page * limit < total) {
-		next_page_href(req, page + 1, href, sizeof href);
-		next = json_object_new_object();
-		json_object_object_add(next, "href", json_object_new_string(href));
-		json_object_object_get_ex(o, "_links", &links);
-		json_object_object_add(links, "next", next);
-	}
-	json_object_object_add(o, "_embedded", json_object_new_object());
-	json_object_object_add(json_object_object_get(o, "_embedded"), name, out);
-	fake_respond_json(resp, 200, HAL, o);
+	respond_page(req, resp, name, out, page, page * limit < total, total, limit);
 	json_object_put(all);
 }
 
