@@ -55,6 +55,8 @@ templates_page(const struct config *cfg, long start, struct zoho_templates *out,
 	}
 	zoho_get(cfg, path, &answer, rr);
 	free(path);
+	if (rr->outcome == REMOTE_NOT_FOUND) /* no templates (more) to list */
+		rr->outcome = REMOTE_OK;
 	items = jfield_typed(answer, "templates", json_type_array);
 	n = items ? json_object_array_length(items) : 0;
 	if (rr->outcome == REMOTE_OK && n > 0) {
