@@ -3,7 +3,6 @@
  * the [signers]/[fields] block kzsctl template ID --config prints, and that the block
  * is a configuration the parser takes.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
