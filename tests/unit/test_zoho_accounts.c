@@ -87,110 +87,94 @@ test_request_and_token(void)
 	    "with the form's type and no Authorization header");
 }
 
-static void
-test_refusals(void)
-{
-	static const struct {
-		long status;
-		const char *body, *error;
-	} cases[] = {
-		{ 200, "{\"error\":\"invalid_code\"}", "invalid_code" },
-		{ 400, "{\"error\":\"invalid_code\"}", "invalid_code" },
-		{ 400, "{\"error\":\"invalid_client\"}", "invalid_client" },
-		{ 200, "{\"error\":\"invalid_client_secret\"}", "invalid_client_secret" },
-		{ 200, "{\"error\":\"invalid_redirect_uri\"}", "invalid_redirect_uri" },
-		{ 400, "{\"error\":\"unsupported_grant_type\"}", "unsupported_grant_type" },
-		/* an error beside a token: not a token */
-		{ 200, "{\"access_token\":\"1000.x\",\"error\":\"invalid_code\"}", "invalid_code" },
-	};
-	struct remote_result rr;
-	char error[64], want[160];
-	size_t i;
+#define ANSWERED(error, status) "Zoho token endpoint answered " error " (HTTP " #status ")"
+#define UNEXPECTED(status) "Zoho token endpoint: unexpected answer (HTTP " #status ")"
+#define THROTTLE_EN "\"error_description\":\"You have made too many requests continuously. Please try " \
+	"again after some time.\",\"error\":\"Access Denied\",\"status\":\"failure\""
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		enum zoho_accounts_answer a = ask(cases[i].status, cases[i].body, &rr, error, sizeof error);
-
-		snprintf(want, sizeof want, "Zoho token endpoint answered %s (HTTP %ld)", cases[i].error,
-		    cases[i].status);
-		CHECK(a == ZOHO_ACCOUNTS_REFUSED && rr.outcome == REMOTE_AUTH && strcmp(rr.message, want) == 0 &&
-		    strcmp(error, cases[i].error) == 0 && clean(&rr),
-		    "HTTP %ld %s is a refusal of the grant or client: %s, \"%s\"", cases[i].status, cases[i].body,
-		    answer_name(a), rr.message);
-	}
-}
-
-static void
-test_throttle(void)
-{
-	static const struct {
-		long status;
-		const char *body, *what;
-		enum zoho_accounts_answer want;
-	} cases[] = {
-		{ 400, "{\"error_description\":\"You have made too many requests continuously. Please try again "
-		    "after some time.\",\"error\":\"Access Denied\",\"status\":\"failure\"}",
-		    "the throttle answer (HTTP 400)", ZOHO_ACCOUNTS_THROTTLED },
-		{ 200, "{\"error_description\":\"You have made too many requests continuously.\","
-		    "\"error\":\"Access Denied\",\"status\":\"failure\"}", "the throttle answer with HTTP 200",
-		    ZOHO_ACCOUNTS_THROTTLED },
-		{ 400, "{\"error\":\"Access Denied\"}", "\"Access Denied\" alone", ZOHO_ACCOUNTS_THROTTLED },
-		{ 400, "{\"error_description\":\"Sie haben zu viele Anfragen gestellt.\",\"error\":"
-		    "\"Zugriff verweigert\",\"status\":\"failure\"}", "the throttle answer translated",
-		    ZOHO_ACCOUNTS_THROTTLED },
-		{ 200, "{\"error\":\"general_error\",\"error_description\":\"x\",\"status\":\"failure\"}",
-		    "an error code in the throttle's shape", ZOHO_ACCOUNTS_FAILED },
-		{ 400, "{\"error\":\"Zugriff verweigert\",\"status\":\"failure\"}",
-		    "words without a description", ZOHO_ACCOUNTS_FAILED },
-		{ 400, "{\"error\":\"Zugriff verweigert\",\"error_description\":\"x\"}",
-		    "words without status failure", ZOHO_ACCOUNTS_FAILED },
-		{ 200, "{\"error\":\"internal_error\"}", "another error code", ZOHO_ACCOUNTS_FAILED },
-	};
-	struct remote_result rr;
-	char error[64];
-	size_t i;
-
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		enum zoho_accounts_answer a = ask(cases[i].status, cases[i].body, &rr, error, sizeof error);
-
-		CHECK(a == cases[i].want && rr.outcome == REMOTE_RETRY && strstr(rr.message, "Zoho token endpoint answered ") &&
-		    clean(&rr), "%s reads as %s: %s, \"%s\"", cases[i].what, answer_name(cases[i].want),
-		    answer_name(a), rr.message);
-	}
-}
+/* Each answer of the token endpoint, how it reads, and the message the caller gets. */
+static const struct reading {
+	long status;
+	const char *body, *what;
+	enum zoho_accounts_answer want;
+	enum remote_outcome outcome;
+	const char *message;
+} readings[] = {
+	/* the grant or the client is wrong */
+	{ 200, "{\"error\":\"invalid_code\"}", "invalid_code", ZOHO_ACCOUNTS_REFUSED, REMOTE_AUTH,
+	    ANSWERED("invalid_code", 200) },
+	{ 400, "{\"error\":\"invalid_code\"}", "invalid_code", ZOHO_ACCOUNTS_REFUSED, REMOTE_AUTH,
+	    ANSWERED("invalid_code", 400) },
+	{ 400, "{\"error\":\"invalid_client\"}", "invalid_client", ZOHO_ACCOUNTS_REFUSED, REMOTE_AUTH,
+	    ANSWERED("invalid_client", 400) },
+	{ 200, "{\"error\":\"invalid_client_secret\"}", "invalid_client_secret", ZOHO_ACCOUNTS_REFUSED,
+	    REMOTE_AUTH, ANSWERED("invalid_client_secret", 200) },
+	{ 200, "{\"error\":\"invalid_redirect_uri\"}", "invalid_redirect_uri", ZOHO_ACCOUNTS_REFUSED,
+	    REMOTE_AUTH, ANSWERED("invalid_redirect_uri", 200) },
+	{ 400, "{\"error\":\"unsupported_grant_type\"}", "unsupported_grant_type", ZOHO_ACCOUNTS_REFUSED,
+	    REMOTE_AUTH, ANSWERED("unsupported_grant_type", 400) },
+	{ 200, "{\"access_token\":\"1000.x\",\"error\":\"invalid_code\"}", "an error beside a token",
+	    ZOHO_ACCOUNTS_REFUSED, REMOTE_AUTH, ANSWERED("invalid_code", 200) },
+	/* Zoho's throttle answer, told by its shape */
+	{ 400, "{" THROTTLE_EN "}", "the throttle answer", ZOHO_ACCOUNTS_THROTTLED, REMOTE_RETRY,
+	    ANSWERED("Access Denied", 400) },
+	{ 200, "{" THROTTLE_EN "}", "the throttle answer", ZOHO_ACCOUNTS_THROTTLED, REMOTE_RETRY,
+	    ANSWERED("Access Denied", 200) },
+	{ 400, "{\"error\":\"Access Denied\"}", "\"Access Denied\" alone", ZOHO_ACCOUNTS_THROTTLED,
+	    REMOTE_RETRY, ANSWERED("Access Denied", 400) },
+	{ 400, "{\"error_description\":\"Sie haben zu viele Anfragen gestellt.\",\"error\":\"Zugriff verweigert\","
+	    "\"status\":\"failure\"}", "the throttle answer translated", ZOHO_ACCOUNTS_THROTTLED, REMOTE_RETRY,
+	    ANSWERED("Zugriff verweigert", 400) },
+	{ 200, "{\"error\":\"general_error\",\"error_description\":\"x\",\"status\":\"failure\"}",
+	    "an error code in the throttle's shape", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    ANSWERED("general_error", 200) },
+	{ 400, "{\"error\":\"Zugriff verweigert\",\"status\":\"failure\"}", "words without a description",
+	    ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, ANSWERED("Zugriff verweigert", 400) },
+	{ 400, "{\"error\":\"Zugriff verweigert\",\"error_description\":\"x\"}", "words without status failure",
+	    ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, ANSWERED("Zugriff verweigert", 400) },
+	{ 200, "{\"error\":\"internal_error\"}", "another error code", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    ANSWERED("internal_error", 200) },
+	/* fields missing, not JSON, the server failing: ask again later */
+	{ 200, "{}", "an empty object", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, UNEXPECTED(200) },
+	{ 200, "{\"access_token\":\"\",\"expires_in\":3600}", "an empty access_token", ZOHO_ACCOUNTS_FAILED,
+	    REMOTE_RETRY, UNEXPECTED(200) },
+	{ 200, "{\"access_token\":null}", "a null access_token", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    UNEXPECTED(200) },
+	{ 200, "{\"token\":\"1000.access\"}", "no access_token", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    UNEXPECTED(200) },
+	{ 200, "<html>Service temporarily unavailable</html>", "an answer that is not JSON", ZOHO_ACCOUNTS_FAILED,
+	    REMOTE_RETRY, UNEXPECTED(200) },
+	{ 200, NULL, "an empty answer", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, UNEXPECTED(200) },
+	{ 400, "{\"message\":\"bad\"}", "no error", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    UNEXPECTED(400) },
+	{ 500, "{\"error\":\"\"}", "a server error", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, "Zoho token endpoint: HTTP 500" },
+	{ 503, "<html>down</html>", "a server error as a page", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
+	    "Zoho token endpoint: HTTP 503" },
+};
 
 static void
-test_missing_and_failed(void)
+test_readings(void)
 {
-	static const struct {
-		long status;
-		const char *body, *what;
-	} cases[] = {
-		{ 200, "{}", "an empty object" },
-		{ 200, "{\"access_token\":\"\",\"expires_in\":3600}", "an empty access_token" },
-		{ 200, "{\"access_token\":null}", "a null access_token" },
-		{ 200, "{\"token\":\"1000.access\"}", "no access_token" },
-		{ 200, "<html>Service temporarily unavailable</html>", "an answer that is not JSON" },
-		{ 200, NULL, "an empty answer" },
-		{ 400, "{\"message\":\"bad\"}", "HTTP 400 without an error" },
-		{ 500, "{\"error\":\"\"}", "HTTP 500" },
-		{ 503, "<html>down</html>", "HTTP 503 as a page" },
-	};
 	struct remote_result rr;
 	char error[64];
 	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		enum zoho_accounts_answer a = ask(cases[i].status, cases[i].body, &rr, error, sizeof error);
+	for (i = 0; i < sizeof readings / sizeof readings[0]; i++) {
+		const struct reading *r = &readings[i];
+		enum zoho_accounts_answer a = ask(r->status, r->body, &rr, error, sizeof error);
 
-		CHECK(a == ZOHO_ACCOUNTS_FAILED && rr.outcome == REMOTE_RETRY && rr.message[0] != '\0' && clean(&rr),
-		    "%s: ask again later: %s, \"%s\"", cases[i].what, answer_name(a), rr.message);
+		CHECK(a == r->want && rr.outcome == r->outcome && strcmp(rr.message, r->message) == 0 && clean(&rr),
+		    "HTTP %ld, %s: %s (%s, \"%s\")", r->status, r->what, answer_name(r->want), answer_name(a),
+		    rr.message);
 	}
-	{
-		enum zoho_accounts_answer a = ask(200, "{\"scope\":\"x\"}", &rr, error, sizeof error);
+	ask(200, "{\"error\":\"invalid_code\"}", &rr, error, sizeof error);
+	CHECK_STR(error, "invalid_code", "the answer is handed back with its error, for the caller's mark");
+}
 
-		CHECK(a == ZOHO_ACCOUNTS_FAILED && strcmp(rr.message, "Zoho token endpoint: unexpected answer (HTTP 200)") == 0,
-		    "a 200 without a token or an error is said to be unexpected: \"%s\"", rr.message);
-	}
+static void
+test_lost(void)
+{
+	struct remote_result rr;
 
 	script_reset();
 	script_lost("POST", TOKEN_URL);
@@ -235,9 +219,8 @@ main(void)
 		return 1;
 	script_begin();
 	test_request_and_token();
-	test_refusals();
-	test_throttle();
-	test_missing_and_failed();
+	test_readings();
+	test_lost();
 	test_message_shape();
 	script_end();
 	world_close(&cfg);
