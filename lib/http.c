@@ -67,6 +67,9 @@ http_url_allowed(const char *url)
 
 	if (strncmp(url, "https://", 8) == 0)
 		return 1;
+	/* In "http://127.0.0.1:x@host/" the loopback name is a user name; the host is "host". */
+	if (strncmp(url, "http://", 7) == 0 && strcspn(url + 7, "@") < strcspn(url + 7, "/?#"))
+		return 0;
 	for (i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
 		if (strncmp(url, loopback[i], strlen(loopback[i])) == 0)
 			return 1;
