@@ -155,7 +155,7 @@ probe_write(const char *dir, char *err, size_t errlen)
 	return rc;
 }
 
-/* The folder: there, a folder, ours, closed to others, writable. 0 when the programs can use it. */
+/* The folder: there, a folder, ours, closed to others, writable. 0 when its files can be read. */
 static int
 check_state_folder(struct preflight *p)
 {
@@ -188,12 +188,11 @@ check_state_folder(struct preflight *p)
 		if (st.st_mode & 022)
 			return -1; /* the programs refuse it (store_dir_check) */
 	}
-	if (probe_write(dir, err, sizeof err) == -1) {
+	/* A full disk still lets the state be read through: only this line says so. */
+	if (probe_write(dir, err, sizeof err) == -1)
 		say(p, 0, "state folder", "%s: a test write failed: %s; free some space or fix the folder "
 		    "([state] dir)", dir, err);
-		return -1;
-	}
-	if ((st.st_mode & 077) == 0)
+	else if ((st.st_mode & 077) == 0)
 		say(p, 1, "state folder", "%s: mode 700, yours, writable", dir);
 	return 0;
 }
