@@ -2,8 +2,8 @@
  * kzsctl: the operator's tool. "drain" runs queued jobs now (the cron line),
  * "status" says how things stand, "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
  * Zoho about requests in flight (and Kommo about deals whose webhook was lost), "authorize-url" prints the address that connects
- * Zoho Sign (or Kommo) in a browser; check, recover, dump, restore and prune look
- * after the state files.
+ * Zoho Sign (or Kommo) in a browser; "check" is the preflight (kzsctl_check.c); recover,
+ * dump, restore and prune look after the state files.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "drain.h"
+#include "kzsctl_check.h"
 #include "kzsctl_discover.h"
 #include "kzsctl_send.h"
 #include "log.h"
@@ -52,7 +53,12 @@ usage(FILE *out)
 	    "                         (nothing when a request is in flight); --dry-run shows\n"
 	    "                         the request it would make, or what is missing, and\n"
 	    "                         sends and records nothing\n"
-	    "       kzsctl check      read every state file through; says which is damaged\n"
+	    "       kzsctl check [--offline]\n"
+	    "                         the preflight: the configuration each program needs, the\n"
+	    "                         state folder and every state file, the limits, and one\n"
+	    "                         call each to Kommo and Zoho Sign (none with --offline)\n"
+	    "                         with the template against [fields] and [signers]; a line\n"
+	    "                         OK or FAIL (with the fix) each, exit status 1 on a FAIL\n"
 	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept)\n"
 	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
 	    "       kzsctl restore DIR [NAME]\n"
@@ -152,28 +158,6 @@ queue_index_rebuilt(const struct config *cfg)
 		return -1;
 	}
 	printf("outbox   its index of due times was built again from the jobs\n");
-	return 0;
-}
-
-/* The outbox's index against its jobs, and the jobs set aside; 0 sound. */
-static int
-queue_index_checked(const struct config *cfg)
-{
-	struct outbox_index_report r;
-	char err[256];
-
-	if (outbox_index_check(cfg->state_dir, &r, err, sizeof err) == -1) {
-		printf("outbox   DAMAGED: %s; try kzsctl recover outbox\n", err);
-		return -1;
-	}
-	if (r.not_built)
-		printf("outbox   no index of due times yet (a queue from an earlier version): the next "
-		    "webhook or drain builds it from the %zu waiting job(s)\n", r.runnable);
-	else
-		printf("outbox   index ok, %zu entries for %zu waiting job(s)\n", r.entries, r.runnable);
-	if (r.set_aside > 0)
-		printf("outbox   %zu job record(s) could not be read and were set aside, the first as "
-		    "\"%s\" (see kzsctl dump); they are not run\n", r.set_aside, r.first_aside);
 	return 0;
 }
 
@@ -287,12 +271,12 @@ folder_made(const char *folder)
 	return 0;
 }
 
-/* check, recover, dump, prune: the state files' care. */
+/* recover, dump, prune: the state files' care. */
 static int
 state_command(const struct config *cfg, const char *cmd, const char *arg)
 {
 	char err[512], path[1024];
-	size_t i, records, present = 0;
+	size_t i, present = 0;
 	int rc = 0, n;
 
 	if (strcmp(cmd, "recover") == 0) {
@@ -323,26 +307,13 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 		}
 		present++;
 		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_names[i]);
-		if (strcmp(cmd, "check") == 0) {
-			one = store_check(cfg->state_dir, store_names[i], &records, err, sizeof err);
-			if (one == 0)
-				printf("%-8s ok, %zu record(s)\n", store_names[i], records);
-			if (one == 0 && strcmp(store_names[i], STORE_OUTBOX) == 0)
-				one = queue_index_checked(cfg);
-			else if (one != 0)
-				printf("%-8s DAMAGED: %s; try kzsctl recover %s, or restore a dump\n",
-				    store_names[i], err, store_names[i]);
-		} else {
-			one = store_dump(cfg->state_dir, store_names[i], path, err, sizeof err);
-			if (one == 0)
-				printf("%-8s -> %s\n", store_names[i], path);
-			else
-				fprintf(stderr, "kzsctl: %s\n", err);
-		}
+		one = store_dump(cfg->state_dir, store_names[i], path, err, sizeof err);
+		if (one == 0)
+			printf("%-8s -> %s\n", store_names[i], path);
+		else
+			fprintf(stderr, "kzsctl: %s\n", err);
 		rc |= one != 0;
 	}
-	if (present > 0 && strcmp(cmd, "check") == 0)
-		printf("format   %d, the newest this build knows\n", STATE_FORMAT);
 	if (present == 0)
 		printf("no state file in %s yet: each is created by the first webhook or job that needs "
 		    "it; nothing to %s\n", cfg->state_dir, cmd);
@@ -378,7 +349,7 @@ args_fit(int argc, char **argv)
 		const char *name;
 		int min, max; /* arguments after the command */
 	} commands[] = {
-		{ "drain", 0, 1 }, { "status", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 }, { "check", 0, 0 },
+		{ "drain", 0, 1 }, { "status", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 },
 		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
 		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 }, { "send", 1, 2 },
 	};
@@ -406,6 +377,9 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* Before the start-up below: the check reports what that would stop at. */
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return kzsctl_check(argc, argv);
 	if (!args_fit(argc, argv) || (strcmp(argv[1], "send") == 0 && !kzsctl_send_args_fit(argc, argv))) {
 		usage(stderr);
 		return 2;
@@ -454,7 +428,7 @@ main(int argc, char **argv)
 		rc = discover_run(&cfg, argc, argv);
 	} else if (strcmp(argv[1], "restore") == 0) {
 		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL, format > 0);
-	} else { /* check, prune, recover, dump */
+	} else { /* prune, recover, dump */
 		rc = state_command(&cfg, argv[1], argc >= 3 ? argv[2] : NULL);
 	}
 	config_free(&cfg);

@@ -128,9 +128,10 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 	return -2;
 }
 
-/* The template field named `name` (by field_name or field_label), or NULL. */
+/* Calls fn on every field of every document of the template until it returns non-zero;
+ * that field, or NULL. The one walk over a template's fields. */
 static json_object *
-fill_template_field(json_object *tpl, const char *name)
+fill_template_walk(json_object *tpl, int (*fn)(json_object *field, void *arg), void *arg)
 {
 	json_object *docs = jfield_typed(tpl, "document_fields", json_type_array);
 	size_t d, nd = docs ? json_object_array_length(docs) : 0;
@@ -143,12 +144,55 @@ fill_template_field(json_object *tpl, const char *name)
 		for (f = 0; f < nf; f++) {
 			json_object *field = json_object_array_get_idx(fields, f);
 
-			if (strcmp(jfield_text(field, "field_name"), name) == 0 ||
-			    strcmp(jfield_text(field, "field_label"), name) == 0)
+			if (fn(field, arg))
 				return field;
 		}
 	}
 	return NULL;
+}
+
+struct fill_name {
+	const char *name;
+};
+
+static int
+fill_field_named(json_object *field, void *arg)
+{
+	const struct fill_name *want = arg;
+
+	return strcmp(jfield_text(field, "field_name"), want->name) == 0 ||
+	    strcmp(jfield_text(field, "field_label"), want->name) == 0;
+}
+
+/* The template field named `name` (by field_name or field_label), or NULL. */
+static json_object *
+fill_template_field(json_object *tpl, const char *name)
+{
+	struct fill_name want = { name };
+
+	return fill_template_walk(tpl, fill_field_named, &want);
+}
+
+/* Where a template field's value goes in the request, by its category. */
+enum fill_slot {
+	FILL_SLOT_NONE, /* the signer fills it (signature, initial, ...), or a kind not written here */
+	FILL_SLOT_TEXT,
+	FILL_SLOT_DATE,
+	FILL_SLOT_BOOLEAN,
+};
+
+static enum fill_slot
+fill_slot(json_object *field)
+{
+	const char *category = jfield_text(field, "field_category");
+
+	if (strcmp(category, "datefield") == 0)
+		return FILL_SLOT_DATE;
+	if (strcmp(category, "checkbox") == 0)
+		return FILL_SLOT_BOOLEAN;
+	if (strcmp(category, "textfield") == 0 || strcmp(category, "dropdown") == 0)
+		return FILL_SLOT_TEXT;
+	return FILL_SLOT_NONE;
 }
 
 static json_object *
@@ -162,7 +206,7 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 	for (i = 0; i < cfg->nfields; i++) {
 		const struct config_map *m = &cfg->fields[i];
 		json_object *field = fill_template_field(in->tpl, m->name);
-		const char *category;
+		enum fill_slot slot;
 		char value[1024], need[300], admin[400];
 		int rc;
 
@@ -183,10 +227,10 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 			    m->name);
 			continue;
 		}
-		category = jfield_text(field, "field_category");
-		if (strcmp(category, "datefield") == 0)
+		slot = fill_slot(field);
+		if (slot == FILL_SLOT_DATE)
 			json_object_object_add(date, m->name, json_object_new_string(value));
-		else if (strcmp(category, "checkbox") == 0)
+		else if (slot == FILL_SLOT_BOOLEAN)
 			json_object_object_add(boolean, m->name, json_object_new_boolean(
 			    strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0));
 		else
@@ -299,4 +343,133 @@ fill_result_free(struct fill_result *r)
 		free(r->problems[i].admin);
 	}
 	memset(r, 0, sizeof *r);
+}
+
+/* The template checks: each problem is one sentence naming the config line to change. */
+struct fill_check {
+	const struct config *cfg;
+	fill_check_fn problem;
+	void *arg;
+	size_t count;
+	char names[400]; /* the template's field names, for a name not found */
+};
+
+static void
+fill_check_problem(struct fill_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+fill_check_problem(struct fill_check *c, const char *fmt, ...)
+{
+	char text[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	c->problem(text, c->arg);
+	c->count++;
+}
+
+static int
+fill_source_is_literal(const char *source)
+{
+	size_t n = strlen(source);
+
+	return n >= 2 && source[0] == '"' && source[n - 1] == '"';
+}
+
+static int
+fill_field_name_listed(json_object *field, void *arg)
+{
+	struct fill_check *c = arg;
+	size_t used = strlen(c->names);
+
+	if (fill_slot(field) != FILL_SLOT_NONE)
+		snprintf(c->names + used, sizeof c->names - used, "%s%s", used ? ", " : "",
+		    jfield_text(field, "field_name"));
+	return 0;
+}
+
+/* A mandatory field the sender fills (signers fill the others), with no default, that no
+ * [fields] line names. */
+static int
+fill_field_mandatory_unfilled(json_object *field, void *arg)
+{
+	struct fill_check *c = arg;
+	const char *name = jfield_text(field, "field_name"), *label = jfield_text(field, "field_label");
+	json_object *mandatory = jfield_typed(field, "is_mandatory", json_type_boolean);
+	size_t i;
+
+	if (mandatory == NULL || !json_object_get_boolean(mandatory) || fill_slot(field) == FILL_SLOT_NONE ||
+	    *jfield_text(field, "default_value") != '\0')
+		return 0;
+	for (i = 0; i < c->cfg->nfields; i++)
+		if (strcmp(c->cfg->fields[i].name, name) == 0 || strcmp(c->cfg->fields[i].name, label) == 0)
+			return 0;
+	fill_check_problem(c, "[fields]: the template's mandatory field \"%s\" is not filled; add a line "
+	    "\"%s = <source>\" to [fields], or make the field optional in the template", name, name);
+	return 0;
+}
+
+size_t
+fill_fields_check(const struct config *cfg, json_object *tpl, fill_check_fn problem, void *arg)
+{
+	struct fill_check c = { .cfg = cfg, .problem = problem, .arg = arg };
+	size_t i;
+
+	fill_template_walk(tpl, fill_field_name_listed, &c);
+	for (i = 0; i < cfg->nfields; i++) {
+		const struct config_map *m = &cfg->fields[i];
+		json_object *field = fill_template_field(tpl, m->name);
+		enum fill_slot slot = field ? fill_slot(field) : FILL_SLOT_NONE;
+
+		if (field == NULL)
+			fill_check_problem(&c, "[fields] %s: the template has no field of that name (line %d); "
+			    "its fields: %s", m->name, m->line, c.names[0] ? c.names : "none");
+		else if (slot == FILL_SLOT_NONE)
+			fill_check_problem(&c, "[fields] %s: a %s field, which [fields] cannot fill (only text, "
+			    "dropdown, date and checkbox fields); take the line out", m->name,
+			    jfield_text(field, "field_category"));
+		else if (slot == FILL_SLOT_DATE && strcmp(m->source, "today") != 0 &&
+		    !fill_source_is_literal(m->source))
+			fill_check_problem(&c, "[fields] %s = %s: a date field; give it today, or a \"quoted\" "
+			    "date written as [zoho] date_format", m->name, m->source);
+		else if (slot == FILL_SLOT_BOOLEAN && !fill_source_is_literal(m->source) &&
+		    strstr(m->source, ".cf.") == NULL)
+			fill_check_problem(&c, "[fields] %s = %s: a checkbox; give it a yes/no custom field "
+			    "(lead.cf.<field id>, ...) or \"true\" or \"false\"", m->name, m->source);
+	}
+	fill_template_walk(tpl, fill_field_mandatory_unfilled, &c);
+	return c.count;
+}
+
+size_t
+fill_roles_check(const struct config *cfg, json_object *tpl, fill_check_fn problem, void *arg)
+{
+	struct fill_check c = { .cfg = cfg, .problem = problem, .arg = arg };
+	json_object *actions = jfield_typed(tpl, "actions", json_type_array);
+	size_t i, j, n = actions ? json_object_array_length(actions) : 0;
+	char roles[300] = "";
+
+	if (n == 0)
+		fill_check_problem(&c, "[zoho] template_id: the template has no recipients; add a signer "
+		    "role to it in Zoho Sign");
+	for (i = 0; i < n; i++) {
+		const char *role = jfield_text(json_object_array_get_idx(actions, i), "role");
+
+		snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s", i ? ", " : "", role);
+		if (fill_signer(cfg, role) == NULL)
+			fill_check_problem(&c, "[signers]: the template role \"%s\" has no signer; add a line "
+			    "\"%s = contact.main\"", role, role);
+	}
+	for (j = 0; j < cfg->nsigners; j++) {
+		for (i = 0; i < n; i++)
+			if (strcmp(jfield_text(json_object_array_get_idx(actions, i), "role"),
+			    cfg->signers[j].name) == 0)
+				break;
+		if (n > 0 && i == n)
+			fill_check_problem(&c, "[signers] %s: the template has no role of that name (line %d); "
+			    "its roles: %s", cfg->signers[j].name, cfg->signers[j].line, roles);
+	}
+	return c.count;
 }

@@ -57,4 +57,16 @@ void fill_problem_add(struct fill_result *r, const char *text, const char *admin
 int fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
     char *need, size_t needlen);
 
+/*
+ * The configuration against the template, before any deal: fill_fields_check finds
+ * [fields] names the template lacks, sources that do not fit a field's kind (a date
+ * field takes today or a literal, a checkbox a custom field or a literal, a signer's
+ * field none) and mandatory fields no line fills; fill_roles_check finds template roles
+ * without a [signers] line and [signers] lines for no role. Each problem is one
+ * sentence naming the config line to change, passed to problem; returns their count.
+ */
+typedef void (*fill_check_fn)(const char *problem, void *arg);
+size_t fill_fields_check(const struct config *cfg, json_object *tpl, fill_check_fn problem, void *arg);
+size_t fill_roles_check(const struct config *cfg, json_object *tpl, fill_check_fn problem, void *arg);
+
 #endif

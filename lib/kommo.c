@@ -109,6 +109,13 @@ kommo_call(const struct config *cfg, const char *method, const char *path, const
 	    .body_len = json_body ? strlen(json_body) : 0 }, answer, rr);
 }
 
+void
+kommo_account_fetch(const struct config *cfg, json_object **account, struct remote_result *rr)
+{
+	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET",
+	    .target = "/api/v4/account" }, account, rr);
+}
+
 /* The entity reads call remote_call themselves: a contract's first read goes no deeper
  * than it must. */
 void

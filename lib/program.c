@@ -80,8 +80,7 @@ program_config_refresh(struct config *cfg)
 	log_info("%s changed: configuration reloaded", cfg->path);
 }
 
-/* 0 when the config file is its owner's alone; else -1 with the chmod that fixes it. */
-static int
+int
 program_config_private(const char *path, char *err, size_t errlen)
 {
 	struct stat st;

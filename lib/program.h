@@ -28,6 +28,10 @@ void program_config_refresh(struct config *cfg);
  */
 int program_private(const struct config *cfg);
 
+/* 0 when the config file at path is its owner's alone (or gone since it was read: the
+ * next refresh says so); else -1 with the chmod that fixes it in err. */
+int program_config_private(const char *path, char *err, size_t errlen);
+
 /*
  * 0 when this build can use the state folder's format (state_format_use: an older one
  * is upgraded); else -1 after logging why (once a minute), with the reason to answer a

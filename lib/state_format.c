@@ -123,6 +123,12 @@ state_format_use(const char *dir, char *err, size_t errlen)
 }
 
 int
+state_format_read(const char *dir, int *found, char *err, size_t errlen)
+{
+	return format_read(dir, found, err, errlen);
+}
+
+int
 state_format_mark(const char *dir, char *err, size_t errlen)
 {
 	static char marked[512]; /* the folder this process has seen a format in */

@@ -23,6 +23,10 @@
  */
 int state_format_use(const char *dir, char *err, size_t errlen);
 
+/* The format recorded in dir into *found (0: none recorded yet), changing nothing;
+ * -1 with why in err when the format file cannot be read. */
+int state_format_read(const char *dir, int *found, char *err, size_t errlen);
+
 /*
  * The refusal for a state written in format found: install the newer build or restore
  * a dump. dir NULL leaves the folder out (for an answer to a remote).

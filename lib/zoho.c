@@ -110,19 +110,13 @@ zoho_template_cached(const struct config *cfg, const char *key)
 }
 
 void
-zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
+zoho_template_fetch(const struct config *cfg, const char *template_id, json_object **tpl,
     struct remote_result *rr)
 {
-	char key[128], path[128];
-	json_object *answer, *record;
+	json_object *answer;
+	char path[128];
 
-	snprintf(key, sizeof key, "template:%s", template_id);
-	*tpl = zoho_template_cached(cfg, key);
-	if (*tpl) {
-		memset(rr, 0, sizeof *rr);
-		rr->outcome = REMOTE_OK;
-		return;
-	}
+	*tpl = NULL;
 	snprintf(path, sizeof path, "/templates/%s", template_id);
 	zoho_call(cfg, "GET", path, NULL, &answer, rr);
 	if (rr->outcome != REMOTE_OK)
@@ -132,8 +126,26 @@ zoho_template_get(const struct config *cfg, const char *template_id, json_object
 	if (*tpl == NULL) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s: answer has no templates object", path);
+	}
+}
+
+void
+zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
+    struct remote_result *rr)
+{
+	char key[128];
+	json_object *record;
+
+	snprintf(key, sizeof key, "template:%s", template_id);
+	*tpl = zoho_template_cached(cfg, key);
+	if (*tpl) {
+		memset(rr, 0, sizeof *rr);
+		rr->outcome = REMOTE_OK;
 		return;
 	}
+	zoho_template_fetch(cfg, template_id, tpl, rr);
+	if (rr->outcome != REMOTE_OK)
+		return;
 	record = json_object_new_object();
 	json_object_object_add(record, "fetched_at", json_object_new_int64((long long)time(NULL)));
 	json_object_object_add(record, "template", json_object_get(*tpl));

@@ -12,6 +12,10 @@
 #include "remote.h"
 #include "remote_call.h"
 
+/* GET /templates/{id} asked of Zoho now, neither read from nor written to the cache. */
+void zoho_template_fetch(const struct config *cfg, const char *template_id, json_object **tpl,
+    struct remote_result *rr);
+
 /* GET /templates/{id}, cached for an hour in the cache store. *tpl is the "templates" object. */
 void zoho_template_get(const struct config *cfg, const char *template_id, json_object **tpl,
     struct remote_result *rr);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The state folder's format version (the file "format"): written with the first state
 # file; a state written by a newer version is not touched: webhooks get 503 with the
-# reason, kzsctl (check included) says so and exits 1; a restore of every file from a
-# dump gives the state back to this build.
+# reason, kzsctl says so and exits 1 (check in a FAIL line); a restore of every file
+# from a dump gives the state back to this build.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 ctl() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" 2>"$T/ctl.err"; }
@@ -15,7 +15,7 @@ check_eq "...the format is recorded with the first state file" "$(cat "$T/state/
 wait_until "its contract went out" queue_empty
 out=$(ctl check)
 check_eq "check: exit status 0" "$?" 0
-check_match "...names the format" "$out" "^format +1, the newest this build knows"
+check_match "...names the format" "$out" "^OK   state format: 1, the newest this build knows"
 ctl dump "$T/backup" >/dev/null
 check_eq "a dump of the state in format 1" "$?" 0
 
@@ -41,7 +41,12 @@ state_files >"$T/after"
 check_eq "...no state file was written" "$(diff "$T/before" "$T/after")" ""
 check_eq "...and nothing was sent" "$(calls sign POST /api/v1/templates)" "$sent_before"
 
-for cmd in check jobs drain "dump $T/backup2" prune; do
+ctl check >"$T/ctl.out"
+check_eq "kzsctl check under the newer format: exit status 1" "$?" 1
+check_match "...says why" "$(cat "$T/ctl.out")" "^FAIL state format: $newer\$"
+check_eq "...reads no state file and calls nobody" \
+	"$(grep -cE '^(OK|FAIL) +(state file|outbox|Kommo|Zoho)' "$T/ctl.out")" 0
+for cmd in jobs drain "dump $T/backup2" prune; do
 	# shellcheck disable=SC2086 # the command and its argument
 	ctl $cmd >"$T/ctl.out"
 	check_eq "kzsctl $cmd under the newer format: exit status 1" "$?" 1
@@ -73,7 +78,7 @@ check_eq "a damaged format file: 503" "$STATUS" 503
 check_match "...pointing to the error log" "$BODY" "format cannot be read; the error log says what to fix"
 ctl check >/dev/null
 check_eq "...kzsctl check: exit status 1" "$?" 1
-check_match "...names the file" "$(cat "$T/ctl.err")" "$T/state/format does not hold a state format"
+check_match "...names the file" "$(ctl check)" "^FAIL state format: $T/state/format does not hold a state format"
 
 # State kept before the format was recorded is marked as this build's.
 rm "$T/state/format"

@@ -2,6 +2,7 @@
  * Unit tests for lib/fill.c: the createdocument request built from a template, the
  * mapping and a deal, and the problems reported when the deal's data does not fit.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,6 +266,69 @@ test_admin_problems(void)
 	teardown(&in);
 }
 
+struct problems {
+	char text[2048];
+	size_t n;
+};
+
+static void
+collect(const char *problem, void *arg)
+{
+	struct problems *p = arg;
+	size_t used = strlen(p->text);
+
+	snprintf(p->text + used, sizeof p->text - used, "%s\n", problem);
+	p->n++;
+}
+
+/* The configuration against the template, as kzsctl check runs it before any deal. */
+static void
+test_template_check(void)
+{
+	struct config cfg;
+	struct fill_input in;
+	struct problems p = { "", 0 };
+
+	setup(&cfg, &in);
+	CHECK(fill_fields_check(&cfg, in.tpl, collect, &p) == 0 && fill_roles_check(&cfg, in.tpl, collect, &p) == 0,
+	    "a mapping that fits the template: no problem");
+
+	fields[2].source = (char *)(uintptr_t)"lead.name";
+	fields[3].source = (char *)(uintptr_t)"contact.email";
+	CHECK(fill_fields_check(&cfg, in.tpl, collect, &p) == 2 &&
+	    strstr(p.text, "[fields] ContractDate = lead.name: a date field") != NULL &&
+	    strstr(p.text, "[fields] Vip = contact.email: a checkbox") != NULL,
+	    "a text source for a date field or a checkbox is named");
+	fields[2].source = (char *)(uintptr_t)"\"01/12/2026\"";
+	fields[3].source = (char *)(uintptr_t)"lead.cf.779";
+	p.n = 0;
+	p.text[0] = '\0';
+	CHECK(fill_fields_check(&cfg, in.tpl, collect, &p) == 0,
+	    "a quoted date for a date field, a custom field for a checkbox fit");
+	fields[2].source = (char *)(uintptr_t)"today";
+	fields[3].source = (char *)(uintptr_t)"\"yes\"";
+
+	fields[0].name = (char *)(uintptr_t)"Company"; /* the field's label */
+	CHECK(fill_fields_check(&cfg, in.tpl, collect, &p) == 0, "a field named by its label fits");
+	fields[0].name = (char *)(uintptr_t)"NoSuchField";
+	CHECK(fill_fields_check(&cfg, in.tpl, collect, &p) == 2 &&
+	    strstr(p.text, "[fields] NoSuchField: the template has no field of that name (line 1); its fields: "
+		"CompanyName, DealAmount, ContractDate, Vip") != NULL &&
+	    strstr(p.text, "mandatory field \"CompanyName\" is not filled") != NULL,
+	    "a name the template lacks, and the mandatory field it leaves empty");
+	fields[0].name = (char *)(uintptr_t)"CompanyName";
+
+	p.n = 0;
+	p.text[0] = '\0';
+	signers[0].name = (char *)(uintptr_t)"Buyer";
+	CHECK(fill_roles_check(&cfg, in.tpl, collect, &p) == 2 &&
+	    strstr(p.text, "[signers]: the template role \"Client\" has no signer") != NULL &&
+	    strstr(p.text, "[signers] Buyer: the template has no role of that name (line 5); its roles: Client") != NULL,
+	    "a role without a signer, and a signer for no role");
+	signers[0].name = (char *)(uintptr_t)"Client";
+	teardown(&in);
+}
+
 int
 main(void)
 {
@@ -272,5 +336,6 @@ main(void)
 	test_sources();
 	test_manager_problems();
 	test_admin_problems();
+	test_template_check();
 	return CHECK_DONE();
 }

@@ -1,0 +1,407 @@
+/*
+ * preflight: each check reuses what the programs themselves do or refuse on: config_load
+ * and config_check with each program's needs, program_config_private, the state
+ * format's reading, store_check and the outbox's index check, the Kommo and Zoho Sign
+ * calls through remote_call, and fill's reading of the template.
+ */
+#include "preflight.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fill.h"
+#include "http.h"
+#include "jfield.h"
+#include "kommo.h"
+#include "outbox.h"
+#include "program.h"
+#include "remote.h"
+#include "state_format.h"
+#include "store_admin.h"
+#include "zoho.h"
+#include "zone.h"
+
+#define PREFLIGHT_PROBE_BYTES 4096 /* one block: a full disk refuses it */
+
+struct preflight {
+	preflight_line_fn line;
+	void *arg;
+	int fails;
+	const struct config *cfg;
+	const char *what; /* of the template lines, for fill's problems */
+};
+
+static void
+say(struct preflight *p, int ok, const char *what, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+say(struct preflight *p, int ok, const char *what, const char *fmt, ...)
+{
+	char detail[1500];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	p->fails += !ok;
+	p->line(ok, what, detail, p->arg);
+}
+
+/* A config warning is a mistake in the file (an unknown key, a short secret). The
+ * file's permissions (line 0) are checked as the programs refuse them, below. */
+static void
+preflight_config_warning(const char *file, int line, const char *message, void *arg)
+{
+	(void)file;
+	if (line > 0)
+		say(arg, 0, "configuration", "%s", message);
+}
+
+/* What each program's start requires of the file: config_check with its needs. */
+static void
+check_programs(struct preflight *p)
+{
+	static const struct {
+		const char *name;
+		unsigned needs;
+	} programs[] = {
+		{ "kommo-hook", CONFIG_NEED_KOMMO_HOOK },
+		{ "zoho-hook", CONFIG_NEED_ZOHO_HOOK },
+		{ "oauth-callback", CONFIG_NEED_OAUTH },
+	};
+	char err[1200];
+	size_t i;
+
+	if (program_config_private(p->cfg->path, err, sizeof err) == 0)
+		say(p, 1, "configuration", "%s, open to its owner only", p->cfg->path);
+	else
+		say(p, 0, "configuration", "%s", err);
+	for (i = 0; i < sizeof programs / sizeof programs[0]; i++) {
+		if (config_check(p->cfg, programs[i].needs, err, sizeof err) == 0)
+			say(p, 1, programs[i].name, "every key it needs is set");
+		else
+			say(p, 0, programs[i].name, "%s", err);
+	}
+}
+
+/* The pacing against the remotes' limits, http_timeout against the time it must fit in. */
+static void
+check_limits(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	int after = c->limits.after_answer_seconds + HTTP_DEADLINE_GRACE_S;
+	int io = PREFLIGHT_SERVER_IO_TIMEOUT - PREFLIGHT_REQUEST_MARGIN;
+
+	if (c->limits.kommo_calls_per_second > PREFLIGHT_KOMMO_MAX_PER_SECOND)
+		say(p, 0, "pacing", "[limits] kommo_calls_per_second = %d: Kommo blocks an address that "
+		    "keeps going over %d calls a second; set it to 6 (the default) or less",
+		    c->limits.kommo_calls_per_second, PREFLIGHT_KOMMO_MAX_PER_SECOND);
+	else
+		say(p, 1, "pacing", "Kommo %d calls a second ([limits] kommo_calls_per_second; Kommo allows %d)",
+		    c->limits.kommo_calls_per_second, PREFLIGHT_KOMMO_MAX_PER_SECOND);
+	if (c->limits.zoho_calls_per_minute > PREFLIGHT_ZOHO_MAX_PER_MINUTE)
+		say(p, 0, "pacing", "[limits] zoho_calls_per_minute = %d: Zoho Sign allows %d calls a "
+		    "minute; set it to 45 (the default) or less", c->limits.zoho_calls_per_minute,
+		    PREFLIGHT_ZOHO_MAX_PER_MINUTE);
+	else
+		say(p, 1, "pacing", "Zoho Sign %d calls a minute ([limits] zoho_calls_per_minute; Zoho "
+		    "allows %d)", c->limits.zoho_calls_per_minute, PREFLIGHT_ZOHO_MAX_PER_MINUTE);
+	if (c->limits.http_timeout > io)
+		say(p, 0, "timeouts", "[limits] http_timeout = %d s: oauth-callback waits that long for "
+		    "one call while the web server waits for its answer, and mod_fcgid gives up after "
+		    "FcgidIOTimeout, %d s by default (nginx: fastcgi_read_timeout, %d s in "
+		    "deploy/nginx.conf); set it to %d or less (default 20)", c->limits.http_timeout,
+		    PREFLIGHT_SERVER_IO_TIMEOUT, PREFLIGHT_SERVER_IO_TIMEOUT, io);
+	if (c->limits.http_timeout > after)
+		say(p, 0, "timeouts", "[limits] http_timeout = %d s: longer than a web process works after "
+		    "answering ([limits] after_answer_seconds = %d, and %d s more for a call under way), so "
+		    "a slow call there is always cut short; set it to %d or less, or raise after_answer_seconds",
+		    c->limits.http_timeout, c->limits.after_answer_seconds, HTTP_DEADLINE_GRACE_S, after);
+	if (c->limits.http_timeout <= io && c->limits.http_timeout <= after)
+		say(p, 1, "timeouts", "[limits] http_timeout %d s fits in the work after an answer (%d s) "
+		    "and in mod_fcgid's FcgidIOTimeout (%d s by default) with %d s to spare",
+		    c->limits.http_timeout, after, PREFLIGHT_SERVER_IO_TIMEOUT,
+		    PREFLIGHT_SERVER_IO_TIMEOUT - c->limits.http_timeout);
+}
+
+/* Writes one block into dir and removes it: 0, or -1 with why in err. */
+static int
+probe_write(const char *dir, char *err, size_t errlen)
+{
+	char path[1100], block[PREFLIGHT_PROBE_BYTES] = { 0 };
+	int fd, rc, saved;
+
+	snprintf(path, sizeof path, "%s/.check-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	rc = write(fd, block, sizeof block) == (ssize_t)sizeof block && fsync(fd) == 0 ? 0 : -1;
+	saved = errno;
+	if (close(fd) == -1 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	unlink(path);
+	if (rc == -1)
+		snprintf(err, errlen, "%s", strerror(saved));
+	return rc;
+}
+
+/* The folder: there, a folder, ours, closed to others, writable. 0 when its files can be read. */
+static int
+check_state_folder(struct preflight *p)
+{
+	const char *dir = p->cfg->state_dir;
+	char err[300];
+	struct stat st;
+
+	if (dir == NULL) {
+		say(p, 0, "state folder", "[state] dir is not set; set it to a folder of your own, mode 700");
+		return -1;
+	}
+	if (stat(dir, &st) == -1) {
+		say(p, 0, "state folder", "%s: %s; create it (mkdir -m 700 %s), or set [state] dir to the "
+		    "folder", dir, strerror(errno), dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		say(p, 0, "state folder", "%s is not a folder; set [state] dir to a folder", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		say(p, 0, "state folder", "%s belongs to uid %lu, not to uid %lu running this check, as the "
+		    "programs must too; chown it, or set [state] dir to a folder of that user's", dir,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		say(p, 0, "state folder", "%s has mode %03o, open to others; chmod 700 %s ([state] dir "
+		    "holds the tokens)", dir, (unsigned)(st.st_mode & 0777), dir);
+		if (st.st_mode & 022)
+			return -1; /* the programs refuse it (store_dir_check) */
+	}
+	/* A full disk still lets the state be read through: only this line says so. */
+	if (probe_write(dir, err, sizeof err) == -1)
+		say(p, 0, "state folder", "%s: a test write failed: %s; free some space or fix the folder "
+		    "([state] dir)", dir, err);
+	else if ((st.st_mode & 077) == 0)
+		say(p, 1, "state folder", "%s: mode 700, yours, writable", dir);
+	return 0;
+}
+
+/* The recorded format, read only (the programs upgrade an older one when they start). */
+static int
+check_state_format(struct preflight *p)
+{
+	const char *dir = p->cfg->state_dir;
+	char err[1200];
+	int found;
+
+	if (state_format_read(dir, &found, err, sizeof err) == -1) {
+		say(p, 0, "state format", "%s", err);
+		return -1;
+	}
+	if (found > STATE_FORMAT) {
+		state_format_newer(dir, found, err, sizeof err);
+		say(p, 0, "state format", "%s", err);
+		return -1;
+	}
+	if (found == STATE_FORMAT)
+		say(p, 1, "state format", "%d, the newest this build knows", found);
+	else if (found == 0)
+		say(p, 1, "state format", "none recorded yet: the first program to write the state records %d",
+		    STATE_FORMAT);
+	else
+		say(p, 1, "state format", "%d, upgraded to %d by the next program to start", found, STATE_FORMAT);
+	return 0;
+}
+
+/* The outbox's index of due times against its jobs, and the jobs set aside. */
+static void
+check_outbox_index(struct preflight *p)
+{
+	struct outbox_index_report r;
+	char err[256];
+
+	if (outbox_index_check(p->cfg->state_dir, &r, err, sizeof err) == -1) {
+		say(p, 0, "outbox index", "DAMAGED: %s; run kzsctl recover outbox", err);
+		return;
+	}
+	if (r.not_built)
+		say(p, 1, "outbox index", "none yet (a queue from an earlier version): the next webhook or "
+		    "drain builds it from the %zu waiting job(s)", r.runnable);
+	else
+		say(p, 1, "outbox index", "%zu entries for %zu waiting job(s)", r.entries, r.runnable);
+	if (r.set_aside > 0)
+		say(p, 0, "outbox", "%zu job record(s) could not be read and were set aside, the first as "
+		    "\"%s\"; they are not run: see them with kzsctl dump, then queue their deals again",
+		    r.set_aside, r.first_aside);
+}
+
+/* Every record of every state file read through (kzsctl check before it was the preflight). */
+static void
+check_state_files(struct preflight *p)
+{
+	const char *dir = p->cfg->state_dir;
+	char err[512], path[1100], what[64];
+	size_t i, records, present = 0;
+
+	for (i = 0; i < store_count; i++) {
+		snprintf(path, sizeof path, "%s/%s.db", dir, store_names[i]);
+		if (access(path, F_OK) == -1)
+			continue;
+		present++;
+		snprintf(what, sizeof what, "state file %s", store_names[i]);
+		if (store_check(dir, store_names[i], &records, err, sizeof err) == -1) {
+			say(p, 0, what, "DAMAGED: %s; run kzsctl recover %s, or kzsctl restore <dump folder> %s",
+			    err, store_names[i], store_names[i]);
+			continue;
+		}
+		say(p, 1, what, "%zu record(s), each readable", records);
+		if (strcmp(store_names[i], "outbox") == 0)
+			check_outbox_index(p);
+	}
+	if (present == 0)
+		say(p, 1, "state files", "no state file in %s yet: each is created by the first webhook or "
+		    "job that needs it", dir);
+}
+
+/* GET /api/v4/account with the token the programs use: Kommo answers, for our account. */
+static void
+check_kommo(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	json_object *account = NULL;
+	struct remote_result rr;
+	const char *id;
+
+	kommo_account_fetch(c, &account, &rr);
+	id = jfield_text(account, "id");
+	if (rr.outcome == REMOTE_OK && c->kommo.account_id != NULL && strcmp(id, c->kommo.account_id) != 0)
+		say(p, 0, "Kommo connection", "the token opens account %s, not [kommo] account_id %s; set "
+		    "account_id to %s, or give that account's token", id, c->kommo.account_id, id);
+	else if (rr.outcome == REMOTE_OK)
+		say(p, 1, "Kommo connection", "account %s (%s) answers GET /api/v4/account", id,
+		    jfield_text(account, "subdomain"));
+	else if (rr.outcome == REMOTE_AUTH && c->kommo.token != NULL)
+		say(p, 0, "Kommo connection", "Kommo refused the token (%s); make a new long-lived token in "
+		    "Kommo and set [kommo] token", rr.message);
+	else if (rr.outcome == REMOTE_AUTH)
+		say(p, 0, "Kommo connection", "Kommo refused our authorization (%s); connect again: kzsctl "
+		    "authorize-url kommo ([kommo] client_id, client_secret)", rr.message);
+	else
+		say(p, 0, "Kommo connection", "GET %s/api/v4/account did not answer (%s); check [kommo] "
+		    "base_url (or subdomain) and the network", c->kommo.base_url ? c->kommo.base_url : "",
+		    rr.message);
+	json_object_put(account);
+}
+
+static void
+template_problem(const char *problem, void *arg)
+{
+	struct preflight *p = arg;
+
+	say(p, 0, p->what, "%s", problem);
+}
+
+/* [fields] and [signers] against the template, read as a send reads it (lib/fill). */
+static void
+check_template(struct preflight *p, json_object *tpl)
+{
+	const struct config *c = p->cfg;
+	char roles[300] = "";
+	size_t i;
+
+	p->what = "template fields";
+	if (fill_fields_check(c, tpl, template_problem, p) == 0)
+		say(p, 1, p->what, "the %zu [fields] line(s) fit the template's fields, and every mandatory "
+		    "field is filled", c->nfields);
+	p->what = "template roles";
+	for (i = 0; i < c->nsigners; i++)
+		snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s", i ? ", " : "",
+		    c->signers[i].name);
+	if (fill_roles_check(c, tpl, template_problem, p) == 0)
+		say(p, 1, p->what, "each role of the template has its [signers] line (%s)", roles);
+}
+
+/* GET /templates/{id}: Zoho Sign answers our token, and the template is there. */
+static void
+check_zoho(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	json_object *tpl = NULL;
+	struct remote_result rr;
+
+	if (c->zoho.template_id == NULL) {
+		say(p, 0, "Zoho Sign connection", "not checked: [zoho] template_id is not set; set it to "
+		    "the template's id (Zoho Sign, Templates)");
+		return;
+	}
+	zoho_template_fetch(c, c->zoho.template_id, &tpl, &rr);
+	if (rr.outcome == REMOTE_OK) {
+		say(p, 1, "Zoho Sign connection", "template %s \"%s\" answers GET /templates/%s",
+		    c->zoho.template_id, jfield_text(tpl, "template_name"), c->zoho.template_id);
+		check_template(p, tpl);
+	} else if (rr.outcome == REMOTE_NOT_FOUND) {
+		say(p, 0, "Zoho Sign template", "[zoho] template_id %s: no such template in the connected "
+		    "Zoho Sign account (%s); copy the id from Zoho Sign, Templates", c->zoho.template_id,
+		    rr.message);
+	} else if (rr.outcome == REMOTE_AUTH) {
+		say(p, 0, "Zoho Sign connection", "Zoho refused our authorization (%s); connect again: "
+		    "kzsctl authorize-url zoho, or set [zoho] refresh_token", rr.message);
+	} else if (rr.outcome == REMOTE_REFUSED) {
+		say(p, 0, "Zoho Sign connection", "Zoho Sign refused GET /templates/%s (%s); check [zoho] "
+		    "template_id", c->zoho.template_id, rr.message);
+	} else {
+		say(p, 0, "Zoho Sign connection", "Zoho Sign did not answer (%s); check [zoho] dc (or "
+		    "sign_url) and the network", rr.message);
+	}
+	json_object_put(tpl);
+}
+
+int
+preflight_run(const char *config_path, int offline, preflight_line_fn line, void *arg)
+{
+	struct preflight p = { .line = line, .arg = arg };
+	struct config cfg;
+	char err[1200];
+	int state_usable;
+
+	if (config_load(config_path, 0, &cfg, preflight_config_warning, &p, err, sizeof err) == -1) {
+		say(&p, 0, "configuration", "%s", err);
+		return p.fails;
+	}
+	zone_use(cfg.zoho.time_zone);
+	p.cfg = &cfg;
+	check_programs(&p);
+	check_limits(&p);
+	state_usable = check_state_folder(&p) == 0 && check_state_format(&p) == 0;
+	if (state_usable)
+		check_state_files(&p);
+	if (offline) {
+		say(&p, 1, "live calls", "skipped (--offline): the Kommo and Zoho Sign connections and the "
+		    "template are not checked");
+	} else if (!state_usable) {
+		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
+		    "fix [state] dir as said above");
+	} else {
+		check_kommo(&p);
+		/*
+		 * TO BE ADDED HERE: "the pipeline and every configured stage exist in Kommo":
+		 * [kommo] pipeline_id, trigger_status_id, signed_status_id and declined_status_id
+		 * looked up through the pipelines lookup, one line each. A live check: --offline
+		 * leaves it out with the connections.
+		 */
+		check_zoho(&p);
+	}
+	config_free(&cfg);
+	return p.fails;
+}
