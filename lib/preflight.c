@@ -19,11 +19,13 @@
 #include "http.h"
 #include "jfield.h"
 #include "kommo.h"
+#include "kommo_catalog.h"
 #include "outbox.h"
 #include "program.h"
 #include "remote.h"
 #include "state_format.h"
 #include "store_admin.h"
+#include "str.h"
 #include "zoho.h"
 #include "zone.h"
 
@@ -275,7 +277,8 @@ check_state_files(struct preflight *p)
 }
 
 /* GET /api/v4/account with the token the programs use: Kommo answers, for our account. */
-static void
+/* 0 when the connection works. */
+static int
 check_kommo(struct preflight *p)
 {
 	const struct config *c = p->cfg;
@@ -302,6 +305,56 @@ check_kommo(struct preflight *p)
 		    "base_url (or subdomain) and the network", c->kommo.base_url ? c->kommo.base_url : "",
 		    rr.message);
 	json_object_put(account);
+	return rr.outcome == REMOTE_OK ? 0 : -1;
+}
+
+/* One configured stage of the pipeline: `key` names it in [kommo]. */
+static void
+check_stage(struct preflight *p, const struct kommo_pipeline *pipeline, const char *key, const char *id)
+{
+	const struct kommo_stage *stage = kommo_stage_find(pipeline, id);
+
+	if (stage != NULL)
+		say(p, 1, "Kommo stage", "[kommo] %s %s is \"%s\" in \"%s\"", key, id, stage->name,
+		    pipeline->name);
+	else
+		say(p, 0, "Kommo stage", "[kommo] %s %s is no stage of pipeline %s \"%s\"; see the ids "
+		    "with: kzsctl pipelines", key, id, pipeline->id, pipeline->name);
+}
+
+/* The pipeline and every configured stage exist in the connected account. */
+static void
+check_pipeline(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	const struct kommo_pipeline *pipeline;
+	struct kommo_pipelines list;
+	struct remote_result rr;
+
+	if (c->kommo.pipeline_id == NULL) {
+		say(p, 0, "Kommo pipeline", "[kommo] pipeline_id is not set; see the ids with: kzsctl pipelines");
+		return;
+	}
+	kommo_catalog_pipelines(c, &list, &rr);
+	if (rr.outcome != REMOTE_OK) {
+		say(p, 0, "Kommo pipeline", "the pipelines could not be read (%s); fix the Kommo "
+		    "connection first", rr.message);
+		return;
+	}
+	pipeline = kommo_pipeline_find(&list, c->kommo.pipeline_id);
+	if (pipeline == NULL) {
+		say(p, 0, "Kommo pipeline", "[kommo] pipeline_id %s is no pipeline of the account; see the "
+		    "ids with: kzsctl pipelines", c->kommo.pipeline_id);
+	} else {
+		say(p, 1, "Kommo pipeline", "[kommo] pipeline_id %s is \"%s\"", pipeline->id, pipeline->name);
+		if (c->kommo.trigger_status_id != NULL)
+			check_stage(p, pipeline, "trigger_status_id", c->kommo.trigger_status_id);
+		if (c->kommo.signed_status_id != NULL)
+			check_stage(p, pipeline, "signed_status_id", c->kommo.signed_status_id);
+		if (!str_empty(c->kommo.declined_status_id))
+			check_stage(p, pipeline, "declined_status_id", c->kommo.declined_status_id);
+	}
+	kommo_pipelines_free(&list);
 }
 
 static void
@@ -393,13 +446,8 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
 		    "fix [state] dir as said above");
 	} else {
-		check_kommo(&p);
-		/*
-		 * TO BE ADDED HERE: "the pipeline and every configured stage exist in Kommo":
-		 * [kommo] pipeline_id, trigger_status_id, signed_status_id and declined_status_id
-		 * looked up through the pipelines lookup, one line each. A live check: --offline
-		 * leaves it out with the connections.
-		 */
+		if (check_kommo(&p) == 0)
+			check_pipeline(&p);
 		check_zoho(&p);
 	}
 	config_free(&cfg);

@@ -297,10 +297,27 @@ fixture_template() {
 EOF
 }
 
+# kommo_stage ID NAME SORT PIPELINE [TYPE]: one stage of GET /api/v4/leads/pipelines.
+kommo_stage() {
+	printf '{"id":%s,"name":"%s","sort":%s,"is_editable":true,"pipeline_id":%s,"color":"#99ccff","type":%s,"account_id":%s}' \
+	    "$1" "$2" "$3" "$4" "${5:-0}" "$ACCOUNT_ID"
+}
+
+# The account's one pipeline, with the trigger and signed stages of the default config.
+fixture_pipelines() {
+	fixture_json kommo/pipelines.json "{\"_total_items\":1,\"_embedded\":{\"pipelines\":[
+	  {\"id\":$PIPELINE_ID,\"name\":\"Sales\",\"sort\":1,\"is_main\":true,\"is_archive\":false,
+	   \"account_id\":$ACCOUNT_ID,\"_embedded\":{\"statuses\":[
+	    $(kommo_stage 67548616 "Incoming leads" 10 "$PIPELINE_ID" 1), $(kommo_stage "$TRIGGER_STATUS_ID" Contract 20 "$PIPELINE_ID"),
+	    $(kommo_stage "$SIGNED_STATUS_ID" Signed 30 "$PIPELINE_ID"), $(kommo_stage 142 "Closed - won" 10000 "$PIPELINE_ID"),
+	    $(kommo_stage 143 "Closed - lost" 11000 "$PIPELINE_ID")]}}]}}"
+}
+
 kzs_default_fixtures() {
 	mkdir -p "$FAKE_DIR/kommo" "$FAKE_DIR/zoho" "$FAKE_DIR/accounts"
 	printf '%s\n' "$KOMMO_TOKEN" >"$FAKE_DIR/kommo/token"
 	fixture_json kommo/account.json "{\"id\":$ACCOUNT_ID,\"name\":\"Acme\",\"subdomain\":\"acme\",\"current_user_id\":$RESPONSIBLE_USER_ID,\"country\":\"US\",\"currency\":\"USD\",\"is_technical_account\":false}"
+	fixture_pipelines
 	fixture_lead "$LEAD_ID"
 	fixture_contact "$CONTACT_ID"
 	fixture_company "$COMPANY_ID"

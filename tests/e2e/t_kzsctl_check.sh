@@ -51,6 +51,7 @@ check_eq "a deal's webhook: 200" "$STATUS" 200
 wait_until "its contract went out" queue_empty
 state_snapshot >"$T/state.before"
 kommo_before=$(calls kommo GET /api/v4/account)
+pipelines_before=$(calls kommo GET /api/v4/leads/pipelines)
 sign_before=$(calls sign GET "/api/v1/templates/$TEMPLATE_ID")
 accounts_before=$(calls accounts '*' /)
 
@@ -62,11 +63,14 @@ for what in "configuration: $T/kzs.conf, open to its owner only" "kommo-hook: ev
 	"pacing: Zoho Sign 45 calls a minute" "timeouts: \[limits\] http_timeout 20 s fits" \
 	"state folder: $T/state: mode 700, yours, writable" "state format: 1, the newest" \
 	"state file deals: [0-9]+ record" "state file outbox: [0-9]+ record" "outbox index: " \
-	"Kommo connection: account $ACCOUNT_ID " "Zoho Sign connection: template $TEMPLATE_ID " \
+	"Kommo connection: account $ACCOUNT_ID " "Kommo pipeline: \[kommo\] pipeline_id $PIPELINE_ID is \"Sales\"" \
+	"Kommo stage: \[kommo\] trigger_status_id $TRIGGER_STATUS_ID is \"Contract\" in \"Sales\"" \
+	"Kommo stage: \[kommo\] signed_status_id $SIGNED_STATUS_ID is \"Signed\"" "Zoho Sign connection: template $TEMPLATE_ID " \
 	"template fields: the 3 \[fields\] line\(s\) fit" "template roles: each role .*\(Client\)"; do
 	check_match "...OK ${what%%:*}" "$OUT" "^OK   $what"
 done
 check_eq "...one call to Kommo: GET /api/v4/account" "$(($(calls kommo GET /api/v4/account) - kommo_before))" 1
+check_eq "...and one for the pipelines" "$(($(calls kommo GET /api/v4/leads/pipelines) - pipelines_before))" 1
 check_eq "...one call to Zoho Sign: the template" \
 	"$(($(calls sign GET "/api/v1/templates/$TEMPLATE_ID") - sign_before))" 1
 check_eq "...no token asked for: the cached one is used" "$(calls accounts '*' /)" "$accounts_before"
@@ -127,6 +131,12 @@ check_with "$(broken_conf "kommo base_url http://127.0.0.1:1")"
 fails_with "Kommo down" "^FAIL Kommo connection: GET http://127.0.0.1:1/api/v4/account did not answer .*check \[kommo\] base_url"
 check_with "$(broken_conf 'kommo account_id 999')"
 fails_with "another account's token" "^FAIL Kommo connection: the token opens account $ACCOUNT_ID, not \[kommo\] account_id 999"
+check_with "$(broken_conf 'kommo pipeline_id 777')"
+fails_with "a pipeline the account lacks" "^FAIL Kommo pipeline: \[kommo\] pipeline_id 777 is no pipeline of the account; see the ids with: kzsctl pipelines"
+check_with "$(broken_conf 'kommo trigger_status_id 142' 'kommo signed_status_id 67548699')"
+check_eq "a stage of no pipeline: exit status 1" "$RC" 1
+check_match "...the trigger stage is found (won is in every pipeline)" "$OUT" '^OK   Kommo stage: \[kommo\] trigger_status_id 142 is "Closed - won"'
+check_match "...the signed stage is not" "$OUT" "^FAIL Kommo stage: \[kommo\] signed_status_id 67548699 is no stage of pipeline $PIPELINE_ID \"Sales\"; see the ids with: kzsctl pipelines"
 check_with "$(broken_conf 'zoho template_id 424242')"
 fails_with "a template that is not there" "^FAIL Zoho Sign template: \[zoho\] template_id 424242: no such template"
 check_eq "the broken setups changed nothing in the state" "$(state_snapshot)" "$(cat "$T/state.before")"

@@ -26,19 +26,17 @@ fixture_json kommo/users.json '[
  {"id":504,"name":"Anna Manager","email":"anna@acme.example","lang":"en","rights":{"is_admin":true}},
  {"id":505,"name":"Ben Sales","email":"ben@acme.example","lang":"en","rights":{"is_admin":false}},
  {"id":506,"name":"Chloé Ünal","email":"","lang":"es","rights":{"is_admin":false}}]'
-stage() { printf '{"id":%s,"name":"%s","sort":%s,"is_editable":true,"pipeline_id":%s,"color":"#99ccff","type":%s,"account_id":%s}' \
-	"$1" "$2" "$3" "$4" "${5:-0}" "$ACCOUNT_ID"; }
 fixture_json kommo/pipelines.json "{\"_total_items\":2,\"_links\":{\"self\":{\"href\":\"$KOMMO_URL/api/v4/leads/pipelines\"}},
  \"_embedded\":{\"pipelines\":[
   {\"id\":$PIPELINE_ID,\"name\":\"Sales\",\"sort\":1,\"is_main\":true,\"is_unsorted_on\":true,\"is_archive\":false,
    \"account_id\":$ACCOUNT_ID,\"_embedded\":{\"statuses\":[
-    $(stage 67548616 "Incoming leads" 10 "$PIPELINE_ID" 1), $(stage "$TRIGGER_STATUS_ID" Contract 20 "$PIPELINE_ID"),
-    $(stage "$SIGNED_STATUS_ID" Signed 30 "$PIPELINE_ID"), $(stage 142 "Closed - won" 10000 "$PIPELINE_ID"),
-    $(stage 143 "Closed - lost" 11000 "$PIPELINE_ID")]}},
+    $(kommo_stage 67548616 "Incoming leads" 10 "$PIPELINE_ID" 1), $(kommo_stage "$TRIGGER_STATUS_ID" Contract 20 "$PIPELINE_ID"),
+    $(kommo_stage "$SIGNED_STATUS_ID" Signed 30 "$PIPELINE_ID"), $(kommo_stage 142 "Closed - won" 10000 "$PIPELINE_ID"),
+    $(kommo_stage 143 "Closed - lost" 11000 "$PIPELINE_ID")]}},
   {\"id\":9100001,\"name\":\"Partners\",\"sort\":2,\"is_main\":false,\"is_unsorted_on\":false,\"is_archive\":true,
    \"account_id\":$ACCOUNT_ID,\"_embedded\":{\"statuses\":[
-    $(stage 9100011 New 10 9100001), $(stage 142 "Closed - won" 10000 9100001),
-    $(stage 143 "Closed - lost" 11000 9100001)]}}]}}"
+    $(kommo_stage 9100011 New 10 9100001), $(kommo_stage 142 "Closed - won" 10000 9100001),
+    $(kommo_stage 143 "Closed - lost" 11000 9100001)]}}]}}"
 # 55 lead fields: two pages of 50.
 {
 	echo '['
