@@ -50,7 +50,7 @@ secret_check(const struct config *cfg, const char *query, const char **reason)
 }
 
 static int
-event_wanted(const struct config *cfg, const struct kommo_lead_event *ev)
+event_wanted(const struct config *cfg, const struct kommo_webhook_event *ev)
 {
 	return strcmp(ev->pipeline_id, cfg->kommo.pipeline_id) == 0 &&
 	    strcmp(ev->status_id, cfg->kommo.trigger_status_id) == 0;
@@ -101,7 +101,7 @@ kommo_hook_handle(struct web_request *req, void *arg)
 	}
 	/* Stored before the answer: once we say 200, Kommo will not send it again. */
 	for (i = 0; i < hook.nevents; i++) {
-		const struct kommo_lead_event *ev = &hook.events[i];
+		const struct kommo_webhook_event *ev = &hook.events[i];
 
 		if (!event_wanted(cfg, ev))
 			continue;

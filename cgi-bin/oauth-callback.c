@@ -188,7 +188,7 @@ static void
 oauth_callback_get(const struct config *cfg, struct web_request *req)
 {
 	struct oauth_query q;
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 	char err[256];
 
 	if (oauth_query_parse(req->query, strlen(req->query), &q, err, sizeof err) == -1) {

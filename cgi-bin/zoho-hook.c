@@ -35,25 +35,25 @@
 
 /* The job kind an operation queues, keyed so that repeats merge; NULL: nothing to do. */
 static const char *
-job_kind(const struct zoho_event *ev)
+job_kind(const struct zoho_webhook_event *ev)
 {
 	switch (ev->op) {
-	case ZOHO_OP_COMPLETED: return OUTCOME_COMPLETE;
-	case ZOHO_OP_REJECTED: return OUTCOME_DECLINED;
-	case ZOHO_OP_EXPIRED: return OUTCOME_EXPIRED;
-	case ZOHO_OP_RECALLED: return OUTCOME_RECALLED;
-	case ZOHO_OP_VIEWED: return OUTCOME_PROGRESS;
-	case ZOHO_OP_SIGNING_SUCCESS:
+	case ZOHO_WEBHOOK_OP_COMPLETED: return JOB_KIND_COMPLETE;
+	case ZOHO_WEBHOOK_OP_REJECTED: return JOB_KIND_DECLINED;
+	case ZOHO_WEBHOOK_OP_EXPIRED: return JOB_KIND_EXPIRED;
+	case ZOHO_WEBHOOK_OP_RECALLED: return JOB_KIND_RECALLED;
+	case ZOHO_WEBHOOK_OP_VIEWED: return JOB_KIND_PROGRESS;
+	case ZOHO_WEBHOOK_OP_SIGNING_SUCCESS:
 		/* The last signature leaves the request completed: that is the completion (the
 		 * Completed webhook may be late, lost, or come first; the job runs once). */
-		return strcmp(ev->request_status, "completed") == 0 ? OUTCOME_COMPLETE : OUTCOME_PROGRESS;
+		return strcmp(ev->request_status, "completed") == 0 ? JOB_KIND_COMPLETE : JOB_KIND_PROGRESS;
 	default: return NULL;
 	}
 }
 
 /* Until when the delivery's key is kept: SEEN_DAYS from the event (from now without one). */
 static long long
-seen_until(const struct zoho_event *ev, long long now)
+seen_until(const struct zoho_webhook_event *ev, long long now)
 {
 	long long at = ev->performed_at_ms[0] ? (long long)(ev->performed_at / 1000) : now;
 
@@ -62,7 +62,7 @@ seen_until(const struct zoho_event *ev, long long now)
 
 /* One event, as the outcome job and the early queue take it. */
 struct hook_event {
-	const struct zoho_event *ev;
+	const struct zoho_webhook_event *ev;
 	const char *kind;
 	const char *subject; /* the job's subject: the request, or the delivery for progress */
 	const char *lead_id;
@@ -71,7 +71,7 @@ struct hook_event {
 static void
 hook_event_state(const struct hook_event *he, struct outcome_event *oe)
 {
-	const struct zoho_event *ev = he->ev;
+	const struct zoho_webhook_event *ev = he->ev;
 
 	oe->lead_id = he->lead_id;
 	oe->op = ev->operation_type;
@@ -83,7 +83,7 @@ hook_event_state(const struct hook_event *he, struct outcome_event *oe)
 
 /* The account's webhook may serve other tools too. */
 static void
-not_ours(struct web_request *req, const struct zoho_event *ev)
+not_ours(struct web_request *req, const struct zoho_webhook_event *ev)
 {
 	log_info("request %s: not sent by this integration; %s ignored", ev->request_id, ev->operation_type);
 	web_respond(req, 200, NULL, "ignored: not a request of this integration\n");
@@ -121,7 +121,7 @@ keep_early(const struct config *cfg, struct hook_event *he, const char *lead_id,
 
 /* Whether the event is acted on; answers the request when not. */
 static int
-hook_wanted(struct web_request *req, const struct zoho_event *ev, const char *kind, const char *dedupe,
+hook_wanted(struct web_request *req, const struct zoho_webhook_event *ev, const char *kind, const char *dedupe,
     const struct config *cfg)
 {
 	char *seen = NULL;
@@ -140,7 +140,7 @@ hook_wanted(struct web_request *req, const struct zoho_event *ev, const char *ki
 		web_respond(req, 200, NULL, "ignored: stale, the event is older than 30 days\n");
 		return 0;
 	}
-	if (strcmp(kind, OUTCOME_PROGRESS) == 0 && ev->performed_at_ms[0] == '\0') {
+	if (strcmp(kind, JOB_KIND_PROGRESS) == 0 && ev->performed_at_ms[0] == '\0') {
 		/* Without a time a repeat could not be told apart once its key expired. */
 		log_info("request %s: %s without notifications.performed_at; ignored", ev->request_id,
 		    ev->operation_type);
@@ -191,10 +191,10 @@ static void
 zoho_hook_handle(struct web_request *req, void *arg)
 {
 	struct config *cfg = arg;
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	struct hook_event he = { &ev, NULL, NULL, NULL };
 	json_object *rec = NULL;
-	char err[256], dedupe[ZOHO_DEDUPE_KEY_SIZE], lead_id[ZOHO_ID_MAX + 1], marker[64];
+	char err[256], dedupe[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE], lead_id[ZOHO_WEBHOOK_ID_MAX + 1], marker[64];
 	const char *signature;
 	int rc;
 
@@ -228,9 +228,9 @@ zoho_hook_handle(struct web_request *req, void *arg)
 		return;
 	}
 	he.kind = job_kind(&ev);
-	zoho_event_dedupe_key(&ev, dedupe, sizeof dedupe);
-	he.subject = he.kind && strcmp(he.kind, OUTCOME_PROGRESS) == 0 ? dedupe : ev.request_id;
-	if (rec == NULL && zoho_event_ref(&ev, lead_id, marker, sizeof marker) == -1) {
+	zoho_webhook_dedupe_key(&ev, dedupe, sizeof dedupe);
+	he.subject = he.kind && strcmp(he.kind, JOB_KIND_PROGRESS) == 0 ? dedupe : ev.request_id;
+	if (rec == NULL && zoho_webhook_ref(&ev, lead_id, marker, sizeof marker) == -1) {
 		not_ours(req, &ev);
 		return;
 	}

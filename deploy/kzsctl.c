@@ -83,7 +83,7 @@ struct job_listing {
 };
 
 static void
-print_job(const struct job *job, void *arg)
+print_job(const struct outbox_job *job, void *arg)
 {
 	struct job_listing *listing = arg;
 	long long now = listing->now;
@@ -176,13 +176,13 @@ restore_covers_all(const struct config *cfg, const char *folder, const char *onl
 		    "not one; nothing restored\n", folder);
 		return -1;
 	}
-	for (i = 0; i < store_count; i++) {
-		snprintf(live, sizeof live, "%s/%s.db", cfg->state_dir, store_names[i]);
-		snprintf(dump, sizeof dump, "%s/%s.dump", folder, store_names[i]);
+	for (i = 0; i < store_admin_count; i++) {
+		snprintf(live, sizeof live, "%s/%s.db", cfg->state_dir, store_admin_names[i]);
+		snprintf(dump, sizeof dump, "%s/%s.dump", folder, store_admin_names[i]);
 		if (access(live, F_OK) == 0 && access(dump, F_OK) == -1) {
 			fprintf(stderr, "kzsctl: the state is in a newer format and %s has no dump of %s: move the "
 			    "state folder aside and restore into an empty one; nothing restored\n", folder,
-			    store_names[i]);
+			    store_admin_names[i]);
 			return -1;
 		}
 	}
@@ -196,7 +196,7 @@ restore_covers_all(const struct config *cfg, const char *folder, const char *onl
 static int
 restore(const struct config *cfg, const char *folder, const char *only, int newer)
 {
-	struct store_restore loaded[16];
+	struct store_admin_restore loaded[16];
 	char err[1024], path[1024];
 	struct stat st;
 	size_t i, n = 0;
@@ -206,21 +206,21 @@ restore(const struct config *cfg, const char *folder, const char *only, int newe
 		fprintf(stderr, "kzsctl: %s: no such folder; nothing restored\n", folder);
 		return 1;
 	}
-	if (only != NULL && !store_known(only)) {
+	if (only != NULL && !store_admin_known(only)) {
 		fprintf(stderr, "kzsctl: unknown state file \"%s\"; nothing restored\n", only);
 		return 1;
 	}
 	if (newer && restore_covers_all(cfg, folder, only) == -1)
 		return 1;
-	for (i = 0; i < store_count && n < sizeof loaded / sizeof loaded[0] && rc == 0; i++) {
-		if (only != NULL && strcmp(only, store_names[i]) != 0)
+	for (i = 0; i < store_admin_count && n < sizeof loaded / sizeof loaded[0] && rc == 0; i++) {
+		if (only != NULL && strcmp(only, store_admin_names[i]) != 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s.dump", folder, store_names[i]);
+		snprintf(path, sizeof path, "%s/%s.dump", folder, store_admin_names[i]);
 		if (only == NULL && access(path, F_OK) == -1 && errno == ENOENT) {
-			printf("%-8s no dump in %s, left as it is\n", store_names[i], folder);
+			printf("%-8s no dump in %s, left as it is\n", store_admin_names[i], folder);
 			continue;
 		}
-		rc = store_restore_load(cfg->state_dir, store_names[i], path, &loaded[n], err, sizeof err);
+		rc = store_admin_restore_load(cfg->state_dir, store_admin_names[i], path, &loaded[n], err, sizeof err);
 		if (rc == 0)
 			n++;
 		else
@@ -231,7 +231,7 @@ restore(const struct config *cfg, const char *folder, const char *only, int newe
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (rc == 0 && store_restore_swap(cfg->state_dir, &loaded[i], err, sizeof err) == 0) {
+		if (rc == 0 && store_admin_restore_swap(cfg->state_dir, &loaded[i], err, sizeof err) == 0) {
 			printf("%-8s <- %s/%s.dump\n", loaded[i].name, folder, loaded[i].name);
 			if (strcmp(loaded[i].name, STORE_OUTBOX) == 0 && queue_index_rebuilt(cfg) == -1)
 				rc = -1;
@@ -239,7 +239,7 @@ restore(const struct config *cfg, const char *folder, const char *only, int newe
 			fprintf(stderr, "kzsctl: %s; the files listed above were replaced, the others not\n", err);
 			rc = -1;
 		}
-		store_restore_drop(&loaded[i]);
+		store_admin_restore_drop(&loaded[i]);
 	}
 	if (rc == 0 && newer && state_format_set(cfg->state_dir, err, sizeof err) == -1) {
 		fprintf(stderr, "kzsctl: %s\n", err);
@@ -280,14 +280,14 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 	int rc = 0, n;
 
 	if (strcmp(cmd, "recover") == 0) {
-		rc = store_recover(cfg->state_dir, arg, err, sizeof err);
+		rc = store_admin_recover(cfg->state_dir, arg, err, sizeof err);
 		printf("%s\n", err);
 		if (rc == 0 && strcmp(arg, STORE_OUTBOX) == 0)
 			rc = queue_index_rebuilt(cfg);
 		return rc == 0 ? 0 : 1;
 	}
 	if (strcmp(cmd, "prune") == 0) {
-		n = store_prune_seen(cfg->state_dir, (long long)time(NULL), err, sizeof err);
+		n = store_admin_prune_seen(cfg->state_dir, (long long)time(NULL), err, sizeof err);
 		if (n < 0)
 			fprintf(stderr, "kzsctl: %s\n", err);
 		else
@@ -296,20 +296,20 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 	}
 	if (strcmp(cmd, "dump") == 0 && folder_made(arg) == -1)
 		return 1;
-	for (i = 0; i < store_count; i++) {
+	for (i = 0; i < store_admin_count; i++) {
 		int one;
 
-		snprintf(path, sizeof path, "%s/%s.db", cfg->state_dir, store_names[i]);
+		snprintf(path, sizeof path, "%s/%s.db", cfg->state_dir, store_admin_names[i]);
 		if (access(path, F_OK) == -1) {
 			if (strcmp(cmd, "dump") == 0)
-				printf("%-8s not created yet, nothing to dump\n", store_names[i]);
+				printf("%-8s not created yet, nothing to dump\n", store_admin_names[i]);
 			continue;
 		}
 		present++;
-		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_names[i]);
-		one = store_dump(cfg->state_dir, store_names[i], path, err, sizeof err);
+		snprintf(path, sizeof path, "%s/%s.dump", arg ? arg : "", store_admin_names[i]);
+		one = store_admin_dump(cfg->state_dir, store_admin_names[i], path, err, sizeof err);
 		if (one == 0)
-			printf("%-8s -> %s\n", store_names[i], path);
+			printf("%-8s -> %s\n", store_admin_names[i], path);
 		else
 			fprintf(stderr, "kzsctl: %s\n", err);
 		rc |= one != 0;

@@ -106,8 +106,8 @@ or_dash(const char *s)
 static int
 show_kommo(const struct config *cfg)
 {
-	struct kommo_account account;
-	struct kommo_users users;
+	struct kommo_catalog_account account;
+	struct kommo_catalog_users users;
 	struct remote_result rr;
 	struct table t = { .ncols = 2 };
 	size_t i;
@@ -128,7 +128,7 @@ show_kommo(const struct config *cfg)
 	for (i = 0; i < users.n; i++)
 		table_row(&t, users.items[i].id, or_dash(users.items[i].name), or_dash(users.items[i].email));
 	table_print(&t);
-	kommo_users_free(&users);
+	kommo_catalog_users_free(&users);
 	return 0;
 }
 
@@ -143,7 +143,7 @@ note_add(char *buf, size_t buflen, const char *part)
 
 /* What the configuration says of a stage: the [kommo] keys naming it; won or lost. */
 static void
-stage_note(const struct config *cfg, const struct kommo_pipeline *p, const char *stage, char *buf,
+stage_note(const struct config *cfg, const struct kommo_catalog_pipeline *p, const char *stage, char *buf,
     size_t buflen)
 {
 	const struct {
@@ -157,9 +157,9 @@ stage_note(const struct config *cfg, const struct kommo_pipeline *p, const char 
 	size_t i;
 
 	buf[0] = '\0';
-	if (strcmp(stage, KOMMO_STAGE_WON) == 0)
+	if (strcmp(stage, KOMMO_CATALOG_STAGE_WON) == 0)
 		note_add(buf, buflen, "won");
-	if (strcmp(stage, KOMMO_STAGE_LOST) == 0)
+	if (strcmp(stage, KOMMO_CATALOG_STAGE_LOST) == 0)
 		note_add(buf, buflen, "lost");
 	for (i = 0; ours && i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i].value != NULL && strcmp(keys[i].value, stage) == 0)
@@ -170,7 +170,7 @@ stage_note(const struct config *cfg, const struct kommo_pipeline *p, const char 
 static int
 show_pipelines(const struct config *cfg)
 {
-	struct kommo_pipelines list;
+	struct kommo_catalog_pipelines list;
 	struct remote_result rr;
 	struct table t = { .ncols = 4 };
 	size_t i, s;
@@ -179,7 +179,7 @@ show_pipelines(const struct config *cfg)
 	if (rr.outcome != REMOTE_OK)
 		return failed("the pipelines", "Kommo", &rr);
 	for (i = 0; i < list.n; i++) {
-		const struct kommo_pipeline *p = &list.items[i];
+		const struct kommo_catalog_pipeline *p = &list.items[i];
 		char note[128] = "";
 
 		if (p->is_main)
@@ -197,7 +197,7 @@ show_pipelines(const struct config *cfg)
 	if (list.n == 0)
 		printf("no pipelines\n");
 	table_print(&t);
-	kommo_pipelines_free(&list);
+	kommo_catalog_pipelines_free(&list);
 	return 0;
 }
 
@@ -205,7 +205,7 @@ show_pipelines(const struct config *cfg)
 static int
 show_fields(const struct config *cfg)
 {
-	struct kommo_fields list;
+	struct kommo_catalog_fields list;
 	struct remote_result rr;
 	struct table t = { .ncols = 5 };
 	size_t i;
@@ -215,14 +215,14 @@ show_fields(const struct config *cfg)
 		return failed("the custom fields", "Kommo", &rr);
 	table_row(&t, "entity", "field id", "type", "source", "name");
 	for (i = 0; i < list.n; i++) {
-		const struct kommo_field *f = &list.items[i];
+		const struct kommo_catalog_field *f = &list.items[i];
 		char source[64];
 
 		config_draft_kommo_source(f, source, sizeof source);
 		table_row(&t, f->entity, f->id, or_dash(f->type), source, or_dash(f->name));
 	}
 	table_print(&t);
-	kommo_fields_free(&list);
+	kommo_catalog_fields_free(&list);
 	return 0;
 }
 
@@ -230,7 +230,7 @@ show_fields(const struct config *cfg)
 static int
 show_templates(const struct config *cfg)
 {
-	struct zoho_templates list;
+	struct zoho_catalog_templates list;
 	struct remote_result rr;
 	struct table t = { .ncols = 2 };
 	size_t i;
@@ -242,12 +242,12 @@ show_templates(const struct config *cfg)
 	for (i = 0; i < list.n; i++)
 		table_row(&t, list.items[i].id, or_dash(list.items[i].name));
 	table_print(&t);
-	zoho_templates_free(&list);
+	zoho_catalog_templates_free(&list);
 	return 0;
 }
 
 static void
-print_template(const struct zoho_template *tpl)
+print_template(const struct zoho_catalog_template *tpl)
 {
 	struct table t = { .ncols = 3 };
 	size_t i;
@@ -264,7 +264,7 @@ print_template(const struct zoho_template *tpl)
 	t.ncols = 5;
 	table_row(&t, "field", "label", "type", "category", "mandatory");
 	for (i = 0; i < tpl->nfields; i++) {
-		const struct zoho_field *f = &tpl->fields[i];
+		const struct zoho_catalog_field *f = &tpl->fields[i];
 
 		table_row(&t, or_dash(f->name), or_dash(f->label), or_dash(f->type_name),
 		    or_dash(f->category), f->mandatory ? "yes" : "no");
@@ -276,8 +276,8 @@ print_template(const struct zoho_template *tpl)
 static int
 show_template(const struct config *cfg, const char *id, int as_config)
 {
-	struct zoho_template tpl;
-	struct kommo_fields kommo = { 0 };
+	struct zoho_catalog_template tpl;
+	struct kommo_catalog_fields kommo = { 0 };
 	struct remote_result rr;
 	char what[64];
 
@@ -288,15 +288,15 @@ show_template(const struct config *cfg, const char *id, int as_config)
 	if (as_config) {
 		kommo_catalog_fields(cfg, &kommo, &rr);
 		if (rr.outcome != REMOTE_OK) {
-			zoho_template_free(&tpl);
+			zoho_catalog_template_free(&tpl);
 			return failed("the custom fields to match the template's with", "Kommo", &rr);
 		}
 		config_draft_write(stdout, &tpl, &kommo);
-		kommo_fields_free(&kommo);
+		kommo_catalog_fields_free(&kommo);
 	} else {
 		print_template(&tpl);
 	}
-	zoho_template_free(&tpl);
+	zoho_catalog_template_free(&tpl);
 	return 0;
 }
 

@@ -72,7 +72,7 @@ one_line(char *s)
 }
 
 void
-config_draft_kommo_source(const struct kommo_field *kf, char *buf, size_t buflen)
+config_draft_kommo_source(const struct kommo_catalog_field *kf, char *buf, size_t buflen)
 {
 	if (strcmp(kf->entity, "contacts") == 0 && strcmp(kf->code, "EMAIL") == 0)
 		snprintf(buf, buflen, "contact.email");
@@ -93,12 +93,12 @@ entity_word(const char *entity)
 /* The Kommo custom fields named like the template field: the first is the choice (the
  * list is in entity order), the others are named in why. 1 when there is one. */
 static int
-kommo_match(const struct zoho_field *field, const struct kommo_fields *kommo, struct draft_choice *out)
+kommo_match(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo, struct config_draft_choice *out)
 {
 	size_t i, found = 0;
 
 	for (i = 0; kommo != NULL && i < kommo->n; i++) {
-		const struct kommo_field *kf = &kommo->items[i];
+		const struct kommo_catalog_field *kf = &kommo->items[i];
 		char source[64];
 		size_t used = strlen(out->why);
 
@@ -130,8 +130,8 @@ sender_fills(const char *category)
 }
 
 static void
-choose_field(const struct zoho_field *field, const struct kommo_fields *kommo,
-    struct draft_choice *out)
+choose_field(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo,
+    struct config_draft_choice *out)
 {
 	size_t i;
 
@@ -166,8 +166,8 @@ choose_field(const struct zoho_field *field, const struct kommo_fields *kommo,
 }
 
 void
-config_draft_field(const struct zoho_field *field, const struct kommo_fields *kommo,
-    struct draft_choice *out)
+config_draft_field(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo,
+    struct config_draft_choice *out)
 {
 	choose_field(field, kommo, out);
 	one_line(out->name);
@@ -176,7 +176,7 @@ config_draft_field(const struct zoho_field *field, const struct kommo_fields *ko
 
 /* The first role that can be named in [signers]: the main contact signs it. */
 static size_t
-signing_role(const struct zoho_template *tpl)
+signing_role(const struct zoho_catalog_template *tpl)
 {
 	size_t i;
 
@@ -187,7 +187,7 @@ signing_role(const struct zoho_template *tpl)
 }
 
 void
-config_draft_role(const struct zoho_template *tpl, size_t i, struct draft_choice *out)
+config_draft_role(const struct zoho_catalog_template *tpl, size_t i, struct config_draft_choice *out)
 {
 	size_t first = signing_role(tpl);
 
@@ -208,7 +208,7 @@ config_draft_role(const struct zoho_template *tpl, size_t i, struct draft_choice
 
 /* One line: "name = source ; what: why", or the same commented out without a source. */
 static void
-draft_line(FILE *out, const struct draft_choice *c, const char *what)
+draft_line(FILE *out, const struct config_draft_choice *c, const char *what)
 {
 	if (c->source[0] != '\0')
 		fprintf(out, "%s = %s ; %s: %s\n", c->name, c->source, what, c->why);
@@ -218,13 +218,13 @@ draft_line(FILE *out, const struct draft_choice *c, const char *what)
 
 /* 1 when an earlier field of the template already has a line under this name. */
 static int
-named_before(const struct zoho_template *tpl, size_t i, const char *name,
-    const struct kommo_fields *kommo)
+named_before(const struct zoho_catalog_template *tpl, size_t i, const char *name,
+    const struct kommo_catalog_fields *kommo)
 {
 	size_t j;
 
 	for (j = 0; j < i; j++) {
-		struct draft_choice earlier;
+		struct config_draft_choice earlier;
 
 		config_draft_field(&tpl->fields[j], kommo, &earlier);
 		if (strcmp(earlier.name, name) == 0)
@@ -234,7 +234,7 @@ named_before(const struct zoho_template *tpl, size_t i, const char *name,
 }
 
 void
-config_draft_write(FILE *out, const struct zoho_template *tpl, const struct kommo_fields *kommo)
+config_draft_write(FILE *out, const struct zoho_catalog_template *tpl, const struct kommo_catalog_fields *kommo)
 {
 	char name[sizeof tpl->name], id[sizeof tpl->id];
 	size_t i;
@@ -250,7 +250,7 @@ config_draft_write(FILE *out, const struct zoho_template *tpl, const struct komm
 	if (tpl->nroles == 0)
 		fprintf(out, "; the template has no recipients: Zoho Sign refuses to send it\n");
 	for (i = 0; i < tpl->nroles; i++) {
-		struct draft_choice c;
+		struct config_draft_choice c;
 		char what[64];
 
 		config_draft_role(tpl, i, &c);
@@ -260,8 +260,8 @@ config_draft_write(FILE *out, const struct zoho_template *tpl, const struct komm
 	}
 	fprintf(out, "\n[fields]\n");
 	for (i = 0; i < tpl->nfields; i++) {
-		const struct zoho_field *f = &tpl->fields[i];
-		struct draft_choice c;
+		const struct zoho_catalog_field *f = &tpl->fields[i];
+		struct config_draft_choice c;
 		char what[160];
 
 		config_draft_field(f, kommo, &c);

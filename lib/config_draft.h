@@ -12,7 +12,7 @@
 #include "kommo_catalog.h"
 #include "zoho_catalog.h"
 
-struct draft_choice {
+struct config_draft_choice {
 	char name[256];   /* the name the line starts with: field_name, else field_label */
 	char source[300]; /* the source; "" when the line is left commented out */
 	char why[400];    /* for the comment: how the source was found, or why there is none */
@@ -26,18 +26,18 @@ struct draft_choice {
  * initials, a radio group ...) or whose name cannot be a configuration key stays
  * commented out.
  */
-void config_draft_field(const struct zoho_field *field, const struct kommo_fields *kommo,
-    struct draft_choice *out);
+void config_draft_field(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo,
+    struct config_draft_choice *out);
 
 /* The choice for the template's role at index i: contact.main for the first one (the
  * only signer source), commented out for the others. */
-void config_draft_role(const struct zoho_template *tpl, size_t i, struct draft_choice *out);
+void config_draft_role(const struct zoho_catalog_template *tpl, size_t i, struct config_draft_choice *out);
 
 /* The [fields] source that reads this Kommo custom field: contact.email and
  * contact.phone for the contact's EMAIL and PHONE, else <lead|contact|company>.cf.<id>. */
-void config_draft_kommo_source(const struct kommo_field *kf, char *buf, size_t buflen);
+void config_draft_kommo_source(const struct kommo_catalog_field *kf, char *buf, size_t buflen);
 
 /* Writes the block: a comment naming the template, [signers], then [fields]. */
-void config_draft_write(FILE *out, const struct zoho_template *tpl, const struct kommo_fields *kommo);
+void config_draft_write(FILE *out, const struct zoho_catalog_template *tpl, const struct kommo_catalog_fields *kommo);
 
 #endif

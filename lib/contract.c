@@ -38,7 +38,7 @@ contract_draft_free(struct contract_draft *d)
 int
 contract_queue(const struct config *cfg, const char *lead_id, long long now, char *err, size_t errlen)
 {
-	return outbox_enqueue(cfg->state_dir, CONTRACT_JOB_KIND, lead_id, now, err, errlen);
+	return outbox_enqueue(cfg->state_dir, JOB_KIND_SEND, lead_id, now, err, errlen);
 }
 
 void
@@ -170,7 +170,7 @@ contract_draft_fill(const struct config *cfg, struct contract_draft *d, const ch
  * the stage, is gone, or was already handled), -1 to retry.
  */
 static int
-contract_read(const struct config *cfg, struct job *job, const struct deal *deal,
+contract_read(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
 {
 	char why[128];
@@ -193,7 +193,7 @@ contract_read(const struct config *cfg, struct job *job, const struct deal *deal
  * send is blocked), -1 when it could not be recorded.
  */
 static int
-contract_block(const struct config *cfg, struct job *job, json_object *lead,
+contract_block(const struct config *cfg, struct outbox_job *job, json_object *lead,
     const struct fill_problem *problems, size_t n, struct job_result *res)
 {
 	char text[2048] = "";
@@ -224,7 +224,7 @@ contract_block(const struct config *cfg, struct job *job, json_object *lead,
  * again (contract_run).
  */
 static int
-contract_sent(const struct config *cfg, struct job *job, json_object *lead, json_object *request,
+contract_sent(const struct config *cfg, struct outbox_job *job, json_object *lead, json_object *request,
     const char *recipients, struct job_result *res)
 {
 	const char *request_id = jfield_text(request, "request_id");
@@ -254,7 +254,7 @@ contract_sent(const struct config *cfg, struct job *job, json_object *lead, json
  * Returns 1 when adopted, 0 when there is none, -1 to retry.
  */
 static int
-contract_adopt(const struct config *cfg, struct job *job, json_object *lead, const char *marker,
+contract_adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const char *marker,
     struct job_result *res)
 {
 	struct remote_result rr;
@@ -285,7 +285,7 @@ contract_adopt(const struct config *cfg, struct job *job, json_object *lead, con
 
 /* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
 static int
-contract_send(const struct config *cfg, struct job *job, const struct deal *deal,
+contract_send(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
 {
 	struct remote_result rr;
@@ -344,7 +344,7 @@ contract_send(const struct config *cfg, struct job *job, const struct deal *deal
 }
 
 static void
-contract_tell_sent(const struct config *cfg, struct job *job, struct job_result *res)
+contract_tell_sent(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char *text;
 
@@ -356,13 +356,13 @@ contract_tell_sent(const struct config *cfg, struct job *job, struct job_result 
 	}
 	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
 	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
-	res->done = job_note(cfg, job, job->subject, "note_done",
+	res->done = job_step_note(cfg, job, job->subject, "note_done",
 	    text ? text : "Contract sent for signature.", res) == 0;
 	free(text);
 }
 
 static void
-contract_tell_blocked(const struct config *cfg, struct job *job, struct job_result *res)
+contract_tell_blocked(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char *text;
 	int rc;
@@ -370,9 +370,9 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 	text = str_fmt("Contract not sent: %s. Then move the deal into the stage again.",
 	    jfield_text(job->state, "problems"));
 	/* The note and the task say the same: the task is what reaches the manager. */
-	rc = job_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
+	rc = job_step_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
 	if (rc == 0)
-		rc = job_task(cfg, job, job->subject, "blocked_task_done", jfield_text(job->state, "responsible"),
+		rc = job_step_task(cfg, job, job->subject, "blocked_task_done", jfield_text(job->state, "responsible"),
 		    text ? text : "Contract not sent.", res);
 	free(text);
 	if (rc == -1)
@@ -386,7 +386,7 @@ contract_tell_blocked(const struct config *cfg, struct job *job, struct job_resu
 }
 
 void
-contract_run(const struct config *cfg, struct job *job, struct job_result *res)
+contract_run(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	struct contract_draft d = { 0 };
 	struct deal deal;

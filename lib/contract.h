@@ -18,7 +18,7 @@
 #include "fill.h"
 #include "job.h"
 
-void contract_run(const struct config *cfg, struct job *job, struct job_result *res);
+void contract_run(const struct config *cfg, struct outbox_job *job, struct job_result *res);
 
 /*
  * Queues a send job for the lead, as a Kommo webhook does for a lead that entered the

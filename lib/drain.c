@@ -30,13 +30,13 @@ static const struct {
 	const char *kind;
 	job_run_fn run;
 } drain_kinds[] = {
-	{ CONTRACT_JOB_KIND, contract_run },
-	{ OUTCOME_COMPLETE, outcome_complete },
-	{ OUTCOME_DECLINED, outcome_declined },
-	{ OUTCOME_EXPIRED, outcome_expired },
-	{ OUTCOME_RECALLED, outcome_recalled },
-	{ OUTCOME_PROGRESS, outcome_progress },
-	{ OUTCOME_ALERT, outcome_alert },
+	{ JOB_KIND_SEND, contract_run },
+	{ JOB_KIND_COMPLETE, outcome_complete },
+	{ JOB_KIND_DECLINED, outcome_declined },
+	{ JOB_KIND_EXPIRED, outcome_expired },
+	{ JOB_KIND_RECALLED, outcome_recalled },
+	{ JOB_KIND_PROGRESS, outcome_progress },
+	{ JOB_KIND_ALERT, outcome_alert },
 };
 
 static job_run_fn
@@ -56,7 +56,7 @@ drain_runner(const char *kind)
  * a task through an alert job of its own (Kommo may be what is failing).
  */
 static void
-drain_give_up(const struct config *cfg, struct job *job, const char *error)
+drain_give_up(const struct config *cfg, struct outbox_job *job, const char *error)
 {
 	const char *lead = job_lead(job);
 	char err[256];
@@ -64,13 +64,13 @@ drain_give_up(const struct config *cfg, struct job *job, const char *error)
 	log_err("job %s: gave up after %d attempts over %d hours: %s; \"kzsctl retry\" starts it again",
 	    job->key, job->attempts + 1, cfg->limits.give_up_hours, error);
 	outbox_bury(cfg->state_dir, job, error, (long long)time(NULL));
-	if (strcmp(job->kind, OUTCOME_ALERT) != 0 && *lead) {
+	if (strcmp(job->kind, JOB_KIND_ALERT) != 0 && *lead) {
 		json_object *state = json_object_new_object();
 
 		json_object_object_add(state, "lead", json_object_new_string(lead));
 		json_object_object_add(state, "what", json_object_new_string(job->kind));
 		json_object_object_add(state, "reason", json_object_new_string(error));
-		if (outbox_enqueue_once(cfg->state_dir, OUTCOME_ALERT, job->key, state, (long long)time(NULL),
+		if (outbox_enqueue_once(cfg->state_dir, JOB_KIND_ALERT, job->key, state, (long long)time(NULL),
 			err, sizeof err) == -1)
 			log_err("job %s: cannot queue the alert: %s", job->key, err);
 		json_object_put(state);
@@ -88,7 +88,7 @@ drain_on_term(int sig)
 
 /* Runs one claimed job and records how it went. 1 when the run's time is up. */
 static int
-drain_one(const struct config *cfg, struct job *job)
+drain_one(const struct config *cfg, struct outbox_job *job)
 {
 	struct job_result res = { .retry_after = -1 };
 	job_run_fn run = drain_runner(job->kind);
@@ -139,13 +139,13 @@ drain_until(const struct config *cfg, long long deadline, int *cut)
 	http_set_deadline(deadline);
 	pace_set_deadline(deadline);
 	while (!*cut && !pace_stopped() && (long long)time(NULL) < deadline) {
-		struct job job;
+		struct outbox_job job;
 
 		if (outbox_claim(cfg->state_dir, (long long)time(NULL), &job) != 0)
 			break;
 		*cut = drain_one(cfg, &job);
 		ran++;
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	http_set_deadline(0);
 	pace_set_deadline(0);

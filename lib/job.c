@@ -10,9 +10,9 @@
 #include "jfield.h"
 
 const char *
-job_lead(const struct job *job)
+job_lead(const struct outbox_job *job)
 {
-	return strcmp(job->kind, CONTRACT_JOB_KIND) == 0 ? job->subject : jfield_text(job->state, "lead");
+	return strcmp(job->kind, JOB_KIND_SEND) == 0 ? job->subject : jfield_text(job->state, "lead");
 }
 
 int
@@ -31,7 +31,7 @@ job_failed(const struct remote_result *rr, struct job_result *res)
 }
 
 int
-job_step_done(const struct job *job, const char *key)
+job_step_done(const struct outbox_job *job, const char *key)
 {
 	const char *value = jfield_text(job->state, key);
 
@@ -39,7 +39,7 @@ job_step_done(const struct job *job, const char *key)
 }
 
 int
-job_step_record(const struct config *cfg, struct job *job, const char *key, json_object *value,
+job_step_record(const struct config *cfg, struct outbox_job *job, const char *key, json_object *value,
     struct job_result *res)
 {
 	json_object_object_add(job->state, key, value ? value : json_object_new_boolean(1));
@@ -51,7 +51,7 @@ job_step_record(const struct config *cfg, struct job *job, const char *key, json
 }
 
 int
-job_write_once(const struct config *cfg, struct job *job, const char *key,
+job_write_once(const struct config *cfg, struct outbox_job *job, const char *key,
     const struct job_write *w, struct job_result *res)
 {
 	struct remote_result rr;

@@ -19,16 +19,16 @@
 #include "remote.h"
 
 /* The kinds of job, as in the outbox's keys "<kind>:<subject>"; drain has their runners. */
-#define CONTRACT_JOB_KIND "send"    /* subject: the lead id (contract.h) */
-#define OUTCOME_COMPLETE "complete" /* subject: the request id (outcome.h) */
-#define OUTCOME_DECLINED "declined"
-#define OUTCOME_EXPIRED "expired"
-#define OUTCOME_RECALLED "recalled"
-#define OUTCOME_PROGRESS "progress" /* subject: the delivery */
-#define OUTCOME_ALERT "alert"       /* subject: the key of the job given up */
+#define JOB_KIND_SEND "send"    /* subject: the lead id (contract.h) */
+#define JOB_KIND_COMPLETE "complete" /* subject: the request id (outcome.h) */
+#define JOB_KIND_DECLINED "declined"
+#define JOB_KIND_EXPIRED "expired"
+#define JOB_KIND_RECALLED "recalled"
+#define JOB_KIND_PROGRESS "progress" /* subject: the delivery */
+#define JOB_KIND_ALERT "alert"       /* subject: the key of the job given up */
 
 /* The lead a job is about ("" when it names none). */
-const char *job_lead(const struct job *job);
+const char *job_lead(const struct outbox_job *job);
 
 /* How one run of a job went. */
 struct job_result {
@@ -40,20 +40,20 @@ struct job_result {
 };
 
 /* Runs one job of a kind; drain has the table of kinds and their runners. */
-typedef void (*job_run_fn)(const struct config *cfg, struct job *job, struct job_result *res);
+typedef void (*job_run_fn)(const struct config *cfg, struct outbox_job *job, struct job_result *res);
 
 /* Copies a failed remote call into res; returns 1 when it failed, 0 when it worked. */
 int job_failed(const struct remote_result *rr, struct job_result *res);
 
 /* 1 when the step recorded under key is done: its flag or value is in the job's state. */
-int job_step_done(const struct job *job, const char *key);
+int job_step_done(const struct outbox_job *job, const char *key);
 
 /*
  * Records a step's outcome under key (value taken; NULL records the flag true) and saves
  * the job. -1 when it could not be saved (a full disk): res says so and the next step
  * must not start, since a retry would not know this one happened.
  */
-int job_step_record(const struct config *cfg, struct job *job, const char *key, json_object *value,
+int job_step_record(const struct config *cfg, struct outbox_job *job, const char *key, json_object *value,
     struct job_result *res);
 
 /* One write and the way to see whether it happened; arg is passed to both. */
@@ -70,7 +70,7 @@ struct job_write {
  * before it goes out, and when an earlier try may have done it look() asks first.
  * Returns 0 when done, -1 to retry (res says why).
  */
-int job_write_once(const struct config *cfg, struct job *job, const char *key,
+int job_write_once(const struct config *cfg, struct outbox_job *job, const char *key,
     const struct job_write *w, struct job_result *res);
 
 #endif

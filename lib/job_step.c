@@ -7,7 +7,7 @@
 
 #include "kommo.h"
 
-/* What job_note and job_task write. */
+/* What job_step_note and job_step_task write. */
 struct kommo_post {
 	const char *lead_id, *text;
 	const char *responsible; /* tasks only */
@@ -47,7 +47,7 @@ task_write(const struct config *cfg, const void *arg, struct remote_result *rr)
 }
 
 int
-job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *key,
+job_step_note(const struct config *cfg, struct outbox_job *job, const char *lead_id, const char *key,
     const char *text, struct job_result *res)
 {
 	const struct kommo_post note = { .lead_id = lead_id, .text = text };
@@ -57,7 +57,7 @@ job_note(const struct config *cfg, struct job *job, const char *lead_id, const c
 }
 
 int
-job_task(const struct config *cfg, struct job *job, const char *lead_id, const char *key,
+job_step_task(const struct config *cfg, struct outbox_job *job, const char *lead_id, const char *key,
     const char *responsible, const char *text, struct job_result *res)
 {
 	const struct kommo_post task = { .lead_id = lead_id, .text = text, .responsible = responsible,

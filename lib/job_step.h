@@ -10,11 +10,11 @@
 #include "job.h"
 
 /* A common note on the lead, once, as the step key. */
-int job_note(const struct config *cfg, struct job *job, const char *lead_id, const char *key,
+int job_step_note(const struct config *cfg, struct outbox_job *job, const char *lead_id, const char *key,
     const char *text, struct job_result *res);
 /* A task on the lead for `responsible` ("" = the token's user), due after [kommo]
  * task_due_hours, once, as the step key. */
-int job_task(const struct config *cfg, struct job *job, const char *lead_id, const char *key,
+int job_step_task(const struct config *cfg, struct outbox_job *job, const char *lead_id, const char *key,
     const char *responsible, const char *text, struct job_result *res);
 
 #endif

@@ -56,7 +56,7 @@ kommo_paused(const struct config *cfg, struct remote_result *rr)
 
 /* Kommo's answers are JSON; a failure's problem+json says what was wrong. */
 static void
-kommo_judge(const struct config *cfg, const struct remote_request *req,
+kommo_judge(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	json_object *detail;
@@ -88,7 +88,7 @@ kommo_pace_limit(const struct config *cfg)
 
 /* The drive's calls count too: Kommo states its limit per address, not per host. An
  * OAuth access token can be revoked before it expires: a 401 gets one refresh. */
-const struct service kommo_api = {
+const struct remote_call_service kommo_api = {
 	.base = kommo_base,
 	.token = &kommo_token_kind,
 	.auth_scheme = "Bearer",
@@ -104,7 +104,7 @@ static void
 kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
     json_object **answer, struct remote_result *rr)
 {
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = method, .target = path,
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = method, .target = path,
 	    .content_type = json_body ? "application/json" : NULL, .body = json_body,
 	    .body_len = json_body ? strlen(json_body) : 0 }, answer, rr);
 }
@@ -112,7 +112,7 @@ kommo_call(const struct config *cfg, const char *method, const char *path, const
 void
 kommo_account_fetch(const struct config *cfg, json_object **account, struct remote_result *rr)
 {
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET",
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET",
 	    .target = "/api/v4/account" }, account, rr);
 }
 
@@ -125,7 +125,7 @@ kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **le
 	char path[256];
 
 	snprintf(path, sizeof path, "/api/v4/leads/%s?with=contacts", lead_id);
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    lead, rr);
 }
 
@@ -136,7 +136,7 @@ kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_objec
 	char path[256];
 
 	snprintf(path, sizeof path, "/api/v4/contacts/%s", contact_id);
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    contact, rr);
 }
 
@@ -147,7 +147,7 @@ kommo_company_fetch(const struct config *cfg, const char *company_id, json_objec
 	char path[256];
 
 	snprintf(path, sizeof path, "/api/v4/companies/%s", company_id);
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    company, rr);
 }
 

@@ -61,6 +61,6 @@ void kommo_note_attachment(const struct config *cfg, const char *lead_id, const 
  * may be an absolute URL the API gave us (the file drive); an answer that is not JSON
  * counts as a failure.
  */
-extern const struct service kommo_api;
+extern const struct remote_call_service kommo_api;
 
 #endif

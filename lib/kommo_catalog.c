@@ -24,7 +24,7 @@
 static void
 kommo_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
 {
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    answer, rr);
 }
 
@@ -75,7 +75,7 @@ kommo_pages(const struct config *cfg, const char *path, const char *name, int li
 }
 
 void
-kommo_catalog_account(const struct config *cfg, struct kommo_account *out, struct remote_result *rr)
+kommo_catalog_account(const struct config *cfg, struct kommo_catalog_account *out, struct remote_result *rr)
 {
 	json_object *answer = NULL;
 
@@ -95,8 +95,8 @@ kommo_catalog_account(const struct config *cfg, struct kommo_account *out, struc
 static int
 add_user(json_object *item, void *arg)
 {
-	struct kommo_users *list = arg;
-	struct kommo_user *grown = realloc(list->items, (list->n + 1) * sizeof *grown), *u;
+	struct kommo_catalog_users *list = arg;
+	struct kommo_catalog_user *grown = realloc(list->items, (list->n + 1) * sizeof *grown), *u;
 
 	if (grown == NULL)
 		return -1;
@@ -109,17 +109,17 @@ add_user(json_object *item, void *arg)
 }
 
 void
-kommo_catalog_users(const struct config *cfg, struct kommo_users *out, struct remote_result *rr)
+kommo_catalog_users(const struct config *cfg, struct kommo_catalog_users *out, struct remote_result *rr)
 {
 	memset(out, 0, sizeof *out);
 	kommo_pages(cfg, "/api/v4/users", "users", USERS_PAGE, add_user, out, rr);
 	if (rr->outcome != REMOTE_OK)
-		kommo_users_free(out);
+		kommo_catalog_users_free(out);
 }
 
 /* A pipeline's stages, from its _embedded.statuses; -1 when out of memory. */
 static int
-read_stages(json_object *item, struct kommo_pipeline *p)
+read_stages(json_object *item, struct kommo_catalog_pipeline *p)
 {
 	json_object *statuses = jfield_typed(jfield_typed(item, "_embedded", json_type_object),
 	    "statuses", json_type_array);
@@ -140,7 +140,7 @@ read_stages(json_object *item, struct kommo_pipeline *p)
 }
 
 void
-kommo_catalog_pipelines(const struct config *cfg, struct kommo_pipelines *out, struct remote_result *rr)
+kommo_catalog_pipelines(const struct config *cfg, struct kommo_catalog_pipelines *out, struct remote_result *rr)
 {
 	json_object *answer = NULL, *items;
 	size_t i, n;
@@ -158,7 +158,7 @@ kommo_catalog_pipelines(const struct config *cfg, struct kommo_pipelines *out, s
 	}
 	for (i = 0; out->items != NULL && i < n; i++) {
 		json_object *item = json_object_array_get_idx(items, i);
-		struct kommo_pipeline *p = &out->items[i];
+		struct kommo_catalog_pipeline *p = &out->items[i];
 
 		COPY(p->id, item, "id");
 		COPY(p->name, item, "name");
@@ -173,12 +173,12 @@ kommo_catalog_pipelines(const struct config *cfg, struct kommo_pipelines *out, s
 	}
 	json_object_put(answer);
 	if (rr->outcome != REMOTE_OK)
-		kommo_pipelines_free(out);
+		kommo_catalog_pipelines_free(out);
 }
 
 /* The entity the fields being added belong to travels with the list. */
 struct field_list {
-	struct kommo_fields *fields;
+	struct kommo_catalog_fields *fields;
 	const char *entity;
 };
 
@@ -186,8 +186,8 @@ static int
 add_field(json_object *item, void *arg)
 {
 	struct field_list *fl = arg;
-	struct kommo_fields *list = fl->fields;
-	struct kommo_field *grown = realloc(list->items, (list->n + 1) * sizeof *grown), *f;
+	struct kommo_catalog_fields *list = fl->fields;
+	struct kommo_catalog_field *grown = realloc(list->items, (list->n + 1) * sizeof *grown), *f;
 
 	if (grown == NULL)
 		return -1;
@@ -202,7 +202,7 @@ add_field(json_object *item, void *arg)
 }
 
 void
-kommo_catalog_fields(const struct config *cfg, struct kommo_fields *out, struct remote_result *rr)
+kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out, struct remote_result *rr)
 {
 	static const char *const entities[] = { "leads", "contacts", "companies" };
 	size_t i;
@@ -217,11 +217,11 @@ kommo_catalog_fields(const struct config *cfg, struct kommo_fields *out, struct 
 		kommo_pages(cfg, path, "custom_fields", FIELDS_PAGE, add_field, &fl, rr);
 	}
 	if (rr->outcome != REMOTE_OK)
-		kommo_fields_free(out);
+		kommo_catalog_fields_free(out);
 }
 
-const struct kommo_pipeline *
-kommo_pipeline_find(const struct kommo_pipelines *list, const char *id)
+const struct kommo_catalog_pipeline *
+kommo_catalog_pipeline_find(const struct kommo_catalog_pipelines *list, const char *id)
 {
 	size_t i;
 
@@ -231,8 +231,8 @@ kommo_pipeline_find(const struct kommo_pipelines *list, const char *id)
 	return NULL;
 }
 
-const struct kommo_stage *
-kommo_stage_find(const struct kommo_pipeline *pipeline, const char *id)
+const struct kommo_catalog_stage *
+kommo_catalog_stage_find(const struct kommo_catalog_pipeline *pipeline, const char *id)
 {
 	size_t i;
 
@@ -243,14 +243,14 @@ kommo_stage_find(const struct kommo_pipeline *pipeline, const char *id)
 }
 
 void
-kommo_users_free(struct kommo_users *list)
+kommo_catalog_users_free(struct kommo_catalog_users *list)
 {
 	free(list->items);
 	memset(list, 0, sizeof *list);
 }
 
 void
-kommo_pipelines_free(struct kommo_pipelines *list)
+kommo_catalog_pipelines_free(struct kommo_catalog_pipelines *list)
 {
 	size_t i;
 
@@ -261,7 +261,7 @@ kommo_pipelines_free(struct kommo_pipelines *list)
 }
 
 void
-kommo_fields_free(struct kommo_fields *list)
+kommo_catalog_fields_free(struct kommo_catalog_fields *list)
 {
 	free(list->items);
 	memset(list, 0, sizeof *list);

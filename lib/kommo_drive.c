@@ -176,7 +176,7 @@ drive_url(const struct config *cfg, char *buf, size_t len, struct remote_result 
 		return;
 	}
 	free(cached);
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "GET",
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET",
 	    .target = "/api/v4/account?with=drive_url" }, &account, rr);
 	if (rr->outcome != REMOTE_OK)
 		return;
@@ -197,7 +197,7 @@ drive_url(const struct config *cfg, char *buf, size_t len, struct remote_result 
 
 void
 kommo_drive_upload(const struct config *cfg, const char *file_name, const char *content_type,
-    const char *data, size_t len, struct drive_file *out, struct remote_result *rr)
+    const char *data, size_t len, struct kommo_drive_file *out, struct remote_result *rr)
 {
 	char base[512], url[2048];
 	json_object *session = json_object_new_object(), *answer = NULL;
@@ -215,7 +215,7 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	json_object_object_add(session, "content_type", json_object_new_string(content_type));
 	snprintf(url, sizeof url, "%s/v1.0/sessions", base);
 	body = json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN);
-	remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "POST", .target = url,
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
 	    .content_type = "application/json", .body = body, .body_len = strlen(body) }, &answer, rr);
 	json_object_put(session);
 	if (rr->outcome != REMOTE_OK)
@@ -237,7 +237,7 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	while (sent < len) {
 		size_t n = len - sent < part ? len - sent : part;
 
-		remote_call(&kommo_api, cfg, &(struct remote_request){ .method = "POST", .target = url,
+		remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
 		    .content_type = "application/octet-stream", .body = data + sent, .body_len = n },
 		    &answer, rr);
 		if (rr->outcome != REMOTE_OK)

@@ -10,7 +10,7 @@
 #include "config.h"
 #include "remote.h"
 
-struct drive_file {
+struct kommo_drive_file {
 	char uuid[64];
 	char version_uuid[64];
 };
@@ -26,6 +26,6 @@ int kommo_drive_url_trusted(const char *drive_url, const char *base_url);
 int kommo_drive_same_origin(const char *url, const char *drive_url);
 
 void kommo_drive_upload(const struct config *cfg, const char *file_name, const char *content_type,
-    const char *data, size_t len, struct drive_file *out, struct remote_result *rr);
+    const char *data, size_t len, struct kommo_drive_file *out, struct remote_result *rr);
 
 #endif

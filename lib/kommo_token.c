@@ -36,7 +36,7 @@ kommo_token_record(const struct config *cfg)
 	char *record = NULL;
 	json_object *obj = NULL;
 
-	if (store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_KOMMO, &record) == 0)
+	if (store_get1(cfg->state_dir, STORE_TOKENS, KOMMO_TOKEN_OAUTH, &record) == 0)
 		obj = json_tokener_parse(record);
 	free(record);
 	return obj;
@@ -69,11 +69,11 @@ kommo_token_forget_stored(const struct config *cfg, const char *rejected)
 
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1)
 		return;
-	rec = store_get(s, TOKEN_KOMMO, &text) == 0 ? json_tokener_parse(text) : NULL;
+	rec = store_get(s, KOMMO_TOKEN_OAUTH, &text) == 0 ? json_tokener_parse(text) : NULL;
 	free(text);
 	if (rec != NULL && strcmp(jfield_text(rec, "access_token"), rejected) == 0) {
 		json_object_object_add(rec, "expires_at", json_object_new_int64(0));
-		if (store_put(s, TOKEN_KOMMO, json_object_to_json_string(rec)) == 0 && store_commit(s) == 0) {
+		if (store_put(s, KOMMO_TOKEN_OAUTH, json_object_to_json_string(rec)) == 0 && store_commit(s) == 0) {
 			log_warn("Kommo refused the access token before its expiry; refreshing it");
 			s = NULL;
 		}
@@ -124,10 +124,10 @@ kommo_token_store(const struct config *cfg, json_object *answer, long long expir
 		json_object_put(rec);
 		return -1;
 	}
-	rc = store_put(s, TOKEN_KOMMO, json_object_to_json_string(rec));
+	rc = store_put(s, KOMMO_TOKEN_OAUTH, json_object_to_json_string(rec));
 	json_object_put(rec);
 	if (rc == 0)
-		store_delete(s, TOKEN_KOMMO_AUTH_NEEDED);
+		store_delete(s, KOMMO_TOKEN_AUTH_NEEDED);
 	if (rc == -1) {
 		store_abort(s);
 		return -1;
@@ -142,7 +142,7 @@ kommo_token_endpoint(const struct config *cfg, char *buf, size_t len)
 	snprintf(buf, len, "%s", cfg->kommo.base_url);
 }
 
-static const struct service kommo_oauth = {
+static const struct remote_call_service kommo_oauth = {
 	.label = "Kommo token endpoint",
 	.base = kommo_token_endpoint,
 	.failure_answers = 1,
@@ -168,7 +168,7 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
 	json_object_object_add(body, grant_key, json_object_new_string(grant));
 	json_object_object_add(body, "redirect_uri", json_object_new_string(cfg->kommo.redirect_uri));
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-	remote_call(&kommo_oauth, cfg, &(struct remote_request){ .method = "POST",
+	remote_call(&kommo_oauth, cfg, &(struct remote_call_request){ .method = "POST",
 	    .target = "/oauth2/access_token", .content_type = "application/json", .body = text,
 	    .body_len = strlen(text) }, &answer, rr);
 	json_object_put(body);
@@ -219,7 +219,7 @@ static struct token_kept kommo_token_kept;
 const struct token_kind kommo_token_kind = {
 	.name = "Kommo",
 	.lock = "kommo-refresh",
-	.auth_needed_key = TOKEN_KOMMO_AUTH_NEEDED,
+	.auth_needed_key = KOMMO_TOKEN_AUTH_NEEDED,
 	.early_seconds = 600,
 	.auth_needed_tail = "",
 	.kept = &kommo_token_kept,

@@ -14,8 +14,8 @@
 #include "token.h"
 
 /* tokens store keys */
-#define TOKEN_KOMMO "kommo.oauth" /* {"access_token","refresh_token","expires_at","connected_at"} */
-#define TOKEN_KOMMO_AUTH_NEEDED "kommo.auth_needed" /* {"reason","at"} */
+#define KOMMO_TOKEN_OAUTH "kommo.oauth" /* {"access_token","refresh_token","expires_at","connected_at"} */
+#define KOMMO_TOKEN_AUTH_NEEDED "kommo.auth_needed" /* {"reason","at"} */
 
 /* How Kommo's token is had, stored and forgotten (lib/token). */
 extern const struct token_kind kommo_token_kind;

@@ -36,7 +36,7 @@ static const char *const kw_kind_names[] = { "status", "add" };
 
 /* One lead key that belongs to an event: leads[<kind>][<index>]... */
 struct kw_ref {
-	unsigned kind;  /* enum kommo_event_kind */
+	unsigned kind;  /* enum kommo_webhook_event_kind */
 	unsigned index; /* numeric event index, at most KW_INDEX_MAX_DIGITS digits */
 	unsigned field; /* enum kw_field */
 	size_t pair;    /* position in the form, for stable order and messages */
@@ -102,17 +102,17 @@ kw_key_split(const char *key, struct kw_key *k)
 	return NULL;
 }
 
-/* 1..KOMMO_ID_MAX ASCII digits, at most INT64_MAX; copies into dst on success. */
+/* 1..KOMMO_WEBHOOK_ID_MAX ASCII digits, at most INT64_MAX; copies into dst on success. */
 static int
-kw_id(const char *v, char dst[KOMMO_ID_MAX + 1])
+kw_id(const char *v, char dst[KOMMO_WEBHOOK_ID_MAX + 1])
 {
 	size_t n = 0;
 
-	while (n <= KOMMO_ID_MAX && v[n] >= '0' && v[n] <= '9')
+	while (n <= KOMMO_WEBHOOK_ID_MAX && v[n] >= '0' && v[n] <= '9')
 		n++;
-	if (n == 0 || n > KOMMO_ID_MAX || v[n] != '\0')
+	if (n == 0 || n > KOMMO_WEBHOOK_ID_MAX || v[n] != '\0')
 		return -1;
-	if (n == KOMMO_ID_MAX && strcmp(v, "9223372036854775807") > 0)
+	if (n == KOMMO_WEBHOOK_ID_MAX && strcmp(v, "9223372036854775807") > 0)
 		return -1;
 	memcpy(dst, v, n + 1);
 	return 0;
@@ -151,7 +151,7 @@ kw_ref_cmp(const void *a, const void *b)
 }
 
 static char *
-kw_event_field(struct kommo_lead_event *ev, unsigned field)
+kw_event_field(struct kommo_webhook_event *ev, unsigned field)
 {
 	switch (field) {
 	case KW_ID: return ev->lead_id;
@@ -211,9 +211,9 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 	if (!(k.namelen == 5 && memcmp(k.name, "leads", 5) == 0))
 		return 0;
 	if (kw_seg_is(&k, 0, "status"))
-		kind = KOMMO_EVENT_STATUS;
+		kind = KOMMO_WEBHOOK_STATUS;
 	else if (kw_seg_is(&k, 0, "add"))
-		kind = KOMMO_EVENT_ADD;
+		kind = KOMMO_WEBHOOK_ADD;
 	else
 		return 0;
 	if (k.nseg < 2)
@@ -241,7 +241,7 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 			if (kw_seg_is(&k, 2, kw_field_names[i]))
 				field = (unsigned)i;
 	if (field != KW_OTHER) {
-		char scratch[KOMMO_ID_MAX + 1];
+		char scratch[KOMMO_WEBHOOK_ID_MAX + 1];
 		if (k.nseg > 3) {
 			msg_set(err, errlen, "%s: %s must be a plain value",
 			    kw_show(pr->key, shown, sizeof shown), kw_field_names[field]);
@@ -251,7 +251,7 @@ kw_pair(const struct form_pair *pr, struct kommo_webhook *w, unsigned *account_s
 		if (kw_id(pr->value, scratch) != 0 &&
 		    !(pr->value[0] == '\0' && field >= KW_OLD_STATUS_ID)) {
 			msg_set(err, errlen, "%s: expected 1-%d digits",
-			    kw_show(pr->key, shown, sizeof shown), KOMMO_ID_MAX);
+			    kw_show(pr->key, shown, sizeof shown), KOMMO_WEBHOOK_ID_MAX);
 			return -1;
 		}
 	}
@@ -268,7 +268,7 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 	char shown[KW_SHOW_MAX + 4];
 	struct form f;
 	struct kw_ref *refs = NULL;
-	struct kommo_lead_event *events = NULL;
+	struct kommo_webhook_event *events = NULL;
 	size_t i, j, nrefs = 0, ngroups = 0, g;
 	unsigned account_seen = 0;
 
@@ -318,11 +318,11 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 		}
 	}
 	for (i = 0, g = 0; i < nrefs; i = j, g++) {
-		struct kommo_lead_event *ev = &events[g];
+		struct kommo_webhook_event *ev = &events[g];
 		unsigned seen = 0;
 		const char *missing = NULL;
 
-		ev->kind = (enum kommo_event_kind)refs[i].kind;
+		ev->kind = (enum kommo_webhook_event_kind)refs[i].kind;
 		for (j = i; j < nrefs && refs[j].kind == refs[i].kind &&
 		    refs[j].index == refs[i].index; j++) {
 			const struct form_pair *pr = &f.pairs[refs[j].pair];
@@ -335,7 +335,7 @@ kommo_webhook_parse(const char *body, size_t len, struct kommo_webhook *out,
 				goto fail;
 			}
 			seen |= 1u << field;
-			/* Checked in kw_pair: 1..KOMMO_ID_MAX digits. */
+			/* Checked in kw_pair: 1..KOMMO_WEBHOOK_ID_MAX digits. */
 			memcpy(kw_event_field(ev, field), pr->value, strlen(pr->value) + 1);
 		}
 		if (!(seen & (1u << KW_ID)))

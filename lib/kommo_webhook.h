@@ -8,27 +8,27 @@
 
 #include <stddef.h>
 
-#define KOMMO_ID_MAX 19 /* digits; fits int64_t, and Kommo's ids are far shorter */
+#define KOMMO_WEBHOOK_ID_MAX 19 /* digits; fits int64_t, and Kommo's ids are far shorter */
 
-enum kommo_event_kind {
-	KOMMO_EVENT_STATUS, /* leads[status][i] : moved to a stage */
-	KOMMO_EVENT_ADD,    /* leads[add][i]    : created (possibly straight into a stage) */
+enum kommo_webhook_event_kind {
+	KOMMO_WEBHOOK_STATUS, /* leads[status][i] : moved to a stage */
+	KOMMO_WEBHOOK_ADD,    /* leads[add][i]    : created (possibly straight into a stage) */
 };
 
-struct kommo_lead_event {
-	enum kommo_event_kind kind;
-	char lead_id[KOMMO_ID_MAX + 1];
-	char status_id[KOMMO_ID_MAX + 1];
-	char pipeline_id[KOMMO_ID_MAX + 1];
-	char old_status_id[KOMMO_ID_MAX + 1];       /* "" when absent */
-	char responsible_user_id[KOMMO_ID_MAX + 1]; /* "" when absent */
-	char updated_at[KOMMO_ID_MAX + 1];          /* unix seconds as sent; "" when absent */
+struct kommo_webhook_event {
+	enum kommo_webhook_event_kind kind;
+	char lead_id[KOMMO_WEBHOOK_ID_MAX + 1];
+	char status_id[KOMMO_WEBHOOK_ID_MAX + 1];
+	char pipeline_id[KOMMO_WEBHOOK_ID_MAX + 1];
+	char old_status_id[KOMMO_WEBHOOK_ID_MAX + 1];       /* "" when absent */
+	char responsible_user_id[KOMMO_WEBHOOK_ID_MAX + 1]; /* "" when absent */
+	char updated_at[KOMMO_WEBHOOK_ID_MAX + 1];          /* unix seconds as sent; "" when absent */
 };
 
 struct kommo_webhook {
-	char account_id[KOMMO_ID_MAX + 1]; /* "" when the body has no account[id] */
+	char account_id[KOMMO_WEBHOOK_ID_MAX + 1]; /* "" when the body has no account[id] */
 	char subdomain[64];                /* "" when absent */
-	struct kommo_lead_event *events;   /* ordered by index within each action */
+	struct kommo_webhook_event *events;   /* ordered by index within each action */
 	size_t nevents;
 };
 
@@ -40,7 +40,7 @@ struct kommo_webhook {
  * Errors (return -1, one-line reason in err, *out left empty):
  *   empty body; a form error (see form_parse); a key with an unclosed or stray bracket;
  *   an id field (id, status_id, pipeline_id, old_status_id, responsible_user_id,
- *   updated_at, account[id]) that is not 1..KOMMO_ID_MAX ASCII digits;
+ *   updated_at, account[id]) that is not 1..KOMMO_WEBHOOK_ID_MAX ASCII digits;
  *   an event without id, status_id or pipeline_id; an index that is not a number;
  *   more than 1000 events.
  * A body with no lead events at all is valid (nevents = 0).

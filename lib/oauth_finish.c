@@ -27,11 +27,11 @@
 #define START_AGAIN "Open the start page (oauth-callback?secret=...) and connect again."
 
 static void
-oauth_finish_say(struct oauth_outcome *out, int status, const char *title, const char *fmt, ...)
+oauth_finish_say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-oauth_finish_say(struct oauth_outcome *out, int status, const char *title, const char *fmt, ...)
+oauth_finish_say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,7 +53,7 @@ oauth_finish_wake_jobs(const struct config *cfg)
 }
 
 static void
-oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct oauth_outcome *out)
+oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
 {
 	const char *server = q->accounts_server ? q->accounts_server : cfg->zoho.accounts_url;
 	const char *params[] = {
@@ -115,7 +115,7 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 }
 
 static void
-oauth_finish_kommo(const struct config *cfg, const struct oauth_query *q, struct oauth_outcome *out)
+oauth_finish_kommo(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
 {
 	struct remote_result rr;
 
@@ -153,7 +153,7 @@ oauth_finish_cookies(const char *cookie_header, char cookies[][OAUTH_COOKIE_VALU
 
 void
 oauth_finish(const struct config *cfg, const struct oauth_query *q, const char *cookie_header,
-    struct oauth_outcome *out)
+    struct oauth_finish_outcome *out)
 {
 	char cookies[2 * OAUTH_COOKIE_MAX_VALUES][OAUTH_COOKIE_VALUE_LEN + 1];
 	char provider[16], shown[84];

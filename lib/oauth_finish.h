@@ -11,7 +11,7 @@
 #include "oauth_query.h"
 
 /* What to show: an HTTP status and a page of one title and one paragraph (plain text). */
-struct oauth_outcome {
+struct oauth_finish_outcome {
 	int status;
 	const char *title;
 	char text[640];
@@ -24,6 +24,6 @@ struct oauth_outcome {
  * Nothing is stored unless status is 200.
  */
 void oauth_finish(const struct config *cfg, const struct oauth_query *q, const char *cookie_header,
-    struct oauth_outcome *out);
+    struct oauth_finish_outcome *out);
 
 #endif

@@ -46,7 +46,7 @@ oauth_start_zoho(const struct config *cfg, const char *state)
 
 	/* Zoho documents the scope list with plain commas; it needs no escaping. */
 	if (query != NULL && base != NULL)
-		url = str_fmt("%s?scope=" OAUTH_ZOHO_SCOPES "&%s", base, query);
+		url = str_fmt("%s?scope=" OAUTH_START_ZOHO_SCOPES "&%s", base, query);
 	free(query);
 	free(base);
 	return url;

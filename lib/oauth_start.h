@@ -11,7 +11,7 @@
 #include "config.h"
 
 /* What the product does in Zoho Sign: send from templates, read and download requests. */
-#define OAUTH_ZOHO_SCOPES "ZohoSign.documents.ALL,ZohoSign.templates.ALL"
+#define OAUTH_START_ZOHO_SCOPES "ZohoSign.documents.ALL,ZohoSign.templates.ALL"
 
 /* 0 when the configuration has what provider's flow needs ("zoho" or "kommo"); else -1, err. */
 int oauth_start_ready(const struct config *cfg, const char *provider, char *err, size_t errlen);

@@ -20,7 +20,7 @@
 #define BACKOFF_MAX 3600
 
 void
-job_free(struct job *job)
+outbox_job_free(struct outbox_job *job)
 {
 	json_object_put(job->state);
 	job->state = NULL;
@@ -33,7 +33,7 @@ job_int(json_object *obj, const char *key)
 }
 
 static int
-job_decode(const char *key, const char *text, struct job *job)
+job_decode(const char *key, const char *text, struct outbox_job *job)
 {
 	json_object *obj = json_tokener_parse(text), *state;
 
@@ -58,7 +58,7 @@ job_decode(const char *key, const char *text, struct job *job)
 }
 
 static int
-job_store(struct store *s, const struct job *job)
+job_store(struct store *s, const struct outbox_job *job)
 {
 	json_object *obj = json_object_new_object();
 	int rc;
@@ -288,7 +288,7 @@ job_set_aside(struct store *s, const char *key, const char *text)
 
 /* Reads a job: 0 decoded, 1 absent, 2 undecodable (then set aside), -1 error. */
 static int
-job_load(struct store *s, const char *key, struct job *job)
+job_load(struct store *s, const char *key, struct outbox_job *job)
 {
 	char *text = NULL;
 	int rc = store_get(s, key, &text);
@@ -360,7 +360,7 @@ static int
 rebuild_one(const char *key, const char *val, void *arg)
 {
 	struct rebuild *r = arg;
-	struct job job;
+	struct outbox_job job;
 	int rc = 0;
 
 	if (key[0] == '#') {
@@ -374,7 +374,7 @@ rebuild_one(const char *key, const char *val, void *arg)
 		rc = rebuild_add_leased(r, key);
 	else if (!job.dead)
 		rc = rebuild_add_entry(r, job.next_at, key);
-	job_free(&job);
+	outbox_job_free(&job);
 	r->failed |= rc == -1;
 	return rc == -1;
 }
@@ -416,11 +416,11 @@ queue_rebuild(struct queue *q, const char *why)
 			goto out;
 	}
 	for (i = 0; i < r.n_aside; i++) {
-		struct job job;
+		struct outbox_job job;
 
 		if (job_load(q->s, r.aside[i], &job) == -1)
 			goto out;
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	free(q->leased);
 	q->leased = r.leased;
@@ -509,7 +509,7 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
     long long now, char *err, size_t errlen)
 {
 	struct queue q;
-	struct job job;
+	struct outbox_job job;
 	char key[OUTBOX_KEY_MAX];
 	int merged = 0, rc;
 
@@ -529,7 +529,7 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 	if (rc == 0) {
 		merged = 1;
 		if (!rerun) {
-			job_free(&job);
+			outbox_job_free(&job);
 			if (!q.changing) {
 				queue_abort(&q); /* nothing written */
 				return 1;
@@ -561,11 +561,11 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 	crash_point("outbox-enqueue-halfway");
 	if (rc == -1 || job_store(q.s, &job) == -1) {
 		snprintf(err, errlen, "cannot write the outbox");
-		job_free(&job);
+		outbox_job_free(&job);
 		queue_abort(&q);
 		return -1;
 	}
-	job_free(&job);
+	outbox_job_free(&job);
 	if (queue_close(&q) == -1) {
 		snprintf(err, errlen, "cannot sync the outbox to disk");
 		return -1;
@@ -588,7 +588,7 @@ outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json
 }
 
 static int
-job_lease_free(const struct job *job, long long now)
+job_lease_free(const struct outbox_job *job, long long now)
 {
 	if (job->lease_pid == 0 || job->lease_until < now)
 		return 1;
@@ -603,7 +603,7 @@ job_lease_free(const struct job *job, long long now)
  * counts those still held. Keys of jobs no longer leased are dropped from the list.
  */
 static int
-queue_leased(struct queue *q, long long now, struct job *out, int *held)
+queue_leased(struct queue *q, long long now, struct outbox_job *out, int *held)
 {
 	char *keys = strdup(q->leased), *key, *save = NULL;
 	int rc = 1;
@@ -611,7 +611,7 @@ queue_leased(struct queue *q, long long now, struct job *out, int *held)
 	if (keys == NULL)
 		return -1;
 	for (key = strtok_r(keys, "\n", &save); key != NULL && rc == 1; key = strtok_r(NULL, "\n", &save)) {
-		struct job job;
+		struct outbox_job job;
 		int found = job_load(q->s, key, &job);
 
 		if (found == -1) {
@@ -628,7 +628,7 @@ queue_leased(struct queue *q, long long now, struct job *out, int *held)
 		} else {
 			(*held)++;
 		}
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	free(keys);
 	return rc;
@@ -639,7 +639,7 @@ queue_leased(struct queue *q, long long now, struct job *out, int *held)
  * when the heap holds no valid entry.
  */
 static int
-queue_top(struct queue *q, struct entry *top, struct job *job)
+queue_top(struct queue *q, struct entry *top, struct outbox_job *job)
 {
 	while (q->n > 0) {
 		int found;
@@ -651,7 +651,7 @@ queue_top(struct queue *q, struct entry *top, struct job *job)
 			return -1;
 		if (found == 0 && !job->dead && job->lease_pid == 0 && job->next_at == top->due)
 			return 0;
-		job_free(job);
+		outbox_job_free(job);
 		if (heap_pop(q) == -1) /* a stale entry */
 			return -1;
 	}
@@ -663,9 +663,9 @@ queue_top(struct queue *q, struct entry *top, struct job *job)
  * *out: a late holder's job or the top of the heap, whichever has waited longer.
  */
 static int
-queue_look(struct queue *q, long long now, int take, struct job *out, struct outbox_outlook *o)
+queue_look(struct queue *q, long long now, int take, struct outbox_job *out, struct outbox_outlook *o)
 {
-	struct job late, first;
+	struct outbox_job late, first;
 	struct entry top;
 	int has_late, has_top, take_late;
 
@@ -676,7 +676,7 @@ queue_look(struct queue *q, long long now, int take, struct job *out, struct out
 	has_late = has_late == 0;
 	if ((has_top = queue_top(q, &top, &first)) == -1) {
 		if (has_late)
-			job_free(&late);
+			outbox_job_free(&late);
 		return -1;
 	}
 	has_top = has_top == 0;
@@ -691,18 +691,18 @@ queue_look(struct queue *q, long long now, int take, struct job *out, struct out
 		has_late = 0;
 	} else if (take && o->due) {
 		if (heap_pop(q) == -1) {
-			job_free(&first);
+			outbox_job_free(&first);
 			if (has_late)
-				job_free(&late);
+				outbox_job_free(&late);
 			return -1;
 		}
 		*out = first;
 		has_top = 0;
 	}
 	if (has_late)
-		job_free(&late);
+		outbox_job_free(&late);
 	if (has_top)
-		job_free(&first);
+		outbox_job_free(&first);
 	return 0;
 }
 
@@ -733,7 +733,7 @@ outbox_due(const char *dir, long long now)
 }
 
 int
-outbox_claim(const char *dir, long long now, struct job *out)
+outbox_claim(const char *dir, long long now, struct outbox_job *out)
 {
 	struct outbox_outlook o;
 	struct queue q;
@@ -752,13 +752,13 @@ outbox_claim(const char *dir, long long now, struct job *out)
 		out->lease_until = now + OUTBOX_LEASE_SECONDS;
 		out->claimed_gen = out->gen;
 		if (leased_add(&q, out->key) == -1 || job_store(q.s, out) == -1) {
-			job_free(out);
+			outbox_job_free(out);
 			queue_abort(&q);
 			return -1;
 		}
 	}
 	if (queue_close(&q) == -1) {
-		job_free(out);
+		outbox_job_free(out);
 		return -1;
 	}
 	return o.due ? 0 : 1;
@@ -766,10 +766,10 @@ outbox_claim(const char *dir, long long now, struct job *out)
 
 /* Rewrites the job, keeping a gen bumped by a concurrent enqueue; the lease ends. */
 static int
-outbox_update(const char *dir, struct job *job, int remove_if_unchanged, long long now)
+outbox_update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long long now)
 {
 	struct queue q;
-	struct job current;
+	struct outbox_job current;
 	char err[256];
 	int rc;
 
@@ -777,7 +777,7 @@ outbox_update(const char *dir, struct job *job, int remove_if_unchanged, long lo
 		return -1;
 	if (job_load(q.s, job->key, &current) == 0) {
 		job->gen = current.gen;
-		job_free(&current);
+		outbox_job_free(&current);
 	}
 	rc = leased_drop(&q, job->key);
 	if (rc == 0 && remove_if_unchanged && job->gen == job->claimed_gen) {
@@ -804,9 +804,9 @@ outbox_update(const char *dir, struct job *job, int remove_if_unchanged, long lo
 }
 
 int
-outbox_save(const char *dir, const struct job *job)
+outbox_save(const char *dir, const struct outbox_job *job)
 {
-	struct job saved = *job, current;
+	struct outbox_job saved = *job, current;
 	struct store *s;
 	char err[256];
 
@@ -817,7 +817,7 @@ outbox_save(const char *dir, const struct job *job)
 	if (job_load(s, job->key, &current) == 0) {
 		if (current.gen > saved.gen)
 			saved.gen = current.gen;
-		job_free(&current);
+		outbox_job_free(&current);
 	}
 	if (job_store(s, &saved) == -1) {
 		store_abort(s);
@@ -827,14 +827,14 @@ outbox_save(const char *dir, const struct job *job)
 }
 
 int
-outbox_done(const char *dir, struct job *job, long long now)
+outbox_done(const char *dir, struct outbox_job *job, long long now)
 {
 	return outbox_update(dir, job, 1, now);
 }
 
 /* Ends the lease; the job is due again at next_at. */
 static int
-outbox_release(const char *dir, struct job *job, const char *why, long long next_at, long long now)
+outbox_release(const char *dir, struct outbox_job *job, const char *why, long long next_at, long long now)
 {
 	job->next_at = next_at;
 	snprintf(job->last_error, sizeof job->last_error, "%s", why);
@@ -842,20 +842,20 @@ outbox_release(const char *dir, struct job *job, const char *why, long long next
 }
 
 int
-outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now)
+outbox_retry(const char *dir, struct outbox_job *job, const char *error, long delay_s, long long now)
 {
 	job->attempts++;
 	return outbox_release(dir, job, error, now + delay_s, now);
 }
 
 int
-outbox_put_back(const char *dir, struct job *job, const char *reason, long long now)
+outbox_put_back(const char *dir, struct outbox_job *job, const char *reason, long long now)
 {
 	return outbox_release(dir, job, reason, now, now);
 }
 
 int
-outbox_bury(const char *dir, struct job *job, const char *error, long long now)
+outbox_bury(const char *dir, struct outbox_job *job, const char *error, long long now)
 {
 	job->dead = 1;
 	return outbox_retry(dir, job, error, 0, now);
@@ -886,11 +886,11 @@ static int
 list_one(const char *key, const char *val, void *arg)
 {
 	struct list_ctx *ctx = arg;
-	struct job job;
+	struct outbox_job job;
 
 	if (key[0] != '#' && job_decode(key, val, &job) == 0) {
 		ctx->fn(&job, ctx->arg);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	return 0;
 }
@@ -956,7 +956,7 @@ outbox_make_all_due(const char *dir, long long now)
 	}
 	/* Keys first: GDBM does not promise a stable walk while records are rewritten. */
 	for (i = 0; i < list.n; i++) {
-		struct job job;
+		struct outbox_job job;
 		int rc = job_load(q.s, list.keys[i], &job);
 
 		if (rc == 0) {
@@ -966,7 +966,7 @@ outbox_make_all_due(const char *dir, long long now)
 				job.created_at = now;
 			}
 			rc = job_store(q.s, &job);
-			job_free(&job);
+			outbox_job_free(&job);
 			count++;
 		}
 		if (rc == -1) {

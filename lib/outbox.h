@@ -13,7 +13,7 @@
 #define OUTBOX_LEASE_SECONDS 90
 #define OUTBOX_KEY_MAX 160
 
-struct job {
+struct outbox_job {
 	char key[OUTBOX_KEY_MAX]; /* "<kind>:<subject>", e.g. "send:1001" */
 	char kind[16];
 	char subject[128]; /* the lead id (send), the request id (outcomes), the delivery (progress) */
@@ -39,7 +39,7 @@ int outbox_enqueue_once(const char *dir, const char *kind, const char *subject,
     json_object *initial, long long now, char *err, size_t errlen);
 
 /* Claims the most overdue runnable job. 0 claimed, 1 nothing due, -1 error. */
-int outbox_claim(const char *dir, long long now, struct job *out);
+int outbox_claim(const char *dir, long long now, struct outbox_job *out);
 
 /* 1 when a job could be claimed now, 0 when none, -1 on error; claims nothing. */
 int outbox_due(const char *dir, long long now);
@@ -54,20 +54,20 @@ struct outbox_outlook {
 int outbox_outlook(const char *dir, long long now, struct outbox_outlook *o);
 
 /* Records progress (job->state) while keeping the lease. */
-int outbox_save(const char *dir, const struct job *job);
+int outbox_save(const char *dir, const struct outbox_job *job);
 
 /* The job is complete: removed, unless it was enqueued again meanwhile (then it reruns). */
-int outbox_done(const char *dir, struct job *job, long long now);
+int outbox_done(const char *dir, struct outbox_job *job, long long now);
 
 /* The job failed for now: runs again after delay_s, its state kept. */
-int outbox_retry(const char *dir, struct job *job, const char *error, long delay_s, long long now);
+int outbox_retry(const char *dir, struct outbox_job *job, const char *error, long delay_s, long long now);
 
 /* Gives a job back, due now and without counting an attempt: it was not its fault
  * (the run's time was up before its next call). */
-int outbox_put_back(const char *dir, struct job *job, const char *reason, long long now);
+int outbox_put_back(const char *dir, struct outbox_job *job, const char *reason, long long now);
 
 /* Stops retrying the job (a dead letter): it stays listed until "kzsctl retry". */
-int outbox_bury(const char *dir, struct job *job, const char *error, long long now);
+int outbox_bury(const char *dir, struct outbox_job *job, const char *error, long long now);
 
 /* Delay before the next attempt: the remote's retry_after when given, else exponential with jitter. */
 long outbox_backoff(int attempts, long retry_after);
@@ -77,7 +77,7 @@ long outbox_backoff(int attempts, long retry_after);
 int outbox_make_all_due(const char *dir, long long now);
 
 /* Calls fn for each job (read-only); for listing. */
-typedef void (*outbox_each_fn)(const struct job *job, void *arg);
+typedef void (*outbox_each_fn)(const struct outbox_job *job, void *arg);
 int outbox_list(const char *dir, outbox_each_fn fn, void *arg);
 
 /*
@@ -94,6 +94,6 @@ int outbox_index_check(const char *dir, struct outbox_index_report *r, char *err
 /* Builds the due index again from the jobs themselves. */
 int outbox_index_rebuild(const char *dir, char *err, size_t errlen);
 
-void job_free(struct job *job);
+void outbox_job_free(struct outbox_job *job);
 
 #endif

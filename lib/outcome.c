@@ -24,7 +24,7 @@
 
 /* "29/11/2026 19:02 CET" ([zoho] time_zone) from the event's milliseconds (now when absent). */
 static void
-event_time(const struct job *job, char *buf, size_t len)
+event_time(const struct outbox_job *job, char *buf, size_t len)
 {
 	long long ms = strtoll(jfield_text(job->state, "at_ms"), NULL, 10);
 	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
@@ -36,7 +36,7 @@ event_time(const struct job *job, char *buf, size_t len)
 
 /* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */
 static void
-event_who(const struct job *job, char *buf, size_t len)
+event_who(const struct outbox_job *job, char *buf, size_t len)
 {
 	const char *name = jfield_text(job->state, "by_name"), *email = jfield_text(job->state, "by_email");
 
@@ -49,7 +49,7 @@ event_who(const struct job *job, char *buf, size_t len)
 /* The outcome onto the deal's records; when the state refuses it the job runs again
  * (its steps are flagged), so the deal never stays "in flight" after its outcome. */
 static int
-step_record(const struct config *cfg, struct job *job, const char *outcome, struct job_result *res)
+step_record(const struct config *cfg, struct outbox_job *job, const char *outcome, struct job_result *res)
 {
 	if (deal_request_outcome(cfg->state_dir, job->subject, outcome) != -1)
 		return 0;
@@ -57,17 +57,17 @@ step_record(const struct config *cfg, struct job *job, const char *outcome, stru
 	return -1;
 }
 
-/* A note on the job's lead, once (see job_note). */
+/* A note on the job's lead, once (see job_step_note). */
 static int
-step_note(const struct config *cfg, struct job *job, const char *flag, const char *text,
+step_note(const struct config *cfg, struct outbox_job *job, const char *flag, const char *text,
     struct job_result *res)
 {
-	return job_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
+	return job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
 }
 
-/* A task for the lead's responsible user, once (see job_task). */
+/* A task for the lead's responsible user, once (see job_step_task). */
 static int
-step_task(const struct config *cfg, struct job *job, const char *text, struct job_result *res)
+step_task(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
 {
 	const char *lead_id = jfield_text(job->state, "lead");
 	struct remote_result rr;
@@ -85,7 +85,7 @@ step_task(const struct config *cfg, struct job *job, const char *text, struct jo
 		return -1;
 	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
 	json_object_put(lead);
-	return job_task(cfg, job, lead_id, "tasked", responsible, text, res);
+	return job_step_task(cfg, job, lead_id, "tasked", responsible, text, res);
 }
 
 /* Where step_move takes the lead. */
@@ -118,7 +118,7 @@ move_write(const struct config *cfg, const void *arg, struct remote_result *rr)
 }
 
 static int
-step_move(const struct config *cfg, struct job *job, const char *status_id, struct job_result *res)
+step_move(const struct config *cfg, struct outbox_job *job, const char *status_id, struct job_result *res)
 {
 	const struct lead_move m = { jfield_text(job->state, "lead"), status_id };
 	const struct job_write w = { move_look, move_write, &m, "outcome-after-move-call" };
@@ -130,10 +130,10 @@ step_move(const struct config *cfg, struct job *job, const char *status_id, stru
 
 /* The signed PDF onto the drive; the file's ids are kept so it is uploaded once. */
 static int
-step_upload(const struct config *cfg, struct job *job, const char *file_name, struct job_result *res)
+step_upload(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
 {
 	struct remote_result rr;
-	struct drive_file file;
+	struct kommo_drive_file file;
 	char *pdf = NULL;
 	size_t len = 0;
 
@@ -190,7 +190,7 @@ attach_write(const struct config *cfg, const void *arg, struct remote_result *rr
 
 /* The PDF in the lead's Files tab, and an attachment note in its feed. */
 static int
-step_link(const struct config *cfg, struct job *job, const char *file_name, struct job_result *res)
+step_link(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
 {
 	const struct lead_pdf f = { jfield_text(job->state, "lead"), jfield_text(job->state, "file_uuid"),
 		jfield_text(job->state, "version_uuid"), file_name };
@@ -204,7 +204,7 @@ step_link(const struct config *cfg, struct job *job, const char *file_name, stru
 
 /* 1 when the request's outcome is recorded already (see outcome.h): nothing left to do. */
 static int
-outcome_recorded(const struct config *cfg, const struct job *job, const char *outcome,
+outcome_recorded(const struct config *cfg, const struct outbox_job *job, const char *outcome,
     struct job_result *res)
 {
 	json_object *rec = NULL;
@@ -216,7 +216,7 @@ outcome_recorded(const struct config *cfg, const struct job *job, const char *ou
 }
 
 void
-outcome_complete(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char file_name[96], who[900], when[64], *text;
 	int rc;
@@ -248,7 +248,7 @@ outcome_complete(const struct config *cfg, struct job *job, struct job_result *r
 }
 
 void
-outcome_declined(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char who[900], when[64], *text;
 	const char *reason = jfield_text(job->state, "reason");
@@ -277,7 +277,7 @@ outcome_declined(const struct config *cfg, struct job *job, struct job_result *r
 }
 
 void
-outcome_expired(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	json_object *rec = NULL;
 	char when[64], *text, err[256];
@@ -313,7 +313,7 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 		json_object *initial = json_object_new_object();
 
 		json_object_object_add(initial, "resend", json_object_new_boolean(1));
-		rc = outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, jfield_text(job->state, "lead"),
+		rc = outbox_enqueue_once(cfg->state_dir, JOB_KIND_SEND, jfield_text(job->state, "lead"),
 		    initial, (long long)time(NULL), err, sizeof err);
 		json_object_put(initial);
 		if (rc == -1) {
@@ -327,7 +327,7 @@ outcome_expired(const struct config *cfg, struct job *job, struct job_result *re
 }
 
 void
-outcome_recalled(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char when[64], *text;
 	int rc;
@@ -346,7 +346,7 @@ outcome_recalled(const struct config *cfg, struct job *job, struct job_result *r
 }
 
 void
-outcome_progress(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char who[900], when[64], *text;
 	const char *what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? "viewed" : "signed";
@@ -363,12 +363,12 @@ outcome_progress(const struct config *cfg, struct job *job, struct job_result *r
 }
 
 void
-outcome_alert(const struct config *cfg, struct job *job, struct job_result *res)
+outcome_alert(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	const char *what = jfield_text(job->state, "what");
 	char *text = str_fmt("The contract integration gave up on this deal (%s): %s. Check the "
 	    "contract by hand, and ask your administrator: they can start it again.",
-	    strcmp(what, CONTRACT_JOB_KIND) == 0 ? "sending the contract" : "bringing back the signing outcome",
+	    strcmp(what, JOB_KIND_SEND) == 0 ? "sending the contract" : "bringing back the signing outcome",
 	    jfield_text(job->state, "reason"));
 
 	res->done = step_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;

@@ -18,12 +18,12 @@
 /* The runners of the kinds above (job.h names them). The four that end a request are
  * done at once when its outcome is recorded already: Zoho may report a completion twice
  * ("signed" by the last signer, then "completed"), in any order. */
-void outcome_complete(const struct config *cfg, struct job *job, struct job_result *res);
-void outcome_declined(const struct config *cfg, struct job *job, struct job_result *res);
-void outcome_expired(const struct config *cfg, struct job *job, struct job_result *res);
-void outcome_recalled(const struct config *cfg, struct job *job, struct job_result *res);
-void outcome_progress(const struct config *cfg, struct job *job, struct job_result *res);
-void outcome_alert(const struct config *cfg, struct job *job, struct job_result *res);
+void outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_result *res);
+void outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_result *res);
+void outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_result *res);
+void outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_result *res);
+void outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_result *res);
+void outcome_alert(const struct config *cfg, struct outbox_job *job, struct job_result *res);
 
 /* What happened, as a webhook or a reconcile found it: becomes the job's state. */
 struct outcome_event {

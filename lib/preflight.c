@@ -1,7 +1,7 @@
 /*
  * preflight: each check reuses what the programs themselves do or refuse on: config_load
  * and config_check with each program's needs, program_config_private, the state
- * format's reading, store_check and the outbox's index check, the Kommo and Zoho Sign
+ * format's reading, store_admin_check and the outbox's index check, the Kommo and Zoho Sign
  * calls through remote_call, and fill's reading of the template.
  */
 #include "preflight.h"
@@ -256,19 +256,19 @@ check_state_files(struct preflight *p)
 	char err[512], path[1100], what[64];
 	size_t i, records, present = 0;
 
-	for (i = 0; i < store_count; i++) {
-		snprintf(path, sizeof path, "%s/%s.db", dir, store_names[i]);
+	for (i = 0; i < store_admin_count; i++) {
+		snprintf(path, sizeof path, "%s/%s.db", dir, store_admin_names[i]);
 		if (access(path, F_OK) == -1)
 			continue;
 		present++;
-		snprintf(what, sizeof what, "state file %s", store_names[i]);
-		if (store_check(dir, store_names[i], &records, err, sizeof err) == -1) {
+		snprintf(what, sizeof what, "state file %s", store_admin_names[i]);
+		if (store_admin_check(dir, store_admin_names[i], &records, err, sizeof err) == -1) {
 			say(p, 0, what, "DAMAGED: %s; run kzsctl recover %s, or kzsctl restore <dump folder> %s",
-			    err, store_names[i], store_names[i]);
+			    err, store_admin_names[i], store_admin_names[i]);
 			continue;
 		}
 		say(p, 1, what, "%zu record(s), each readable", records);
-		if (strcmp(store_names[i], "outbox") == 0)
+		if (strcmp(store_admin_names[i], "outbox") == 0)
 			check_outbox_index(p);
 	}
 	if (present == 0)
@@ -310,9 +310,9 @@ check_kommo(struct preflight *p)
 
 /* One configured stage of the pipeline: `key` names it in [kommo]. */
 static void
-check_stage(struct preflight *p, const struct kommo_pipeline *pipeline, const char *key, const char *id)
+check_stage(struct preflight *p, const struct kommo_catalog_pipeline *pipeline, const char *key, const char *id)
 {
-	const struct kommo_stage *stage = kommo_stage_find(pipeline, id);
+	const struct kommo_catalog_stage *stage = kommo_catalog_stage_find(pipeline, id);
 
 	if (stage != NULL)
 		say(p, 1, "Kommo stage", "[kommo] %s %s is \"%s\" in \"%s\"", key, id, stage->name,
@@ -327,8 +327,8 @@ static void
 check_pipeline(struct preflight *p)
 {
 	const struct config *c = p->cfg;
-	const struct kommo_pipeline *pipeline;
-	struct kommo_pipelines list;
+	const struct kommo_catalog_pipeline *pipeline;
+	struct kommo_catalog_pipelines list;
 	struct remote_result rr;
 
 	if (c->kommo.pipeline_id == NULL) {
@@ -341,7 +341,7 @@ check_pipeline(struct preflight *p)
 		    "connection first", rr.message);
 		return;
 	}
-	pipeline = kommo_pipeline_find(&list, c->kommo.pipeline_id);
+	pipeline = kommo_catalog_pipeline_find(&list, c->kommo.pipeline_id);
 	if (pipeline == NULL) {
 		say(p, 0, "Kommo pipeline", "[kommo] pipeline_id %s is no pipeline of the account; see the "
 		    "ids with: kzsctl pipelines", c->kommo.pipeline_id);
@@ -354,7 +354,7 @@ check_pipeline(struct preflight *p)
 		if (!str_empty(c->kommo.declined_status_id))
 			check_stage(p, pipeline, "declined_status_id", c->kommo.declined_status_id);
 	}
-	kommo_pipelines_free(&list);
+	kommo_catalog_pipelines_free(&list);
 }
 
 static void

@@ -65,10 +65,10 @@ status_kind(const char *status, const char **op)
 	static const struct {
 		const char *status, *kind, *op;
 	} map[] = {
-		{ "completed", OUTCOME_COMPLETE, "RequestCompleted" },
-		{ "declined", OUTCOME_DECLINED, "RequestRejected" },
-		{ "expired", OUTCOME_EXPIRED, "RequestExpired" },
-		{ "recalled", OUTCOME_RECALLED, "RequestRecalled" },
+		{ "completed", JOB_KIND_COMPLETE, "RequestCompleted" },
+		{ "declined", JOB_KIND_DECLINED, "RequestRejected" },
+		{ "expired", JOB_KIND_EXPIRED, "RequestExpired" },
+		{ "recalled", JOB_KIND_RECALLED, "RequestRecalled" },
 	};
 	size_t i;
 
@@ -188,7 +188,7 @@ reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconc
 			log_err("reconcile: lead %s: cannot read the deals store", id);
 			return -1;
 		}
-		rc = outbox_enqueue_once(cfg->state_dir, CONTRACT_JOB_KIND, id, NULL, (long long)time(NULL),
+		rc = outbox_enqueue_once(cfg->state_dir, JOB_KIND_SEND, id, NULL, (long long)time(NULL),
 		    err, sizeof err);
 		if (rc == -1) {
 			log_err("reconcile: lead %s: cannot queue it: %s", id, err);

@@ -11,8 +11,8 @@
 #include "pace.h"
 
 void
-remote_call(const struct service *svc, const struct config *cfg,
-    const struct remote_request *req, json_object **answer, struct remote_result *rr)
+remote_call(const struct remote_call_service *svc, const struct config *cfg,
+    const struct remote_call_request *req, json_object **answer, struct remote_result *rr)
 {
 	struct http_response own, *res = req->raw ? req->raw : &own;
 	char url[2048], base[512], tok[2048], rejected[2048], auth[2100], ctype[160];

@@ -1,6 +1,6 @@
 /*
  * remote_call: the one way the product calls a remote (Kommo, its file drive, Zoho
- * Sign, the token endpoints of Zoho Accounts and Kommo). A `struct service` describes
+ * Sign, the token endpoints of Zoho Accounts and Kommo). A `struct remote_call_service` describes
  * the remote: its base URL, its token and how it goes in the Authorization header, its
  * pace, when it is not to be called, and how its answers say "error". The call then
  * goes the same way for all: URL, token, pace, one HTTP call, judged, and one more try
@@ -17,7 +17,7 @@
 #include "remote.h"
 #include "token.h"
 
-struct remote_request {
+struct remote_call_request {
 	const char *method;       /* GET POST PUT PATCH */
 	const char *target;       /* a path under the service's base, or an absolute URL */
 	const char *content_type; /* of the body; no body when NULL */
@@ -28,7 +28,7 @@ struct remote_request {
 	struct http_response *raw;
 };
 
-struct service {
+struct remote_call_service {
 	const char *label; /* names the remote in messages; NULL: the call's target does */
 	/* The base URL that paths are under. */
 	void (*base)(const struct config *cfg, char *buf, size_t buflen);
@@ -43,7 +43,7 @@ struct service {
 	int (*held)(const struct config *cfg, struct remote_result *rr);
 	/* Reads the service's own signs of failure in an answer already judged by status
 	 * (json is the parsed answer or NULL) and acts on them; NULL: the status says all. */
-	void (*judge)(const struct config *cfg, const struct remote_request *req,
+	void (*judge)(const struct config *cfg, const struct remote_call_request *req,
 	    const struct http_response *res, json_object *json, struct remote_result *rr);
 	/* 1: the JSON answer to a failed call is handed back too (a token endpoint's
 	 * answer says why it refused); 0: only a successful call's. */
@@ -55,7 +55,7 @@ struct service {
  * REMOTE_OK (or any, see failure_answers), else NULL; the caller puts it. A 401 to a renewable token gets one more
  * try with a new token: the 401 did nothing, so nothing is done twice.
  */
-void remote_call(const struct service *svc, const struct config *cfg,
-    const struct remote_request *req, json_object **answer, struct remote_result *rr);
+void remote_call(const struct remote_call_service *svc, const struct config *cfg,
+    const struct remote_call_request *req, json_object **answer, struct remote_result *rr);
 
 #endif

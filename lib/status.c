@@ -220,12 +220,12 @@ status_hooks(const struct config *cfg, long long now, struct status_sink *s)
 struct status_jobs {
 	long long now, next_at;
 	int due, running, waiting, dead, failing;
-	struct job errors[STATUS_ERRORS_MAX]; /* state not kept */
+	struct outbox_job errors[STATUS_ERRORS_MAX]; /* state not kept */
 	size_t nerrors;
 };
 
 static void
-status_job_one(const struct job *job, void *arg)
+status_job_one(const struct outbox_job *job, void *arg)
 {
 	struct status_jobs *q = arg;
 
@@ -253,7 +253,7 @@ status_job_one(const struct job *job, void *arg)
 static int
 status_error_order(const void *a, const void *b)
 {
-	const struct job *x = a, *y = b;
+	const struct outbox_job *x = a, *y = b;
 
 	if (x->dead != y->dead)
 		return y->dead - x->dead;
@@ -285,7 +285,7 @@ status_jobs(const struct config *cfg, long long now, struct status_sink *s)
 	sink_section(s, "status-errors", "Last errors");
 	qsort(q->errors, q->nerrors, sizeof q->errors[0], status_error_order);
 	for (i = 0; i < q->nerrors; i++) {
-		const struct job *job = &q->errors[i];
+		const struct outbox_job *job = &q->errors[i];
 
 		status_time(job->next_at, when, sizeof when);
 		if (job->dead)

@@ -18,17 +18,17 @@
 #include "oauth_state.h"
 #include "store.h"
 
-const char *const store_names[] = { STORE_TOKENS, STORE_DEALS, STORE_SEEN, STORE_OUTBOX, STORE_CACHE,
+const char *const store_admin_names[] = { STORE_TOKENS, STORE_DEALS, STORE_SEEN, STORE_OUTBOX, STORE_CACHE,
 	STORE_STATES };
-const size_t store_count = sizeof store_names / sizeof store_names[0];
+const size_t store_admin_count = sizeof store_admin_names / sizeof store_admin_names[0];
 
 int
-store_known(const char *name)
+store_admin_known(const char *name)
 {
 	size_t i;
 
-	for (i = 0; name != NULL && i < store_count; i++)
-		if (strcmp(name, store_names[i]) == 0)
+	for (i = 0; name != NULL && i < store_admin_count; i++)
+		if (strcmp(name, store_admin_names[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -37,7 +37,7 @@ static int
 admin_unknown(const char *name, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "unknown state file \"%s\" (one of: %s %s %s %s %s %s)", name,
-	    store_names[0], store_names[1], store_names[2], store_names[3], store_names[4], store_names[5]);
+	    store_admin_names[0], store_admin_names[1], store_admin_names[2], store_admin_names[3], store_admin_names[4], store_admin_names[5]);
 	return -1;
 }
 
@@ -49,7 +49,7 @@ admin_open(const char *dir, const char *name, int write, int *lock, char *err, s
 	GDBM_FILE db = NULL;
 	int fd;
 
-	if (!store_known(name)) {
+	if (!store_admin_known(name)) {
 		admin_unknown(name, err, errlen);
 		return NULL;
 	}
@@ -88,7 +88,7 @@ admin_empty(const char *dir, const char *name)
 }
 
 int
-store_check(const char *dir, const char *name, size_t *records, char *err, size_t errlen)
+store_admin_check(const char *dir, const char *name, size_t *records, char *err, size_t errlen)
 {
 	GDBM_FILE db;
 	datum key;
@@ -126,7 +126,7 @@ store_check(const char *dir, const char *name, size_t *records, char *err, size_
 }
 
 int
-store_recover(const char *dir, const char *name, char *err, size_t errlen)
+store_admin_recover(const char *dir, const char *name, char *err, size_t errlen)
 {
 	gdbm_recovery rcvr;
 	GDBM_FILE db;
@@ -174,7 +174,7 @@ admin_folder(const char *path, char *buf, size_t buflen)
 }
 
 int
-store_dump(const char *dir, const char *name, const char *path, char *err, size_t errlen)
+store_admin_dump(const char *dir, const char *name, const char *path, char *err, size_t errlen)
 {
 	char tmp[1024], folder[1024];
 	GDBM_FILE db;
@@ -300,7 +300,7 @@ out:
 }
 
 int
-store_restore_load(const char *dir, const char *name, const char *dump, struct store_restore *r,
+store_admin_restore_load(const char *dir, const char *name, const char *dump, struct store_admin_restore *r,
     char *err, size_t errlen)
 {
 	char why[400];
@@ -309,7 +309,7 @@ store_restore_load(const char *dir, const char *name, const char *dump, struct s
 	int fd, rc;
 
 	memset(r, 0, sizeof *r);
-	if (!store_known(name))
+	if (!store_admin_known(name))
 		return admin_unknown(name, err, errlen);
 	snprintf(r->name, sizeof r->name, "%s", name);
 	in = fopen(dump, "re");
@@ -341,13 +341,13 @@ store_restore_load(const char *dir, const char *name, const char *dump, struct s
 	fclose(in);
 	if (rc == -1) {
 		snprintf(err, errlen, "%s: not restored, %s.db is left as it was: %s", dump, name, why);
-		store_restore_drop(r);
+		store_admin_restore_drop(r);
 	}
 	return rc;
 }
 
 int
-store_restore_swap(const char *dir, struct store_restore *r, char *err, size_t errlen)
+store_admin_restore_swap(const char *dir, struct store_admin_restore *r, char *err, size_t errlen)
 {
 	char live[512];
 	int lock, rc;
@@ -368,7 +368,7 @@ store_restore_swap(const char *dir, struct store_restore *r, char *err, size_t e
 }
 
 void
-store_restore_drop(struct store_restore *r)
+store_admin_restore_drop(struct store_admin_restore *r)
 {
 	if (r->tmp[0] != '\0')
 		unlink(r->tmp);
@@ -403,7 +403,7 @@ prune_collect(const char *key, const char *val, void *arg)
 }
 
 int
-store_prune_seen(const char *dir, long long now, char *err, size_t errlen)
+store_admin_prune_seen(const char *dir, long long now, char *err, size_t errlen)
 {
 	struct prune_list list = { .now = now };
 	struct store *s;

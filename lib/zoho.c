@@ -22,7 +22,7 @@
 
 /* Judges Zoho's envelope: a non-zero "code" is a failure whatever the HTTP status. */
 static void
-zoho_judge(const struct config *cfg, const struct remote_request *req,
+zoho_judge(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	json_object *code, *message;
@@ -55,8 +55,8 @@ zoho_pace_limit(const struct config *cfg)
 
 /* The Sign API of the connected data centre, with the shared access token; a 401 gets
  * one refresh and one retry. */
-const struct service zoho_sign = {
-	.base = zoho_sign_base,
+const struct remote_call_service zoho_sign = {
+	.base = zoho_token_sign_base,
 	.token = &zoho_token_kind,
 	.auth_scheme = "Zoho-oauthtoken",
 	.pace_key = ZOHO_PACE,
@@ -76,7 +76,7 @@ static void
 zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
     json_object **answer, struct remote_result *rr)
 {
-	remote_call(&zoho_sign, cfg, &(struct remote_request){ .method = method, .target = path,
+	remote_call(&zoho_sign, cfg, &(struct remote_call_request){ .method = method, .target = path,
 	    .content_type = form ? "application/x-www-form-urlencoded" : NULL, .body = form,
 	    .body_len = form ? strlen(form) : 0 }, answer, rr);
 }
@@ -240,7 +240,7 @@ zoho_request_pdf(const struct config *cfg, const char *request_id, int with_cert
 	/* merge=true makes one PDF of several documents (else Zoho sends a zip). */
 	snprintf(path, sizeof path, "/requests/%.24s/pdf?merge=true%s", request_id,
 	    with_certificate ? "&with_coc=true" : "");
-	remote_call(&zoho_sign, cfg, &(struct remote_request){ .method = "GET", .target = path,
+	remote_call(&zoho_sign, cfg, &(struct remote_call_request){ .method = "GET", .target = path,
 	    .raw = &res }, NULL, rr);
 	if (rr->outcome == REMOTE_OK && (res.len < 5 || memcmp(res.body, "%PDF-", 5) != 0)) {
 		rr->outcome = REMOTE_RETRY;

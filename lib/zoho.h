@@ -54,6 +54,6 @@ void zoho_request_pdf(const struct config *cfg, const char *request_id, int with
  * shared access token (renewed once after a 401), the pace, and Zoho's "code" checked
  * even in a 200 answer.
  */
-extern const struct service zoho_sign;
+extern const struct remote_call_service zoho_sign;
 
 #endif

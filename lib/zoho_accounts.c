@@ -45,7 +45,7 @@ zoho_accounts_throttle(json_object *answer, const char *error)
 
 /* The token endpoint of the data centre named by each call: no token, no pacing; the
  * client credentials are in the body. */
-static const struct service zoho_accounts = {
+static const struct remote_call_service zoho_accounts = {
 	.label = "Zoho token endpoint",
 	.failure_answers = 1,
 };
@@ -67,7 +67,7 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 		return ZOHO_ACCOUNTS_FAILED;
 	}
 	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts_url);
-	remote_call(&zoho_accounts, cfg, &(struct remote_request){ .method = "POST", .target = url,
+	remote_call(&zoho_accounts, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
 	    .content_type = "application/x-www-form-urlencoded", .body = body,
 	    .body_len = strlen(body) }, answer, rr);
 	free(body);

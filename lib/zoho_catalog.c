@@ -21,7 +21,7 @@
 static void
 zoho_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
 {
-	remote_call(&zoho_sign, cfg, &(struct remote_request){ .method = "GET", .target = path },
+	remote_call(&zoho_sign, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    answer, rr);
 }
 
@@ -34,7 +34,7 @@ out_of_memory(struct remote_result *rr)
 
 /* One page of the list from start (1-based) into out; *more when Zoho says more follow. */
 static void
-templates_page(const struct config *cfg, long start, struct zoho_templates *out, size_t *got,
+templates_page(const struct config *cfg, long start, struct zoho_catalog_templates *out, size_t *got,
     int *more, struct remote_result *rr)
 {
 	json_object *answer = NULL, *items;
@@ -60,7 +60,7 @@ templates_page(const struct config *cfg, long start, struct zoho_templates *out,
 	items = jfield_typed(answer, "templates", json_type_array);
 	n = items ? json_object_array_length(items) : 0;
 	if (rr->outcome == REMOTE_OK && n > 0) {
-		struct zoho_template_entry *grown = realloc(out->items, (out->n + n) * sizeof *grown);
+		struct zoho_catalog_template_entry *grown = realloc(out->items, (out->n + n) * sizeof *grown);
 
 		if (grown == NULL) {
 			out_of_memory(rr);
@@ -83,7 +83,7 @@ templates_page(const struct config *cfg, long start, struct zoho_templates *out,
 }
 
 void
-zoho_catalog_templates(const struct config *cfg, struct zoho_templates *out, struct remote_result *rr)
+zoho_catalog_templates(const struct config *cfg, struct zoho_catalog_templates *out, struct remote_result *rr)
 {
 	long start = 1;
 	int page, more = 1;
@@ -97,11 +97,11 @@ zoho_catalog_templates(const struct config *cfg, struct zoho_templates *out, str
 		start += (long)got;
 	}
 	if (rr->outcome != REMOTE_OK)
-		zoho_templates_free(out);
+		zoho_catalog_templates_free(out);
 }
 
 int
-zoho_template_read(json_object *tpl, struct zoho_template *out)
+zoho_catalog_template_read(json_object *tpl, struct zoho_catalog_template *out)
 {
 	json_object *actions = jfield_typed(tpl, "actions", json_type_array);
 	json_object *docs = jfield_typed(tpl, "document_fields", json_type_array);
@@ -124,7 +124,7 @@ zoho_template_read(json_object *tpl, struct zoho_template *out)
 		json_object *fields = jfield_typed(json_object_array_get_idx(docs, d), "fields",
 		    json_type_array);
 		size_t nf = fields ? json_object_array_length(fields) : 0;
-		struct zoho_field *grown;
+		struct zoho_catalog_field *grown;
 
 		if (nf == 0)
 			continue;
@@ -133,7 +133,7 @@ zoho_template_read(json_object *tpl, struct zoho_template *out)
 		out->fields = grown;
 		for (i = 0; i < nf; i++) {
 			json_object *f = json_object_array_get_idx(fields, i);
-			struct zoho_field *zf = &out->fields[out->nfields++];
+			struct zoho_catalog_field *zf = &out->fields[out->nfields++];
 
 			COPY(zf->name, f, "field_name");
 			COPY(zf->label, f, "field_label");
@@ -144,12 +144,12 @@ zoho_template_read(json_object *tpl, struct zoho_template *out)
 	}
 	return 0;
 oom:
-	zoho_template_free(out);
+	zoho_catalog_template_free(out);
 	return -1;
 }
 
 void
-zoho_catalog_template(const struct config *cfg, const char *template_id, struct zoho_template *out,
+zoho_catalog_template(const struct config *cfg, const char *template_id, struct zoho_catalog_template *out,
     struct remote_result *rr)
 {
 	json_object *answer = NULL, *tpl;
@@ -162,14 +162,14 @@ zoho_catalog_template(const struct config *cfg, const char *template_id, struct 
 	if (rr->outcome == REMOTE_OK && tpl == NULL) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s: answer has no templates object", path);
-	} else if (rr->outcome == REMOTE_OK && zoho_template_read(tpl, out) == -1) {
+	} else if (rr->outcome == REMOTE_OK && zoho_catalog_template_read(tpl, out) == -1) {
 		out_of_memory(rr);
 	}
 	json_object_put(answer);
 }
 
-const struct zoho_field *
-zoho_template_field(const struct zoho_template *tpl, const char *name)
+const struct zoho_catalog_field *
+zoho_catalog_template_field(const struct zoho_catalog_template *tpl, const char *name)
 {
 	size_t i;
 
@@ -182,8 +182,8 @@ zoho_template_field(const struct zoho_template *tpl, const char *name)
 	return NULL;
 }
 
-const struct zoho_role *
-zoho_template_role(const struct zoho_template *tpl, const char *role)
+const struct zoho_catalog_role *
+zoho_catalog_template_role(const struct zoho_catalog_template *tpl, const char *role)
 {
 	size_t i;
 
@@ -194,14 +194,14 @@ zoho_template_role(const struct zoho_template *tpl, const char *role)
 }
 
 void
-zoho_templates_free(struct zoho_templates *list)
+zoho_catalog_templates_free(struct zoho_catalog_templates *list)
 {
 	free(list->items);
 	memset(list, 0, sizeof *list);
 }
 
 void
-zoho_template_free(struct zoho_template *tpl)
+zoho_catalog_template_free(struct zoho_catalog_template *tpl)
 {
 	free(tpl->roles);
 	free(tpl->fields);

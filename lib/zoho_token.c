@@ -34,8 +34,8 @@ zoho_token_read(const struct config *cfg, struct token_kept *kept)
 
 	read = store_begin(cfg->state_dir, STORE_TOKENS, 0, &s, err, sizeof err) == 0;
 	if (read) {
-		read = store_get(s, TOKEN_ZOHO_ACCESS, &access) != -1 &&
-		    store_get(s, TOKEN_ZOHO_REFRESH, &refresh) != -1;
+		read = store_get(s, ZOHO_TOKEN_ACCESS, &access) != -1 &&
+		    store_get(s, ZOHO_TOKEN_REFRESH, &refresh) != -1;
 		store_abort(s);
 	}
 	token_record_field(access, "token", kept->token, sizeof kept->token);
@@ -48,7 +48,7 @@ zoho_token_read(const struct config *cfg, struct token_kept *kept)
 }
 
 void
-zoho_sign_base(const struct config *cfg, char *buf, size_t buflen)
+zoho_token_sign_base(const struct config *cfg, char *buf, size_t buflen)
 {
 	snprintf(buf, buflen, "%s", token_extra(&zoho_token_kind, cfg));
 	if (buf[0] == '\0')
@@ -62,7 +62,7 @@ token_source(const struct config *cfg, char *refresh, size_t refreshlen, char *a
 {
 	char *record = NULL;
 
-	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
+	store_get1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_REFRESH, &record);
 	token_record_field(record, "refresh_token", refresh, refreshlen);
 	token_record_field(record, "accounts_url", accounts, accountslen);
 	free(record);
@@ -81,11 +81,11 @@ zoho_token_forget(const struct config *cfg, const char *rejected)
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, sizeof err) == -1) {
 		return;
 	}
-	store_get(s, TOKEN_ZOHO_ACCESS, &record);
+	store_get(s, ZOHO_TOKEN_ACCESS, &record);
 	token_record_field(record, "token", cached, sizeof cached);
 	free(record);
 	if (strcmp(cached, rejected) == 0)
-		store_delete(s, TOKEN_ZOHO_ACCESS);
+		store_delete(s, ZOHO_TOKEN_ACCESS);
 	store_commit(s);
 }
 
@@ -95,7 +95,7 @@ zoho_token_throttled_for(const struct config *cfg)
 	char *until = NULL;
 	long left = 0;
 
-	if (store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, &until) == 0)
+	if (store_get1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_THROTTLE, &until) == 0)
 		left = (long)(strtoll(until, NULL, 10) - (long long)time(NULL));
 	free(until);
 	return left > 0 ? left : 0;
@@ -107,7 +107,7 @@ zoho_token_pause(const struct config *cfg)
 	char until[32];
 
 	snprintf(until, sizeof until, "%lld", (long long)time(NULL) + THROTTLE_SECONDS);
-	store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, until);
+	store_put1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_THROTTLE, until);
 }
 
 /* Zoho's expires_in in seconds; an answer without one is taken as Zoho's usual hour. */
@@ -138,7 +138,7 @@ token_cache(const struct config *cfg, const char *tok, long expires_in)
 	char *record = token_access_record(tok, expires_in);
 
 	if (record != NULL)
-		store_put1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, record);
+		store_put1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_ACCESS, record);
 	free(record);
 }
 
@@ -208,7 +208,7 @@ static struct token_kept zoho_token_kept;
 const struct token_kind zoho_token_kind = {
 	.name = "Zoho",
 	.lock = "zoho-refresh",
-	.auth_needed_key = TOKEN_ZOHO_AUTH_NEEDED,
+	.auth_needed_key = ZOHO_TOKEN_AUTH_NEEDED,
 	.mark_names_grant = 1,
 	.early_seconds = TOKEN_EARLY_SECONDS,
 	.auth_needed_tail = ": open oauth-callback and connect Zoho Sign again",
@@ -249,15 +249,15 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 		free(access);
 		return -1;
 	}
-	rc = store_put(s, TOKEN_ZOHO_REFRESH, json_object_to_json_string(rec));
+	rc = store_put(s, ZOHO_TOKEN_REFRESH, json_object_to_json_string(rec));
 	/*
 	 * The exchange's own access token is kept: Zoho allows 10 token requests in 10
 	 * minutes, and one of the old grant, or of another data centre, must not be used.
 	 */
 	if (rc == 0 && access != NULL)
-		rc = store_put(s, TOKEN_ZOHO_ACCESS, access);
+		rc = store_put(s, ZOHO_TOKEN_ACCESS, access);
 	else if (rc == 0)
-		store_delete(s, TOKEN_ZOHO_ACCESS);
+		store_delete(s, ZOHO_TOKEN_ACCESS);
 	json_object_put(rec);
 	free(access);
 	if (rc == -1) {
@@ -265,8 +265,8 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 		snprintf(err, errlen, "cannot store the Zoho refresh token");
 		return -1;
 	}
-	store_delete(s, TOKEN_ZOHO_THROTTLE);
-	store_delete(s, TOKEN_ZOHO_AUTH_NEEDED);
+	store_delete(s, ZOHO_TOKEN_THROTTLE);
+	store_delete(s, ZOHO_TOKEN_AUTH_NEEDED);
 	token_unkeep(&zoho_token_kind); /* another grant, maybe another data centre */
 	if (store_commit(s) == -1) {
 		snprintf(err, errlen, "cannot store the Zoho refresh token");
@@ -281,7 +281,7 @@ zoho_token_status(const struct config *cfg, struct zoho_token_status *st)
 	char *record = NULL, refresh[1024], accounts[512], at[32];
 
 	memset(st, 0, sizeof *st);
-	store_get1(cfg->state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &record);
+	store_get1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_REFRESH, &record);
 	token_record_field(record, "refresh_token", refresh, sizeof refresh);
 	st->stored = refresh[0] != '\0';
 	token_record_field(record, "accounts_url", st->accounts_url, sizeof st->accounts_url);

@@ -15,10 +15,10 @@
 #include "zoho_dc.h"
 
 /* tokens store keys */
-#define TOKEN_ZOHO_ACCESS "zoho.access"       /* {"token":..,"expires_at":..} */
-#define TOKEN_ZOHO_REFRESH "zoho.refresh"     /* {"refresh_token","accounts_url","sign_url","dc","connected_at"} */
-#define TOKEN_ZOHO_THROTTLE "zoho.throttled_until" /* unix seconds as text */
-#define TOKEN_ZOHO_AUTH_NEEDED "zoho.auth_needed"  /* {"reason","at","refresh_sha"} */
+#define ZOHO_TOKEN_ACCESS "zoho.access"       /* {"token":..,"expires_at":..} */
+#define ZOHO_TOKEN_REFRESH "zoho.refresh"     /* {"refresh_token","accounts_url","sign_url","dc","connected_at"} */
+#define ZOHO_TOKEN_THROTTLE "zoho.throttled_until" /* unix seconds as text */
+#define ZOHO_TOKEN_AUTH_NEEDED "zoho.auth_needed"  /* {"reason","at","refresh_sha"} */
 
 /* How Zoho's token is had, stored and forgotten (lib/token). */
 extern const struct token_kind zoho_token_kind;
@@ -33,7 +33,7 @@ void zoho_token_get(const struct config *cfg, const char *rejected, char *tok, s
     struct remote_result *rr);
 
 /* The Sign API base for the connected data centre: stored by oauth-callback, else config. */
-void zoho_sign_base(const struct config *cfg, char *buf, size_t buflen);
+void zoho_token_sign_base(const struct config *cfg, char *buf, size_t buflen);
 
 /*
  * Stores a refresh token oauth-callback obtained for the data centre dc, replacing any

@@ -21,16 +21,16 @@ enum zw_text_kind {
 
 static const struct {
 	const char *name;
-	enum zoho_op op;
+	enum zoho_webhook_op op;
 } zw_ops[] = {
-	{ "RequestSubmitted", ZOHO_OP_SUBMITTED },
-	{ "RequestViewed", ZOHO_OP_VIEWED },
-	{ "RequestSigningSuccess", ZOHO_OP_SIGNING_SUCCESS },
-	{ "RequestCompleted", ZOHO_OP_COMPLETED },
-	{ "RequestRejected", ZOHO_OP_REJECTED },
-	{ "RequestForwarded", ZOHO_OP_FORWARDED },
-	{ "RequestExpired", ZOHO_OP_EXPIRED },
-	{ "RequestRecalled", ZOHO_OP_RECALLED },
+	{ "RequestSubmitted", ZOHO_WEBHOOK_OP_SUBMITTED },
+	{ "RequestViewed", ZOHO_WEBHOOK_OP_VIEWED },
+	{ "RequestSigningSuccess", ZOHO_WEBHOOK_OP_SIGNING_SUCCESS },
+	{ "RequestCompleted", ZOHO_WEBHOOK_OP_COMPLETED },
+	{ "RequestRejected", ZOHO_WEBHOOK_OP_REJECTED },
+	{ "RequestForwarded", ZOHO_WEBHOOK_OP_FORWARDED },
+	{ "RequestExpired", ZOHO_WEBHOOK_OP_EXPIRED },
+	{ "RequestRecalled", ZOHO_WEBHOOK_OP_RECALLED },
 };
 
 static int
@@ -55,7 +55,7 @@ zw_get(json_object *obj, const char *key)
  * canonical digits (no sign, no leading zero). NULL on success, else why not.
  */
 static const char *
-zw_id(json_object *v, int allow_zero, char dst[ZOHO_ID_MAX + 1])
+zw_id(json_object *v, int allow_zero, char dst[ZOHO_WEBHOOK_ID_MAX + 1])
 {
 	const char *s;
 	size_t n;
@@ -69,7 +69,7 @@ zw_id(json_object *v, int allow_zero, char dst[ZOHO_ID_MAX + 1])
 			return "must not be negative";
 		if ((uint64_t)i != json_object_get_uint64(v))
 			return "is larger than 19 digits can hold";
-		snprintf(dst, ZOHO_ID_MAX + 1, "%" PRId64, i);
+		snprintf(dst, ZOHO_WEBHOOK_ID_MAX + 1, "%" PRId64, i);
 		break;
 	}
 	case json_type_double:
@@ -80,8 +80,8 @@ zw_id(json_object *v, int allow_zero, char dst[ZOHO_ID_MAX + 1])
 		n = strspn(s, "0123456789");
 		if (n == 0 || n != (size_t)json_object_get_string_len(v))
 			return "must be a string of digits";
-		if (n > ZOHO_ID_MAX ||
-		    (n == ZOHO_ID_MAX && strcmp(s, "9223372036854775807") > 0))
+		if (n > ZOHO_WEBHOOK_ID_MAX ||
+		    (n == ZOHO_WEBHOOK_ID_MAX && strcmp(s, "9223372036854775807") > 0))
 			return "is larger than 19 digits can hold";
 		if (s[0] == '0' && n > 1)
 			return "must not have a leading zero";
@@ -100,7 +100,7 @@ zw_id(json_object *v, int allow_zero, char dst[ZOHO_ID_MAX + 1])
 /* Reads obj[key] as an id; absent is fine unless required. */
 static int
 zw_id_field(json_object *obj, const char *objname, const char *key, int required,
-    int allow_zero, char dst[ZOHO_ID_MAX + 1], char *err, size_t errlen)
+    int allow_zero, char dst[ZOHO_WEBHOOK_ID_MAX + 1], char *err, size_t errlen)
 {
 	json_object *v = zw_get(obj, key);
 	const char *why;
@@ -212,7 +212,7 @@ zw_text_field(json_object *obj, const char *objname, const char *key,
 
 /* notifications.operation_type: a required token of letters, digits and '_'. */
 static int
-zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen)
+zw_operation(json_object *notif, struct zoho_webhook_event *ev, char *err, size_t errlen)
 {
 	json_object *v = zw_get(notif, "operation_type");
 	const char *s;
@@ -228,9 +228,9 @@ zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen
 	}
 	s = json_object_get_string(v);
 	n = (size_t)json_object_get_string_len(v);
-	if (n == 0 || n > ZOHO_OP_MAX) {
+	if (n == 0 || n > ZOHO_WEBHOOK_OPERATION_MAX) {
 		msg_set(err, errlen, "notifications.operation_type must be 1-%d characters",
-		    ZOHO_OP_MAX);
+		    ZOHO_WEBHOOK_OPERATION_MAX);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -243,7 +243,7 @@ zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen
 		}
 	}
 	memcpy(ev->operation_type, s, n + 1);
-	ev->op = ZOHO_OP_UNKNOWN;
+	ev->op = ZOHO_WEBHOOK_OP_UNKNOWN;
 	for (i = 0; i < sizeof zw_ops / sizeof zw_ops[0]; i++)
 		if (strcmp(s, zw_ops[i].name) == 0)
 			ev->op = zw_ops[i].op;
@@ -252,7 +252,7 @@ zw_operation(json_object *notif, struct zoho_event *ev, char *err, size_t errlen
 
 /* requests.document_ids: [{"document_id":id,...},...]; a bare id is taken too. */
 static int
-zw_documents(json_object *req, struct zoho_event *ev, char *err, size_t errlen)
+zw_documents(json_object *req, struct zoho_webhook_event *ev, char *err, size_t errlen)
 {
 	json_object *arr = zw_get(req, "document_ids");
 	size_t n, i;
@@ -264,9 +264,9 @@ zw_documents(json_object *req, struct zoho_event *ev, char *err, size_t errlen)
 		return -1;
 	}
 	n = json_object_array_length(arr);
-	if (n > ZOHO_DOCS_MAX) {
+	if (n > ZOHO_WEBHOOK_DOCS_MAX) {
 		msg_set(err, errlen, "requests.document_ids has more than %d entries",
-		    ZOHO_DOCS_MAX);
+		    ZOHO_WEBHOOK_DOCS_MAX);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -296,7 +296,7 @@ zw_documents(json_object *req, struct zoho_event *ev, char *err, size_t errlen)
 
 /* The two objects of a parsed body into ev. */
 static int
-zw_fill(json_object *top, struct zoho_event *ev, char *err, size_t errlen)
+zw_fill(json_object *top, struct zoho_webhook_event *ev, char *err, size_t errlen)
 {
 	json_object *req = zw_get(top, "requests"), *notif = zw_get(top, "notifications");
 
@@ -313,9 +313,9 @@ zw_fill(json_object *top, struct zoho_event *ev, char *err, size_t errlen)
 
 	if (zw_id_field(req, "requests", "request_id", 1, 0, ev->request_id, err, errlen) ||
 	    zw_text_field(req, "requests", "request_name", ZW_LINE, ev->request_name,
-		ZOHO_NAME_MAX, NULL, err, errlen) ||
+		ZOHO_WEBHOOK_NAME_MAX, NULL, err, errlen) ||
 	    zw_text_field(req, "requests", "request_status", ZW_LINE, ev->request_status,
-		ZOHO_STATUS_MAX, NULL, err, errlen) ||
+		ZOHO_WEBHOOK_STATUS_MAX, NULL, err, errlen) ||
 	    zw_documents(req, ev, err, errlen))
 		return -1;
 
@@ -325,11 +325,11 @@ zw_fill(json_object *top, struct zoho_event *ev, char *err, size_t errlen)
 	    zw_id_field(notif, "notifications", "performed_at", 0, 1, ev->performed_at_ms,
 		err, errlen) ||
 	    zw_text_field(notif, "notifications", "performed_by_email", ZW_LINE,
-		ev->performed_by_email, ZOHO_EMAIL_MAX, NULL, err, errlen) ||
+		ev->performed_by_email, ZOHO_WEBHOOK_EMAIL_MAX, NULL, err, errlen) ||
 	    zw_text_field(notif, "notifications", "performed_by_name", ZW_LINE,
-		ev->performed_by_name, ZOHO_NAME_MAX, NULL, err, errlen) ||
+		ev->performed_by_name, ZOHO_WEBHOOK_NAME_MAX, NULL, err, errlen) ||
 	    zw_text_field(notif, "notifications", "reason", ZW_PARAGRAPH, ev->reason,
-		ZOHO_REASON_MAX, &ev->reason_truncated, err, errlen))
+		ZOHO_WEBHOOK_REASON_MAX, &ev->reason_truncated, err, errlen))
 		return -1;
 
 	if (ev->performed_at_ms[0] != '\0') {
@@ -344,7 +344,7 @@ zw_fill(json_object *top, struct zoho_event *ev, char *err, size_t errlen)
 }
 
 int
-zoho_webhook_parse(const char *body, size_t len, struct zoho_event *out,
+zoho_webhook_parse(const char *body, size_t len, struct zoho_webhook_event *out,
     char *err, size_t errlen)
 {
 	struct json_tokener *tok;
@@ -377,7 +377,7 @@ zoho_webhook_parse(const char *body, size_t len, struct zoho_event *out,
 		return -1;
 	}
 
-	if ((tok = json_tokener_new_ex(ZOHO_MAX_DEPTH)) == NULL) {
+	if ((tok = json_tokener_new_ex(ZOHO_WEBHOOK_MAX_DEPTH)) == NULL) {
 		msg_set(err, errlen, "out of memory");
 		return -1;
 	}
@@ -412,7 +412,7 @@ done:
 }
 
 const char *
-zoho_op_name(enum zoho_op op)
+zoho_webhook_op_name(enum zoho_webhook_op op)
 {
 	size_t i;
 
@@ -423,7 +423,7 @@ zoho_op_name(enum zoho_op op)
 }
 
 void
-zoho_event_dedupe_key(const struct zoho_event *ev, char *buf, size_t len)
+zoho_webhook_dedupe_key(const struct zoho_webhook_event *ev, char *buf, size_t len)
 {
 	int n;
 
@@ -440,7 +440,7 @@ zoho_event_dedupe_key(const struct zoho_event *ev, char *buf, size_t len)
 }
 
 int
-zoho_event_ref(const struct zoho_event *ev, char lead_id[ZOHO_ID_MAX + 1], char *marker, size_t len)
+zoho_webhook_ref(const struct zoho_webhook_event *ev, char lead_id[ZOHO_WEBHOOK_ID_MAX + 1], char *marker, size_t len)
 {
 	const char *p = ev->request_name, *at = NULL, *digits;
 	size_t lead_len, attempt_len;
@@ -452,7 +452,7 @@ zoho_event_ref(const struct zoho_event *ev, char lead_id[ZOHO_ID_MAX + 1], char 
 		return -1;
 	digits = at + 5;
 	lead_len = strspn(digits, "0123456789");
-	if (lead_len == 0 || lead_len > ZOHO_ID_MAX || digits[0] == '0' || digits[lead_len] != '-')
+	if (lead_len == 0 || lead_len > ZOHO_WEBHOOK_ID_MAX || digits[0] == '0' || digits[lead_len] != '-')
 		return -1;
 	attempt_len = strspn(digits + lead_len + 1, "0123456789");
 	if (attempt_len == 0 || attempt_len > 19 || digits[lead_len + 1 + attempt_len] != ')')

@@ -47,7 +47,7 @@ int
 main(int argc, char **argv)
 {
 	struct cost enqueue, claim;
-	struct job job;
+	struct outbox_job job;
 	char err[256];
 	long long now = (long long)time(NULL);
 	int rc;
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "queue_cost: %s\n", rc == 1 ? "no job was due" : "the claim failed");
 		return 1;
 	}
-	job_free(&job);
+	outbox_job_free(&job);
 	printf("%lu %lu %lld %lu %lu %lld\n", enqueue.reads, enqueue.writes, enqueue.usec,
 	    claim.reads, claim.writes, claim.usec);
 	return 0;

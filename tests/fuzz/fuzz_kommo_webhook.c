@@ -19,7 +19,7 @@ check_id(const char *s, int required)
 
 	if (n == 0 && !required)
 		return;
-	if (n == 0 || n > KOMMO_ID_MAX || strspn(s, "0123456789") != n)
+	if (n == 0 || n > KOMMO_WEBHOOK_ID_MAX || strspn(s, "0123456789") != n)
 		abort();
 }
 
@@ -45,8 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(w.subdomain) > 63)
 		abort();
 	for (i = 0; i < w.nevents; i++) {
-		const struct kommo_lead_event *e = &w.events[i];
-		if (e->kind != KOMMO_EVENT_STATUS && e->kind != KOMMO_EVENT_ADD)
+		const struct kommo_webhook_event *e = &w.events[i];
+		if (e->kind != KOMMO_WEBHOOK_STATUS && e->kind != KOMMO_WEBHOOK_ADD)
 			abort();
 		if (i > 0 && e->kind < w.events[i - 1].kind)
 			abort();

@@ -4,7 +4,7 @@
  * printable reason; an accepted event has canonical ids (1-19 digits, no leading zero,
  * at most INT64_MAX), an operation_type token that agrees with its enum, text within
  * its limits that is valid UTF-8 without control characters, and a dedupe key that
- * fits ZOHO_DEDUPE_KEY_SIZE with exactly three ':'.
+ * fits ZOHO_WEBHOOK_DEDUPE_KEY_SIZE with exactly three ':'.
  */
 #include "zoho_webhook.h"
 
@@ -26,11 +26,11 @@ check_id(const char *s, size_t cap, int required, int allow_zero)
 			abort();
 		return;
 	}
-	if (n > ZOHO_ID_MAX || strspn(s, "0123456789") != n)
+	if (n > ZOHO_WEBHOOK_ID_MAX || strspn(s, "0123456789") != n)
 		abort();
 	if (s[0] == '0' && !(allow_zero && n == 1))
 		abort();
-	if (n == ZOHO_ID_MAX && strcmp(s, "9223372036854775807") > 0)
+	if (n == ZOHO_WEBHOOK_ID_MAX && strcmp(s, "9223372036854775807") > 0)
 		abort();
 }
 
@@ -75,9 +75,9 @@ check_text(const char *s, size_t cap, size_t max, int paragraph)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct zoho_event zero;
-	struct zoho_event ev;
-	char err[256], key[ZOHO_DEDUPE_KEY_SIZE];
+	static const struct zoho_webhook_event zero;
+	struct zoho_webhook_event ev;
+	char err[256], key[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE];
 	const char *p;
 	size_t i, n;
 	int64_t t;
@@ -101,37 +101,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	n = strnlen(ev.operation_type, sizeof ev.operation_type);
-	if (n == 0 || n > ZOHO_OP_MAX ||
+	if (n == 0 || n > ZOHO_WEBHOOK_OPERATION_MAX ||
 	    strspn(ev.operation_type, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_") != n)
 		abort();
-	if (ev.op == ZOHO_OP_UNKNOWN) {
-		for (i = ZOHO_OP_SUBMITTED; i <= ZOHO_OP_RECALLED; i++)
-			if (strcmp(zoho_op_name((enum zoho_op)i), ev.operation_type) == 0)
+	if (ev.op == ZOHO_WEBHOOK_OP_UNKNOWN) {
+		for (i = ZOHO_WEBHOOK_OP_SUBMITTED; i <= ZOHO_WEBHOOK_OP_RECALLED; i++)
+			if (strcmp(zoho_webhook_op_name((enum zoho_webhook_op)i), ev.operation_type) == 0)
 				abort();
-	} else if (ev.op < ZOHO_OP_SUBMITTED || ev.op > ZOHO_OP_RECALLED ||
-	    strcmp(zoho_op_name(ev.op), ev.operation_type) != 0)
+	} else if (ev.op < ZOHO_WEBHOOK_OP_SUBMITTED || ev.op > ZOHO_WEBHOOK_OP_RECALLED ||
+	    strcmp(zoho_webhook_op_name(ev.op), ev.operation_type) != 0)
 		abort();
 
-	check_text(ev.request_name, sizeof ev.request_name, ZOHO_NAME_MAX, 0);
-	check_text(ev.request_status, sizeof ev.request_status, ZOHO_STATUS_MAX, 0);
-	check_text(ev.performed_by_email, sizeof ev.performed_by_email, ZOHO_EMAIL_MAX, 0);
-	check_text(ev.performed_by_name, sizeof ev.performed_by_name, ZOHO_NAME_MAX, 0);
-	check_text(ev.reason, sizeof ev.reason, ZOHO_REASON_MAX, 1);
+	check_text(ev.request_name, sizeof ev.request_name, ZOHO_WEBHOOK_NAME_MAX, 0);
+	check_text(ev.request_status, sizeof ev.request_status, ZOHO_WEBHOOK_STATUS_MAX, 0);
+	check_text(ev.performed_by_email, sizeof ev.performed_by_email, ZOHO_WEBHOOK_EMAIL_MAX, 0);
+	check_text(ev.performed_by_name, sizeof ev.performed_by_name, ZOHO_WEBHOOK_NAME_MAX, 0);
+	check_text(ev.reason, sizeof ev.reason, ZOHO_WEBHOOK_REASON_MAX, 1);
 	if (ev.reason_truncated != 0 && ev.reason_truncated != 1)
 		abort();
-	if (ev.reason_truncated && strlen(ev.reason) + 3 < ZOHO_REASON_MAX)
+	if (ev.reason_truncated && strlen(ev.reason) + 3 < ZOHO_WEBHOOK_REASON_MAX)
 		abort(); /* a cut never loses more than one partial character */
 
-	if (ev.ndocument_ids > ZOHO_DOCS_MAX)
+	if (ev.ndocument_ids > ZOHO_WEBHOOK_DOCS_MAX)
 		abort();
 	for (i = 0; i < ev.ndocument_ids; i++)
 		check_id(ev.document_ids[i], sizeof ev.document_ids[i], 1, 0);
-	for (; i < ZOHO_DOCS_MAX; i++)
+	for (; i < ZOHO_WEBHOOK_DOCS_MAX; i++)
 		if (ev.document_ids[i][0] != '\0')
 			abort();
 
-	zoho_event_dedupe_key(&ev, key, sizeof key);
+	zoho_webhook_dedupe_key(&ev, key, sizeof key);
 	for (n = 0, p = key; *p != '\0'; p++)
 		n += *p == ':';
 	if (n != 3 || strncmp(key, ev.request_id, strlen(ev.request_id)) != 0)

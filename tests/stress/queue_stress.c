@@ -53,7 +53,7 @@ work(unsigned seed, const char *stop_file)
 	srandom(seed);
 	for (;;) {
 		struct outbox_outlook o;
-		struct job job;
+		struct outbox_job job;
 		long long now = (long long)time(NULL);
 		int rc = outbox_claim(dir, now, &job), dice;
 
@@ -71,7 +71,7 @@ work(unsigned seed, const char *stop_file)
 			outbox_put_back(dir, &job, "not its turn", now);
 		else if (outbox_done(dir, &job, now) == 0)
 			fprintf(done, "%s\n", job.key);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	fclose(done);
 	_exit(0);

@@ -11,7 +11,7 @@
 #include "config.h"
 #include "config_draft.h"
 
-static struct kommo_field kommo_items[] = {
+static struct kommo_catalog_field kommo_items[] = {
 	{ "leads", "512001", "Contract no", "text", "" },
 	{ "leads", "512002", "Budget", "numeric", "" },
 	{ "leads", "512003", "Start date", "date", "" },
@@ -21,13 +21,13 @@ static struct kommo_field kommo_items[] = {
 	{ "companies", "301001", "VAT number", "text", "" },
 	{ "companies", "301002", "contract_no", "text", "" },
 };
-static const struct kommo_fields kommo = { kommo_items, sizeof kommo_items / sizeof kommo_items[0] };
+static const struct kommo_catalog_fields kommo = { kommo_items, sizeof kommo_items / sizeof kommo_items[0] };
 
-static struct draft_choice
-choose(const char *name, const char *label, const char *category, const struct kommo_fields *kf)
+static struct config_draft_choice
+choose(const char *name, const char *label, const char *category, const struct kommo_catalog_fields *kf)
 {
-	struct zoho_field f = { .mandatory = 0 };
-	struct draft_choice c;
+	struct zoho_catalog_field f = { .mandatory = 0 };
+	struct config_draft_choice c;
 
 	snprintf(f.name, sizeof f.name, "%s", name);
 	snprintf(f.label, sizeof f.label, "%s", label);
@@ -39,7 +39,7 @@ choose(const char *name, const char *label, const char *category, const struct k
 static void
 test_kommo_fields_first(void)
 {
-	struct draft_choice c = choose("ContractNo", "Contract number", "textfield", &kommo);
+	struct config_draft_choice c = choose("ContractNo", "Contract number", "textfield", &kommo);
 
 	CHECK_STR(c.source, "lead.cf.512001", "a Kommo field of the same name, case and spaces aside");
 	CHECK_STR(c.why, "Kommo lead field \"Contract no\"; also contact.cf.264920, company.cf.301002",
@@ -74,7 +74,7 @@ test_known_names(void)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct draft_choice c = choose(cases[i].name, "", cases[i].category, NULL);
+		struct config_draft_choice c = choose(cases[i].name, "", cases[i].category, NULL);
 
 		CHECK_STR(c.source, cases[i].source, "\"%s\" (%s) without Kommo fields", cases[i].name,
 		    cases[i].category);
@@ -84,7 +84,7 @@ test_known_names(void)
 static void
 test_left_out(void)
 {
-	struct draft_choice c = choose("Signature", "Signature", "image", &kommo);
+	struct config_draft_choice c = choose("Signature", "Signature", "image", &kommo);
 
 	CHECK_STR(c.source, "", "a signature is left to the signer");
 	CHECK_STR(c.why, "the signer fills it in", "and says so");
@@ -102,9 +102,9 @@ test_left_out(void)
 }
 
 static void
-add_field(struct zoho_template *t, const char *name, const char *category, int mandatory)
+add_field(struct zoho_catalog_template *t, const char *name, const char *category, int mandatory)
 {
-	struct zoho_field *f = &t->fields[t->nfields++];
+	struct zoho_catalog_field *f = &t->fields[t->nfields++];
 
 	memset(f, 0, sizeof *f);
 	snprintf(f->name, sizeof f->name, "%s", name);
@@ -116,12 +116,12 @@ add_field(struct zoho_template *t, const char *name, const char *category, int m
 static void
 test_roles_and_block(void)
 {
-	struct zoho_role roles[] = {
+	struct zoho_catalog_role roles[] = {
 		{ "1", "SIGN", "Client" }, { "2", "SIGN", "Witness" }, { "3", "VIEW", "Legal's copy" },
 	};
-	struct zoho_field fields[8];
-	struct zoho_template tpl = { "112233445566778899", "Sales contract", roles, 3, fields, 0 };
-	struct draft_choice c;
+	struct zoho_catalog_field fields[8];
+	struct zoho_catalog_template tpl = { "112233445566778899", "Sales contract", roles, 3, fields, 0 };
+	struct config_draft_choice c;
 	struct config cfg;
 	char *text = NULL, err[512], *conf;
 	size_t len = 0;

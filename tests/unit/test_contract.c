@@ -36,20 +36,20 @@ static struct config cfg;
 
 /* A fresh send job for the lead; the previous one, if any, is done. */
 static void
-new_send_job(struct job *job)
+new_send_job(struct outbox_job *job)
 {
 	CHECK(world_job(&cfg, "send", W_LEAD, NULL, job) == 0, "a send job for lead 1001 is claimed");
 }
 
 static void
-finish(struct job *job)
+finish(struct outbox_job *job)
 {
 	outbox_done(cfg.state_dir, job, world_now());
-	job_free(job);
+	outbox_job_free(job);
 }
 
 static void
-run(struct job *job, struct job_result *res)
+run(struct outbox_job *job, struct job_result *res)
 {
 	memset(res, 0, sizeof *res);
 	res->retry_after = -1;
@@ -85,7 +85,7 @@ static void
 test_sent(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 	json_object *rec = NULL;
 	char *answer;
@@ -172,7 +172,7 @@ static void
 test_read_answers(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 	size_t i;
 
@@ -217,7 +217,7 @@ test_read_answers(void)
 /* A send that failed before Zoho answered, then its retry; answer: createdocument's. */
 static void
 send_fails(const char *what, void (*script_create)(void), long retry_after, const char *error,
-    struct job *job, char *marker, size_t markerlen)
+    struct outbox_job *job, char *marker, size_t markerlen)
 {
 	struct job_result res;
 	struct deal deal;
@@ -247,7 +247,7 @@ static void
 test_send_retried(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 	char marker[64], *escaped, *found, *answer;
 
@@ -330,7 +330,7 @@ static void
 test_zoho_token_refreshed(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	char *answer = world_request_json(W_REQUEST, "(ref 1001-2)");
 
 	script_reset();
@@ -365,7 +365,7 @@ test_zoho_refuses(void)
 		{ 200, "{\"code\":4021,\"status\":\"failure\",\"message\":\"Something went wrong\"}", "4021" },
 	};
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 	size_t i;
 
@@ -394,7 +394,7 @@ static void
 test_problems(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 
 	script_reset();
@@ -437,7 +437,7 @@ static void
 test_note_lost(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	char *answer = world_request_json(W_REQUEST, "(ref 1001-3)"), found[512];
 
 	script_reset();
@@ -484,7 +484,7 @@ static void
 test_problem_kinds(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 	struct deal deal;
 	struct store *s;
 	char log_path[128], err[256];
@@ -541,7 +541,7 @@ static void
 test_kommo_ban(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 
 	script_reset();
 	new_send_job(&job);

@@ -49,7 +49,7 @@ drain(void)
 
 /* The job as the outbox holds it after the run. */
 static int
-job_now(const char *key, struct job *job)
+job_now(const char *key, struct outbox_job *job)
 {
 	return world_job_get(&cfg, key, job);
 }
@@ -57,7 +57,7 @@ job_now(const char *key, struct job *job)
 static void
 test_done(void)
 {
-	struct job job;
+	struct outbox_job job;
 
 	script_reset();
 	queue("progress", "d-1", EVENT, (long long)time(NULL));
@@ -69,7 +69,7 @@ test_done(void)
 static void
 test_retried(void)
 {
-	struct job job;
+	struct outbox_job job;
 	long long before, after;
 
 	script_reset();
@@ -83,7 +83,7 @@ test_retried(void)
 	CHECK(job.next_at >= before + 30 && job.next_at <= after + 30 + 8,
 	    "...due again after the first backoff, 30 s and up to a quarter more (%lld s)", job.next_at - before);
 	CHECK(strstr(job.last_error, "HTTP 500") != NULL, "...with the reason kept (%s)", job.last_error);
-	job_free(&job);
+	outbox_job_free(&job);
 	script_reset();
 	CHECK(drain() == 0 && script_count() == 0, "a run before it is due leaves it alone");
 
@@ -97,7 +97,7 @@ test_retried(void)
 	CHECK(job_now("progress:d-2", &job) == 0 && job.attempts == 2 && job.next_at >= before + 60 &&
 	    job.next_at <= after + 60 + 16, "...two attempts, the wait doubled (%d, %lld s)", job.attempts,
 	    job.next_at - before);
-	job_free(&job);
+	outbox_job_free(&job);
 
 	outbox_make_all_due(cfg.state_dir, (long long)time(NULL));
 	script_reset();
@@ -107,7 +107,7 @@ test_retried(void)
 	after = (long long)time(NULL);
 	CHECK(job_now("progress:d-2", &job) == 0 && job.attempts == 3 && job.next_at >= before + 120 &&
 	    job.next_at <= after + 120, "...three attempts, due when Kommo said (%lld s)", job.next_at - before);
-	job_free(&job);
+	outbox_job_free(&job);
 
 	outbox_make_all_due(cfg.state_dir, (long long)time(NULL));
 	script_reset();
@@ -121,7 +121,7 @@ static void
 test_credentials_refused(void)
 {
 	struct zoho_token_status st;
-	struct job job;
+	struct outbox_job job;
 	long long before, after;
 
 	script_reset();
@@ -132,7 +132,7 @@ test_credentials_refused(void)
 	after = (long long)time(NULL);
 	CHECK(job_now("progress:d-3", &job) == 0 && job.attempts == 1 && job.next_at >= before + 3600 &&
 	    job.next_at <= after + 3600, "...the job waits an hour, one attempt counted (%lld s)", job.next_at - before);
-	job_free(&job);
+	outbox_job_free(&job);
 	outbox_make_all_due(cfg.state_dir, (long long)time(NULL));
 	script_reset();
 	script_answer("GET", NOTES_LOOK, 204, NULL);
@@ -152,7 +152,7 @@ test_credentials_refused(void)
 	CHECK(job_now("send:1001", &job) == 0 && job.attempts == 1 && job.next_at >= before + 3600 &&
 	    job.next_at <= after + 3600 && strstr(job.last_error, "Zoho authorization needed"),
 	    "...waits an hour saying Zoho must be connected again (%s)", job.last_error);
-	job_free(&job);
+	outbox_job_free(&job);
 	zoho_token_status(&cfg, &st);
 	CHECK(strstr(st.auth_needed, "invalid_code") != NULL, "...and the refusal is on record (%s)", st.auth_needed);
 	outbox_make_all_due(cfg.state_dir, (long long)time(NULL));
@@ -162,7 +162,7 @@ test_credentials_refused(void)
 	script_answer("GET", "/api/v4/companies/3001", 200, W_COMPANY_JSON);
 	CHECK(drain() == 1 && script_over(), "...its next run asks Zoho for no token at all");
 	CHECK(job_now("send:1001", &job) == 0 && job.attempts == 2, "...and counts the attempt");
-	job_free(&job);
+	outbox_job_free(&job);
 	world_zoho_connected(&cfg); /* reconnected: the refusal is forgotten */
 	outbox_make_all_due(cfg.state_dir, (long long)time(NULL));
 	script_reset();
@@ -174,7 +174,7 @@ test_credentials_refused(void)
 static void
 test_give_up(void)
 {
-	struct job job;
+	struct outbox_job job;
 
 	script_reset();
 	queue("progress", "d-4", EVENT, (long long)time(NULL) - 3600LL * cfg.limits.give_up_hours - 60);
@@ -184,7 +184,7 @@ test_give_up(void)
 	CHECK(drain() == 2 && script_over(), "a job failing past give_up_hours, then its alert, in one run");
 	CHECK(job_now("progress:d-4", &job) == 0 && job.dead == 1 && strstr(job.last_error, "HTTP 500"),
 	    "...the job is kept as dead with its reason (%s)", job.last_error);
-	job_free(&job);
+	outbox_job_free(&job);
 	CHECK(strstr(script_body(2), "gave up on this deal (bringing back the signing outcome)") &&
 	    strstr(script_body(2), "\"responsible_user_id\":504"),
 	    "...the alert is a task for the lead's responsible user");
@@ -201,7 +201,7 @@ test_give_up(void)
 static void
 test_unknown_and_busy(void)
 {
-	struct job job;
+	struct outbox_job job;
 	char path[600];
 	int fd, busy = 0;
 
@@ -210,7 +210,7 @@ test_unknown_and_busy(void)
 	CHECK(drain() == 1 && script_count() == 0, "a job of an unknown kind calls nothing");
 	CHECK(job_now("bogus:x", &job) == 0 && job.next_at >= (long long)time(NULL) + 86000,
 	    "...and is kept, not run again for a day");
-	job_free(&job);
+	outbox_job_free(&job);
 
 	queue("progress", "d-5", EVENT, (long long)time(NULL));
 	snprintf(path, sizeof path, "%s/drain-cron", cfg.state_dir);
@@ -242,7 +242,7 @@ test_cut(void)
 	cfg.limits.cron_drain_seconds = 2;
 	drain();
 	for (i = 0; i < 3; i++) {
-		struct job job;
+		struct outbox_job job;
 
 		if (job_now(keys[i], &job) == -1) {
 			done++;
@@ -252,7 +252,7 @@ test_cut(void)
 		put_back += strstr(job.last_error, "the time for the run was up") != NULL;
 		due += job.next_at <= (long long)time(NULL);
 		counted += job.attempts;
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(put_back == 1 && done + left == 3 && left >= 1, "the run's end puts the job it cut back "
 	    "(%d done, %d put back, %d not started)", done, put_back, left - put_back);

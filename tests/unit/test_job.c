@@ -68,9 +68,9 @@ static const struct job_write move = { look, write_it, &move_arg, "none" };
 /* The job runs again as after a crash: what it held in memory is gone, its lease runs
  * out and the retry claims it from the outbox, as saved. */
 static void
-rerun(const char *dir, struct job *job, long long *now)
+rerun(const char *dir, struct outbox_job *job, long long *now)
 {
-	job_free(job);
+	outbox_job_free(job);
 	*now += OUTBOX_LEASE_SECONDS + 1;
 	if (outbox_claim(dir, *now, job) != 0)
 		memset(job, 0, sizeof *job);
@@ -80,7 +80,7 @@ static void
 test_write_once(const struct config *cfg, long long *now)
 {
 	struct job_result res = { .retry_after = -1 };
-	struct job job;
+	struct outbox_job job;
 	char err[256];
 
 	memset(&remote, 0, sizeof remote);
@@ -115,14 +115,14 @@ test_write_once(const struct config *cfg, long long *now)
 	CHECK(job_write_once(cfg, &job, "moved", &move, &res) == 0 && remote.looks == 3 && remote.writes == 3,
 	    "...whose look finds nothing writes after looking");
 	outbox_done(cfg->state_dir, &job, *now);
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void
 test_values(const struct config *cfg, long long *now)
 {
 	struct job_result res = { .retry_after = -1 };
-	struct job job;
+	struct outbox_job job;
 	char err[256];
 
 	CHECK(outbox_enqueue(cfg->state_dir, "send", "1001", *now, err, sizeof err) == 0 &&
@@ -138,14 +138,14 @@ test_values(const struct config *cfg, long long *now)
 	    "...and what was set with it is saved with it");
 	CHECK_STR(job_lead(&job), "1001", "a send job's lead is its subject");
 	outbox_done(cfg->state_dir, &job, *now);
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void
 test_full_disk(const struct config *cfg, long long *now)
 {
 	struct job_result res = { .retry_after = -1 };
-	struct job job;
+	struct outbox_job job;
 	char err[256];
 
 	memset(&remote, 0, sizeof remote);
@@ -177,7 +177,7 @@ test_full_disk(const struct config *cfg, long long *now)
 	CHECK(job_write_once(cfg, &job, "noted", &note, &res) == 0 && remote.writes == 1 && held[NOTE] == 1,
 	    "the retry finds the write and does not make it again (%d writes)", remote.writes);
 	outbox_done(cfg->state_dir, &job, *now);
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void

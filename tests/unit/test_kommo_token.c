@@ -77,7 +77,7 @@ test_connect_and_cache(void)
 static void
 run_progress(const char *subject, struct job_result *res)
 {
-	struct job job;
+	struct outbox_job job;
 
 	memset(res, 0, sizeof *res);
 	res->retry_after = -1;
@@ -85,7 +85,7 @@ run_progress(const char *subject, struct job_result *res)
 		return;
 	outcome_progress(&cfg, &job, res);
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void

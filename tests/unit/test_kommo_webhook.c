@@ -73,7 +73,7 @@ static void
 test_real_status_body(void)
 {
 	struct kommo_webhook w;
-	const struct kommo_lead_event *e;
+	const struct kommo_webhook_event *e;
 
 	CHECK(parse(real_status_body, &w) == 0, "real status_lead body parses (%s)", err);
 	CHECK(w.nevents == 3, "three events (got %zu)", w.nevents);
@@ -84,7 +84,7 @@ test_real_status_body(void)
 		return;
 	}
 	e = &w.events[0];
-	CHECK(e->kind == KOMMO_EVENT_STATUS, "event 0 is a status event");
+	CHECK(e->kind == KOMMO_WEBHOOK_STATUS, "event 0 is a status event");
 	CHECK_STR(e->lead_id, "15318175", "index 0 comes first although sent second");
 	CHECK_STR(e->status_id, "67548619", "event 0 status_id");
 	CHECK_STR(e->pipeline_id, "8572511", "event 0 pipeline_id");
@@ -111,7 +111,7 @@ test_add_and_order(void)
 
 	CHECK(parse("leads[add][0][id]=77&leads[add][0][status_id]=5&leads[add][0][pipeline_id]=9"
 	    "&leads[add][0][responsible_user_id]=4&account[id]=1", &w) == 0, "leads[add] parses");
-	CHECK(w.nevents == 1 && w.events[0].kind == KOMMO_EVENT_ADD, "one add event");
+	CHECK(w.nevents == 1 && w.events[0].kind == KOMMO_WEBHOOK_ADD, "one add event");
 	CHECK_STR(w.events[0].lead_id, "77", "add event id");
 	CHECK_STR(w.events[0].responsible_user_id, "4", "add event responsible user");
 	CHECK_STR(w.subdomain, "", "absent subdomain is empty");
@@ -125,9 +125,9 @@ test_add_and_order(void)
 	    &w) == 0, "mixed add and status parse");
 	CHECK(w.nevents == 4, "four events (got %zu)", w.nevents);
 	if (w.nevents == 4) {
-		CHECK(w.events[0].kind == KOMMO_EVENT_STATUS && w.events[1].kind == KOMMO_EVENT_STATUS,
+		CHECK(w.events[0].kind == KOMMO_WEBHOOK_STATUS && w.events[1].kind == KOMMO_WEBHOOK_STATUS,
 		    "status events first");
-		CHECK(w.events[2].kind == KOMMO_EVENT_ADD && w.events[3].kind == KOMMO_EVENT_ADD,
+		CHECK(w.events[2].kind == KOMMO_WEBHOOK_ADD && w.events[3].kind == KOMMO_WEBHOOK_ADD,
 		    "add events after");
 		CHECK(strcmp(w.events[0].lead_id, "2") == 0 && strcmp(w.events[1].lead_id, "3") == 0 &&
 		    strcmp(w.events[2].lead_id, "4") == 0 && strcmp(w.events[3].lead_id, "5") == 0,

@@ -68,11 +68,11 @@ start(const char *provider, char *state)
 }
 
 /* The browser comes back with query (a printf format) and its Cookie header. */
-static void finish(const char *header, struct oauth_outcome *out, const char *fmt, ...)
+static void finish(const char *header, struct oauth_finish_outcome *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-finish(const char *header, struct oauth_outcome *out, const char *fmt, ...)
+finish(const char *header, struct oauth_finish_outcome *out, const char *fmt, ...)
 {
 	struct oauth_query q;
 	char query[2048], err[256];
@@ -104,11 +104,11 @@ state_kept(const char *state)
 static void
 job_waiting(void)
 {
-	struct job job;
+	struct outbox_job job;
 
 	if (world_job(&cfg, "send", W_LEAD, NULL, &job) == 0) {
 		outbox_retry(cfg.state_dir, &job, "Zoho authorization needed", 3600, (long long)time(NULL));
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 }
 
@@ -117,7 +117,7 @@ test_zoho_connected(void)
 {
 	char state[OAUTH_STATE_LEN + 1], *tokens, *now;
 	struct zoho_token_status st;
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 	char *access = NULL, base[256];
 
 	job_waiting();
@@ -138,11 +138,11 @@ test_zoho_connected(void)
 	zoho_token_status(&cfg, &st);
 	CHECK(st.stored && strcmp(st.dc, "eu") == 0 && strcmp(st.accounts_url, "https://accounts.zoho.eu") == 0,
 	    "...the refresh token is stored for the eu accounts server");
-	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH, &access) == 0 &&
+	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, ZOHO_TOKEN_REFRESH, &access) == 0 &&
 	    strstr(access, "\"1000.refresh.new\"") != NULL, "...the one Zoho granted");
 	free(access);
 	access = NULL;
-	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, TOKEN_ZOHO_ACCESS, &access) == 0 &&
+	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, ZOHO_TOKEN_ACCESS, &access) == 0 &&
 	    strstr(access, "\"1000.access.new\"") != NULL, "...with the exchange's access token cached");
 	free(access);
 	CHECK(!state_kept(state), "...the state is used up");
@@ -168,7 +168,7 @@ test_zoho_connected(void)
 	finish(cookie_header, &out, "state=%s&code=1000.code.def&location=us&"
 	    "accounts-server=https%%3A%%2F%%2Faccounts.zoho.com", state);
 	zoho_token_status(&cfg, &st);
-	zoho_sign_base(&cfg, base, sizeof base);
+	zoho_token_sign_base(&cfg, base, sizeof base);
 	CHECK(out.status == 200 && script_over() && strcmp(st.dc, "com") == 0 &&
 	    strcmp(base, "https://sign.zoho.com/api/v1") == 0,
 	    "accounts-server accounts.zoho.com: exchanged there, stored with its Sign host (%s)", base);
@@ -185,7 +185,7 @@ test_zoho_connected(void)
 
 /* Refused before any call: what the browser sees, and the tokens unchanged. */
 static void
-refused(const char *what, int status, const char *title, const char *tokens, const struct oauth_outcome *out)
+refused(const char *what, int status, const char *title, const char *tokens, const struct oauth_finish_outcome *out)
 {
 	char *now = world_snapshot(&cfg, STORE_TOKENS, NULL);
 
@@ -201,7 +201,7 @@ test_refused_state(void)
 {
 	char state[OAUTH_STATE_LEN + 1], other[OAUTH_STATE_LEN + 1], code[OAUTH_STATE_LEN + 1];
 	char foreign[160], err[256], *tokens = world_snapshot(&cfg, STORE_TOKENS, NULL), *rec = NULL;
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 	json_object *obj;
 
 	script_reset();
@@ -262,7 +262,7 @@ static void
 test_refused_return(void)
 {
 	char state[OAUTH_STATE_LEN + 1], *tokens = world_snapshot(&cfg, STORE_TOKENS, NULL);
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 
 	script_reset();
 	start("zoho", state);
@@ -324,7 +324,7 @@ static void
 test_zoho_token_answers(void)
 {
 	char state[OAUTH_STATE_LEN + 1], *tokens = world_snapshot(&cfg, STORE_TOKENS, NULL), *now, *until = NULL;
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 	size_t i;
 
 	for (i = 0; i < sizeof zoho_answers / sizeof zoho_answers[0]; i++) {
@@ -356,10 +356,10 @@ test_zoho_token_answers(void)
 		    out.headers != NULL && strcmp(out.headers, "Retry-After: 600\r\n") == 0 && script_over(),
 		    "Zoho's throttle answer%s: 503 with Retry-After: 600 (%d %s)", i ? ", translated" : "",
 		    out.status, TITLE(out));
-		now = world_snapshot(&cfg, STORE_TOKENS, TOKEN_ZOHO_THROTTLE);
+		now = world_snapshot(&cfg, STORE_TOKENS, ZOHO_TOKEN_THROTTLE);
 		CHECK(strcmp(now, tokens) == 0, "...no token stored");
 		free(now);
-		CHECK(store_get1(cfg.state_dir, STORE_TOKENS, TOKEN_ZOHO_THROTTLE, &until) == 0 &&
+		CHECK(store_get1(cfg.state_dir, STORE_TOKENS, ZOHO_TOKEN_THROTTLE, &until) == 0 &&
 		    strtoll(until, NULL, 10) > (long long)time(NULL) + 500,
 		    "...and the throttle is recorded for 10 minutes (%s)", until ? until : "none");
 		free(until);
@@ -374,7 +374,7 @@ static void
 test_zoho_not_stored(void)
 {
 	char state[OAUTH_STATE_LEN + 1], *tokens, *now, path[512], aside[520];
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 
 	start("zoho", state);
 	tokens = world_snapshot(&cfg, STORE_TOKENS, NULL);
@@ -428,7 +428,7 @@ static void
 test_kommo(void)
 {
 	char state[OAUTH_STATE_LEN + 1], *tokens, *now, *pair = NULL, *token = cfg.kommo.token;
-	struct oauth_outcome out;
+	struct oauth_finish_outcome out;
 	size_t i;
 
 	cfg.kommo.token = NULL;
@@ -466,7 +466,7 @@ test_kommo(void)
 	CHECK(strstr(script_body(0), "\"grant_type\":\"authorization_code\"") &&
 	    strstr(script_body(0), "\"code\":\"def502-code\"") && strstr(script_body(0), "\"client_id\":\"kommo-client\""),
 	    "...the code exchanged with the client (%s)", script_body(0));
-	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, TOKEN_KOMMO, &pair) == 0 &&
+	CHECK(store_get1(cfg.state_dir, STORE_TOKENS, KOMMO_TOKEN_OAUTH, &pair) == 0 &&
 	    strstr(pair, "\"kommo-access-1\"") && strstr(pair, "\"kommo-refresh-1\""), "...and the pair stored");
 	free(pair);
 	CHECK(outbox_due(cfg.state_dir, (long long)time(NULL)) == 1, "...and the waiting job is due now");

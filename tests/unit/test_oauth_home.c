@@ -169,7 +169,7 @@ test_escaping(void)
 	show("\"><script>x</script>", &h);
 	CHECK(strstr(h.zoho, "name=\"csrf\" value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\"") &&
 	    strstr(h.zoho, "<script>") == NULL, "the CSRF token is escaped inside its attribute");
-	store_put1(cfg.state_dir, STORE_TOKENS, TOKEN_ZOHO_REFRESH,
+	store_put1(cfg.state_dir, STORE_TOKENS, ZOHO_TOKEN_REFRESH,
 	    "{\"refresh_token\":\"1000.r\",\"accounts_url\":\"https://accounts.zoho.eu\",\"sign_url\":"
 	    "\"https://sign.zoho.eu\",\"dc\":\"<i>eu</i>\",\"connected_at\":\"1800000000\"}");
 	show(CSRF, &h);

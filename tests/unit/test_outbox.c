@@ -14,7 +14,7 @@
 #include "store.h"
 
 static void
-count_one(const struct job *job, void *arg)
+count_one(const struct outbox_job *job, void *arg)
 {
 	(void)job;
 	(*(int *)arg)++;
@@ -33,7 +33,7 @@ int
 main(void)
 {
 	char dir[] = "/tmp/kzs-outbox-XXXXXX", err[256];
-	struct job a, b;
+	struct outbox_job a, b;
 	long long now = 1000000;
 	pid_t pid;
 	int status;
@@ -51,7 +51,7 @@ main(void)
 
 	json_object_object_add(a.state, "request_id", json_object_new_string("10000001234560001"));
 	CHECK(outbox_retry(dir, &a, "HTTP 500", 30, now) == 0, "a failed job is kept");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_claim(dir, now + 29, &a) == 1, "not due before its backoff");
 	CHECK(outbox_due(dir, now + 29) == 0 && outbox_due(dir, now + 30) == 1,
 	    "outbox_due sees the job due only after its backoff");
@@ -62,7 +62,7 @@ main(void)
 
 	/* Put back by a run's time box: due at once, the attempts as they were. */
 	CHECK(outbox_put_back(dir, &a, "put off", now + 30) == 0, "a job is put back");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_claim(dir, now + 30, &a) == 0 && a.attempts == 1, "due at once, no attempt added");
 	CHECK_STR(a.last_error, "put off", "the reason is recorded");
 	CHECK_STR(jfield_text(a.state, "request_id"), "10000001234560001", "progress survives a put back");
@@ -71,17 +71,17 @@ main(void)
 	CHECK(outbox_enqueue(dir, "send", "1001", now + 31, err, sizeof err) == 1, "merge while running");
 	CHECK(outbox_save(dir, &a) == 0, "a step saved after the merge keeps the merge");
 	CHECK(outbox_done(dir, &a, now + 32) == 0, "done");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_claim(dir, now + 32, &a) == 0 && *jfield_text(a.state, "request_id") == '\0',
 	    "merged during the run: runs again, from a clean state");
 	CHECK(outbox_done(dir, &a, now + 33) == 0 && jobs(dir) == 0, "done again: removed");
-	job_free(&a);
+	outbox_job_free(&a);
 
 	/* A process that claims and dies leaves its lease; another process takes it over. */
 	outbox_enqueue(dir, "send", "1002", now, err, sizeof err);
 	pid = fork();
 	if (pid == 0) {
-		struct job c;
+		struct outbox_job c;
 
 		_exit(outbox_claim(dir, now, &c) == 0 ? 0 : 1);
 	}
@@ -89,21 +89,21 @@ main(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child claims the job and exits");
 	CHECK(outbox_claim(dir, now + 1, &a) == 0 && strcmp(a.key, "send:1002") == 0,
 	    "the dead child's lease is taken over");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_make_all_due(dir, now) == 1, "retry makes the queued job due");
 
 	/* A dead letter is kept and listed but never claimed, until the admin's retry. */
 	outbox_enqueue(dir, "send", "1003", now, err, sizeof err);
 	CHECK(outbox_claim(dir, now, &a) == 0 && strcmp(a.key, "send:1003") == 0, "claim the third job");
 	CHECK(outbox_bury(dir, &a, "HTTP 500 for 72 h", now) == 0, "give it up");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(jobs(dir) == 2, "the dead letter stays listed");
 	CHECK(outbox_claim(dir, now + 86400, &a) == 0 && strcmp(a.key, "send:1002") == 0,
 	    "only the live job is claimed, however late");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_claim(dir, now + 86400 + OUTBOX_LEASE_SECONDS + 1, &a) == 0 &&
 	    strcmp(a.key, "send:1002") == 0, "never the dead one");
-	job_free(&a);
+	outbox_job_free(&a);
 	CHECK(outbox_make_all_due(dir, now + 90000) == 2, "retry revives it");
 	{
 		int found = 0, i;
@@ -111,7 +111,7 @@ main(void)
 		for (i = 0; i < 2; i++) {
 			if (outbox_claim(dir, now + 90000 + i * 1000, &a) == 0 && strcmp(a.key, "send:1003") == 0)
 				found = a.dead == 0 && a.created_at == now + 90000;
-			job_free(&a);
+			outbox_job_free(&a);
 		}
 		CHECK(found, "revived: claimable, no longer dead, a fresh give-up period");
 	}

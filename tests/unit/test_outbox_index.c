@@ -32,11 +32,11 @@ enqueue_n(int first, int n, long long now)
 static void
 spread_due(long long now, long spread)
 {
-	struct job job;
+	struct outbox_job job;
 
 	while (outbox_claim(dir, now, &job) == 0) {
 		outbox_retry(dir, &job, "later", 1 + random() % spread, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 }
 
@@ -45,7 +45,7 @@ static unsigned long
 claim_cost(long long now)
 {
 	unsigned long r0, w0, r1, w1;
-	struct job job;
+	struct outbox_job job;
 	int rc;
 
 	store_touched(&r0, &w0);
@@ -53,7 +53,7 @@ claim_cost(long long now)
 	store_touched(&r1, &w1);
 	if (rc == 0) {
 		outbox_retry(dir, &job, "again", 0, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	return rc == 0 ? (r1 - r0) + (w1 - w0) : 0;
 }
@@ -69,11 +69,11 @@ index_sound(struct outbox_index_report *r)
 static void
 empty_queue(long long now)
 {
-	struct job job;
+	struct outbox_job job;
 
 	while (outbox_claim(dir, now, &job) == 0) {
 		outbox_done(dir, &job, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 }
 
@@ -81,7 +81,7 @@ int
 main(void)
 {
 	struct outbox_index_report rep;
-	struct job job;
+	struct outbox_job job;
 	char err[256];
 	long long now = 2000000, last;
 	unsigned long small, big;
@@ -109,7 +109,7 @@ main(void)
 	enqueue_n(1, 300, now);
 	for (i = 0; i < 300 && outbox_claim(dir, now, &job) == 0; i++) {
 		outbox_retry(dir, &job, "later", random() % 5000, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(index_sound(&rep), "300 jobs waiting at random times: the index is sound");
 	in_order = 1;
@@ -118,7 +118,7 @@ main(void)
 		in_order &= job.next_at >= last;
 		last = job.next_at;
 		outbox_done(dir, &job, now + 10000);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(claimed == 300 && in_order, "all 300 claimed once, earliest due first (%d)", claimed);
 
@@ -126,12 +126,12 @@ main(void)
 	enqueue_n(1, 1, now);
 	CHECK(outbox_claim(dir, now, &job) == 0, "claimed");
 	outbox_put_back(dir, &job, "not now", now + 100); /* entry at now + 100 */
-	job_free(&job);
+	outbox_job_free(&job);
 	enqueue_n(1, 1, now + 50); /* no attempt counted: due now + 50, a second entry */
 	CHECK(outbox_due(dir, now + 49) == 0 && outbox_due(dir, now + 50) == 1, "the merge moved it earlier");
 	CHECK(outbox_claim(dir, now + 200, &job) == 0, "claimed at its new time");
-	job_free(&job);
-	CHECK(outbox_claim(dir, now + 200, &job) != 0 || (job_free(&job), 0), "the stale entry claims nothing");
+	outbox_job_free(&job);
+	CHECK(outbox_claim(dir, now + 200, &job) != 0 || (outbox_job_free(&job), 0), "the stale entry claims nothing");
 	empty_queue(now + 300);
 
 	/* A writer killed halfway leaves the index "changing" and an entry missing. */
@@ -150,7 +150,7 @@ main(void)
 	}
 	for (claimed = 0; outbox_claim(dir, now, &job) == 0; claimed++) {
 		outbox_done(dir, &job, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(claimed == 50, "rebuilt from the jobs: all 50 claimed (%d)", claimed);
 
@@ -176,7 +176,7 @@ main(void)
 	    "a queue from before the index: not damaged, not built yet, 5 jobs waiting");
 	for (claimed = 0; outbox_claim(dir, now, &job) == 0; claimed++) {
 		outbox_done(dir, &job, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(claimed == 5 && index_sound(&rep) && !rep.not_built, "the first claim built it: all 5 ran (%d)",
 	    claimed);
@@ -195,7 +195,7 @@ main(void)
 	for (claimed = 0; outbox_claim(dir, now, &job) == 0; claimed++) {
 		CHECK(strcmp(job.key, "send:2") != 0, "the unreadable job is not run");
 		outbox_done(dir, &job, now);
-		job_free(&job);
+		outbox_job_free(&job);
 	}
 	CHECK(claimed == 2, "the other two ran (%d)", claimed);
 	CHECK(index_sound(&rep) && rep.set_aside == 1 && strcmp(rep.first_aside, "#aside:send:2") == 0,

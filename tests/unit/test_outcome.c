@@ -37,7 +37,7 @@
 static struct config cfg;
 
 static void
-run(job_run_fn fn, struct job *job, struct job_result *res)
+run(job_run_fn fn, struct outbox_job *job, struct job_result *res)
 {
 	memset(res, 0, sizeof *res);
 	res->retry_after = -1;
@@ -83,7 +83,7 @@ static void
 test_complete(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 
 	request_recorded(W_REQUEST, 0);
 	CHECK(world_job(&cfg, "complete", W_REQUEST, EVENT("RequestCompleted"), &job) == 0, "a complete job is claimed");
@@ -168,7 +168,7 @@ test_complete(void)
 	CHECK_STR(request_outcome(W_REQUEST), DEAL_COMPLETED, "the request's outcome is completed");
 	CHECK_STR(lead_state(), DEAL_COMPLETED, "...and so is the deal");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 
 	/* Zoho reports a completion twice ("signed" by the last signer, then "completed"). */
 	script_reset();
@@ -176,14 +176,14 @@ test_complete(void)
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 1 && script_count() == 0, "...is done at once: nothing is written twice");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void
 test_complete_401(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 
 	request_recorded("2000001234567890124", 0);
 	CHECK(world_job(&cfg, "complete", "2000001234567890124", EVENT("RequestCompleted"), &job) == 0,
@@ -201,14 +201,14 @@ test_complete_401(void)
 	CHECK(strstr(script_headers(2), "zoho-access-3") != NULL, "...the second try carries the fresh token");
 	CHECK(!job_step_done(&job, "file_uuid"), "...and no file is recorded");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void
 test_declined(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 
 	request_recorded(W_REQUEST, 0);
 	CHECK(world_job(&cfg, "declined", W_REQUEST, EVENT("RequestRejected"), &job) == 0, "a declined job is claimed");
@@ -244,14 +244,14 @@ test_declined(void)
 	CHECK_STR(request_outcome(W_REQUEST), DEAL_DECLINED, "the request's outcome is declined");
 	CHECK_STR(lead_state(), DEAL_DECLINED, "...and so is the deal");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 }
 
 static void
 test_expired(void)
 {
 	struct job_result res;
-	struct job job, send;
+	struct outbox_job job, send;
 
 	cfg.zoho.resend_on_expiry = 1;
 	request_recorded("2000001234567890125", 0);
@@ -276,7 +276,7 @@ test_expired(void)
 	CHECK_STR(request_outcome("2000001234567890125"), DEAL_EXPIRED, "the request's outcome is expired");
 	CHECK(world_job_get(&cfg, "send:1001", &send) == 0 && strcmp(jfield_text(send.state, "resend"), "true") == 0,
 	    "one send job is queued for the lead, marked as a resend");
-	job_free(&send);
+	outbox_job_free(&send);
 	/* The resend starts (the deal is "sending" again) while the expiry job runs once
 	 * more (its done mark lost): its record is made, the deal is not moved back. */
 	deal_mark(cfg.state_dir, W_LEAD, DEAL_SENDING, "1", "(ref 1001-2)");
@@ -286,11 +286,11 @@ test_expired(void)
 	    res.error);
 	CHECK_STR(lead_state(), DEAL_SENDING, "...and the deal stays with the newer send");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 	/* The queued send is taken off the queue, for the next case. */
 	if (outbox_claim(cfg.state_dir, world_now(), &send) == 0) {
 		outbox_done(cfg.state_dir, &send, world_now());
-		job_free(&send);
+		outbox_job_free(&send);
 	}
 
 	/* A request that was itself a resend is not resent. */
@@ -306,7 +306,7 @@ test_expired(void)
 	    "...note and task, no word of a fresh request");
 	CHECK(world_job_get(&cfg, "send:1001", &send) == -1, "...and no send is queued");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 	cfg.zoho.resend_on_expiry = 0;
 }
 
@@ -314,7 +314,7 @@ static void
 test_recalled_progress(void)
 {
 	struct job_result res;
-	struct job job;
+	struct outbox_job job;
 
 	request_recorded("2000001234567890127", 0);
 	CHECK(world_job(&cfg, "recalled", "2000001234567890127", EVENT("RequestRecalled"), &job) == 0,
@@ -333,7 +333,7 @@ test_recalled_progress(void)
 	    "the retry looks, then notes the recall; done");
 	CHECK_STR(request_outcome("2000001234567890127"), DEAL_RECALLED, "the request's outcome is recalled");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 
 	CHECK(world_job(&cfg, "progress", "d-1", EVENT("RequestViewed"), &job) == 0, "a progress job is claimed");
 	script_reset();
@@ -342,7 +342,7 @@ test_recalled_progress(void)
 	CHECK(res.done == 1 && script_over() && strstr(script_body(0), "Contract viewed by Jane Doe"),
 	    "progress: one short note");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 
 	cfg.kommo.progress_notes = 0;
 	CHECK(world_job(&cfg, "progress", "d-2", EVENT("RequestSigningSuccess"), &job) == 0, "another progress job");
@@ -350,7 +350,7 @@ test_recalled_progress(void)
 	run(outcome_progress, &job, &res);
 	CHECK(res.done == 1 && script_count() == 0, "...with progress_notes = no: done, nothing written");
 	outbox_done(cfg.state_dir, &job, world_now());
-	job_free(&job);
+	outbox_job_free(&job);
 	cfg.kommo.progress_notes = 1;
 }
 

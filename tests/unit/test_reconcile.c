@@ -65,17 +65,17 @@ inflight(const char *lead, const char *id)
 static int
 has_job(const char *key)
 {
-	struct job job;
+	struct outbox_job job;
 	int found = world_job_get(&cfg, key, &job) == 0;
 
 	if (found)
-		job_free(&job);
+		outbox_job_free(&job);
 	return found;
 }
 
 /* How many jobs the outbox holds. */
 static void
-count_job(const struct job *job, void *arg)
+count_job(const struct outbox_job *job, void *arg)
 {
 	(void)job;
 	(*(int *)arg)++;
@@ -127,11 +127,11 @@ test_which_deals(void)
 static const struct {
 	const char *status, *actions, *extra, *kind, *op, *by, *reason;
 } outcomes[] = {
-	{ "completed", NOT_YET "," SIGNED_BY, "", OUTCOME_COMPLETE, "RequestCompleted", "Jane Doe", "" },
-	{ "declined", SIGNED_BY "," DECLINED_BY, ",\"decline_reason\":\"Wrong amount\"", OUTCOME_DECLINED,
+	{ "completed", NOT_YET "," SIGNED_BY, "", JOB_KIND_COMPLETE, "RequestCompleted", "Jane Doe", "" },
+	{ "declined", SIGNED_BY "," DECLINED_BY, ",\"decline_reason\":\"Wrong amount\"", JOB_KIND_DECLINED,
 	  "RequestRejected", "John Roe", "Wrong amount" },
-	{ "expired", NOT_YET, "", OUTCOME_EXPIRED, "RequestExpired", "John Roe", "" },
-	{ "recalled", NOT_YET, "", OUTCOME_RECALLED, "RequestRecalled", "John Roe", "" },
+	{ "expired", NOT_YET, "", JOB_KIND_EXPIRED, "RequestExpired", "John Roe", "" },
+	{ "recalled", NOT_YET, "", JOB_KIND_RECALLED, "RequestRecalled", "John Roe", "" },
 };
 
 static void
@@ -139,7 +139,7 @@ test_outcomes(void)
 {
 	struct reconcile_counts c;
 	struct deal deal;
-	struct job job;
+	struct outbox_job job;
 	char id[32], key[64], *answer;
 	size_t i;
 
@@ -159,7 +159,7 @@ test_outcomes(void)
 		CHECK_STR(jfield_text(job.state, "by_name"), outcomes[i].by, "...naming the signer who acted last");
 		CHECK_STR(jfield_text(job.state, "at_ms"), "1764442920000", "...when the request last changed");
 		CHECK_STR(jfield_text(job.state, "reason"), outcomes[i].reason, "...and the reason given");
-		job_free(&job);
+		outbox_job_free(&job);
 		CHECK(deal_load(cfg.state_dir, "1001", &deal) == 0 && strcmp(deal.state, DEAL_INFLIGHT) == 0,
 		    "...the deal is left to the job (%s)", deal.state);
 		deal_request_outcome(cfg.state_dir, id, DEAL_COMPLETED);
@@ -172,14 +172,14 @@ test_webhook_first(void)
 {
 	static const char id[] = "2000000000000000200";
 	struct reconcile_counts c;
-	struct job job;
+	struct outbox_job job;
 	json_object *webhook = json_tokener_parse("{\"lead\":\"1001\",\"op\":\"RequestCompleted\","
 	    "\"by_name\":\"From the webhook\",\"by_email\":\"\",\"at_ms\":\"1\",\"reason\":\"\"}");
 	char err[256], *answer;
 	int before;
 
 	inflight("1001", id);
-	outbox_enqueue_once(cfg.state_dir, OUTCOME_COMPLETE, id, webhook, (long long)time(NULL), err, sizeof err);
+	outbox_enqueue_once(cfg.state_dir, JOB_KIND_COMPLETE, id, webhook, (long long)time(NULL), err, sizeof err);
 	json_object_put(webhook);
 	before = jobs();
 	script_reset();
@@ -188,9 +188,9 @@ test_webhook_first(void)
 	free(answer);
 	CHECK(run(0, &c) == 0 && c.queued == 1 && script_over() && jobs() == before,
 	    "an outcome the webhook queued already: no second job");
-	CHECK(world_job_get(&cfg, OUTCOME_COMPLETE ":2000000000000000200", &job) == 0 &&
+	CHECK(world_job_get(&cfg, JOB_KIND_COMPLETE ":2000000000000000200", &job) == 0 &&
 	    strcmp(jfield_text(job.state, "by_name"), "From the webhook") == 0, "...and the webhook's job is unchanged");
-	job_free(&job);
+	outbox_job_free(&job);
 	deal_request_outcome(cfg.state_dir, id, DEAL_COMPLETED);
 }
 
@@ -250,7 +250,7 @@ test_failures(void)
 	answer = request_answer(id, "completed", SIGNED_BY, "");
 	script_answer("GET", REQUESTS_URL, 200, answer);
 	free(answer);
-	CHECK(run(0, &c) == 0 && c.queued == 1 && script_over() && has_job(OUTCOME_COMPLETE ":2000000000000000300"),
+	CHECK(run(0, &c) == 0 && c.queued == 1 && script_over() && has_job(JOB_KIND_COMPLETE ":2000000000000000300"),
 	    "the next run asks again and queues the outcome");
 	deal_request_outcome(cfg.state_dir, id, DEAL_COMPLETED);
 
@@ -287,7 +287,7 @@ test_zoho_401(void)
 	    "a 401: one fresh token, one more try, and the outcome queued");
 	CHECK(strstr(script_body(1), "grant_type=refresh_token") != NULL &&
 	    strstr(script_headers(2), "Zoho-oauthtoken zoho-access-2") != NULL, "...the second try with the fresh token");
-	CHECK(has_job(OUTCOME_RECALLED ":2000000000000000400"), "...the recalled job is queued");
+	CHECK(has_job(JOB_KIND_RECALLED ":2000000000000000400"), "...the recalled job is queued");
 
 	/* Refused again with the fresh token: no second refresh, counted as failed. */
 	script_reset();
@@ -348,7 +348,7 @@ test_leads_started(void)
 	struct reconcile_counts c;
 	long long before, after;
 	char *page;
-	struct job job;
+	struct outbox_job job;
 	int n;
 
 	/* 1001 in flight, 1003 blocked and unchanged, 1004 blocked and changed since, 1005 completed. */
@@ -377,7 +377,7 @@ test_leads_started(void)
 	CHECK(!has_job("send:1001") && !has_job("send:1003") && !has_job("send:1005") && jobs() == n + 2,
 	    "...not the lead in flight, the blocked one unchanged, or the one with an outcome");
 	CHECK(world_job_get(&cfg, "send:7001", &job) == 0 && job.next_at <= after, "...due now");
-	job_free(&job);
+	outbox_job_free(&job);
 	CHECK(since_stored() >= before - 300 && since_stored() <= after - 300,
 	    "the next run is to list from now, less 5 minutes of overlap");
 
@@ -509,7 +509,7 @@ test_leads_kommo_401(void)
 	cfg.kommo.token = NULL;
 	snprintf(record, sizeof record, "{\"access_token\":\"kommo-old\",\"refresh_token\":\"kommo-refresh-old\","
 	    "\"expires_at\":%lld,\"connected_at\":1}", (long long)time(NULL) + 86400);
-	store_put1(cfg.state_dir, STORE_TOKENS, TOKEN_KOMMO, record);
+	store_put1(cfg.state_dir, STORE_TOKENS, KOMMO_TOKEN_OAUTH, record);
 	page = leads_page(LEAD("9101", "1726572758"), 0);
 	script_reset();
 	script_answer("GET", LEADS_URL, 401, "{\"title\":\"Unauthorized\",\"status\":401}");

@@ -168,7 +168,7 @@ job_at(const char *kind, const char *subject, long long at)
 }
 
 static void
-claimed_at(long long at, struct job *job)
+claimed_at(long long at, struct outbox_job *job)
 {
 	if (outbox_claim(dir, at, job) != 0)
 		printf("# nothing claimed at %lld\n", at);
@@ -178,7 +178,7 @@ static void
 prepare(void)
 {
 	char value[256], lead[16];
-	struct job job;
+	struct outbox_job job;
 	int i;
 
 	/* Connected: Zoho through oauth-callback, Kommo's OAuth tokens stored a day ago. */
@@ -186,22 +186,22 @@ prepare(void)
 		printf("# Zoho not connected\n");
 	snprintf(value, sizeof value, "{\"access_token\":\"kommo-access-token-1\",\"refresh_token\":"
 	    "\"kommo-refresh-token-1\",\"expires_at\":%lld,\"connected_at\":%lld}", T + 3600, T - 86400);
-	put(STORE_TOKENS, TOKEN_KOMMO, value);
+	put(STORE_TOKENS, KOMMO_TOKEN_OAUTH, value);
 
 	hook_at("kommo-hook", T - 300);
 
 	/* One job running, one waiting after a failure, one given up, one due. */
 	job_at("send", "1002", T - 60);
 	claimed_at(T - 50, &job);
-	job_free(&job);
+	outbox_job_free(&job);
 	job_at("send", "1003", T - 40);
 	claimed_at(T - 40, &job);
 	outbox_retry(dir, &job, ERR_WAITING, 600, T - 40);
-	job_free(&job);
+	outbox_job_free(&job);
 	job_at("complete", REQ_DONE, T - 30);
 	claimed_at(T - 30, &job);
 	outbox_bury(dir, &job, ERR_DEAD, T - 30);
-	job_free(&job);
+	outbox_job_free(&job);
 	job_at("send", "1001", T - 20);
 
 	/* In flight: one for 3 d 4 h, one being sent for 7 min, and 20 younger ones. */

@@ -150,38 +150,38 @@ test_check_and_recover(void)
 	size_t records = 99;
 	struct stat st;
 
-	CHECK(store_known("deals") && store_known("seen") && store_known("states") &&
-	    !store_known("nope") && !store_known("../deals") && !store_known(NULL),
+	CHECK(store_admin_known("deals") && store_admin_known("seen") && store_admin_known("states") &&
+	    !store_admin_known("nope") && !store_admin_known("../deals") && !store_admin_known(NULL),
 	    "the state files are known by name, nothing else");
-	CHECK(store_check(dir, "nope", &records, err, sizeof err) == -1 &&
+	CHECK(store_admin_check(dir, "nope", &records, err, sizeof err) == -1 &&
 	    strstr(err, "unknown state file \"nope\" (one of: tokens deals seen outbox cache states)"),
 	    "check of an unknown file says which there are: %s", err);
 
 	fill_deals();
-	CHECK(store_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
+	CHECK(store_admin_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
 	    "a sound file is checked and its records counted (%zu)", records);
 	path_of(path, sizeof path, "cache.db");
 	spill(path, "");
 	chmod(path, 0600);
 	records = 99;
-	CHECK(store_check(dir, STORE_CACHE, &records, err, sizeof err) == 0 && records == 0,
+	CHECK(store_admin_check(dir, STORE_CACHE, &records, err, sizeof err) == 0 && records == 0,
 	    "a file created but never written (a full disk) is sound and empty");
 	err[0] = '\0';
-	CHECK(store_check(dir, STORE_OUTBOX, &records, err, sizeof err) == -1 && err[0] != '\0',
+	CHECK(store_admin_check(dir, STORE_OUTBOX, &records, err, sizeof err) == -1 && err[0] != '\0',
 	    "an absent file is not called sound: %s", err);
 
 	before = snapshot(STORE_DEALS);
 	path_of(path, sizeof path, "deals.db");
 	stat(path, &st);
 	damage(STORE_DEALS, (long)st.st_blksize, 64); /* GDBM's directory follows its header */
-	CHECK(store_check(dir, STORE_DEALS, &records, err, sizeof err) == -1 &&
+	CHECK(store_admin_check(dir, STORE_DEALS, &records, err, sizeof err) == -1 &&
 	    strstr(err, "/deals.db: ") != NULL, "damage is found and named: %s", err);
 
-	CHECK(store_recover(dir, STORE_DEALS, err, sizeof err) == 0 &&
+	CHECK(store_admin_recover(dir, STORE_DEALS, err, sizeof err) == 0 &&
 	    strstr(err, "recovered 200 record(s), lost 0; backup in ") != NULL,
 	    "recover rebuilds it and says what it kept: %s", err);
 	CHECK(files_named("deals.db.~") == 1, "the damaged file is kept as a backup beside it");
-	CHECK(store_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
+	CHECK(store_admin_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
 	    "the recovered file is sound with every record (%zu)", records);
 	after = snapshot(STORE_DEALS);
 	CHECK(strcmp(before, after) == 0, "and every record holds its value");
@@ -191,7 +191,7 @@ test_check_and_recover(void)
 	free(before);
 	free(after);
 
-	CHECK(store_recover(dir, "nope", err, sizeof err) == -1 && strstr(err, "unknown state file"),
+	CHECK(store_admin_recover(dir, "nope", err, sizeof err) == -1 && strstr(err, "unknown state file"),
 	    "recover of an unknown file is refused");
 }
 
@@ -199,18 +199,18 @@ static void
 test_dump_restore(void)
 {
 	char err[600] = "", dump[256], tokens_dump[256], *text, *cut, *live, *now;
-	struct store_restore r;
+	struct store_admin_restore r;
 	struct stat st;
 
 	path_of(dump, sizeof dump, "deals.dump");
-	CHECK(store_dump(dir, STORE_DEALS, dump, err, sizeof err) == 0, "deals dumped");
+	CHECK(store_admin_dump(dir, STORE_DEALS, dump, err, sizeof err) == 0, "deals dumped");
 	text = slurp(dump);
 	CHECK(text && strstr(text, "#:file=") && strstr(text, "deals.db\n") &&
 	    strstr(text, "#:count=200\n# End of data\n"), "the dump names its file and ends with its count");
 	CHECK(stat(dump, &st) == 0 && files_named("deals.dump") == 1,
 	    "the dump is whole, with no half-written file beside it");
 	path_of(tokens_dump, sizeof tokens_dump, "none.dump");
-	CHECK(store_dump(dir, STORE_OUTBOX, tokens_dump, err, sizeof err) == -1 && stat(tokens_dump, &st) == -1 &&
+	CHECK(store_admin_dump(dir, STORE_OUTBOX, tokens_dump, err, sizeof err) == -1 && stat(tokens_dump, &st) == -1 &&
 	    files_named("none.dump") == 0, "a file that cannot be read leaves no dump at all: %s", err);
 
 	/* The live file moves on; a restore brings back the dumped one. */
@@ -218,7 +218,7 @@ test_dump_restore(void)
 	store_put1(dir, STORE_DEALS, "lead:7", "{\"state\":\"completed\"}");
 	store_put1(dir, STORE_DEALS, "lead:9999", "{\"state\":\"sending\"}");
 	now = snapshot(STORE_DEALS);
-	CHECK(store_restore_load(dir, STORE_DEALS, dump, &r, err, sizeof err) == 0 && r.records == LEADS &&
+	CHECK(store_admin_restore_load(dir, STORE_DEALS, dump, &r, err, sizeof err) == 0 && r.records == LEADS &&
 	    files_named("deals.db.restore-") == 1, "a whole dump loads beside the live file (%llu records)",
 	    r.records);
 	{
@@ -228,14 +228,14 @@ test_dump_restore(void)
 		free(unchanged);
 	}
 	err[0] = '\0';
-	CHECK(store_restore_swap(dir, &r, err, sizeof err) == 0 && r.tmp[0] == '\0' &&
+	CHECK(store_admin_restore_swap(dir, &r, err, sizeof err) == 0 && r.tmp[0] == '\0' &&
 	    files_named("deals.db.restore-") == 0, "the swap puts it in place: %s", err);
 	{
 		char *restored = snapshot(STORE_DEALS);
 		size_t records = 0;
 
 		CHECK(strcmp(restored, live) == 0, "the state is the dumped one, record for record");
-		CHECK(store_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
+		CHECK(store_admin_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == LEADS,
 		    "and sound");
 		free(restored);
 	}
@@ -265,7 +265,7 @@ test_dump_restore(void)
 			sprintf(copy, "%.*s%s%s", (int)(at - text), text, cases[i][2], at + strlen(cases[i][1]));
 			spill(bad, copy);
 			err[0] = '\0';
-			CHECK(store_restore_load(dir, STORE_DEALS, bad, &r, err, sizeof err) == -1 &&
+			CHECK(store_admin_restore_load(dir, STORE_DEALS, bad, &r, err, sizeof err) == -1 &&
 			    strstr(err, "not restored, deals.db is left as it was: ") && r.tmp[0] == '\0',
 			    "a dump %s is refused: %s", cases[i][0], err);
 			after = snapshot(STORE_DEALS);
@@ -291,14 +291,14 @@ test_dump_restore(void)
 			memcpy(count, "#:count=201\n", 12);
 		}
 		spill(bad, copy);
-		CHECK(store_restore_load(dir, STORE_DEALS, bad, &r, err, sizeof err) == -1 &&
+		CHECK(store_admin_restore_load(dir, STORE_DEALS, bad, &r, err, sizeof err) == -1 &&
 		    strstr(err, "a key appears twice"), "a dump holding a key twice is refused: %s", err);
 		free(copy);
 	}
 	path_of(tokens_dump, sizeof tokens_dump, "absent.dump");
-	CHECK(store_restore_load(dir, STORE_DEALS, tokens_dump, &r, err, sizeof err) == -1 &&
+	CHECK(store_admin_restore_load(dir, STORE_DEALS, tokens_dump, &r, err, sizeof err) == -1 &&
 	    strstr(err, "cannot read the dump"), "a dump that is not there is refused: %s", err);
-	CHECK(store_restore_load(dir, "nope", dump, &r, err, sizeof err) == -1 &&
+	CHECK(store_admin_restore_load(dir, "nope", dump, &r, err, sizeof err) == -1 &&
 	    strstr(err, "unknown state file"), "a restore into an unknown file is refused");
 	{
 		char *after = snapshot(STORE_DEALS);
@@ -309,8 +309,8 @@ test_dump_restore(void)
 	}
 
 	/* Loaded and then dropped: nothing changes. */
-	CHECK(store_restore_load(dir, STORE_DEALS, dump, &r, err, sizeof err) == 0, "loaded again");
-	store_restore_drop(&r);
+	CHECK(store_admin_restore_load(dir, STORE_DEALS, dump, &r, err, sizeof err) == 0, "loaded again");
+	store_admin_restore_drop(&r);
 	{
 		char *after = snapshot(STORE_DEALS);
 
@@ -329,18 +329,18 @@ test_prune(void)
 	char err[512] = "", *left;
 	const long long now = 1800000000;
 
-	CHECK(store_prune_seen(dir, now, err, sizeof err) == 0, "nothing to prune in an empty seen store");
+	CHECK(store_admin_prune_seen(dir, now, err, sizeof err) == 0, "nothing to prune in an empty seen store");
 	store_put1(dir, STORE_SEEN, "zoho:req1:completed", "1799999999");
 	store_put1(dir, STORE_SEEN, "zoho:req2:completed", "1800000000");
 	store_put1(dir, STORE_SEEN, "zoho:req3:declined", "1802592000");
 	store_put1(dir, STORE_SEEN, "zoho:req4:completed", "1700000000");
 	store_put1(dir, STORE_DEALS, "lead:old", "1");
-	CHECK(store_prune_seen(dir, now, err, sizeof err) == 2, "prune removes the two expired keys");
+	CHECK(store_admin_prune_seen(dir, now, err, sizeof err) == 2, "prune removes the two expired keys");
 	left = snapshot(STORE_SEEN);
 	CHECK_STR(left, "zoho:req2:completed=1800000000\nzoho:req3:declined=1802592000\n",
 	    "a key expiring now or later is kept");
 	free(left);
-	CHECK(store_prune_seen(dir, now, err, sizeof err) == 0, "a second prune finds nothing");
+	CHECK(store_admin_prune_seen(dir, now, err, sizeof err) == 0, "a second prune finds nothing");
 	left = NULL;
 	CHECK(store_get1(dir, STORE_DEALS, "lead:old", &left) == 0, "other state files are not pruned");
 	free(left);

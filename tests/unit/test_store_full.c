@@ -58,7 +58,7 @@ main(void)
 {
 	char dir[] = "/tmp/kzs-full-XXXXXX", key[32], val[128], err[512];
 	struct config cfg;
-	struct job job;
+	struct outbox_job job;
 	struct job_result res = { 0 };
 	const struct job_write w = { look_none, write_one, NULL, "none" };
 	size_t records = 0;
@@ -82,7 +82,7 @@ main(void)
 	}
 	thaw();
 	CHECK(refused == 300, "every change is refused while the file cannot grow (%d of 300)", refused);
-	CHECK(store_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == 300,
+	CHECK(store_admin_check(dir, STORE_DEALS, &records, err, sizeof err) == 0 && records == 300,
 	    "the file reads through, with its 300 records (%zu)", records);
 	CHECK(records_whole(dir, 300) == 300, "each record holds what was stored before");
 	CHECK(store_put1(dir, STORE_DEALS, "k1", "changed") == 0, "with room again, changes go through");
@@ -90,7 +90,7 @@ main(void)
 	freeze(dir, STORE_CACHE); /* absent: no file may grow at all */
 	CHECK(store_put1(dir, STORE_CACHE, "k", "v") == -1, "a new state file is refused on a full disk");
 	thaw();
-	CHECK(store_check(dir, STORE_CACHE, &records, err, sizeof err) == 0 && records == 0,
+	CHECK(store_admin_check(dir, STORE_CACHE, &records, err, sizeof err) == 0 && records == 0,
 	    "...and kzsctl check finds it empty, not damaged");
 	CHECK(store_put1(dir, STORE_CACHE, "k", "v") == 0, "with room again it is written");
 
@@ -106,7 +106,7 @@ main(void)
 	/* The process holds remote writes for a while (http.c); the step itself runs again now. */
 	CHECK(job_write_once(&cfg, &job, "noted", &w, &res) == 0 && writes == 1,
 	    "with room again the step writes once");
-	job_free(&job);
+	outbox_job_free(&job);
 	snprintf(val, sizeof val, "rm -rf %s", dir);
 	if (system(val) != 0)
 		return 1;

@@ -1,4 +1,4 @@
-/* Unit tests for zoho_event_ref: our reference read back from a webhook's request name. */
+/* Unit tests for zoho_webhook_ref: our reference read back from a webhook's request name. */
 #include "zoho_webhook.h"
 
 #include "check.h"
@@ -6,12 +6,12 @@
 static int
 ref(const char *name, char *lead, char *marker, size_t len)
 {
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 
 	memset(&ev, 0, sizeof ev);
 	snprintf(ev.request_name, sizeof ev.request_name, "%s", name);
 	lead[0] = marker[0] = '\0';
-	return zoho_event_ref(&ev, lead, marker, len);
+	return zoho_webhook_ref(&ev, lead, marker, len);
 }
 
 int
@@ -22,7 +22,7 @@ main(void)
 		"Deal (ref 1001-17", "Deal (ref 0101-17)", "Deal (ref 1001-17x)", "Deal (REF 1001-17)",
 		"Deal (ref 12345678901234567890-1)", "Deal (ref 1001-17) (ref x)",
 	};
-	char lead[ZOHO_ID_MAX + 1], marker[64];
+	char lead[ZOHO_WEBHOOK_ID_MAX + 1], marker[64];
 	size_t i;
 
 	CHECK(ref("Deal 1001 (ref 1001-1765000000)", lead, marker, sizeof marker) == 0, "our name");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 static char err[256];
-static struct zoho_event zero_event;
+static struct zoho_webhook_event zero_event;
 
 /*
  * Zoho's payload shape (typings of Zoho's own n8n node), with 17-18 digit ids chosen
@@ -42,7 +42,7 @@ body2(const char *req, const char *notif)
 }
 
 static int
-parse_len(const char *body, size_t len, struct zoho_event *ev)
+parse_len(const char *body, size_t len, struct zoho_webhook_event *ev)
 {
 	memset(ev, 0xa5, sizeof *ev); /* garbage: the parser must always set *out */
 	memset(err, 'x', sizeof err - 1);
@@ -51,7 +51,7 @@ parse_len(const char *body, size_t len, struct zoho_event *ev)
 }
 
 static int
-parse(const char *body, struct zoho_event *ev)
+parse(const char *body, struct zoho_webhook_event *ev)
 {
 	return parse_len(body, strlen(body), ev);
 }
@@ -69,7 +69,7 @@ printable_line(const char *s)
 static void
 refused_len(const char *what, const char *body, size_t len, const char *want)
 {
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	int rc = parse_len(body, len, &ev);
 
 	CHECK(rc == -1, "%s: refused", what);
@@ -96,7 +96,7 @@ refused2(const char *what, const char *req, const char *notif, const char *want)
 
 /* Parses a body built from both objects' inner text; 0 on success. */
 static int
-parse2(const char *req, const char *notif, struct zoho_event *ev)
+parse2(const char *req, const char *notif, struct zoho_webhook_event *ev)
 {
 	char *b = body2(req, notif);
 	int rc = parse(b, ev);
@@ -111,15 +111,15 @@ parse2(const char *req, const char *notif, struct zoho_event *ev)
 static void
 test_sample(void)
 {
-	struct zoho_event ev;
-	char key[ZOHO_DEDUPE_KEY_SIZE];
+	struct zoho_webhook_event ev;
+	char key[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE];
 
 	CHECK(parse(sample, &ev) == 0, "Zoho sample payload accepted (err \"%s\")", err);
 	CHECK_STR(ev.request_id, "123456789012345679", "18-digit numeric request_id exact");
 	CHECK_STR(ev.request_name, "NDA \xe2\x80\x94 ACME", "request_name with UTF-8");
 	CHECK_STR(ev.request_status, "completed", "request_status");
 	CHECK_STR(ev.operation_type, "RequestCompleted", "operation_type text");
-	CHECK(ev.op == ZOHO_OP_COMPLETED, "operation_type enum");
+	CHECK(ev.op == ZOHO_WEBHOOK_OP_COMPLETED, "operation_type enum");
 	CHECK_STR(ev.action_id, "222222222222222223", "18-digit numeric action_id exact");
 	CHECK_STR(ev.performed_by_email, "jane@example.com", "performed_by_email");
 	CHECK_STR(ev.performed_by_name, "Jane Doe", "performed_by_name");
@@ -133,7 +133,7 @@ test_sample(void)
 	CHECK(strcmp(ev.document_ids[0], "98765432109876544") != 0,
 	    "numeric id did not go through a double");
 
-	zoho_event_dedupe_key(&ev, key, sizeof key);
+	zoho_webhook_dedupe_key(&ev, key, sizeof key);
 	CHECK_STR(key, "123456789012345679:RequestCompleted:222222222222222223:1667831890816",
 	    "dedupe key of the sample");
 }
@@ -143,18 +143,18 @@ test_operations(void)
 {
 	static const struct {
 		const char *name;
-		enum zoho_op op;
+		enum zoho_webhook_op op;
 	} ops[] = {
-		{ "RequestSubmitted", ZOHO_OP_SUBMITTED },
-		{ "RequestViewed", ZOHO_OP_VIEWED },
-		{ "RequestSigningSuccess", ZOHO_OP_SIGNING_SUCCESS },
-		{ "RequestCompleted", ZOHO_OP_COMPLETED },
-		{ "RequestRejected", ZOHO_OP_REJECTED },
-		{ "RequestForwarded", ZOHO_OP_FORWARDED },
-		{ "RequestExpired", ZOHO_OP_EXPIRED },
-		{ "RequestRecalled", ZOHO_OP_RECALLED },
+		{ "RequestSubmitted", ZOHO_WEBHOOK_OP_SUBMITTED },
+		{ "RequestViewed", ZOHO_WEBHOOK_OP_VIEWED },
+		{ "RequestSigningSuccess", ZOHO_WEBHOOK_OP_SIGNING_SUCCESS },
+		{ "RequestCompleted", ZOHO_WEBHOOK_OP_COMPLETED },
+		{ "RequestRejected", ZOHO_WEBHOOK_OP_REJECTED },
+		{ "RequestForwarded", ZOHO_WEBHOOK_OP_FORWARDED },
+		{ "RequestExpired", ZOHO_WEBHOOK_OP_EXPIRED },
+		{ "RequestRecalled", ZOHO_WEBHOOK_OP_RECALLED },
 	};
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	char notif[128];
 	size_t i;
 
@@ -162,17 +162,17 @@ test_operations(void)
 		snprintf(notif, sizeof notif, "\"operation_type\":\"%s\"", ops[i].name);
 		CHECK(parse2(REQ, notif, &ev) == 0 && ev.op == ops[i].op &&
 		    strcmp(ev.operation_type, ops[i].name) == 0, "%s -> its enum", ops[i].name);
-		CHECK_STR(zoho_op_name(ops[i].op), ops[i].name, "zoho_op_name of %s", ops[i].name);
+		CHECK_STR(zoho_webhook_op_name(ops[i].op), ops[i].name, "zoho_webhook_op_name of %s", ops[i].name);
 	}
 
 	CHECK(parse2(REQ, "\"operation_type\":\"RequestApproved\"", &ev) == 0,
 	    "unknown operation_type accepted (err \"%s\")", err);
-	CHECK(ev.op == ZOHO_OP_UNKNOWN, "unknown operation_type -> ZOHO_OP_UNKNOWN");
+	CHECK(ev.op == ZOHO_WEBHOOK_OP_UNKNOWN, "unknown operation_type -> ZOHO_WEBHOOK_OP_UNKNOWN");
 	CHECK_STR(ev.operation_type, "RequestApproved", "unknown operation_type text kept");
 	CHECK(parse2(REQ, "\"operation_type\":\"requestcompleted\"", &ev) == 0 &&
-	    ev.op == ZOHO_OP_UNKNOWN, "operation_type is case-sensitive");
-	CHECK_STR(zoho_op_name(ZOHO_OP_UNKNOWN), "unknown", "zoho_op_name(UNKNOWN)");
-	CHECK_STR(zoho_op_name((enum zoho_op)99), "unknown", "zoho_op_name out of range");
+	    ev.op == ZOHO_WEBHOOK_OP_UNKNOWN, "operation_type is case-sensitive");
+	CHECK_STR(zoho_webhook_op_name(ZOHO_WEBHOOK_OP_UNKNOWN), "unknown", "zoho_webhook_op_name(UNKNOWN)");
+	CHECK_STR(zoho_webhook_op_name((enum zoho_webhook_op)99), "unknown", "zoho_webhook_op_name out of range");
 
 	refused2("operation_type missing", REQ, "\"action_id\":1", "notifications.operation_type is missing");
 	refused2("operation_type null", REQ, "\"operation_type\":null", "operation_type is missing");
@@ -197,8 +197,8 @@ test_operations(void)
 static void
 test_ids(void)
 {
-	struct zoho_event ev, ev2;
-	char k1[ZOHO_DEDUPE_KEY_SIZE], k2[ZOHO_DEDUPE_KEY_SIZE];
+	struct zoho_webhook_event ev, ev2;
+	char k1[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE], k2[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE];
 
 	/* The same event with ids as strings gives the same fields and key. */
 	CHECK(parse2("\"request_id\":\"123456789012345679\"",
@@ -210,8 +210,8 @@ test_ids(void)
 	CHECK_STR(ev.request_id, "123456789012345679", "string request_id");
 	CHECK_STR(ev.action_id, "22222222222222222", "string action_id");
 	CHECK(ev.performed_at == INT64_C(1667831890816), "string performed_at as int64");
-	zoho_event_dedupe_key(&ev, k1, sizeof k1);
-	zoho_event_dedupe_key(&ev2, k2, sizeof k2);
+	zoho_webhook_dedupe_key(&ev, k1, sizeof k1);
+	zoho_webhook_dedupe_key(&ev2, k2, sizeof k2);
 	CHECK_STR(k1, k2, "string and numeric ids give the same dedupe key");
 
 	CHECK(parse2("\"request_id\":9223372036854775807", OP, &ev) == 0 &&
@@ -278,7 +278,7 @@ test_ids(void)
 static void
 test_documents(void)
 {
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	struct buf b = { 0 };
 	int i;
 
@@ -300,16 +300,16 @@ test_documents(void)
 	    "requests.document_ids[0] must be an object");
 
 	buf_add(&b, "{\"requests\":{" REQ ",\"document_ids\":[");
-	for (i = 0; i < ZOHO_DOCS_MAX; i++)
+	for (i = 0; i < ZOHO_WEBHOOK_DOCS_MAX; i++)
 		buf_add(&b, "%s{\"document_id\":%d}", i ? "," : "", 1000 + i);
 	buf_add(&b, "]},\"notifications\":{" OP "}}");
-	CHECK(parse(b.s, &ev) == 0 && ev.ndocument_ids == ZOHO_DOCS_MAX &&
-	    strcmp(ev.document_ids[ZOHO_DOCS_MAX - 1], "1063") == 0,
-	    "%d document ids accepted", ZOHO_DOCS_MAX);
+	CHECK(parse(b.s, &ev) == 0 && ev.ndocument_ids == ZOHO_WEBHOOK_DOCS_MAX &&
+	    strcmp(ev.document_ids[ZOHO_WEBHOOK_DOCS_MAX - 1], "1063") == 0,
+	    "%d document ids accepted", ZOHO_WEBHOOK_DOCS_MAX);
 	free(b.s);
 	memset(&b, 0, sizeof b);
 	buf_add(&b, "{\"requests\":{" REQ ",\"document_ids\":[");
-	for (i = 0; i <= ZOHO_DOCS_MAX; i++)
+	for (i = 0; i <= ZOHO_WEBHOOK_DOCS_MAX; i++)
 		buf_add(&b, "%s{\"document_id\":%d}", i ? "," : "", 1000 + i);
 	buf_add(&b, "]},\"notifications\":{" OP "}}");
 	refused("65 document ids", b.s, "more than 64 entries");
@@ -340,46 +340,46 @@ body_text(int in_req, const char *key, char c, size_t n, const char *suffix)
 static void
 test_text(void)
 {
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	char *b;
 
-	b = body_text(1, "request_name", 'n', ZOHO_NAME_MAX, "");
-	CHECK(parse(b, &ev) == 0 && strlen(ev.request_name) == ZOHO_NAME_MAX,
-	    "request_name of %d bytes accepted", ZOHO_NAME_MAX);
+	b = body_text(1, "request_name", 'n', ZOHO_WEBHOOK_NAME_MAX, "");
+	CHECK(parse(b, &ev) == 0 && strlen(ev.request_name) == ZOHO_WEBHOOK_NAME_MAX,
+	    "request_name of %d bytes accepted", ZOHO_WEBHOOK_NAME_MAX);
 	free(b);
-	b = body_text(1, "request_name", 'n', ZOHO_NAME_MAX + 1, "");
+	b = body_text(1, "request_name", 'n', ZOHO_WEBHOOK_NAME_MAX + 1, "");
 	refused("request_name too long", b, "requests.request_name is longer than 512 bytes");
 	free(b);
-	b = body_text(0, "performed_by_name", 'n', ZOHO_NAME_MAX + 1, "");
+	b = body_text(0, "performed_by_name", 'n', ZOHO_WEBHOOK_NAME_MAX + 1, "");
 	refused("performed_by_name too long", b, "performed_by_name is longer than 512 bytes");
 	free(b);
-	b = body_text(0, "performed_by_email", 'e', ZOHO_EMAIL_MAX, "");
-	CHECK(parse(b, &ev) == 0 && strlen(ev.performed_by_email) == ZOHO_EMAIL_MAX,
-	    "performed_by_email of %d bytes accepted", ZOHO_EMAIL_MAX);
+	b = body_text(0, "performed_by_email", 'e', ZOHO_WEBHOOK_EMAIL_MAX, "");
+	CHECK(parse(b, &ev) == 0 && strlen(ev.performed_by_email) == ZOHO_WEBHOOK_EMAIL_MAX,
+	    "performed_by_email of %d bytes accepted", ZOHO_WEBHOOK_EMAIL_MAX);
 	free(b);
-	b = body_text(0, "performed_by_email", 'e', ZOHO_EMAIL_MAX + 1, "");
+	b = body_text(0, "performed_by_email", 'e', ZOHO_WEBHOOK_EMAIL_MAX + 1, "");
 	refused("performed_by_email too long", b, "performed_by_email is longer than 320 bytes");
 	free(b);
-	b = body_text(1, "request_status", 's', ZOHO_STATUS_MAX + 1, "");
+	b = body_text(1, "request_status", 's', ZOHO_WEBHOOK_STATUS_MAX + 1, "");
 	refused("request_status too long", b, "request_status is longer than 64 bytes");
 	free(b);
 
 	/* Reason is human text: cut, never refused. */
-	b = body_text(0, "reason", 'r', ZOHO_REASON_MAX, "");
-	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_REASON_MAX &&
-	    ev.reason_truncated == 0, "reason of %d bytes kept whole", ZOHO_REASON_MAX);
+	b = body_text(0, "reason", 'r', ZOHO_WEBHOOK_REASON_MAX, "");
+	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_WEBHOOK_REASON_MAX &&
+	    ev.reason_truncated == 0, "reason of %d bytes kept whole", ZOHO_WEBHOOK_REASON_MAX);
 	free(b);
 	b = body_text(0, "reason", 'r', 5000, "");
-	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_REASON_MAX &&
-	    ev.reason_truncated == 1, "reason of 5000 bytes cut to %d", ZOHO_REASON_MAX);
+	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_WEBHOOK_REASON_MAX &&
+	    ev.reason_truncated == 1, "reason of 5000 bytes cut to %d", ZOHO_WEBHOOK_REASON_MAX);
 	free(b);
-	b = body_text(0, "reason", 'r', ZOHO_REASON_MAX - 1, "\xc3\xa9zz"); /* é straddles */
-	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_REASON_MAX - 1 &&
+	b = body_text(0, "reason", 'r', ZOHO_WEBHOOK_REASON_MAX - 1, "\xc3\xa9zz"); /* é straddles */
+	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_WEBHOOK_REASON_MAX - 1 &&
 	    ev.reason_truncated == 1, "reason cut before a 2-byte character that straddles the limit");
 	free(b);
-	b = body_text(0, "reason", 'r', ZOHO_REASON_MAX - 2, "\xc3\xa9zz");
-	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_REASON_MAX &&
-	    memcmp(ev.reason + ZOHO_REASON_MAX - 2, "\xc3\xa9", 2) == 0,
+	b = body_text(0, "reason", 'r', ZOHO_WEBHOOK_REASON_MAX - 2, "\xc3\xa9zz");
+	CHECK(parse(b, &ev) == 0 && strlen(ev.reason) == ZOHO_WEBHOOK_REASON_MAX &&
+	    memcmp(ev.reason + ZOHO_WEBHOOK_REASON_MAX - 2, "\xc3\xa9", 2) == 0,
 	    "reason keeps a character that ends exactly at the limit");
 	free(b);
 
@@ -412,7 +412,7 @@ static void
 test_structure(void)
 {
 	static const char nul_body[] = "{\"requests\":{" REQ "},\"notifications\":{" OP "}}\0";
-	struct zoho_event ev;
+	struct zoho_webhook_event ev;
 	char *b;
 	size_t i;
 
@@ -469,11 +469,11 @@ test_structure(void)
 	refused("two objects", "{\"requests\":{" REQ "},\"notifications\":{" OP "}}{}", "not JSON");
 	refused("trailing '}'", "{\"requests\":{" REQ "},\"notifications\":{" OP "}}}", "not JSON");
 
-	/* Nesting: Zoho needs 4 levels; ZOHO_MAX_DEPTH is the limit, even in ignored keys. */
+	/* Nesting: Zoho needs 4 levels; ZOHO_WEBHOOK_MAX_DEPTH is the limit, even in ignored keys. */
 	{
 		struct buf d = { 0 };
 		int depth;
-		for (depth = ZOHO_MAX_DEPTH - 2; depth <= ZOHO_MAX_DEPTH - 1; depth++) {
+		for (depth = ZOHO_WEBHOOK_MAX_DEPTH - 2; depth <= ZOHO_WEBHOOK_MAX_DEPTH - 1; depth++) {
 			int k;
 			/* top object + requests object + depth arrays */
 			d.len = 0;
@@ -483,7 +483,7 @@ test_structure(void)
 			for (k = 0; k < depth; k++)
 				buf_add(&d, "]");
 			buf_add(&d, "},\"notifications\":{" OP "}}");
-			if (depth == ZOHO_MAX_DEPTH - 2)
+			if (depth == ZOHO_WEBHOOK_MAX_DEPTH - 2)
 				CHECK(parse(d.s, &ev) == 0, "nesting of %d levels accepted (err \"%s\")",
 				    depth + 2, err);
 			else
@@ -522,38 +522,38 @@ test_structure(void)
 static void
 test_dedupe(void)
 {
-	struct zoho_event ev;
-	char key[ZOHO_DEDUPE_KEY_SIZE], small[20];
+	struct zoho_webhook_event ev;
+	char key[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE], small[20];
 	char notif[256];
 
 	CHECK(parse2(REQ, OP, &ev) == 0, "minimal event");
-	zoho_event_dedupe_key(&ev, key, sizeof key);
+	zoho_webhook_dedupe_key(&ev, key, sizeof key);
 	CHECK_STR(key, "123456789012345679:RequestViewed::", "dedupe key with empty parts");
 
 	snprintf(notif, sizeof notif, "\"operation_type\":\"%064d\",\"action_id\":9223372036854775807,"
 	    "\"performed_at\":9223372036854775807", 1);
 	CHECK(parse2("\"request_id\":9223372036854775807", notif, &ev) == 0, "longest key fields");
-	zoho_event_dedupe_key(&ev, key, sizeof key);
-	CHECK(strlen(key) == ZOHO_DEDUPE_KEY_SIZE - 1, "longest key fills ZOHO_DEDUPE_KEY_SIZE exactly");
+	zoho_webhook_dedupe_key(&ev, key, sizeof key);
+	CHECK(strlen(key) == ZOHO_WEBHOOK_DEDUPE_KEY_SIZE - 1, "longest key fills ZOHO_WEBHOOK_DEDUPE_KEY_SIZE exactly");
 
 	memset(small, 'z', sizeof small);
-	zoho_event_dedupe_key(&ev, small, sizeof small);
+	zoho_webhook_dedupe_key(&ev, small, sizeof small);
 	CHECK(small[0] == '\0', "key that does not fit -> \"\", not a truncated key");
 
 	/* Deliveries of different events differ in their key. */
 	{
-		struct zoho_event a, b;
-		char ka[ZOHO_DEDUPE_KEY_SIZE], kb[ZOHO_DEDUPE_KEY_SIZE];
+		struct zoho_webhook_event a, b;
+		char ka[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE], kb[ZOHO_WEBHOOK_DEDUPE_KEY_SIZE];
 		CHECK(parse2(REQ, "\"operation_type\":\"RequestSigningSuccess\",\"action_id\":11,"
 		    "\"performed_at\":1000", &a) == 0 &&
 		    parse2(REQ, "\"operation_type\":\"RequestSigningSuccess\",\"action_id\":12,"
 		    "\"performed_at\":1000", &b) == 0, "two signers' events");
-		zoho_event_dedupe_key(&a, ka, sizeof ka);
-		zoho_event_dedupe_key(&b, kb, sizeof kb);
+		zoho_webhook_dedupe_key(&a, ka, sizeof ka);
+		zoho_webhook_dedupe_key(&b, kb, sizeof kb);
 		CHECK(strcmp(ka, kb) != 0, "two signers' events have different keys");
 		CHECK(parse2(REQ, "\"operation_type\":\"RequestSigningSuccess\",\"action_id\":11,"
 		    "\"performed_at\":1000,\"activity\":\"again\"", &b) == 0, "repeated delivery");
-		zoho_event_dedupe_key(&b, kb, sizeof kb);
+		zoho_webhook_dedupe_key(&b, kb, sizeof kb);
 		CHECK_STR(kb, ka, "a repeated delivery has the same key");
 	}
 }

@@ -104,7 +104,7 @@ world_now(void)
 
 int
 world_job(const struct config *cfg, const char *kind, const char *subject, const char *state,
-    struct job *job)
+    struct outbox_job *job)
 {
 	json_object *initial = state ? json_tokener_parse(state) : NULL;
 	char err[256];
@@ -121,12 +121,12 @@ world_job(const struct config *cfg, const char *kind, const char *subject, const
 }
 
 int
-world_rerun(const struct config *cfg, struct job *job)
+world_rerun(const struct config *cfg, struct outbox_job *job)
 {
 	char key[OUTBOX_KEY_MAX];
 
 	snprintf(key, sizeof key, "%s", job->key);
-	job_free(job);
+	outbox_job_free(job);
 	memset(job, 0, sizeof *job);
 	/* Past the lease and the longest wait a failed job is given. */
 	world_clock += 2 * 3600;
@@ -140,12 +140,12 @@ world_rerun(const struct config *cfg, struct job *job)
 
 struct world_find {
 	const char *key;
-	struct job *out;
+	struct outbox_job *out;
 	int found;
 };
 
 static void
-world_find_one(const struct job *job, void *arg)
+world_find_one(const struct outbox_job *job, void *arg)
 {
 	struct world_find *f = arg;
 
@@ -157,7 +157,7 @@ world_find_one(const struct job *job, void *arg)
 }
 
 int
-world_job_get(const struct config *cfg, const char *key, struct job *out)
+world_job_get(const struct config *cfg, const char *key, struct outbox_job *out)
 {
 	struct world_find f = { key, out, 0 };
 

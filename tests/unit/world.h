@@ -60,15 +60,15 @@ char *world_request_json(const char *request_id, const char *marker);
 
 /* Queues kind:subject with the state (JSON text, or NULL) and claims it; 0 or -1. */
 int world_job(const struct config *cfg, const char *kind, const char *subject, const char *state,
-    struct job *job);
+    struct outbox_job *job);
 /* The job runs again as after a crash: what it held in memory is gone, and it is claimed
  * anew from the outbox, later than any lease or wait (the tests' clock moves on). 0 or -1. */
-int world_rerun(const struct config *cfg, struct job *job);
+int world_rerun(const struct config *cfg, struct outbox_job *job);
 /* The tests' clock: the time the last claim was made at. */
 long long world_now(void);
 
-/* The job with this key as the outbox holds it (job_free it); 0, or -1 when absent. */
-int world_job_get(const struct config *cfg, const char *key, struct job *out);
+/* The job with this key as the outbox holds it (outbox_job_free it); 0, or -1 when absent. */
+int world_job_get(const struct config *cfg, const char *key, struct outbox_job *out);
 
 /* Every record of state file `name` but the one keyed `skip` (NULL: none), as sorted
  * "key=value" lines, malloc'd: compared before and after, it shows nothing was stored. */
