@@ -453,7 +453,7 @@ parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 
 /* Checks and stores one value of [state], [kommo] or [zoho]; v is owned by the caller. */
 static int
-store_value(struct parser *p, const struct key *k, const char *label, char *v)
+set_value(struct parser *p, const struct key *k, const char *label, char *v)
 {
 	char *base = (char *)p->cfg;
 	char **slot = (char **)(void *)(base + k->offset);
@@ -593,7 +593,7 @@ parse_key_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 		return 0; /* empty means unset: the default applies */
 	if ((copy = strndup(val, valn)) == NULL)
 		return oom(p);
-	rc = store_value(p, k, label, copy);
+	rc = set_value(p, k, label, copy);
 	free(copy);
 	return rc;
 }

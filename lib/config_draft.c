@@ -93,7 +93,7 @@ entity_word(const char *entity)
 /* The Kommo custom fields named like the template field: the first is the choice (the
  * list is in entity order), the others are named in why. 1 when there is one. */
 static int
-kommo_match(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo, struct config_draft_choice *out)
+matching_fields(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo, struct config_draft_choice *out)
 {
 	size_t i, found = 0;
 
@@ -148,7 +148,7 @@ choose_field(const struct zoho_catalog_field *field, const struct kommo_catalog_
 		    "the template (letters, digits, space, _ - .)");
 		return;
 	}
-	if (kommo_match(field, kommo, out))
+	if (matching_fields(field, kommo, out))
 		return;
 	for (i = 0; i < sizeof known_names / sizeof known_names[0]; i++) {
 		if (same_name(field->name, known_names[i].name) || same_name(field->label, known_names[i].name)) {

@@ -49,7 +49,7 @@ contract_marker(const char *lead_id, long long now, char *buf, size_t len)
 
 /* Id of the first linked entity in lead._embedded[list], preferring is_main. */
 static const char *
-contract_linked_id(json_object *lead, const char *list, int want_main)
+linked_id(json_object *lead, const char *list, int want_main)
 {
 	json_object *embedded = jfield_typed(lead, "_embedded", json_type_object);
 	json_object *items = jfield_typed(embedded, list, json_type_array);
@@ -66,7 +66,7 @@ contract_linked_id(json_object *lead, const char *list, int want_main)
 
 /* Fetches a linked contact or company; a vanished one counts as absent. */
 static int
-contract_fetch_linked(const struct config *cfg, const char *id,
+fetch_linked(const struct config *cfg, const char *id,
     void (*fetch)(const struct config *, const char *, json_object **, struct remote_result *),
     json_object **out, struct job_result *res)
 {
@@ -112,7 +112,7 @@ contract_skip(const struct config *cfg, const struct deal *deal, json_object *le
 
 /* The template Zoho Sign does not have (or refuses to give): the administrator's to fix. */
 static void
-contract_no_template(const struct config *cfg, const struct remote_result *rr, struct fill_result *out)
+no_template(const struct config *cfg, const struct remote_result *rr, struct fill_result *out)
 {
 	char admin[400];
 
@@ -126,15 +126,15 @@ contract_draft_read(const struct config *cfg, struct contract_draft *d, struct j
 {
 	struct remote_result rr;
 
-	if (contract_fetch_linked(cfg, contract_linked_id(d->lead, "contacts", 1),
+	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1),
 		kommo_contact_fetch, &d->contact, res) == -1 ||
-	    contract_fetch_linked(cfg, contract_linked_id(d->lead, "companies", 0),
+	    fetch_linked(cfg, linked_id(d->lead, "companies", 0),
 		kommo_company_fetch, &d->company, res) == -1)
 		return -1;
 	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, &rr);
 	if (rr.outcome == REMOTE_NOT_FOUND || rr.outcome == REMOTE_REFUSED) {
 		memset(&d->fill, 0, sizeof d->fill);
-		contract_no_template(cfg, &rr, &d->fill);
+		no_template(cfg, &rr, &d->fill);
 		return 1;
 	}
 	return job_failed(&rr, res) ? -1 : 0;
@@ -170,7 +170,7 @@ contract_draft_fill(const struct config *cfg, struct contract_draft *d, const ch
  * the stage, is gone, or was already handled), -1 to retry.
  */
 static int
-contract_read(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
+read_inputs(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
 {
 	char why[128];
@@ -193,7 +193,7 @@ contract_read(const struct config *cfg, struct outbox_job *job, const struct dea
  * send is blocked), -1 when it could not be recorded.
  */
 static int
-contract_block(const struct config *cfg, struct outbox_job *job, json_object *lead,
+block_send(const struct config *cfg, struct outbox_job *job, json_object *lead,
     const struct fill_problem *problems, size_t n, struct job_result *res)
 {
 	char text[2048] = "";
@@ -224,7 +224,7 @@ contract_block(const struct config *cfg, struct outbox_job *job, json_object *le
  * again (contract_run).
  */
 static int
-contract_sent(const struct config *cfg, struct outbox_job *job, json_object *lead, json_object *request,
+record_sent(const struct config *cfg, struct outbox_job *job, json_object *lead, json_object *request,
     const char *recipients, struct job_result *res)
 {
 	const char *request_id = jfield_text(request, "request_id");
@@ -254,7 +254,7 @@ contract_sent(const struct config *cfg, struct outbox_job *job, json_object *lea
  * Returns 1 when adopted, 0 when there is none, -1 to retry.
  */
 static int
-contract_adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const char *marker,
+adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const char *marker,
     struct job_result *res)
 {
 	struct remote_result rr;
@@ -278,14 +278,14 @@ contract_adopt(const struct config *cfg, struct outbox_job *job, json_object *le
 	}
 	log_info("lead %s: adopted Zoho Sign request %s %s, sent by an earlier attempt", job->subject,
 	    jfield_text(request, "request_id"), marker);
-	rc = contract_sent(cfg, job, lead, request, recipients, res);
+	rc = record_sent(cfg, job, lead, request, recipients, res);
 	json_object_put(request);
 	return rc == 0 ? 1 : -1;
 }
 
 /* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
 static int
-contract_send(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
+send_request(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
 {
 	struct remote_result rr;
@@ -294,9 +294,9 @@ contract_send(const struct config *cfg, struct outbox_job *job, const struct dea
 	int rc = contract_draft_read(cfg, d, res);
 
 	if (rc != 0)
-		return rc == 1 ? contract_block(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res) : -1;
+		return rc == 1 ? block_send(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res) : -1;
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
-		rc = contract_adopt(cfg, job, d->lead, deal->marker, res);
+		rc = adopt(cfg, job, d->lead, deal->marker, res);
 		if (rc != 0)
 			return rc == 1 ? 0 : -1;
 		snprintf(marker, sizeof marker, "%s", deal->marker);
@@ -306,7 +306,7 @@ contract_send(const struct config *cfg, struct outbox_job *job, const struct dea
 	}
 	rc = contract_draft_fill(cfg, d, marker, res);
 	if (rc == 1)
-		return contract_block(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res);
+		return block_send(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res);
 	if (rc == -1)
 		return -1;
 	/* Intent first: if we never learn Zoho's answer, the marker finds the request. */
@@ -326,7 +326,7 @@ contract_send(const struct config *cfg, struct outbox_job *job, const struct dea
 		    "%s: %s", cfg->zoho.template_id, rr.message);
 		struct fill_problem why = { text, admin };
 
-		rc = text && admin ? contract_block(cfg, job, d->lead, &why, 1, res) : -1;
+		rc = text && admin ? block_send(cfg, job, d->lead, &why, 1, res) : -1;
 		if (rc == -1 && !(text && admin))
 			snprintf(res->error, sizeof res->error, "out of memory");
 		free(text);
@@ -335,7 +335,7 @@ contract_send(const struct config *cfg, struct outbox_job *job, const struct dea
 	}
 	if (job_failed(&rr, res))
 		return -1;
-	rc = contract_sent(cfg, job, d->lead, request, d->fill.recipients, res);
+	rc = record_sent(cfg, job, d->lead, request, d->fill.recipients, res);
 	if (rc == 0)
 		log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
 		    jfield_text(request, "request_id"), d->fill.recipients);
@@ -344,7 +344,7 @@ contract_send(const struct config *cfg, struct outbox_job *job, const struct dea
 }
 
 static void
-contract_tell_sent(const struct config *cfg, struct outbox_job *job, struct job_result *res)
+tell_sent(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char *text;
 
@@ -362,7 +362,7 @@ contract_tell_sent(const struct config *cfg, struct outbox_job *job, struct job_
 }
 
 static void
-contract_tell_blocked(const struct config *cfg, struct outbox_job *job, struct job_result *res)
+tell_blocked(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	char *text;
 	int rc;
@@ -404,11 +404,11 @@ contract_run(const struct config *cfg, struct outbox_job *job, struct job_result
 		json_object_object_del(job->state, "recipients");
 	}
 	if (job_step_done(job, "request_id")) {
-		contract_tell_sent(cfg, job, res);
+		tell_sent(cfg, job, res);
 		return;
 	}
 	if (job_step_done(job, "problems")) {
-		contract_tell_blocked(cfg, job, res);
+		tell_blocked(cfg, job, res);
 		return;
 	}
 	if (contract_skip(cfg, &deal, NULL, why, sizeof why)) {
@@ -423,14 +423,14 @@ contract_run(const struct config *cfg, struct outbox_job *job, struct job_result
 		snprintf(res->error, sizeof res->error, "no Zoho Sign turn left in this run");
 		return;
 	}
-	rc = contract_read(cfg, job, &deal, &d, res);
+	rc = read_inputs(cfg, job, &deal, &d, res);
 	if (rc == 0)
-		rc = contract_send(cfg, job, &deal, &d, res);
+		rc = send_request(cfg, job, &deal, &d, res);
 	contract_draft_free(&d);
 	if (rc == 1 && job_step_done(job, "problems"))
-		contract_tell_blocked(cfg, job, res);
+		tell_blocked(cfg, job, res);
 	else if (rc == 1)
 		res->done = 1;
 	else if (rc == 0)
-		contract_tell_sent(cfg, job, res);
+		tell_sent(cfg, job, res);
 }

@@ -14,13 +14,13 @@
 #include "store.h"
 
 static void
-deal_key(char *buf, size_t len, const char *prefix, const char *id)
+record_key(char *buf, size_t len, const char *prefix, const char *id)
 {
 	snprintf(buf, len, "%s:%s", prefix, id);
 }
 
 static void
-deal_decode(const char *text, struct deal *out)
+decode(const char *text, struct deal *out)
 {
 	json_object *obj = text ? json_tokener_parse(text) : NULL;
 
@@ -34,7 +34,7 @@ deal_decode(const char *text, struct deal *out)
 }
 
 static int
-deal_write(struct store *s, const char *lead_id, const struct deal *d)
+write_deal(struct store *s, const char *lead_id, const struct deal *d)
 {
 	json_object *obj = json_object_new_object();
 	char key[64];
@@ -46,7 +46,7 @@ deal_write(struct store *s, const char *lead_id, const struct deal *d)
 	if (d->marker[0])
 		json_object_object_add(obj, "marker", json_object_new_string(d->marker));
 	json_object_object_add(obj, "since", json_object_new_int64((long long)time(NULL)));
-	deal_key(key, sizeof key, "lead", lead_id);
+	record_key(key, sizeof key, "lead", lead_id);
 	rc = store_put(s, key, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
 	return rc;
@@ -58,15 +58,15 @@ deal_load(const char *dir, const char *lead_id, struct deal *out)
 	char key[64], *text = NULL;
 	int rc;
 
-	deal_key(key, sizeof key, "lead", lead_id);
+	record_key(key, sizeof key, "lead", lead_id);
 	rc = store_get1(dir, STORE_DEALS, key, &text);
-	deal_decode(rc == 0 ? text : NULL, out);
+	decode(rc == 0 ? text : NULL, out);
 	free(text);
 	return rc == -1 ? -1 : 0;
 }
 
 static int
-deal_begin(const char *dir, struct store **s)
+begin(const char *dir, struct store **s)
 {
 	char err[256];
 
@@ -84,19 +84,19 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
 	char key[64], *text = NULL;
 	struct deal d;
 
-	if (deal_begin(dir, &s) == -1)
+	if (begin(dir, &s) == -1)
 		return -1;
-	deal_key(key, sizeof key, "lead", lead_id);
+	record_key(key, sizeof key, "lead", lead_id);
 	if (store_get(s, key, &text) == -1) {
 		store_abort(s); /* unread, its request id would be lost */
 		return -1;
 	}
-	deal_decode(text, &d);
+	decode(text, &d);
 	free(text);
 	snprintf(d.state, sizeof d.state, "%s", state);
 	snprintf(d.updated_at, sizeof d.updated_at, "%s", updated_at ? updated_at : "");
 	snprintf(d.marker, sizeof d.marker, "%s", marker ? marker : "");
-	if (deal_write(s, lead_id, &d) == -1) {
+	if (write_deal(s, lead_id, &d) == -1) {
 		store_abort(s);
 		return -1;
 	}
@@ -108,7 +108,7 @@ deal_mark(const char *dir, const char *lead_id, const char *state, const char *u
  * goes into the new record rec and becomes the lead's state. -1 when text is not JSON.
  */
 static int
-deal_outcome_keep(const char *text, json_object *rec, struct deal *d)
+keep_outcome(const char *text, json_object *rec, struct deal *d)
 {
 	json_object *old;
 	const char *outcome;
@@ -145,13 +145,13 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 		json_object_object_add(rec, "actions", json_object_get(actions));
 	if (resend)
 		json_object_object_add(rec, "resend", json_object_new_boolean(1));
-	deal_key(key, sizeof key, "req", d.request_id);
-	if (deal_begin(dir, &s) == -1) {
+	record_key(key, sizeof key, "req", d.request_id);
+	if (begin(dir, &s) == -1) {
 		json_object_put(rec);
 		return -1;
 	}
 	/* Recorded before (a retry after the lead's write was refused): its outcome stays. */
-	if (store_get(s, key, &text) == -1 || deal_outcome_keep(text, rec, &d) == -1) {
+	if (store_get(s, key, &text) == -1 || keep_outcome(text, rec, &d) == -1) {
 		free(text);
 		json_object_put(rec);
 		store_abort(s);
@@ -163,7 +163,7 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 	 * their lead. The other way round they would be ignored as not ours. */
 	rc = store_put(s, key, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
 	if (rc == 0)
-		rc = deal_write(s, lead_id, &d);
+		rc = write_deal(s, lead_id, &d);
 	json_object_put(rec);
 	if (rc == -1) {
 		store_abort(s);
@@ -174,13 +174,13 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 
 /* The JSON record "<prefix>:<id>" into *out (NULL when absent); -1 on a store error. */
 static int
-deal_json_load(const char *dir, const char *prefix, const char *id, json_object **out)
+json_load(const char *dir, const char *prefix, const char *id, json_object **out)
 {
 	char key[64], *text = NULL;
 	int rc;
 
 	*out = NULL;
-	deal_key(key, sizeof key, prefix, id);
+	record_key(key, sizeof key, prefix, id);
 	rc = store_get1(dir, STORE_DEALS, key, &text);
 	if (rc == 0)
 		*out = json_tokener_parse(text);
@@ -191,7 +191,7 @@ deal_json_load(const char *dir, const char *prefix, const char *id, json_object 
 int
 deal_request_load(const char *dir, const char *request_id, json_object **rec)
 {
-	return deal_json_load(dir, "req", request_id, rec);
+	return json_load(dir, "req", request_id, rec);
 }
 
 int
@@ -203,9 +203,9 @@ deal_request_outcome(const char *dir, const char *request_id, const char *outcom
 	struct deal d;
 	int rc;
 
-	if (deal_begin(dir, &s) == -1)
+	if (begin(dir, &s) == -1)
 		return -1;
-	deal_key(key, sizeof key, "req", request_id);
+	record_key(key, sizeof key, "req", request_id);
 	rc = store_get(s, key, &text);
 	if (rc == 1) {
 		store_abort(s);
@@ -220,14 +220,14 @@ deal_request_outcome(const char *dir, const char *request_id, const char *outcom
 	text = NULL;
 	/* The lead first: the request's outcome tells a later job that all is done
 	 * (outcome_run), so after a write refused halfway the job still runs again. */
-	deal_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
+	record_key(lead_key, sizeof lead_key, "lead", jfield_text(rec, "lead"));
 	rc = store_get(s, lead_key, &text);
 	if (rc != -1) {
-		deal_decode(text, &d);
+		decode(text, &d);
 		rc = 0;
 		if (strcmp(d.request_id, request_id) == 0) {
 			snprintf(d.state, sizeof d.state, "%s", outcome);
-			rc = deal_write(s, jfield_text(rec, "lead"), &d);
+			rc = write_deal(s, jfield_text(rec, "lead"), &d);
 		}
 	}
 	free(text);
@@ -249,14 +249,14 @@ struct deal_walk {
 };
 
 static int
-deal_walk_one(const char *key, const char *val, void *arg)
+walk_one(const char *key, const char *val, void *arg)
 {
 	struct deal_walk *walk = arg;
 	struct deal d;
 
 	if (strncmp(key, "lead:", 5) != 0)
 		return 0;
-	deal_decode(val, &d);
+	decode(val, &d);
 	walk->fn(key + 5, &d, walk->arg);
 	return 0;
 }
@@ -271,7 +271,7 @@ deal_each(const char *dir, deal_each_fn fn, void *arg)
 	if (store_begin(dir, STORE_DEALS, 0, &s, err, sizeof err) == -1) {
 		return -1;
 	}
-	store_each(s, deal_walk_one, &walk);
+	store_each(s, walk_one, &walk);
 	store_abort(s);
 	return 0;
 }
@@ -281,7 +281,7 @@ deal_each(const char *dir, deal_each_fn fn, void *arg)
 
 /* 1 when entries already holds an entry with the same "dedupe" as entry. */
 static int
-deal_early_has(json_object *entries, json_object *entry)
+early_has(json_object *entries, json_object *entry)
 {
 	size_t i, n = json_object_array_length(entries);
 
@@ -294,7 +294,7 @@ deal_early_has(json_object *entries, json_object *entry)
 
 /* In one transaction: recorded by now (0), the send not ours or over (2), full (3), kept (1). */
 static int
-deal_early_put(struct store *s, const char *request_id, const char *lead_id, const char *marker,
+early_put(struct store *s, const char *request_id, const char *lead_id, const char *marker,
     json_object *entry, json_object **rec)
 {
 	char key[64], *text = NULL;
@@ -303,21 +303,21 @@ deal_early_put(struct store *s, const char *request_id, const char *lead_id, con
 	int rc;
 
 	/* A record that cannot be read is an error, never "absent": kept events would be lost. */
-	deal_key(key, sizeof key, "req", request_id);
+	record_key(key, sizeof key, "req", request_id);
 	if ((rc = store_get(s, key, &text)) != 1) {
 		*rec = rc == 0 ? json_tokener_parse(text) : NULL;
 		free(text);
 		return *rec ? 0 : -1;
 	}
-	deal_key(key, sizeof key, "lead", lead_id);
+	record_key(key, sizeof key, "lead", lead_id);
 	if (store_get(s, key, &text) == -1)
 		return -1;
-	deal_decode(text, &d);
+	decode(text, &d);
 	free(text);
 	text = NULL;
 	if (strcmp(d.state, DEAL_SENDING) != 0 || strcmp(d.marker, marker) != 0)
 		return 2;
-	deal_key(key, sizeof key, "early", request_id);
+	record_key(key, sizeof key, "early", request_id);
 	if ((rc = store_get(s, key, &text)) == -1)
 		return -1;
 	entries = rc == 0 ? json_tokener_parse(text) : NULL;
@@ -329,7 +329,7 @@ deal_early_put(struct store *s, const char *request_id, const char *lead_id, con
 	rc = 1;
 	if (json_object_array_length(entries) >= DEAL_EARLY_MAX)
 		rc = 3;
-	else if (!deal_early_has(entries, entry) && json_object_array_add(entries, json_object_get(entry)) == 0)
+	else if (!early_has(entries, entry) && json_object_array_add(entries, json_object_get(entry)) == 0)
 		rc = store_put(s, key, json_object_to_json_string_ext(entries, JSON_C_TO_STRING_PLAIN)) == 0 ? 1 : -1;
 	json_object_put(entries);
 	return rc;
@@ -343,9 +343,9 @@ deal_early_keep(const char *dir, const char *request_id, const char *lead_id, co
 	int rc;
 
 	*rec = NULL;
-	if (deal_begin(dir, &s) == -1)
+	if (begin(dir, &s) == -1)
 		return -1;
-	rc = deal_early_put(s, request_id, lead_id, marker, entry, rec);
+	rc = early_put(s, request_id, lead_id, marker, entry, rec);
 	if (rc != 1) {
 		store_abort(s);
 		return rc;
@@ -356,7 +356,7 @@ deal_early_keep(const char *dir, const char *request_id, const char *lead_id, co
 int
 deal_early_take(const char *dir, const char *request_id, json_object **entries)
 {
-	return deal_json_load(dir, "early", request_id, entries);
+	return json_load(dir, "early", request_id, entries);
 }
 
 int
@@ -365,9 +365,9 @@ deal_early_drop(const char *dir, const char *request_id)
 	struct store *s;
 	char key[64];
 
-	if (deal_begin(dir, &s) == -1)
+	if (begin(dir, &s) == -1)
 		return -1;
-	deal_key(key, sizeof key, "early", request_id);
+	record_key(key, sizeof key, "early", request_id);
 	if (store_delete(s, key) == -1) {
 		store_abort(s);
 		return -1;

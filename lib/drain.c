@@ -40,7 +40,7 @@ static const struct {
 };
 
 static job_run_fn
-drain_runner(const char *kind)
+runner(const char *kind)
 {
 	size_t i;
 
@@ -56,7 +56,7 @@ drain_runner(const char *kind)
  * a task through an alert job of its own (Kommo may be what is failing).
  */
 static void
-drain_give_up(const struct config *cfg, struct outbox_job *job, const char *error)
+give_up(const struct config *cfg, struct outbox_job *job, const char *error)
 {
 	const char *lead = job_lead(job);
 	char err[256];
@@ -80,7 +80,7 @@ drain_give_up(const struct config *cfg, struct outbox_job *job, const char *erro
 /* SIGTERM (the web server stopping, an operator): the job at hand goes back at its
  * next call and no other is taken (see pace_stop). */
 static void
-drain_on_term(int sig)
+on_term(int sig)
 {
 	(void)sig;
 	pace_stop();
@@ -88,10 +88,10 @@ drain_on_term(int sig)
 
 /* Runs one claimed job and records how it went. 1 when the run's time is up. */
 static int
-drain_one(const struct config *cfg, struct outbox_job *job)
+run_one(const struct config *cfg, struct outbox_job *job)
 {
 	struct job_result res = { .retry_after = -1 };
-	job_run_fn run = drain_runner(job->kind);
+	job_run_fn run = runner(job->kind);
 
 	if (run == NULL) {
 		log_err("job %s: unknown kind, kept for the administrator", job->key);
@@ -111,7 +111,7 @@ drain_one(const struct config *cfg, struct outbox_job *job)
 		    "put off: the time for the run was up", (long long)time(NULL));
 		return 1;
 	} else if ((long long)time(NULL) - job->created_at >= 3600LL * cfg->limits.give_up_hours) {
-		drain_give_up(cfg, job, res.error);
+		give_up(cfg, job, res.error);
 	} else {
 		long delay = outbox_backoff(job->attempts + 1, res.retry_after);
 
@@ -127,9 +127,9 @@ drain_one(const struct config *cfg, struct outbox_job *job)
  * Sets *cut when the run's time ended it (so the caller does not start another).
  */
 static int
-drain_until(const struct config *cfg, long long deadline, int *cut)
+run_until(const struct config *cfg, long long deadline, int *cut)
 {
-	struct sigaction term = { .sa_handler = drain_on_term }, before;
+	struct sigaction term = { .sa_handler = on_term }, before;
 	int ran = 0;
 
 	*cut = 0;
@@ -143,7 +143,7 @@ drain_until(const struct config *cfg, long long deadline, int *cut)
 
 		if (outbox_claim(cfg->state_dir, (long long)time(NULL), &job) != 0)
 			break;
-		*cut = drain_one(cfg, &job);
+		*cut = run_one(cfg, &job);
 		ran++;
 		outbox_job_free(&job);
 	}
@@ -164,7 +164,7 @@ drain_until(const struct config *cfg, long long deadline, int *cut)
  * are left to later runs: their wait is a remote's trouble, not the pace.
  */
 static long long
-drain_may_run_at(const struct outbox_outlook *o, long long now)
+may_run_at(const struct outbox_outlook *o, long long now)
 {
 	if (o->held > 0)
 		return now + DRAIN_LOOK_AGAIN_S;
@@ -177,7 +177,7 @@ drain_may_run_at(const struct outbox_outlook *o, long long now)
  * With watch, it waits for new jobs until the deadline however empty the queue.
  */
 static int
-drain_wait_due(const struct config *cfg, long long deadline, int watch)
+wait_due(const struct config *cfg, long long deadline, int watch)
 {
 	for (;;) {
 		long long now = (long long)time(NULL);
@@ -189,7 +189,7 @@ drain_wait_due(const struct config *cfg, long long deadline, int watch)
 			return 0;
 		if (o.due)
 			return 1;
-		if (!watch && drain_may_run_at(&o, now) >= deadline)
+		if (!watch && may_run_at(&o, now) >= deadline)
 			return 0;
 		sleep(DRAIN_LOOK_AGAIN_S); /* a SIGTERM ends it early */
 	}
@@ -202,7 +202,7 @@ drain_wait_due(const struct config *cfg, long long deadline, int watch)
  * be used is logged and the run goes on without it (-1, *busy = 0).
  */
 static int
-drain_cron_lock(const struct config *cfg, int *busy)
+cron_lock(const struct config *cfg, int *busy)
 {
 	char path[600];
 	int fd;
@@ -223,24 +223,24 @@ drain_cron_lock(const struct config *cfg, int *busy)
 int
 drain_cron(const struct config *cfg, int watch, int *busy)
 {
-	struct sigaction term = { .sa_handler = drain_on_term }, before;
+	struct sigaction term = { .sa_handler = on_term }, before;
 	long long deadline = (long long)time(NULL) + cfg->limits.cron_drain_seconds;
-	int lock = drain_cron_lock(cfg, busy), ran = 0, cut = 0;
+	int lock = cron_lock(cfg, busy), ran = 0, cut = 0;
 
 	if (*busy)
 		return 0;
-	/* For the waits between jobs too; drain_until sets its own for the jobs. */
+	/* For the waits between jobs too; run_until sets its own for the jobs. */
 	sigemptyset(&term.sa_mask);
 	sigaction(SIGTERM, &term, &before);
 	do {
-		ran += drain_until(cfg, deadline, &cut);
+		ran += run_until(cfg, deadline, &cut);
 		/* Nothing can be recorded (a full disk?): waiting for more would only spin. */
 		if (store_write_failed_within(STORE_WRITE_HOLD_SECONDS)) {
 			log_warn("drain: a state change could not be written; this run stops, "
 			    "the next one goes on");
 			break;
 		}
-	} while (!cut && drain_wait_due(cfg, deadline, watch));
+	} while (!cut && wait_due(cfg, deadline, watch));
 	sigaction(SIGTERM, &before, NULL);
 	if (lock != -1)
 		close(lock);
@@ -252,7 +252,7 @@ drain_cron(const struct config *cfg, int watch, int *busy)
  * process drains; -1 when every slot is taken. The lock goes with the process.
  */
 static int
-drain_slot_take(const struct config *cfg)
+slot_take(const struct config *cfg)
 {
 	char path[600];
 	int i, fd;
@@ -286,7 +286,7 @@ drain_after_answer(void *arg)
 	int slot, cut = 0;
 
 	if (owner != getpid()) {
-		struct sigaction term = { .sa_handler = drain_on_term };
+		struct sigaction term = { .sa_handler = on_term };
 
 		owner = getpid();
 		deadline = (long long)time(NULL) + cfg->limits.after_answer_seconds;
@@ -295,8 +295,8 @@ drain_after_answer(void *arg)
 		sigaction(SIGTERM, &term, NULL);
 	}
 	while (!cut && !pace_stopped() && (long long)time(NULL) < deadline &&
-	    (slot = drain_slot_take(cfg)) != -1) {
-		drain_until(cfg, deadline, &cut);
+	    (slot = slot_take(cfg)) != -1) {
+		run_until(cfg, deadline, &cut);
 		close(slot);
 		if (outbox_due(cfg->state_dir, (long long)time(NULL)) != 1)
 			break;

@@ -29,7 +29,7 @@ dump_parse_free(struct dump_parse *p)
 }
 
 static int
-dump_fail(struct dump_parse *p, char *err, size_t errlen, const char *why)
+fail(struct dump_parse *p, char *err, size_t errlen, const char *why)
 {
 	msg_set(err, errlen, "line %lu: %s", p->line, why);
 	return -1;
@@ -37,7 +37,7 @@ dump_fail(struct dump_parse *p, char *err, size_t errlen, const char *why)
 
 /* 1 when line starts with prefix; *rest is what follows. */
 static int
-dump_starts(const char *line, size_t len, const char *prefix, const char **rest, size_t *restlen)
+starts(const char *line, size_t len, const char *prefix, const char **rest, size_t *restlen)
 {
 	size_t n = strlen(prefix);
 
@@ -50,7 +50,7 @@ dump_starts(const char *line, size_t len, const char *prefix, const char **rest,
 
 /* A decimal number of 1 to 19 digits, nothing else. */
 static int
-dump_number(const char *s, size_t len, unsigned long long *out)
+number(const char *s, size_t len, unsigned long long *out)
 {
 	size_t i;
 
@@ -66,7 +66,7 @@ dump_number(const char *s, size_t len, unsigned long long *out)
 }
 
 static int
-dump_b64_value(char c)
+b64_value(char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -79,7 +79,7 @@ dump_b64_value(char c)
 
 /* Decodes text (a multiple of 4) in place; -1 unless it is exactly want bytes of base64. */
 static int
-dump_b64_decode(char *text, size_t textlen, size_t want)
+b64_decode(char *text, size_t textlen, size_t want)
 {
 	size_t i, o = 0, pad = 0;
 
@@ -94,7 +94,7 @@ dump_b64_decode(char *text, size_t textlen, size_t want)
 			if (c == '=' && i + 4 == textlen && k >= 2 && (k == 3 || text[i + 3] == '=')) {
 				v[k] = 0;
 				pad++;
-			} else if ((v[k] = dump_b64_value(c)) < 0 || pad > 0) {
+			} else if ((v[k] = b64_value(c)) < 0 || pad > 0) {
 				return -1;
 			}
 		}
@@ -106,38 +106,38 @@ dump_b64_decode(char *text, size_t textlen, size_t want)
 }
 
 static int
-dump_header_line(struct dump_parse *p, const char *line, size_t len, char *err, size_t errlen)
+header_line(struct dump_parse *p, const char *line, size_t len, char *err, size_t errlen)
 {
 	const char *rest;
 	size_t n;
 
-	if (p->line == 1 && !dump_starts(line, len, "# GDBM dump file", &rest, &n))
-		return dump_fail(p, err, errlen, "not a GDBM dump (it starts with \"# GDBM dump file\")");
+	if (p->line == 1 && !starts(line, len, "# GDBM dump file", &rest, &n))
+		return fail(p, err, errlen, "not a GDBM dump (it starts with \"# GDBM dump file\")");
 	if (len == 15 && memcmp(line, "# End of header", 15) == 0) {
 		p->stage = STAGE_DATA;
 		return 0;
 	}
-	if (dump_starts(line, len, "#:file=", &rest, &n)) {
+	if (starts(line, len, "#:file=", &rest, &n)) {
 		if (n >= sizeof p->file)
-			return dump_fail(p, err, errlen, "file name too long");
+			return fail(p, err, errlen, "file name too long");
 		memcpy(p->file, rest, n);
 		p->file[n] = '\0';
-	} else if (dump_starts(line, len, "#:format=", &rest, &n) && !(n == 8 && memcmp(rest, "standard", 8) == 0)) {
-		return dump_fail(p, err, errlen, "only the standard format is read");
+	} else if (starts(line, len, "#:format=", &rest, &n) && !(n == 8 && memcmp(rest, "standard", 8) == 0)) {
+		return fail(p, err, errlen, "only the standard format is read");
 	} else if (len == 0 || line[0] != '#') {
-		return dump_fail(p, err, errlen, "expected a header line (#...) or \"# End of header\"");
+		return fail(p, err, errlen, "expected a header line (#...) or \"# End of header\"");
 	}
 	return 0;
 }
 
 /* A complete key, or a value that completes a record. */
 static int
-dump_datum_done(struct dump_parse *p, char *err, size_t errlen)
+datum_done(struct dump_parse *p, char *err, size_t errlen)
 {
 	int w = p->which;
 
-	if (dump_b64_decode(p->datum[w], p->have[w], p->len[w]) == -1)
-		return dump_fail(p, err, errlen, "the text does not decode to the length given by #:len=");
+	if (b64_decode(p->datum[w], p->have[w], p->len[w]) == -1)
+		return fail(p, err, errlen, "the text does not decode to the length given by #:len=");
 	p->pending = 0;
 	if (w == 0) {
 		p->which = 1;
@@ -149,32 +149,32 @@ dump_datum_done(struct dump_parse *p, char *err, size_t errlen)
 		char why[256];
 
 		snprintf(why, sizeof why, "%s", err);
-		return dump_fail(p, err, errlen, why);
+		return fail(p, err, errlen, why);
 	}
 	return 0;
 }
 
 static int
-dump_len_line(struct dump_parse *p, const char *rest, size_t n, char *err, size_t errlen)
+len_line(struct dump_parse *p, const char *rest, size_t n, char *err, size_t errlen)
 {
 	unsigned long long len;
 	int w = p->which;
 
-	if (dump_number(rest, n, &len) == -1 || len > DUMP_MAX_DATUM)
-		return dump_fail(p, err, errlen, "#:len= needs a length up to 16 MiB");
+	if (number(rest, n, &len) == -1 || len > DUMP_MAX_DATUM)
+		return fail(p, err, errlen, "#:len= needs a length up to 16 MiB");
 	p->len[w] = (size_t)len;
 	p->want[w] = (p->len[w] + 2) / 3 * 4;
 	p->have[w] = 0;
 	free(p->datum[w]);
 	p->datum[w] = malloc(p->want[w] + 1);
 	if (p->datum[w] == NULL)
-		return dump_fail(p, err, errlen, "out of memory");
+		return fail(p, err, errlen, "out of memory");
 	p->pending = 1;
-	return p->want[w] == 0 ? dump_datum_done(p, err, errlen) : 0;
+	return p->want[w] == 0 ? datum_done(p, err, errlen) : 0;
 }
 
 static int
-dump_data_line(struct dump_parse *p, const char *line, size_t len, char *err, size_t errlen)
+data_line(struct dump_parse *p, const char *line, size_t len, char *err, size_t errlen)
 {
 	const char *rest;
 	size_t n;
@@ -182,24 +182,24 @@ dump_data_line(struct dump_parse *p, const char *line, size_t len, char *err, si
 
 	if (p->pending) {
 		if (len == 0 || line[0] == '#' || len > p->want[w] - p->have[w])
-			return dump_fail(p, err, errlen, "a record's text is cut short or too long");
+			return fail(p, err, errlen, "a record's text is cut short or too long");
 		memcpy(p->datum[w] + p->have[w], line, len);
 		p->have[w] += len;
-		return p->have[w] == p->want[w] ? dump_datum_done(p, err, errlen) : 0;
+		return p->have[w] == p->want[w] ? datum_done(p, err, errlen) : 0;
 	}
-	if (dump_starts(line, len, "#:len=", &rest, &n))
-		return dump_len_line(p, rest, n, err, errlen);
-	if (dump_starts(line, len, "#:count=", &rest, &n)) {
+	if (starts(line, len, "#:len=", &rest, &n))
+		return len_line(p, rest, n, err, errlen);
+	if (starts(line, len, "#:count=", &rest, &n)) {
 		if (p->which != 0)
-			return dump_fail(p, err, errlen, "a key without its value before the count");
-		if (dump_number(rest, n, &p->count) == -1)
-			return dump_fail(p, err, errlen, "#:count= needs a number");
+			return fail(p, err, errlen, "a key without its value before the count");
+		if (number(rest, n, &p->count) == -1)
+			return fail(p, err, errlen, "#:count= needs a number");
 		if (p->count != p->records)
-			return dump_fail(p, err, errlen, "the count does not match the records before it");
+			return fail(p, err, errlen, "the count does not match the records before it");
 		p->stage = STAGE_COUNTED;
 		return 0;
 	}
-	return dump_fail(p, err, errlen, "expected #:len= or #:count=");
+	return fail(p, err, errlen, "expected #:len= or #:count=");
 }
 
 int
@@ -207,20 +207,20 @@ dump_parse_line(struct dump_parse *p, const char *line, size_t len, char *err, s
 {
 	p->line++;
 	if (len > DUMP_MAX_LINE)
-		return dump_fail(p, err, errlen, "line too long");
+		return fail(p, err, errlen, "line too long");
 	switch (p->stage) {
 	case STAGE_HEADER:
-		return dump_header_line(p, line, len, err, errlen);
+		return header_line(p, line, len, err, errlen);
 	case STAGE_DATA:
-		return dump_data_line(p, line, len, err, errlen);
+		return data_line(p, line, len, err, errlen);
 	case STAGE_COUNTED:
 		if (len == 13 && memcmp(line, "# End of data", 13) == 0) {
 			p->stage = STAGE_DONE;
 			return 0;
 		}
-		return dump_fail(p, err, errlen, "expected \"# End of data\" after the count");
+		return fail(p, err, errlen, "expected \"# End of data\" after the count");
 	default:
-		return dump_fail(p, err, errlen, "text after \"# End of data\"");
+		return fail(p, err, errlen, "text after \"# End of data\"");
 	}
 }
 

@@ -39,7 +39,7 @@ fill_problem_add(struct fill_result *r, const char *text, const char *admin)
 
 /* First value of the custom field with this id or code ("EMAIL"); NULL when unset. */
 static const char *
-fill_custom_field(json_object *entity, const char *field_id, const char *field_code)
+custom_field(json_object *entity, const char *field_id, const char *field_code)
 {
 	json_object *list = jfield_typed(entity, "custom_fields_values", json_type_array);
 	size_t i, n = list ? json_object_array_length(list) : 0;
@@ -103,11 +103,11 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 			return -1;
 		}
 		if (strncmp(attr, "cf.", 3) == 0)
-			value = fill_custom_field(entity, attr + 3, NULL);
+			value = custom_field(entity, attr + 3, NULL);
 		else if (strcmp(attr, "email") == 0)
-			value = fill_custom_field(entity, NULL, "EMAIL");
+			value = custom_field(entity, NULL, "EMAIL");
 		else if (strcmp(attr, "phone") == 0)
-			value = fill_custom_field(entity, NULL, "PHONE");
+			value = custom_field(entity, NULL, "PHONE");
 		else if (!json_object_object_get_ex(entity, attr, NULL)) {
 			snprintf(need, needlen, "%s names nothing Kommo has on a %s", source, entities[i].label);
 			return -2;
@@ -131,7 +131,7 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 /* Calls fn on every field of every document of the template until it returns non-zero;
  * that field, or NULL. The one walk over a template's fields. */
 static json_object *
-fill_template_walk(json_object *tpl, int (*fn)(json_object *field, void *arg), void *arg)
+template_walk(json_object *tpl, int (*fn)(json_object *field, void *arg), void *arg)
 {
 	json_object *docs = jfield_typed(tpl, "document_fields", json_type_array);
 	size_t d, nd = docs ? json_object_array_length(docs) : 0;
@@ -156,7 +156,7 @@ struct fill_name {
 };
 
 static int
-fill_field_named(json_object *field, void *arg)
+field_named(json_object *field, void *arg)
 {
 	const struct fill_name *want = arg;
 
@@ -166,11 +166,11 @@ fill_field_named(json_object *field, void *arg)
 
 /* The template field named `name` (by field_name or field_label), or NULL. */
 static json_object *
-fill_template_field(json_object *tpl, const char *name)
+template_field(json_object *tpl, const char *name)
 {
 	struct fill_name want = { name };
 
-	return fill_template_walk(tpl, fill_field_named, &want);
+	return template_walk(tpl, field_named, &want);
 }
 
 /* Where a template field's value goes in the request, by its category. */
@@ -182,7 +182,7 @@ enum fill_slot {
 };
 
 static enum fill_slot
-fill_slot(json_object *field)
+slot_of(json_object *field)
 {
 	const char *category = jfield_text(field, "field_category");
 
@@ -196,7 +196,7 @@ fill_slot(json_object *field)
 }
 
 static json_object *
-fill_field_data(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
+build_field_data(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
 {
 	json_object *data = json_object_new_object();
 	json_object *text = json_object_new_object(), *date = json_object_new_object();
@@ -205,7 +205,7 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 
 	for (i = 0; i < cfg->nfields; i++) {
 		const struct config_map *m = &cfg->fields[i];
-		json_object *field = fill_template_field(in->tpl, m->name);
+		json_object *field = template_field(in->tpl, m->name);
 		enum fill_slot slot;
 		char value[1024], need[300], admin[400];
 		int rc;
@@ -227,7 +227,7 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 			    m->name);
 			continue;
 		}
-		slot = fill_slot(field);
+		slot = slot_of(field);
 		if (slot == FILL_SLOT_DATE)
 			json_object_object_add(date, m->name, json_object_new_string(value));
 		else if (slot == FILL_SLOT_BOOLEAN)
@@ -243,7 +243,7 @@ fill_field_data(const struct config *cfg, const struct fill_input *in, struct fi
 }
 
 static const struct config_map *
-fill_signer(const struct config *cfg, const char *role)
+signer(const struct config *cfg, const char *role)
 {
 	size_t i;
 
@@ -254,7 +254,7 @@ fill_signer(const struct config *cfg, const char *role)
 }
 
 static json_object *
-fill_actions(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
+build_actions(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
 {
 	json_object *tpl_actions = jfield_typed(in->tpl, "actions", json_type_array);
 	json_object *actions = json_object_new_array();
@@ -270,7 +270,7 @@ fill_actions(const struct config *cfg, const struct fill_input *in, struct fill_
 		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
 		const char *role = jfield_text(ta, "role");
 
-		if (fill_signer(cfg, role) == NULL) {
+		if (signer(cfg, role) == NULL) {
 			snprintf(admin, sizeof admin, "[signers] %s: the template's role \"%s\" has no entry in "
 			    "[signers]", role, role);
 			FILL_PROBLEM(out, admin, "the template's signer \"%s\" is not set up" FILL_ASK_ADMIN, role);
@@ -312,8 +312,8 @@ fill_request(const struct config *cfg, const struct fill_input *in, struct fill_
 	const char *lead_name = jfield_text(in->lead, "name");
 
 	memset(out, 0, sizeof *out);
-	field_data = fill_field_data(cfg, in, out);
-	actions = fill_actions(cfg, in, out);
+	field_data = build_field_data(cfg, in, out);
+	actions = build_actions(cfg, in, out);
 	if (out->nproblems > 0) {
 		json_object_put(field_data);
 		json_object_put(actions);
@@ -355,10 +355,10 @@ struct fill_check {
 };
 
 static void
-fill_check_problem(struct fill_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+check_problem(struct fill_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-fill_check_problem(struct fill_check *c, const char *fmt, ...)
+check_problem(struct fill_check *c, const char *fmt, ...)
 {
 	char text[600];
 	va_list ap;
@@ -371,7 +371,7 @@ fill_check_problem(struct fill_check *c, const char *fmt, ...)
 }
 
 static int
-fill_source_is_literal(const char *source)
+source_is_literal(const char *source)
 {
 	size_t n = strlen(source);
 
@@ -379,12 +379,12 @@ fill_source_is_literal(const char *source)
 }
 
 static int
-fill_field_name_listed(json_object *field, void *arg)
+name_listed(json_object *field, void *arg)
 {
 	struct fill_check *c = arg;
 	size_t used = strlen(c->names);
 
-	if (fill_slot(field) != FILL_SLOT_NONE)
+	if (slot_of(field) != FILL_SLOT_NONE)
 		snprintf(c->names + used, sizeof c->names - used, "%s%s", used ? ", " : "",
 		    jfield_text(field, "field_name"));
 	return 0;
@@ -393,20 +393,20 @@ fill_field_name_listed(json_object *field, void *arg)
 /* A mandatory field the sender fills (signers fill the others), with no default, that no
  * [fields] line names. */
 static int
-fill_field_mandatory_unfilled(json_object *field, void *arg)
+mandatory_unfilled(json_object *field, void *arg)
 {
 	struct fill_check *c = arg;
 	const char *name = jfield_text(field, "field_name"), *label = jfield_text(field, "field_label");
 	json_object *mandatory = jfield_typed(field, "is_mandatory", json_type_boolean);
 	size_t i;
 
-	if (mandatory == NULL || !json_object_get_boolean(mandatory) || fill_slot(field) == FILL_SLOT_NONE ||
+	if (mandatory == NULL || !json_object_get_boolean(mandatory) || slot_of(field) == FILL_SLOT_NONE ||
 	    *jfield_text(field, "default_value") != '\0')
 		return 0;
 	for (i = 0; i < c->cfg->nfields; i++)
 		if (strcmp(c->cfg->fields[i].name, name) == 0 || strcmp(c->cfg->fields[i].name, label) == 0)
 			return 0;
-	fill_check_problem(c, "[fields]: the template's mandatory field \"%s\" is not filled; add a line "
+	check_problem(c, "[fields]: the template's mandatory field \"%s\" is not filled; add a line "
 	    "\"%s = <source>\" to [fields], or make the field optional in the template", name, name);
 	return 0;
 }
@@ -417,29 +417,29 @@ fill_fields_check(const struct config *cfg, json_object *tpl, fill_check_fn prob
 	struct fill_check c = { .cfg = cfg, .problem = problem, .arg = arg };
 	size_t i;
 
-	fill_template_walk(tpl, fill_field_name_listed, &c);
+	template_walk(tpl, name_listed, &c);
 	for (i = 0; i < cfg->nfields; i++) {
 		const struct config_map *m = &cfg->fields[i];
-		json_object *field = fill_template_field(tpl, m->name);
-		enum fill_slot slot = field ? fill_slot(field) : FILL_SLOT_NONE;
+		json_object *field = template_field(tpl, m->name);
+		enum fill_slot slot = field ? slot_of(field) : FILL_SLOT_NONE;
 
 		if (field == NULL)
-			fill_check_problem(&c, "[fields] %s: the template has no field of that name (line %d); "
+			check_problem(&c, "[fields] %s: the template has no field of that name (line %d); "
 			    "its fields: %s", m->name, m->line, c.names[0] ? c.names : "none");
 		else if (slot == FILL_SLOT_NONE)
-			fill_check_problem(&c, "[fields] %s: a %s field, which [fields] cannot fill (only text, "
+			check_problem(&c, "[fields] %s: a %s field, which [fields] cannot fill (only text, "
 			    "dropdown, date and checkbox fields); take the line out", m->name,
 			    jfield_text(field, "field_category"));
 		else if (slot == FILL_SLOT_DATE && strcmp(m->source, "today") != 0 &&
-		    !fill_source_is_literal(m->source))
-			fill_check_problem(&c, "[fields] %s = %s: a date field; give it today, or a \"quoted\" "
+		    !source_is_literal(m->source))
+			check_problem(&c, "[fields] %s = %s: a date field; give it today, or a \"quoted\" "
 			    "date written as [zoho] date_format", m->name, m->source);
-		else if (slot == FILL_SLOT_BOOLEAN && !fill_source_is_literal(m->source) &&
+		else if (slot == FILL_SLOT_BOOLEAN && !source_is_literal(m->source) &&
 		    strstr(m->source, ".cf.") == NULL)
-			fill_check_problem(&c, "[fields] %s = %s: a checkbox; give it a yes/no custom field "
+			check_problem(&c, "[fields] %s = %s: a checkbox; give it a yes/no custom field "
 			    "(lead.cf.<field id>, ...) or \"true\" or \"false\"", m->name, m->source);
 	}
-	fill_template_walk(tpl, fill_field_mandatory_unfilled, &c);
+	template_walk(tpl, mandatory_unfilled, &c);
 	return c.count;
 }
 
@@ -452,14 +452,14 @@ fill_roles_check(const struct config *cfg, json_object *tpl, fill_check_fn probl
 	char roles[300] = "";
 
 	if (n == 0)
-		fill_check_problem(&c, "[zoho] template_id: the template has no recipients; add a signer "
+		check_problem(&c, "[zoho] template_id: the template has no recipients; add a signer "
 		    "role to it in Zoho Sign");
 	for (i = 0; i < n; i++) {
 		const char *role = jfield_text(json_object_array_get_idx(actions, i), "role");
 
 		snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s", i ? ", " : "", role);
-		if (fill_signer(cfg, role) == NULL)
-			fill_check_problem(&c, "[signers]: the template role \"%s\" has no signer; add a line "
+		if (signer(cfg, role) == NULL)
+			check_problem(&c, "[signers]: the template role \"%s\" has no signer; add a line "
 			    "\"%s = contact.main\"", role, role);
 	}
 	for (j = 0; j < cfg->nsigners; j++) {
@@ -468,7 +468,7 @@ fill_roles_check(const struct config *cfg, json_object *tpl, fill_check_fn probl
 			    cfg->signers[j].name) == 0)
 				break;
 		if (n > 0 && i == n)
-			fill_check_problem(&c, "[signers] %s: the template has no role of that name (line %d); "
+			check_problem(&c, "[signers] %s: the template has no role of that name (line %d); "
 			    "its roles: %s", cfg->signers[j].name, cfg->signers[j].line, roles);
 	}
 	return c.count;

@@ -15,7 +15,7 @@
 #define FORM_SHOW_MAX 60
 
 static int
-form_hexval(unsigned char c)
+hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -31,7 +31,7 @@ form_hexval(unsigned char c)
  * it. Returns the decoded length, or -1 for a bad escape, -2 for a NUL byte.
  */
 static long
-form_decode(const char *src, size_t len, char *dst)
+decode(const char *src, size_t len, char *dst)
 {
 	size_t i = 0, o = 0;
 
@@ -41,8 +41,8 @@ form_decode(const char *src, size_t len, char *dst)
 			int hi, lo;
 			if (len - i < 3)
 				return -1;
-			hi = form_hexval((unsigned char)src[i + 1]);
-			lo = form_hexval((unsigned char)src[i + 2]);
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (unsigned char)(hi * 16 + lo);
@@ -124,7 +124,7 @@ form_parse(const char *body, size_t len, struct form *out, char *err, size_t err
 			msg_set(err, errlen, "empty key in pair %zu", npair + 1);
 			goto fail;
 		}
-		kn = form_decode(seg, klen, strings);
+		kn = decode(seg, klen, strings);
 		if (kn < 0) {
 			msg_set(err, errlen, "%s: %s in key",
 			    msg_printable(seg, klen, FORM_SHOW_MAX, shown, sizeof shown),
@@ -134,7 +134,7 @@ form_parse(const char *body, size_t len, struct form *out, char *err, size_t err
 		pairs[npair].key = strings;
 		strings += kn + 1;
 
-		vn = form_decode(v, vlen, strings);
+		vn = decode(v, vlen, strings);
 		if (vn < 0) {
 			msg_set(err, errlen, "%s: %s in value",
 			    msg_printable(pairs[npair].key, (size_t)kn, FORM_SHOW_MAX, shown, sizeof shown),

@@ -13,7 +13,7 @@
 
 /* The base64 signature of body into out; -1 (out = "") when it cannot be computed. */
 static int
-hmac_zoho_b64(const char *secret, const char *body, size_t len,
+signature_b64(const char *secret, const char *body, size_t len,
     char out[HMAC_ZOHO_B64_LEN + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -51,7 +51,7 @@ hmac_zoho_verify(const char *secret, const char *body, size_t len,
 
 	if (header_value == NULL || strlen(header_value) != HMAC_ZOHO_B64_LEN)
 		return 0;
-	if (hmac_zoho_b64(secret, body, len, want) != 0)
+	if (signature_b64(secret, body, len, want) != 0)
 		return 0;
 	/* Comparing the text, not decoded bytes, also refuses non-canonical encodings. */
 	same = CRYPTO_memcmp(want, header_value, HMAC_ZOHO_B64_LEN) == 0;
@@ -63,5 +63,5 @@ void
 hmac_zoho_sign(const char *secret, const char *body, size_t len,
     char out[HMAC_ZOHO_B64_LEN + 1])
 {
-	(void)hmac_zoho_b64(secret, body, len, out);
+	(void)signature_b64(secret, body, len, out);
 }

@@ -15,29 +15,29 @@
 #include "store.h"
 
 /* One handle per process: libcurl keeps its connections alive between our calls (for
- * reads; a write gets a connection of its own, see http_is_write). */
-static CURL *http_handle;
-static long long http_deadline; /* see http_set_deadline; 0 = none */
-static http_transport_fn http_transport; /* see http_set_transport; NULL = libcurl */
-static void *http_transport_arg;
+ * reads; a write gets a connection of its own, see is_write). */
+static CURL *curl_handle;
+static long long run_deadline; /* see http_set_deadline; 0 = none */
+static http_transport_fn transport; /* see http_set_transport; NULL = libcurl */
+static void *transport_arg;
 
 void
 http_set_transport(http_transport_fn fn, void *arg)
 {
-	http_transport = fn;
-	http_transport_arg = arg;
+	transport = fn;
+	transport_arg = arg;
 }
 
 void
 http_after_fork(void)
 {
-	http_handle = NULL;
+	curl_handle = NULL;
 }
 
 void
 http_set_deadline(long long deadline)
 {
-	http_deadline = deadline;
+	run_deadline = deadline;
 }
 
 void
@@ -47,13 +47,13 @@ http_global_init(void)
 }
 
 static CURL *
-http_handle_get(void)
+handle_get(void)
 {
-	if (http_handle == NULL)
-		http_handle = curl_easy_init();
+	if (curl_handle == NULL)
+		curl_handle = curl_easy_init();
 	else
-		curl_easy_reset(http_handle);
-	return http_handle;
+		curl_easy_reset(curl_handle);
+	return curl_handle;
 }
 
 int
@@ -84,7 +84,7 @@ struct http_sink {
 };
 
 static size_t
-http_write_body(char *data, size_t size, size_t nmemb, void *arg)
+write_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http_sink *sink = arg;
 	struct http_response *res = sink->res;
@@ -113,7 +113,7 @@ http_write_body(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 static size_t
-http_read_header(char *data, size_t size, size_t nmemb, void *arg)
+read_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http_response *res = arg;
 	size_t n = size * nmemb;
@@ -148,14 +148,14 @@ http_read_header(char *data, size_t size, size_t nmemb, void *arg)
  * The cost is one connection setup per write; reads keep reusing connections.
  */
 static int
-http_is_write(const char *method)
+is_write(const char *method)
 {
 	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 }
 
 /* A failed write whose request went out may have been carried out: say so. */
 static void
-http_describe_failure(CURL *curl, const char *method, CURLcode rc, int overflow,
+describe_failure(CURL *curl, const char *method, CURLcode rc, int overflow,
     struct http_response *res)
 {
 	long sent = 0;
@@ -165,7 +165,7 @@ http_describe_failure(CURL *curl, const char *method, CURLcode rc, int overflow,
 		return;
 	}
 	curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
-	if (http_is_write(method) && sent > 0)
+	if (is_write(method) && sent > 0)
 		snprintf(res->error, sizeof res->error, "answer lost after the %s was sent: %s",
 		    method, curl_easy_strerror(rc));
 	else
@@ -195,14 +195,14 @@ http_perform(const struct http_request *req, struct http_response *res)
 		return -1;
 	}
 	/* What the state could not record first (an intent, a "tried" flag) is not acted on. */
-	if (http_is_write(req->method) && store_write_failed_within(STORE_WRITE_HOLD_SECONDS)) {
+	if (is_write(req->method) && store_write_failed_within(STORE_WRITE_HOLD_SECONDS)) {
 		snprintf(res->error, sizeof res->error, "not started: a state change could not be written "
 		    "moments ago (a full disk?)");
 		return -1;
 	}
 	timeout = req->timeout_s > 0 ? req->timeout_s : 20L;
-	if (http_deadline != 0) {
-		long long left = http_deadline - (long long)time(NULL);
+	if (run_deadline != 0) {
+		long long left = run_deadline - (long long)time(NULL);
 
 		if (left <= 0) {
 			res->not_started = 1;
@@ -212,9 +212,9 @@ http_perform(const struct http_request *req, struct http_response *res)
 		if (timeout > left + HTTP_DEADLINE_GRACE_S)
 			timeout = (long)(left + HTTP_DEADLINE_GRACE_S);
 	}
-	if (http_transport != NULL)
-		return http_transport(req, res, http_transport_arg);
-	curl = http_handle_get();
+	if (transport != NULL)
+		return transport(req, res, transport_arg);
+	curl = handle_get();
 	if (curl == NULL) {
 		snprintf(res->error, sizeof res->error, "cannot initialise libcurl");
 		return -1;
@@ -229,7 +229,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
-	if (http_is_write(req->method))
+	if (is_write(req->method))
 		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 	if (req->body != NULL) {
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
@@ -243,9 +243,9 @@ http_perform(const struct http_request *req, struct http_response *res)
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kommo-zoho-sign/1");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http_read_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, res);
 	/* Redirects are not followed: none of the APIs we call needs them for our calls. */
 	rc = curl_easy_perform(curl);
@@ -255,7 +255,7 @@ http_perform(const struct http_request *req, struct http_response *res)
 			snprintf(res->content_type, sizeof res->content_type, "%s", ctype);
 	} else {
 		res->status = 0;
-		http_describe_failure(curl, req->method, rc, sink.overflow, res);
+		describe_failure(curl, req->method, rc, sink.overflow, res);
 	}
 	curl_slist_free_all(headers);
 	return rc == CURLE_OK ? 0 : -1;

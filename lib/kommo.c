@@ -24,7 +24,7 @@
  * much: every process then leaves Kommo alone for [limits] kommo_ban_pause_minutes.
  */
 static void
-kommo_pause(const struct config *cfg, struct remote_result *rr)
+pause_all(const struct config *cfg, struct remote_result *rr)
 {
 	long pause = 60L * cfg->limits.kommo_ban_pause_minutes;
 	char until[32];
@@ -37,7 +37,7 @@ kommo_pause(const struct config *cfg, struct remote_result *rr)
 
 /* 1 (and a "wait" result) while a 403 pause lasts. */
 static int
-kommo_paused(const struct config *cfg, struct remote_result *rr)
+paused(const struct config *cfg, struct remote_result *rr)
 {
 	char *until = NULL;
 	long long left = 0;
@@ -56,13 +56,13 @@ kommo_paused(const struct config *cfg, struct remote_result *rr)
 
 /* Kommo's answers are JSON; a failure's problem+json says what was wrong. */
 static void
-kommo_judge(const struct config *cfg, const struct remote_call_request *req,
+judge_answer(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	json_object *detail;
 
 	if (res->status == 403)
-		kommo_pause(cfg, rr);
+		pause_all(cfg, rr);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", req->method,
@@ -75,13 +75,13 @@ kommo_judge(const struct config *cfg, const struct remote_call_request *req,
 }
 
 static void
-kommo_base(const struct config *cfg, char *buf, size_t buflen)
+api_base(const struct config *cfg, char *buf, size_t buflen)
 {
 	snprintf(buf, buflen, "%s", cfg->kommo.base_url);
 }
 
 static int
-kommo_pace_limit(const struct config *cfg)
+calls_per_second(const struct config *cfg)
 {
 	return cfg->limits.kommo_calls_per_second;
 }
@@ -89,19 +89,19 @@ kommo_pace_limit(const struct config *cfg)
 /* The drive's calls count too: Kommo states its limit per address, not per host. An
  * OAuth access token can be revoked before it expires: a 401 gets one refresh. */
 const struct remote_call_service kommo_api = {
-	.base = kommo_base,
+	.base = api_base,
 	.token = &kommo_token_kind,
 	.auth_scheme = "Bearer",
 	.pace_key = "kommo",
-	.pace_limit = kommo_pace_limit,
+	.pace_limit = calls_per_second,
 	.pace_window_ms = PACE_KOMMO_WINDOW_MS,
-	.held = kommo_paused,
-	.judge = kommo_judge,
+	.held = paused,
+	.judge = judge_answer,
 };
 
 /* A call with a JSON body (or none). */
 static void
-kommo_call(const struct config *cfg, const char *method, const char *path, const char *json_body,
+call(const struct config *cfg, const char *method, const char *path, const char *json_body,
     json_object **answer, struct remote_result *rr)
 {
 	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = method, .target = path,
@@ -153,13 +153,13 @@ kommo_company_fetch(const struct config *cfg, const char *company_id, json_objec
 
 /* Posts a one-element JSON array and releases it. */
 static void
-kommo_post_one(const struct config *cfg, const char *path, json_object *item,
+post_one(const struct config *cfg, const char *path, json_object *item,
     struct remote_result *rr)
 {
 	json_object *list = json_object_new_array();
 
 	json_object_array_add(list, item);
-	kommo_call(cfg, "POST", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
+	call(cfg, "POST", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
 	    NULL, rr);
 	json_object_put(list);
 }
@@ -174,7 +174,7 @@ kommo_note_add(const struct config *cfg, const char *lead_id, const char *text,
 	json_object_object_add(note, "note_type", json_object_new_string("common"));
 	json_object_object_add(params, "text", json_object_new_string(text));
 	json_object_object_add(note, "params", params);
-	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
+	post_one(cfg, "/api/v4/leads/notes", note, rr);
 }
 
 void
@@ -192,7 +192,7 @@ kommo_task_add(const struct config *cfg, const char *lead_id, const char *respon
 	if (responsible_user_id && *responsible_user_id)
 		json_object_object_add(task, "responsible_user_id",
 		    json_object_new_int64(strtoll(responsible_user_id, NULL, 10)));
-	kommo_post_one(cfg, "/api/v4/tasks", task, rr);
+	post_one(cfg, "/api/v4/tasks", task, rr);
 }
 
 void
@@ -206,7 +206,7 @@ kommo_lead_move(const struct config *cfg, const char *lead_id, const char *statu
 	json_object_object_add(patch, "status_id", json_object_new_int64(strtoll(status_id, NULL, 10)));
 	json_object_object_add(patch, "pipeline_id", json_object_new_int64(strtoll(pipeline_id, NULL, 10)));
 	snprintf(path, sizeof path, "/api/v4/leads/%s", lead_id);
-	kommo_call(cfg, "PATCH", path, json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, rr);
+	call(cfg, "PATCH", path, json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, rr);
 	json_object_put(patch);
 }
 
@@ -220,7 +220,7 @@ kommo_lead_file_link(const struct config *cfg, const char *lead_id, const char *
 	json_object_object_add(item, "file_uuid", json_object_new_string(file_uuid));
 	json_object_array_add(list, item);
 	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
-	kommo_call(cfg, "PUT", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), NULL, rr);
+	call(cfg, "PUT", path, json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), NULL, rr);
 	json_object_put(list);
 }
 
@@ -237,20 +237,20 @@ kommo_note_attachment(const struct config *cfg, const char *lead_id, const char 
 		json_object_object_add(params, "version_uuid", json_object_new_string(version_uuid));
 	json_object_object_add(params, "file_name", json_object_new_string(file_name));
 	json_object_object_add(note, "params", params);
-	kommo_post_one(cfg, "/api/v4/leads/notes", note, rr);
+	post_one(cfg, "/api/v4/leads/notes", note, rr);
 }
 
 /* Looks through a lead's listed items for one whose field (under params, or at the
  * top level when in_params is 0) equals want. A 204 is an empty list. */
 static void
-kommo_lead_list_has(const struct config *cfg, const char *path, const char *list,
+lead_list_has(const struct config *cfg, const char *path, const char *list,
     const char *field, int in_params, const char *want, int *has, struct remote_result *rr)
 {
 	json_object *answer = NULL, *items;
 	size_t i, n;
 
 	*has = 0;
-	kommo_call(cfg, "GET", path, NULL, &answer, rr);
+	call(cfg, "GET", path, NULL, &answer, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND) {
 		rr->outcome = REMOTE_OK;
 		return;
@@ -275,7 +275,7 @@ kommo_lead_has_note(const struct config *cfg, const char *lead_id, const char *n
 
 	snprintf(path, sizeof path, "/api/v4/leads/%s/notes?filter%%5Bnote_type%%5D=%s"
 	    "&order%%5Bid%%5D=desc&limit=50", lead_id, note_type);
-	kommo_lead_list_has(cfg, path, "notes", field, 1, want, has, rr);
+	lead_list_has(cfg, path, "notes", field, 1, want, has, rr);
 }
 
 void
@@ -285,7 +285,7 @@ kommo_lead_has_file(const struct config *cfg, const char *lead_id, const char *f
 	char path[64];
 
 	snprintf(path, sizeof path, "/api/v4/leads/%s/files", lead_id);
-	kommo_lead_list_has(cfg, path, "files", "file_uuid", 0, file_uuid, has, rr);
+	lead_list_has(cfg, path, "files", "file_uuid", 0, file_uuid, has, rr);
 }
 
 void
@@ -296,7 +296,7 @@ kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *t
 
 	snprintf(path, sizeof path, "/api/v4/tasks?filter%%5Bentity_type%%5D=leads"
 	    "&filter%%5Bentity_id%%5D=%s&order%%5Bid%%5D=desc&limit=50", lead_id);
-	kommo_lead_list_has(cfg, path, "tasks", "text", 0, text, has, rr);
+	lead_list_has(cfg, path, "tasks", "text", 0, text, has, rr);
 }
 
 void
@@ -310,7 +310,7 @@ kommo_leads_in_stage(const struct config *cfg, long long updated_since, int page
 	    "&limit=%d&page=%d", cfg->kommo.pipeline_id, cfg->kommo.trigger_status_id, updated_since,
 	    KOMMO_LEADS_PAGE, page);
 	*answer = NULL;
-	kommo_call(cfg, "GET", path, NULL, answer, rr);
+	call(cfg, "GET", path, NULL, answer, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND) /* 204: nothing (more) to list */
 		rr->outcome = REMOTE_OK;
 }

@@ -22,7 +22,7 @@
 #define COPY(dst, obj, key) snprintf((dst), sizeof(dst), "%s", jfield_text((obj), (key)))
 
 static void
-kommo_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
+api_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
 {
 	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    answer, rr);
@@ -37,7 +37,7 @@ typedef int (*item_fn)(json_object *item, void *list);
  * that is empty).
  */
 static void
-kommo_pages(const struct config *cfg, const char *path, const char *name, int limit, item_fn add,
+get_pages(const struct config *cfg, const char *path, const char *name, int limit, item_fn add,
     void *list, struct remote_result *rr)
 {
 	int page;
@@ -48,7 +48,7 @@ kommo_pages(const struct config *cfg, const char *path, const char *name, int li
 		size_t i, n;
 
 		snprintf(target, sizeof target, "%s?limit=%d&page=%d", path, limit, page);
-		kommo_get(cfg, target, &answer, rr);
+		api_get(cfg, target, &answer, rr);
 		if (rr->outcome == REMOTE_NOT_FOUND) {
 			rr->outcome = REMOTE_OK;
 			return;
@@ -80,7 +80,7 @@ kommo_catalog_account(const struct config *cfg, struct kommo_catalog_account *ou
 	json_object *answer = NULL;
 
 	memset(out, 0, sizeof *out);
-	kommo_get(cfg, "/api/v4/account", &answer, rr);
+	api_get(cfg, "/api/v4/account", &answer, rr);
 	if (rr->outcome == REMOTE_OK) {
 		COPY(out->id, answer, "id");
 		COPY(out->name, answer, "name");
@@ -112,7 +112,7 @@ void
 kommo_catalog_users(const struct config *cfg, struct kommo_catalog_users *out, struct remote_result *rr)
 {
 	memset(out, 0, sizeof *out);
-	kommo_pages(cfg, "/api/v4/users", "users", USERS_PAGE, add_user, out, rr);
+	get_pages(cfg, "/api/v4/users", "users", USERS_PAGE, add_user, out, rr);
 	if (rr->outcome != REMOTE_OK)
 		kommo_catalog_users_free(out);
 }
@@ -146,7 +146,7 @@ kommo_catalog_pipelines(const struct config *cfg, struct kommo_catalog_pipelines
 	size_t i, n;
 
 	memset(out, 0, sizeof *out);
-	kommo_get(cfg, "/api/v4/leads/pipelines", &answer, rr);
+	api_get(cfg, "/api/v4/leads/pipelines", &answer, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND) /* 204: no pipelines */
 		rr->outcome = REMOTE_OK;
 	items = jfield_typed(jfield_typed(answer, "_embedded", json_type_object), "pipelines",
@@ -214,7 +214,7 @@ kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out,
 		char path[64];
 
 		snprintf(path, sizeof path, "/api/v4/%s/custom_fields", entities[i]);
-		kommo_pages(cfg, path, "custom_fields", FIELDS_PAGE, add_field, &fl, rr);
+		get_pages(cfg, path, "custom_fields", FIELDS_PAGE, add_field, &fl, rr);
 	}
 	if (rr->outcome != REMOTE_OK)
 		kommo_catalog_fields_free(out);

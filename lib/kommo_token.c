@@ -31,7 +31,7 @@ kommo_token_oauth(const struct config *cfg)
 
 /* The stored pair; NULL when there is none. The caller puts it. */
 static json_object *
-kommo_token_record(const struct config *cfg)
+stored_pair(const struct config *cfg)
 {
 	char *record = NULL;
 	json_object *obj = NULL;
@@ -43,15 +43,15 @@ kommo_token_record(const struct config *cfg)
 }
 
 static const char *
-kommo_token_fixed(const struct config *cfg)
+fixed_token(const struct config *cfg)
 {
 	return str_empty(cfg->kommo.token) ? NULL : cfg->kommo.token;
 }
 
 static int
-kommo_token_read(const struct config *cfg, struct token_kept *kept)
+read_kept(const struct config *cfg, struct token_kept *kept)
 {
-	json_object *rec = kommo_token_record(cfg);
+	json_object *rec = stored_pair(cfg);
 
 	snprintf(kept->token, sizeof kept->token, "%s", jfield_text(rec, "access_token"));
 	kept->expires_at = strtoll(jfield_text(rec, "expires_at"), NULL, 10);
@@ -61,7 +61,7 @@ kommo_token_read(const struct config *cfg, struct token_kept *kept)
 
 /* Marks the stored access token expired if it is still `rejected`; the pair stays. */
 static void
-kommo_token_forget_stored(const struct config *cfg, const char *rejected)
+forget_stored(const struct config *cfg, const char *rejected)
 {
 	json_object *rec;
 	struct store *s;
@@ -84,7 +84,7 @@ kommo_token_forget_stored(const struct config *cfg, const char *rejected)
 }
 
 static int
-kommo_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr)
+ask_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr)
 {
 	json_object *rec;
 
@@ -95,7 +95,7 @@ kommo_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct
 		    "no Kommo credentials: set [kommo] token, or client_id, client_secret and redirect_uri");
 		return -1;
 	}
-	rec = kommo_token_record(cfg);
+	rec = stored_pair(cfg);
 	snprintf(grant, grantlen, "%s", jfield_text(rec, "refresh_token"));
 	json_object_put(rec);
 	if (grant[0] != '\0')
@@ -108,7 +108,7 @@ kommo_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct
 
 /* Writes the new pair and clears any refusal in one transaction; the old pair goes only now. */
 static int
-kommo_token_store(const struct config *cfg, json_object *answer, long long expires_at,
+save_tokens(const struct config *cfg, json_object *answer, long long expires_at,
     long long connected_at)
 {
 	json_object *rec = json_object_new_object();
@@ -137,14 +137,14 @@ kommo_token_store(const struct config *cfg, json_object *answer, long long expir
 
 /* Kommo's token endpoint: no token, no pacing; the client credentials are in the body. */
 static void
-kommo_token_endpoint(const struct config *cfg, char *buf, size_t len)
+endpoint(const struct config *cfg, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", cfg->kommo.base_url);
 }
 
-static const struct remote_call_service kommo_oauth = {
+static const struct remote_call_service grant_service = {
 	.label = "Kommo token endpoint",
-	.base = kommo_token_endpoint,
+	.base = endpoint,
 	.failure_answers = 1,
 };
 
@@ -154,7 +154,7 @@ static const struct remote_call_service kommo_oauth = {
  * with Kommo's own words when it gave some.
  */
 static void
-kommo_token_request(const struct config *cfg, const char *grant_type, const char *grant_key,
+request(const struct config *cfg, const char *grant_type, const char *grant_key,
     const char *grant, long long connected_at, struct token_kept *kept, struct remote_result *rr)
 {
 	json_object *body = json_object_new_object(), *answer = NULL;
@@ -168,7 +168,7 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
 	json_object_object_add(body, grant_key, json_object_new_string(grant));
 	json_object_object_add(body, "redirect_uri", json_object_new_string(cfg->kommo.redirect_uri));
 	text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-	remote_call(&kommo_oauth, cfg, &(struct remote_call_request){ .method = "POST",
+	remote_call(&grant_service, cfg, &(struct remote_call_request){ .method = "POST",
 	    .target = "/oauth2/access_token", .content_type = "application/json", .body = text,
 	    .body_len = strlen(text) }, &answer, rr);
 	json_object_put(body);
@@ -178,7 +178,7 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
 	    jfield_text(answer, "refresh_token")[0] == '\0')) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "Kommo token endpoint: no tokens in the answer");
-	} else if (rr->outcome == REMOTE_OK && kommo_token_store(cfg, answer, expires_at, connected_at) == -1) {
+	} else if (rr->outcome == REMOTE_OK && save_tokens(cfg, answer, expires_at, connected_at) == -1) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "cannot store the Kommo tokens");
 	} else if (rr->outcome == REMOTE_OK && kept != NULL) {
@@ -197,14 +197,14 @@ kommo_token_request(const struct config *cfg, const char *grant_type, const char
 }
 
 static void
-kommo_token_renew(const struct config *cfg, const char *grant, struct token_kept *kept, char *why,
+renew_tokens(const struct config *cfg, const char *grant, struct token_kept *kept, char *why,
     size_t whylen, struct remote_result *rr)
 {
-	json_object *rec = kommo_token_record(cfg);
+	json_object *rec = stored_pair(cfg);
 	long long connected_at = strtoll(jfield_text(rec, "connected_at"), NULL, 10);
 
 	json_object_put(rec);
-	kommo_token_request(cfg, "refresh_token", "refresh_token", grant, connected_at, kept, rr);
+	request(cfg, "refresh_token", "refresh_token", grant, connected_at, kept, rr);
 	if (rr->outcome == REMOTE_OK) {
 		log_info("Kommo access token refreshed");
 	} else if (rr->outcome == REMOTE_AUTH) {
@@ -214,7 +214,7 @@ kommo_token_renew(const struct config *cfg, const char *grant, struct token_kept
 	}
 }
 
-static struct token_kept kommo_token_kept;
+static struct token_kept kept_token;
 
 const struct token_kind kommo_token_kind = {
 	.name = "Kommo",
@@ -222,12 +222,12 @@ const struct token_kind kommo_token_kind = {
 	.auth_needed_key = KOMMO_TOKEN_AUTH_NEEDED,
 	.early_seconds = 600,
 	.auth_needed_tail = "",
-	.kept = &kommo_token_kept,
-	.fixed = kommo_token_fixed,
-	.read = kommo_token_read,
-	.forget = kommo_token_forget_stored,
-	.grant = kommo_token_grant,
-	.renew = kommo_token_renew,
+	.kept = &kept_token,
+	.fixed = fixed_token,
+	.read = read_kept,
+	.forget = forget_stored,
+	.grant = ask_grant,
+	.renew = renew_tokens,
 };
 
 void
@@ -248,13 +248,13 @@ kommo_token_exchange(const struct config *cfg, const char *code, struct remote_r
 {
 	memset(rr, 0, sizeof *rr);
 	rr->retry_after = -1;
-	kommo_token_request(cfg, "authorization_code", "code", code, (long long)time(NULL), NULL, rr);
+	request(cfg, "authorization_code", "code", code, (long long)time(NULL), NULL, rr);
 }
 
 void
 kommo_token_status(const struct config *cfg, struct kommo_token_status *st)
 {
-	json_object *rec = kommo_token_record(cfg);
+	json_object *rec = stored_pair(cfg);
 
 	memset(st, 0, sizeof *st);
 	st->oauth = kommo_token_oauth(cfg);

@@ -17,24 +17,24 @@
 
 #include "msg.h"
 
-static const char *log_program = "kzs";
-static int log_fd = -1;        /* the [log] file, or -1 for stderr */
-static char *log_path;         /* its name, to reopen only when it changes */
+static const char *progname = "kzs";
+static int file_fd = -1;        /* the [log] file, or -1 for stderr */
+static char *file_path;         /* its name, to reopen only when it changes */
 
 void
 log_init(const char *program)
 {
-	log_program = program;
+	progname = program;
 }
 
 static void
-log_to_stderr(void)
+to_stderr(void)
 {
-	if (log_fd >= 0)
-		close(log_fd);
-	log_fd = -1;
-	free(log_path);
-	log_path = NULL;
+	if (file_fd >= 0)
+		close(file_fd);
+	file_fd = -1;
+	free(file_path);
+	file_path = NULL;
 }
 
 int
@@ -44,10 +44,10 @@ log_use_file(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if (path == NULL) {
-		log_to_stderr();
+		to_stderr();
 		return 0;
 	}
-	if (log_path != NULL && strcmp(path, log_path) == 0)
+	if (file_path != NULL && strcmp(path, file_path) == 0)
 		return 0;
 	/* O_APPEND: each line's one write lands whole at the end, whoever else writes. */
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
@@ -56,12 +56,12 @@ log_use_file(const char *path, char *err, size_t errlen)
 		    strerror(fd < 0 ? errno : ENOMEM));
 		if (fd >= 0)
 			close(fd);
-		log_to_stderr();
+		to_stderr();
 		return -1;
 	}
-	log_to_stderr();
-	log_fd = fd;
-	log_path = name;
+	to_stderr();
+	file_fd = fd;
+	file_path = name;
 	return 0;
 }
 
@@ -96,20 +96,20 @@ log_escape(const char *in, char *out, size_t outlen)
 }
 
 static void
-log_line(const char *level, const char *fmt, va_list ap)
+write_line(const char *level, const char *fmt, va_list ap)
 {
 	char msg[1024], safe[4 * sizeof msg], line[sizeof safe + 256];
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int fd = log_fd >= 0 ? log_fd : STDERR_FILENO, n;
+	int fd = file_fd >= 0 ? file_fd : STDERR_FILENO, n;
 	size_t len, off = 0;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	log_escape(msg, safe, sizeof safe);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof line, "%s %.64s[%ld] %s: %s\n", stamp, log_program, (long)getpid(),
+	n = snprintf(line, sizeof line, "%s %.64s[%ld] %s: %s\n", stamp, progname, (long)getpid(),
 	    level, safe);
 	if (n < 0)
 		return;
@@ -131,7 +131,7 @@ log_line(const char *level, const char *fmt, va_list ap)
 	{                                    \
 		va_list ap;                  \
 		va_start(ap, fmt);           \
-		log_line(level, fmt, ap);    \
+		write_line(level, fmt, ap);    \
 		va_end(ap);                  \
 	}
 

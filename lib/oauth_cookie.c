@@ -12,7 +12,7 @@
 #include "str.h"
 
 static int
-oauth_cookie_value_ok(const char *v, size_t n)
+value_ok(const char *v, size_t n)
 {
 	size_t i;
 
@@ -42,7 +42,7 @@ oauth_cookie_values(const char *header, const char *name,
 			len--;
 		eq = memchr(p, '=', len);
 		if (eq != NULL && (size_t)(eq - p) == namelen && strncmp(p, name, namelen) == 0 &&
-		    oauth_cookie_value_ok(eq + 1, len - namelen - 1)) {
+		    value_ok(eq + 1, len - namelen - 1)) {
 			memcpy(values[found], eq + 1, OAUTH_COOKIE_VALUE_LEN);
 			values[found++][OAUTH_COOKIE_VALUE_LEN] = '\0';
 		}
@@ -66,7 +66,7 @@ oauth_cookie_random(char *out, size_t outlen)
 
 /* A path the web server gave us (SCRIPT_NAME) fit to be written into the header as is. */
 static int
-oauth_cookie_path_ok(const char *path)
+path_ok(const char *path)
 {
 	size_t i;
 
@@ -85,7 +85,7 @@ oauth_cookie_line(const char *name, const char *value, const char *path, int max
 {
 	char path_attr[220] = "", age_attr[40] = "";
 
-	if (oauth_cookie_path_ok(path))
+	if (path_ok(path))
 		snprintf(path_attr, sizeof path_attr, "; Path=%s", path);
 	if (max_age >= 0)
 		snprintf(age_attr, sizeof age_attr, "; Max-Age=%d", max_age);

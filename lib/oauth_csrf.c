@@ -15,7 +15,7 @@
 
 /* SHA-256 over the configured secrets, each followed by a NUL; -1 when none is set. */
 static int
-oauth_csrf_key(const struct config *cfg, unsigned char key[32])
+csrf_key(const struct config *cfg, unsigned char key[32])
 {
 	const char *secrets[] = {
 		cfg->admin.secret, cfg->zoho.client_secret, cfg->kommo.client_secret,
@@ -49,7 +49,7 @@ oauth_csrf_token(const struct config *cfg, const char *cookie, const char *user,
 	char *message;
 	int ok;
 
-	if (outlen < OAUTH_CSRF_LEN + 1 || str_empty(cookie) || oauth_csrf_key(cfg, key) == -1)
+	if (outlen < OAUTH_CSRF_LEN + 1 || str_empty(cookie) || csrf_key(cfg, key) == -1)
 		return -1;
 	if ((message = str_fmt("%s\n%s", cookie, user ? user : "")) == NULL)
 		return -1;

@@ -27,11 +27,11 @@
 #define START_AGAIN "Open the start page (oauth-callback?secret=...) and connect again."
 
 static void
-oauth_finish_say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
+say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-oauth_finish_say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
+say(struct oauth_finish_outcome *out, int status, const char *title, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -44,7 +44,7 @@ oauth_finish_say(struct oauth_finish_outcome *out, int status, const char *title
 
 /* Queued work that waited for the authorization can go now. */
 static void
-oauth_finish_wake_jobs(const struct config *cfg)
+wake_jobs(const struct config *cfg)
 {
 	int n = outbox_make_all_due(cfg->state_dir, (long long)time(NULL));
 
@@ -53,7 +53,7 @@ oauth_finish_wake_jobs(const struct config *cfg)
 }
 
 static void
-oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
+finish_zoho(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
 {
 	const char *server = q->accounts_server ? q->accounts_server : cfg->zoho.accounts_url;
 	const char *params[] = {
@@ -68,7 +68,7 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 	const char *refresh;
 
 	if (zoho_dc_lookup(server, cfg, &dc) == -1) {
-		oauth_finish_say(out, 400, "Unknown Zoho server",
+		say(out, 400, "Unknown Zoho server",
 		    "The address names %s as the Zoho accounts server, which is not one of Zoho's. "
 		    "Nothing was sent there and nothing was stored. " START_AGAIN,
 		    msg_printable(server, strlen(server), 80, shown, sizeof shown));
@@ -78,36 +78,36 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 	case ZOHO_ACCOUNTS_TOKEN:
 		refresh = jfield_text(answer, "refresh_token");
 		if (refresh[0] == '\0')
-			oauth_finish_say(out, 502, "No refresh token",
+			say(out, 502, "No refresh token",
 			    "Zoho granted access but sent no refresh token, so the connection would not "
 			    "last. Nothing was stored. " START_AGAIN);
 		else if (zoho_token_connect(cfg, refresh, jfield_text(answer, "access_token"),
 		    strtol(jfield_text(answer, "expires_in"), NULL, 10), &dc, err, sizeof err) == -1)
-			oauth_finish_say(out, 503, "Not stored", "The authorization could not be stored (%s). "
+			say(out, 503, "Not stored", "The authorization could not be stored (%s). "
 			    START_AGAIN, err);
 		else {
 			log_info("Zoho Sign connected: %s / %s", zoho_dc_host(dc.accounts_url), dc.dc);
-			oauth_finish_say(out, 200, "Zoho Sign is connected",
+			say(out, 200, "Zoho Sign is connected",
 			    "Connected to Zoho Sign in the %s data centre (accounts server %s). Contracts are "
 			    "sent through this Zoho account from now on; you can close this page.", dc.dc,
 			    zoho_dc_host(dc.accounts_url));
-			oauth_finish_wake_jobs(cfg);
+			wake_jobs(cfg);
 		}
 		break;
 	case ZOHO_ACCOUNTS_REFUSED:
-		oauth_finish_say(out, 400, "Zoho refused the authorization",
+		say(out, 400, "Zoho refused the authorization",
 		    "%s. Nothing was stored. Check [zoho] client_id, client_secret and redirect_uri "
 		    "against the Zoho API console, then connect again.", rr.message);
 		break;
 	case ZOHO_ACCOUNTS_THROTTLED:
 		zoho_token_pause(cfg);
-		oauth_finish_say(out, 503, "Zoho is limiting requests",
+		say(out, 503, "Zoho is limiting requests",
 		    "Zoho answered that too many token requests were made (%s). Nothing was stored. "
 		    "Wait 10 minutes, then connect again.", rr.message);
 		out->headers = "Retry-After: 600\r\n";
 		break;
 	case ZOHO_ACCOUNTS_FAILED:
-		oauth_finish_say(out, 502, "No token from Zoho",
+		say(out, 502, "No token from Zoho",
 		    "%s. Nothing was stored. Try again in a few minutes.", rr.message);
 		break;
 	}
@@ -115,12 +115,12 @@ oauth_finish_zoho(const struct config *cfg, const struct oauth_query *q, struct 
 }
 
 static void
-oauth_finish_kommo(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
+finish_kommo(const struct config *cfg, const struct oauth_query *q, struct oauth_finish_outcome *out)
 {
 	struct remote_result rr;
 
 	if (!kommo_token_oauth(cfg)) {
-		oauth_finish_say(out, 400, "Kommo is not set up for OAuth",
+		say(out, 400, "Kommo is not set up for OAuth",
 		    "The configuration has a long-lived [kommo] token, or lacks client_id, "
 		    "client_secret or redirect_uri. Nothing was stored.");
 		return;
@@ -128,21 +128,21 @@ oauth_finish_kommo(const struct config *cfg, const struct oauth_query *q, struct
 	kommo_token_exchange(cfg, q->code, &rr);
 	if (rr.outcome == REMOTE_OK) {
 		log_info("Kommo connected");
-		oauth_finish_say(out, 200, "Kommo is connected",
+		say(out, 200, "Kommo is connected",
 		    "Connected to %s. You can close this page.", cfg->kommo.base_url);
-		oauth_finish_wake_jobs(cfg);
+		wake_jobs(cfg);
 	} else if (rr.outcome == REMOTE_AUTH || rr.outcome == REMOTE_REFUSED) {
-		oauth_finish_say(out, 400, "Kommo refused the authorization",
+		say(out, 400, "Kommo refused the authorization",
 		    "%s. Nothing was stored. " START_AGAIN, rr.message);
 	} else {
-		oauth_finish_say(out, 502, "Kommo could not be reached",
+		say(out, 502, "Kommo could not be reached",
 		    "%s. Nothing was stored. Try again in a few minutes.", rr.message);
 	}
 }
 
 /* The values of the browser's flow cookies, both providers', into cookies; how many. */
 static size_t
-oauth_finish_cookies(const char *cookie_header, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1],
+flow_cookies(const char *cookie_header, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1],
     size_t max)
 {
 	size_t n = oauth_cookie_values(cookie_header, OAUTH_COOKIE_FLOW_PREFIX "zoho", cookies, max);
@@ -157,7 +157,7 @@ oauth_finish(const struct config *cfg, const struct oauth_query *q, const char *
 {
 	char cookies[2 * OAUTH_COOKIE_MAX_VALUES][OAUTH_COOKIE_VALUE_LEN + 1];
 	char provider[16], shown[84];
-	size_t n = oauth_finish_cookies(cookie_header, cookies, 2 * OAUTH_COOKIE_MAX_VALUES);
+	size_t n = flow_cookies(cookie_header, cookies, 2 * OAUTH_COOKIE_MAX_VALUES);
 	const char *name;
 
 	memset(out, 0, sizeof *out);
@@ -165,47 +165,47 @@ oauth_finish(const struct config *cfg, const struct oauth_query *q, const char *
 	case OAUTH_STATE_OK:
 		break;
 	case OAUTH_STATE_UNBOUND:
-		oauth_finish_say(out, 403, "Not the browser that started this connection",
+		say(out, 403, "Not the browser that started this connection",
 		    "Only the browser that pressed Connect can finish the connection, and this one "
 		    "does not hold the cookie set then (another browser or machine, or cookies "
 		    "blocked). Nothing was stored and the current connection is unchanged. Press "
 		    "Connect on the start page in the browser you approve the access with.");
 		return;
 	case OAUTH_STATE_UNKNOWN:
-		oauth_finish_say(out, 400, "Unknown or used link",
+		say(out, 400, "Unknown or used link",
 		    "This address does not come from a connection this site started, or it was "
 		    "already used. Nothing was stored. " START_AGAIN);
 		return;
 	case OAUTH_STATE_EXPIRED:
-		oauth_finish_say(out, 400, "Link expired",
+		say(out, 400, "Link expired",
 		    "More than 10 minutes passed since the connection was started. Nothing was "
 		    "stored. " START_AGAIN);
 		return;
 	case OAUTH_STATE_ERROR:
-		oauth_finish_say(out, 503, "State unreadable", "The state directory could not be read; see the "
+		say(out, 503, "State unreadable", "The state directory could not be read; see the "
 		    "error log. Nothing was stored.");
 		return;
 	}
 	name = strcmp(provider, "kommo") == 0 ? "Kommo" : "Zoho";
 	if (q->error != NULL && strcmp(q->error, "access_denied") == 0) {
-		oauth_finish_say(out, 403, "Access not granted",
+		say(out, 403, "Access not granted",
 		    "Access was denied on %s's page, so nothing was connected or stored. To connect, "
 		    "start again and approve the access.", name);
 		return;
 	}
 	if (q->error != NULL) {
-		oauth_finish_say(out, 400, "Authorization failed", "%s answered with the error \"%s\". Nothing "
+		say(out, 400, "Authorization failed", "%s answered with the error \"%s\". Nothing "
 		    "was stored. " START_AGAIN, name,
 		    msg_printable(q->error, strlen(q->error), 80, shown, sizeof shown));
 		return;
 	}
 	if (q->code == NULL || q->code[0] == '\0') {
-		oauth_finish_say(out, 400, "No authorization code",
+		say(out, 400, "No authorization code",
 		    "The address has no authorization code. Nothing was stored. " START_AGAIN);
 		return;
 	}
 	if (strcmp(provider, "kommo") == 0)
-		oauth_finish_kommo(cfg, q, out);
+		finish_kommo(cfg, q, out);
 	else
-		oauth_finish_zoho(cfg, q, out);
+		finish_zoho(cfg, q, out);
 }

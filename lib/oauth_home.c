@@ -12,7 +12,7 @@
 #include "status.h"
 
 static void
-oauth_home_button(const struct config *cfg, struct page *p, const char *csrf, const char *provider,
+button(const struct config *cfg, struct page *p, const char *csrf, const char *provider,
     const char *label)
 {
 	const char *hidden[] = { "provider", provider, "csrf", csrf, NULL };
@@ -30,7 +30,7 @@ oauth_home_button(const struct config *cfg, struct page *p, const char *csrf, co
 }
 
 static void
-oauth_home_zoho(const struct config *cfg, const char *csrf, struct page *p)
+show_zoho(const struct config *cfg, const char *csrf, struct page *p)
 {
 	char line[512];
 	int stored = status_zoho_connection(cfg, line, sizeof line);
@@ -38,11 +38,11 @@ oauth_home_zoho(const struct config *cfg, const char *csrf, struct page *p)
 	page_markup(p, "<h2>Zoho Sign</h2>\n<p class=\"status\" id=\"zoho-status\">");
 	page_text(p, "%s", line);
 	page_markup(p, "</p>\n");
-	oauth_home_button(cfg, p, csrf, "zoho", stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
+	button(cfg, p, csrf, "zoho", stored ? "Connect Zoho Sign again" : "Connect Zoho Sign");
 }
 
 static void
-oauth_home_kommo(const struct config *cfg, const char *csrf, struct page *p)
+show_kommo(const struct config *cfg, const char *csrf, struct page *p)
 {
 	char line[512];
 	int stored = status_kommo_connection(cfg, line, sizeof line);
@@ -51,15 +51,15 @@ oauth_home_kommo(const struct config *cfg, const char *csrf, struct page *p)
 	page_text(p, "%s", line);
 	page_markup(p, "</p>\n");
 	if (kommo_token_oauth(cfg))
-		oauth_home_button(cfg, p, csrf, "kommo", stored ? "Connect Kommo again" : "Connect Kommo");
+		button(cfg, p, csrf, "kommo", stored ? "Connect Kommo again" : "Connect Kommo");
 }
 
 const char *
 oauth_home_page(const struct config *cfg, const char *csrf, struct page *p)
 {
 	page_begin(p, "Connections and status");
-	oauth_home_zoho(cfg, csrf, p);
-	oauth_home_kommo(cfg, csrf, p);
+	show_zoho(cfg, csrf, p);
+	show_kommo(cfg, csrf, p);
 	page_markup(p, "<p>");
 	page_text(p, "A button starts a connection that only this browser can finish (a cookie "
 	    "ties them), within 10 minutes. Connecting again replaces the stored authorization.");

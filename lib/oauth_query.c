@@ -28,7 +28,7 @@ static const struct {
 #define OAUTH_QUERY_NNAMES (sizeof oauth_query_names / sizeof oauth_query_names[0])
 
 static int
-oauth_query_has_control(const char *s)
+has_control(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
@@ -38,7 +38,7 @@ oauth_query_has_control(const char *s)
 
 /* Checks every pair; the message names the parameter (made printable), never its value. */
 static int
-oauth_query_check(const struct form *f, char *err, size_t errlen)
+check(const struct form *f, char *err, size_t errlen)
 {
 	char shown[OAUTH_QUERY_SHOW + 4];
 	size_t i, j;
@@ -61,7 +61,7 @@ oauth_query_check(const struct form *f, char *err, size_t errlen)
 			msg_set(err, errlen, "parameter %s longer than %d bytes", name, OAUTH_QUERY_MAX_VALUE);
 			return -1;
 		}
-		if (oauth_query_has_control(key) || oauth_query_has_control(value)) {
+		if (has_control(key) || has_control(value)) {
 			msg_set(err, errlen, "parameter %s contains a control character", name);
 			return -1;
 		}
@@ -83,7 +83,7 @@ oauth_query_parse(const char *query, size_t len, struct oauth_query *out, char *
 	}
 	if (form_parse(query, len, &out->form, err, errlen) == -1)
 		return -1;
-	if (oauth_query_check(&out->form, err, errlen) == -1)
+	if (check(&out->form, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < OAUTH_QUERY_NNAMES; i++) {
 		const char **slot = (const char **)(void *)((char *)out + oauth_query_names[i].offset);

@@ -16,25 +16,25 @@
 #include "str.h"
 
 static char *
-oauth_start_join(const char *base, const char *query)
+join(const char *base, const char *query)
 {
 	return str_fmt("%s%c%s", base, strchr(base, '?') ? '&' : '?', query);
 }
 
 /* oauth-callback's address with a start code: ?start=<code>. */
 static char *
-oauth_start_code(const char *callback, const char *code)
+start_code_url(const char *callback, const char *code)
 {
 	char *query = str_fmt("start=%s", code), *url = NULL;
 
 	if (query != NULL)
-		url = oauth_start_join(callback, query);
+		url = join(callback, query);
 	free(query);
 	return url;
 }
 
 static char *
-oauth_start_zoho(const struct config *cfg, const char *state)
+start_zoho(const struct config *cfg, const char *state)
 {
 	const char *params[] = {
 		"response_type", "code", "client_id", cfg->zoho.client_id,
@@ -53,7 +53,7 @@ oauth_start_zoho(const struct config *cfg, const char *state)
 }
 
 static char *
-oauth_start_kommo(const struct config *cfg, const char *state)
+start_kommo(const struct config *cfg, const char *state)
 {
 	const char *params[] = {
 		"client_id", cfg->kommo.client_id, "state", state, "mode", "post_message", NULL,
@@ -61,7 +61,7 @@ oauth_start_kommo(const struct config *cfg, const char *state)
 	char *query = form_build(params), *url = NULL;
 
 	if (query != NULL)
-		url = oauth_start_join(cfg->kommo.oauth_url, query);
+		url = join(cfg->kommo.oauth_url, query);
 	free(query);
 	return url;
 }
@@ -92,7 +92,7 @@ oauth_start_ready(const struct config *cfg, const char *provider, char *err, siz
 
 /* Makes a state (bound to cookie) or a start code (cookie NULL) and the address carrying it. */
 static int
-oauth_start_make(const struct config *cfg, const char *provider, const char *cookie, char **url,
+make_state(const struct config *cfg, const char *provider, const char *cookie, char **url,
     char *err, size_t errlen)
 {
 	char state[OAUTH_STATE_LEN + 1];
@@ -103,9 +103,9 @@ oauth_start_make(const struct config *cfg, const char *provider, const char *coo
 	    oauth_state_create(cfg->state_dir, provider, cookie, state, sizeof state, err, errlen) == -1)
 		return -1;
 	if (cookie != NULL)
-		*url = zoho ? oauth_start_zoho(cfg, state) : oauth_start_kommo(cfg, state);
+		*url = zoho ? start_zoho(cfg, state) : start_kommo(cfg, state);
 	else
-		*url = oauth_start_code(zoho ? cfg->zoho.redirect_uri : cfg->kommo.redirect_uri, state);
+		*url = start_code_url(zoho ? cfg->zoho.redirect_uri : cfg->kommo.redirect_uri, state);
 	if (*url == NULL) {
 		msg_set(err, errlen, "out of memory");
 		return -1;
@@ -122,12 +122,12 @@ oauth_start_url(const struct config *cfg, const char *provider, const char *cook
 		msg_set(err, errlen, "no flow cookie");
 		return -1;
 	}
-	return oauth_start_make(cfg, provider, cookie, url, err, errlen);
+	return make_state(cfg, provider, cookie, url, err, errlen);
 }
 
 int
 oauth_start_code_url(const struct config *cfg, const char *provider, char **url, char *err,
     size_t errlen)
 {
-	return oauth_start_make(cfg, provider, NULL, url, err, errlen);
+	return make_state(cfg, provider, NULL, url, err, errlen);
 }

@@ -36,7 +36,7 @@ struct oauth_state_record {
 };
 
 static void
-oauth_state_read(const char *text, struct oauth_state_record *rec)
+read_record(const char *text, struct oauth_state_record *rec)
 {
 	json_object *obj = json_tokener_parse(text), *start = NULL;
 
@@ -49,7 +49,7 @@ oauth_state_read(const char *text, struct oauth_state_record *rec)
 
 /* SHA-256 of a cookie value in hex into out (OAUTH_STATE_HASH_LEN + 1 bytes); "" on failure. */
 static void
-oauth_state_hash(const char *cookie, char *out)
+nonce_hash(const char *cookie, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, i;
@@ -62,19 +62,19 @@ oauth_state_hash(const char *cookie, char *out)
 }
 
 static int
-oauth_state_collect(const char *key, const char *val, void *arg)
+collect(const char *key, const char *val, void *arg)
 {
 	struct oauth_state_sweep *sw = arg;
 	struct oauth_state_record rec;
 
-	oauth_state_read(val, &rec);
+	read_record(val, &rec);
 	if (rec.expires_at <= sw->now && (sw->keys[sw->n] = strdup(key)) != NULL)
 		sw->n++;
 	return sw->n == OAUTH_STATE_SWEEP_MAX;
 }
 
 static json_object *
-oauth_state_new_record(const char *provider, const char *cookie, long long expires_at)
+new_record(const char *provider, const char *cookie, long long expires_at)
 {
 	json_object *rec = json_object_new_object();
 	char hash[OAUTH_STATE_HASH_LEN + 1];
@@ -84,7 +84,7 @@ oauth_state_new_record(const char *provider, const char *cookie, long long expir
 	if (cookie == NULL) {
 		json_object_object_add(rec, "start", json_object_new_boolean(1));
 	} else {
-		oauth_state_hash(cookie, hash);
+		nonce_hash(cookie, hash);
 		json_object_object_add(rec, "binding", json_object_new_string(hash));
 	}
 	return rec;
@@ -107,12 +107,12 @@ oauth_state_create(const char *dir, const char *provider, const char *cookie, ch
 	if (store_begin(dir, STORE_STATES, 1, &s, err, errlen) == -1)
 		return -1;
 	/* Removing while GDBM iterates is undefined: collect first. */
-	store_each(s, oauth_state_collect, &sw);
+	store_each(s, collect, &sw);
 	for (i = 0; i < sw.n; i++) {
 		store_delete(s, sw.keys[i]);
 		free(sw.keys[i]);
 	}
-	rec = oauth_state_new_record(provider, cookie, sw.now + OAUTH_STATE_SECONDS);
+	rec = new_record(provider, cookie, sw.now + OAUTH_STATE_SECONDS);
 	rc = store_put(s, out, json_object_to_json_string(rec));
 	json_object_put(rec);
 	if (rc == -1) {
@@ -128,7 +128,7 @@ oauth_state_create(const char *dir, const char *provider, const char *cookie, ch
 }
 
 static int
-oauth_state_well_formed(const char *state)
+well_formed(const char *state)
 {
 	return state != NULL && strlen(state) == OAUTH_STATE_LEN &&
 	    strspn(state, "0123456789abcdef") == OAUTH_STATE_LEN;
@@ -136,7 +136,7 @@ oauth_state_well_formed(const char *state)
 
 /* 1 when one of the cookies hashes to binding; every cookie is hashed and compared. */
 static int
-oauth_state_bound(const char *binding, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1], size_t n)
+bound(const char *binding, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1], size_t n)
 {
 	char hash[OAUTH_STATE_HASH_LEN + 1];
 	size_t i;
@@ -145,7 +145,7 @@ oauth_state_bound(const char *binding, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1
 	if (strlen(binding) != OAUTH_STATE_HASH_LEN)
 		return 0;
 	for (i = 0; i < n; i++) {
-		oauth_state_hash(cookies[i], hash);
+		nonce_hash(cookies[i], hash);
 		match |= strlen(hash) == OAUTH_STATE_HASH_LEN &&
 		    CRYPTO_memcmp(hash, binding, OAUTH_STATE_HASH_LEN) == 0;
 	}
@@ -154,7 +154,7 @@ oauth_state_bound(const char *binding, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1
 
 /* Reads key's record in s and judges it; OK means it may be used up now. */
 static enum oauth_state_result
-oauth_state_judge(struct store *s, const char *key, int start,
+judge(struct store *s, const char *key, int start,
     char cookies[][OAUTH_COOKIE_VALUE_LEN + 1], size_t n, struct oauth_state_record *rec)
 {
 	char *text = NULL;
@@ -162,19 +162,19 @@ oauth_state_judge(struct store *s, const char *key, int start,
 
 	if (rc != 0)
 		return rc == 1 ? OAUTH_STATE_UNKNOWN : OAUTH_STATE_ERROR;
-	oauth_state_read(text, rec);
+	read_record(text, rec);
 	free(text);
 	if (rec->start != start)
 		return OAUTH_STATE_UNKNOWN;
 	if (rec->expires_at <= (long long)time(NULL))
 		return OAUTH_STATE_EXPIRED;
-	if (!start && !oauth_state_bound(rec->binding, cookies, n))
+	if (!start && !bound(rec->binding, cookies, n))
 		return OAUTH_STATE_UNBOUND;
 	return OAUTH_STATE_OK;
 }
 
 static enum oauth_state_result
-oauth_state_claim(const char *dir, const char *key, int start,
+claim(const char *dir, const char *key, int start,
     char cookies[][OAUTH_COOKIE_VALUE_LEN + 1], size_t n, char *provider, size_t providerlen)
 {
 	struct oauth_state_record rec = { 0 };
@@ -183,11 +183,11 @@ oauth_state_claim(const char *dir, const char *key, int start,
 	char err[256];
 
 	provider[0] = '\0';
-	if (!oauth_state_well_formed(key))
+	if (!well_formed(key))
 		return OAUTH_STATE_UNKNOWN;
 	if (store_begin(dir, STORE_STATES, 1, &s, err, sizeof err) == -1)
 		return OAUTH_STATE_ERROR; /* store_begin reported it */
-	result = oauth_state_judge(s, key, start, cookies, n, &rec);
+	result = judge(s, key, start, cookies, n, &rec);
 	if (result != OAUTH_STATE_OK && result != OAUTH_STATE_EXPIRED) {
 		store_abort(s);
 		return result;
@@ -205,11 +205,11 @@ enum oauth_state_result
 oauth_state_take(const char *dir, const char *state, char cookies[][OAUTH_COOKIE_VALUE_LEN + 1],
     size_t n, char *provider, size_t providerlen)
 {
-	return oauth_state_claim(dir, state, 0, cookies, n, provider, providerlen);
+	return claim(dir, state, 0, cookies, n, provider, providerlen);
 }
 
 enum oauth_state_result
 oauth_state_take_start(const char *dir, const char *code, char *provider, size_t providerlen)
 {
-	return oauth_state_claim(dir, code, 1, NULL, 0, provider, providerlen);
+	return claim(dir, code, 1, NULL, 0, provider, providerlen);
 }

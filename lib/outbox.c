@@ -27,13 +27,13 @@ outbox_job_free(struct outbox_job *job)
 }
 
 static long long
-job_int(json_object *obj, const char *key)
+int_field(json_object *obj, const char *key)
 {
 	return strtoll(jfield_text(obj, key), NULL, 10);
 }
 
 static int
-job_decode(const char *key, const char *text, struct outbox_job *job)
+decode_job(const char *key, const char *text, struct outbox_job *job)
 {
 	json_object *obj = json_tokener_parse(text), *state;
 
@@ -44,13 +44,13 @@ job_decode(const char *key, const char *text, struct outbox_job *job)
 	snprintf(job->kind, sizeof job->kind, "%s", jfield_text(obj, "kind"));
 	snprintf(job->subject, sizeof job->subject, "%s", jfield_text(obj, "subject"));
 	snprintf(job->last_error, sizeof job->last_error, "%s", jfield_text(obj, "last_error"));
-	job->gen = (long)job_int(obj, "gen");
-	job->attempts = (int)job_int(obj, "attempts");
-	job->created_at = job_int(obj, "created_at");
-	job->dead = (int)job_int(obj, "dead");
-	job->next_at = job_int(obj, "next_at");
-	job->lease_until = job_int(obj, "lease_until");
-	job->lease_pid = (long)job_int(obj, "lease_pid");
+	job->gen = (long)int_field(obj, "gen");
+	job->attempts = (int)int_field(obj, "attempts");
+	job->created_at = int_field(obj, "created_at");
+	job->dead = (int)int_field(obj, "dead");
+	job->next_at = int_field(obj, "next_at");
+	job->lease_until = int_field(obj, "lease_until");
+	job->lease_pid = (long)int_field(obj, "lease_pid");
 	state = jfield_typed(obj, "state", json_type_object);
 	job->state = state ? json_object_get(state) : json_object_new_object();
 	json_object_put(obj);
@@ -58,7 +58,7 @@ job_decode(const char *key, const char *text, struct outbox_job *job)
 }
 
 static int
-job_store(struct store *s, const struct outbox_job *job)
+write_job(struct store *s, const struct outbox_job *job)
 {
 	json_object *obj = json_object_new_object();
 	int rc;
@@ -275,7 +275,7 @@ leased_drop(struct queue *q, const char *key)
 
 /* Keeps an undecodable job record for the admin, out of the queue's way. */
 static int
-job_set_aside(struct store *s, const char *key, const char *text)
+put_aside(struct store *s, const char *key, const char *text)
 {
 	char aside[OUTBOX_KEY_MAX + sizeof ASIDE_PREFIX];
 
@@ -288,14 +288,14 @@ job_set_aside(struct store *s, const char *key, const char *text)
 
 /* Reads a job: 0 decoded, 1 absent, 2 undecodable (then set aside), -1 error. */
 static int
-job_load(struct store *s, const char *key, struct outbox_job *job)
+load_job(struct store *s, const char *key, struct outbox_job *job)
 {
 	char *text = NULL;
 	int rc = store_get(s, key, &text);
 
 	memset(job, 0, sizeof *job);
-	if (rc == 0 && job_decode(key, text, job) == -1)
-		rc = job_set_aside(s, key, text) == -1 ? -1 : 2;
+	if (rc == 0 && decode_job(key, text, job) == -1)
+		rc = put_aside(s, key, text) == -1 ? -1 : 2;
 	free(text);
 	return rc;
 }
@@ -368,7 +368,7 @@ rebuild_one(const char *key, const char *val, void *arg)
 			r->highest = strtol(key + 2, NULL, 10);
 		return 0;
 	}
-	if (job_decode(key, val, &job) == -1)
+	if (decode_job(key, val, &job) == -1)
 		rc = rebuild_add_aside(r, key);
 	else if (job.lease_pid != 0 && !job.dead)
 		rc = rebuild_add_leased(r, key);
@@ -418,7 +418,7 @@ queue_rebuild(struct queue *q, const char *why)
 	for (i = 0; i < r.n_aside; i++) {
 		struct outbox_job job;
 
-		if (job_load(q->s, r.aside[i], &job) == -1)
+		if (load_job(q->s, r.aside[i], &job) == -1)
 			goto out;
 		outbox_job_free(&job);
 	}
@@ -505,7 +505,7 @@ queue_close(struct queue *q)
  * initial (borrowed, may be NULL) becomes a new job's state.
  */
 static int
-outbox_add(const char *dir, const char *kind, const char *subject, json_object *initial, int rerun,
+add(const char *dir, const char *kind, const char *subject, json_object *initial, int rerun,
     long long now, char *err, size_t errlen)
 {
 	struct queue q;
@@ -520,7 +520,7 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 	}
 	if (queue_open(dir, &q, err, errlen) == -1)
 		return -1;
-	rc = job_load(q.s, key, &job);
+	rc = load_job(q.s, key, &job);
 	if (rc == -1) {
 		snprintf(err, errlen, "cannot read the outbox");
 		queue_abort(&q);
@@ -559,7 +559,7 @@ outbox_add(const char *dir, const char *kind, const char *subject, json_object *
 		rc = heap_push(&q, job.next_at, key);
 	}
 	crash_point("outbox-enqueue-halfway");
-	if (rc == -1 || job_store(q.s, &job) == -1) {
+	if (rc == -1 || write_job(q.s, &job) == -1) {
 		snprintf(err, errlen, "cannot write the outbox");
 		outbox_job_free(&job);
 		queue_abort(&q);
@@ -577,18 +577,18 @@ int
 outbox_enqueue(const char *dir, const char *kind, const char *subject, long long now,
     char *err, size_t errlen)
 {
-	return outbox_add(dir, kind, subject, NULL, 1, now, err, errlen);
+	return add(dir, kind, subject, NULL, 1, now, err, errlen);
 }
 
 int
 outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json_object *initial,
     long long now, char *err, size_t errlen)
 {
-	return outbox_add(dir, kind, subject, initial, 0, now, err, errlen);
+	return add(dir, kind, subject, initial, 0, now, err, errlen);
 }
 
 static int
-job_lease_free(const struct outbox_job *job, long long now)
+lease_free(const struct outbox_job *job, long long now)
 {
 	if (job->lease_pid == 0 || job->lease_until < now)
 		return 1;
@@ -612,7 +612,7 @@ queue_leased(struct queue *q, long long now, struct outbox_job *out, int *held)
 		return -1;
 	for (key = strtok_r(keys, "\n", &save); key != NULL && rc == 1; key = strtok_r(NULL, "\n", &save)) {
 		struct outbox_job job;
-		int found = job_load(q->s, key, &job);
+		int found = load_job(q->s, key, &job);
 
 		if (found == -1) {
 			rc = -1;
@@ -621,7 +621,7 @@ queue_leased(struct queue *q, long long now, struct outbox_job *out, int *held)
 		if (found != 0 || job.lease_pid == 0 || job.dead) {
 			if (leased_drop(q, key) == -1)
 				rc = -1;
-		} else if (job_lease_free(&job, now)) {
+		} else if (lease_free(&job, now)) {
 			*out = job; /* handed over, state and all */
 			rc = 0;
 			continue;
@@ -646,7 +646,7 @@ queue_top(struct queue *q, struct entry *top, struct outbox_job *job)
 
 		if (entry_get(q, 0, top) == -1)
 			return -1;
-		found = job_load(q->s, top->key, job);
+		found = load_job(q->s, top->key, job);
 		if (found == -1)
 			return -1;
 		if (found == 0 && !job->dead && job->lease_pid == 0 && job->next_at == top->due)
@@ -751,7 +751,7 @@ outbox_claim(const char *dir, long long now, struct outbox_job *out)
 		out->lease_pid = (long)getpid();
 		out->lease_until = now + OUTBOX_LEASE_SECONDS;
 		out->claimed_gen = out->gen;
-		if (leased_add(&q, out->key) == -1 || job_store(q.s, out) == -1) {
+		if (leased_add(&q, out->key) == -1 || write_job(q.s, out) == -1) {
 			outbox_job_free(out);
 			queue_abort(&q);
 			return -1;
@@ -766,7 +766,7 @@ outbox_claim(const char *dir, long long now, struct outbox_job *out)
 
 /* Rewrites the job, keeping a gen bumped by a concurrent enqueue; the lease ends. */
 static int
-outbox_update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long long now)
+update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long long now)
 {
 	struct queue q;
 	struct outbox_job current;
@@ -775,7 +775,7 @@ outbox_update(const char *dir, struct outbox_job *job, int remove_if_unchanged, 
 
 	if (queue_open(dir, &q, err, sizeof err) == -1)
 		return -1;
-	if (job_load(q.s, job->key, &current) == 0) {
+	if (load_job(q.s, job->key, &current) == 0) {
 		job->gen = current.gen;
 		outbox_job_free(&current);
 	}
@@ -793,7 +793,7 @@ outbox_update(const char *dir, struct outbox_job *job, int remove_if_unchanged, 
 		}
 		job->lease_pid = 0;
 		job->lease_until = 0;
-		if (job_store(q.s, job) == -1 || (!job->dead && heap_push(&q, job->next_at, job->key) == -1))
+		if (write_job(q.s, job) == -1 || (!job->dead && heap_push(&q, job->next_at, job->key) == -1))
 			rc = -1;
 	}
 	if (rc == -1) {
@@ -814,12 +814,12 @@ outbox_save(const char *dir, const struct outbox_job *job)
 		return -1;
 	/* An event merged in while the job runs raised its gen: kept, so that done runs the
 	 * job once more instead of forgetting the event. */
-	if (job_load(s, job->key, &current) == 0) {
+	if (load_job(s, job->key, &current) == 0) {
 		if (current.gen > saved.gen)
 			saved.gen = current.gen;
 		outbox_job_free(&current);
 	}
-	if (job_store(s, &saved) == -1) {
+	if (write_job(s, &saved) == -1) {
 		store_abort(s);
 		return -1;
 	}
@@ -829,29 +829,29 @@ outbox_save(const char *dir, const struct outbox_job *job)
 int
 outbox_done(const char *dir, struct outbox_job *job, long long now)
 {
-	return outbox_update(dir, job, 1, now);
+	return update(dir, job, 1, now);
 }
 
 /* Ends the lease; the job is due again at next_at. */
 static int
-outbox_release(const char *dir, struct outbox_job *job, const char *why, long long next_at, long long now)
+release(const char *dir, struct outbox_job *job, const char *why, long long next_at, long long now)
 {
 	job->next_at = next_at;
 	snprintf(job->last_error, sizeof job->last_error, "%s", why);
-	return outbox_update(dir, job, 0, now);
+	return update(dir, job, 0, now);
 }
 
 int
 outbox_retry(const char *dir, struct outbox_job *job, const char *error, long delay_s, long long now)
 {
 	job->attempts++;
-	return outbox_release(dir, job, error, now + delay_s, now);
+	return release(dir, job, error, now + delay_s, now);
 }
 
 int
 outbox_put_back(const char *dir, struct outbox_job *job, const char *reason, long long now)
 {
-	return outbox_release(dir, job, reason, now, now);
+	return release(dir, job, reason, now, now);
 }
 
 int
@@ -888,7 +888,7 @@ list_one(const char *key, const char *val, void *arg)
 	struct list_ctx *ctx = arg;
 	struct outbox_job job;
 
-	if (key[0] != '#' && job_decode(key, val, &job) == 0) {
+	if (key[0] != '#' && decode_job(key, val, &job) == 0) {
 		ctx->fn(&job, ctx->arg);
 		outbox_job_free(&job);
 	}
@@ -957,7 +957,7 @@ outbox_make_all_due(const char *dir, long long now)
 	/* Keys first: GDBM does not promise a stable walk while records are rewritten. */
 	for (i = 0; i < list.n; i++) {
 		struct outbox_job job;
-		int rc = job_load(q.s, list.keys[i], &job);
+		int rc = load_job(q.s, list.keys[i], &job);
 
 		if (rc == 0) {
 			job.next_at = now;
@@ -965,7 +965,7 @@ outbox_make_all_due(const char *dir, long long now)
 				job.dead = 0;
 				job.created_at = now;
 			}
-			rc = job_store(q.s, &job);
+			rc = write_job(q.s, &job);
 			outbox_job_free(&job);
 			count++;
 		}

@@ -49,7 +49,7 @@ event_who(const struct outbox_job *job, char *buf, size_t len)
 /* The outcome onto the deal's records; when the state refuses it the job runs again
  * (its steps are flagged), so the deal never stays "in flight" after its outcome. */
 static int
-step_record(const struct config *cfg, struct outbox_job *job, const char *outcome, struct job_result *res)
+record_step(const struct config *cfg, struct outbox_job *job, const char *outcome, struct job_result *res)
 {
 	if (deal_request_outcome(cfg->state_dir, job->subject, outcome) != -1)
 		return 0;
@@ -59,7 +59,7 @@ step_record(const struct config *cfg, struct outbox_job *job, const char *outcom
 
 /* A note on the job's lead, once (see job_step_note). */
 static int
-step_note(const struct config *cfg, struct outbox_job *job, const char *flag, const char *text,
+add_note(const struct config *cfg, struct outbox_job *job, const char *flag, const char *text,
     struct job_result *res)
 {
 	return job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
@@ -67,7 +67,7 @@ step_note(const struct config *cfg, struct outbox_job *job, const char *flag, co
 
 /* A task for the lead's responsible user, once (see job_step_task). */
 static int
-step_task(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
+add_task(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
 {
 	const char *lead_id = jfield_text(job->state, "lead");
 	struct remote_result rr;
@@ -88,7 +88,7 @@ step_task(const struct config *cfg, struct outbox_job *job, const char *text, st
 	return job_step_task(cfg, job, lead_id, "tasked", responsible, text, res);
 }
 
-/* Where step_move takes the lead. */
+/* Where move_stage takes the lead. */
 struct lead_move {
 	const char *lead_id, *status_id;
 };
@@ -118,7 +118,7 @@ move_write(const struct config *cfg, const void *arg, struct remote_result *rr)
 }
 
 static int
-step_move(const struct config *cfg, struct outbox_job *job, const char *status_id, struct job_result *res)
+move_stage(const struct config *cfg, struct outbox_job *job, const char *status_id, struct job_result *res)
 {
 	const struct lead_move m = { jfield_text(job->state, "lead"), status_id };
 	const struct job_write w = { move_look, move_write, &m, "outcome-after-move-call" };
@@ -130,7 +130,7 @@ step_move(const struct config *cfg, struct outbox_job *job, const char *status_i
 
 /* The signed PDF onto the drive; the file's ids are kept so it is uploaded once. */
 static int
-step_upload(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
+upload_pdf(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
 {
 	struct remote_result rr;
 	struct kommo_drive_file file;
@@ -190,7 +190,7 @@ attach_write(const struct config *cfg, const void *arg, struct remote_result *rr
 
 /* The PDF in the lead's Files tab, and an attachment note in its feed. */
 static int
-step_link(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
+link_file(const struct config *cfg, struct outbox_job *job, const char *file_name, struct job_result *res)
 {
 	const struct lead_pdf f = { jfield_text(job->state, "lead"), jfield_text(job->state, "file_uuid"),
 		jfield_text(job->state, "version_uuid"), file_name };
@@ -204,7 +204,7 @@ step_link(const struct config *cfg, struct outbox_job *job, const char *file_nam
 
 /* 1 when the request's outcome is recorded already (see outcome.h): nothing left to do. */
 static int
-outcome_recorded(const struct config *cfg, const struct outbox_job *job, const char *outcome,
+recorded(const struct config *cfg, const struct outbox_job *job, const char *outcome,
     struct job_result *res)
 {
 	json_object *rec = NULL;
@@ -221,24 +221,24 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 	char file_name[96], who[900], when[64], *text;
 	int rc;
 
-	if (outcome_recorded(cfg, job, DEAL_COMPLETED, res))
+	if (recorded(cfg, job, DEAL_COMPLETED, res))
 		return;
 	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
 	    "is in the deal's files.", who, when, job->subject);
-	rc = step_upload(cfg, job, file_name, res);
+	rc = upload_pdf(cfg, job, file_name, res);
 	if (rc == 0)
-		rc = step_link(cfg, job, file_name, res);
+		rc = link_file(cfg, job, file_name, res);
 	if (rc == 0)
-		rc = step_note(cfg, job, "noted", text ? text : "Contract signed.", res);
+		rc = add_note(cfg, job, "noted", text ? text : "Contract signed.", res);
 	if (rc == 0)
-		rc = step_move(cfg, job, cfg->kommo.signed_status_id, res);
+		rc = move_stage(cfg, job, cfg->kommo.signed_status_id, res);
 	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
-		rc = step_record(cfg, job, DEAL_COMPLETED, res);
+		rc = record_step(cfg, job, DEAL_COMPLETED, res);
 	}
 	if (rc == 0) {
 		log_info("lead %s: request %s completed; PDF attached, deal moved", jfield_text(job->state, "lead"),
@@ -254,24 +254,24 @@ outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_re
 	const char *reason = jfield_text(job->state, "reason");
 	int rc;
 
-	if (outcome_recorded(cfg, job, DEAL_DECLINED, res))
+	if (recorded(cfg, job, DEAL_DECLINED, res))
 		return;
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract declined by %s on %s. Reason: %s. Zoho Sign request %s.", who, when,
 	    *reason ? reason : "none given", job->subject);
-	rc = step_note(cfg, job, "noted", text ? text : "Contract declined.", res);
+	rc = add_note(cfg, job, "noted", text ? text : "Contract declined.", res);
 	free(text);
 	if (rc == 0) {
 		text = str_fmt("Contract declined (Zoho Sign request %s): see the note on this deal and "
 		    "follow up.", job->subject);
-		rc = step_task(cfg, job, text ? text : "Contract declined.", res);
+		rc = add_task(cfg, job, text ? text : "Contract declined.", res);
 		free(text);
 	}
 	if (rc == 0)
-		rc = step_move(cfg, job, cfg->kommo.declined_status_id, res);
+		rc = move_stage(cfg, job, cfg->kommo.declined_status_id, res);
 	if (rc == 0)
-		rc = step_record(cfg, job, DEAL_DECLINED, res);
+		rc = record_step(cfg, job, DEAL_DECLINED, res);
 	if (rc == 0)
 		res->done = 1;
 }
@@ -285,7 +285,7 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 
 	/* Recorded by an earlier job: nothing left. Recorded by this one, the resend may
 	 * still be left to queue: a refused queueing must not lose it. */
-	if (!job_step_done(job, "expiry_recorded") && outcome_recorded(cfg, job, DEAL_EXPIRED, res))
+	if (!job_step_done(job, "expiry_recorded") && recorded(cfg, job, DEAL_EXPIRED, res))
 		return;
 	deal_request_load(cfg->state_dir, job->subject, &rec);
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
@@ -294,19 +294,19 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract request %s expired unsigned on %s.%s", job->subject, when,
 	    resend ? " A fresh request is being sent." : "");
-	rc = step_note(cfg, job, "noted", text ? text : "Contract expired.", res);
+	rc = add_note(cfg, job, "noted", text ? text : "Contract expired.", res);
 	free(text);
 	if (rc == 0) {
 		text = str_fmt("Contract request %s expired unsigned: follow up with the client%s.", job->subject,
 		    resend ? "; a fresh request is on its way" :
 		    ", then move the deal into the stage again to send a fresh request");
-		rc = step_task(cfg, job, text ? text : "Contract expired.", res);
+		rc = add_task(cfg, job, text ? text : "Contract expired.", res);
 		free(text);
 	}
 	/* The request is no longer in flight before the new send job looks; recorded once,
 	 * so a retry never moves the deal back from a newer send to "expired". */
 	if (rc != 0 || (!job_step_done(job, "expiry_recorded") &&
-	    (step_record(cfg, job, DEAL_EXPIRED, res) != 0 ||
+	    (record_step(cfg, job, DEAL_EXPIRED, res) != 0 ||
 	    job_step_record(cfg, job, "expiry_recorded", NULL, res) == -1)))
 		return;
 	if (resend && !job_step_done(job, "resent")) {
@@ -332,15 +332,15 @@ outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_re
 	char when[64], *text;
 	int rc;
 
-	if (outcome_recorded(cfg, job, DEAL_RECALLED, res))
+	if (recorded(cfg, job, DEAL_RECALLED, res))
 		return;
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s. To send a fresh request, move the "
 	    "deal into the stage again.", job->subject, when);
-	rc = step_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
+	rc = add_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
 	free(text);
 	if (rc == 0)
-		rc = step_record(cfg, job, DEAL_RECALLED, res);
+		rc = record_step(cfg, job, DEAL_RECALLED, res);
 	if (rc == 0)
 		res->done = 1;
 }
@@ -358,7 +358,7 @@ outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_re
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
 	text = str_fmt("Contract %s by %s on %s.", what, who, when);
-	res->done = step_note(cfg, job, "noted", text ? text : "Contract progress.", res) == 0;
+	res->done = add_note(cfg, job, "noted", text ? text : "Contract progress.", res) == 0;
 	free(text);
 }
 
@@ -371,7 +371,7 @@ outcome_alert(const struct config *cfg, struct outbox_job *job, struct job_resul
 	    strcmp(what, JOB_KIND_SEND) == 0 ? "sending the contract" : "bringing back the signing outcome",
 	    jfield_text(job->state, "reason"));
 
-	res->done = step_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;
+	res->done = add_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;
 	free(text);
 }
 
@@ -391,7 +391,7 @@ outcome_state_new(const struct outcome_event *ev)
 
 /* Queues kind:subject once with state (borrowed) as the job's state. */
 static int
-outcome_queue_state(const struct config *cfg, const char *kind, const char *subject, json_object *state)
+queue_state(const struct config *cfg, const char *kind, const char *subject, json_object *state)
 {
 	char err[256];
 	int rc;
@@ -407,7 +407,7 @@ outcome_queue(const struct config *cfg, const char *kind, const char *subject,
     const struct outcome_event *ev)
 {
 	json_object *state = outcome_state_new(ev);
-	int rc = outcome_queue_state(cfg, kind, subject, state);
+	int rc = queue_state(cfg, kind, subject, state);
 
 	json_object_put(state);
 	return rc;
@@ -428,7 +428,7 @@ outcome_queue_early(const struct config *cfg, const char *request_id)
 		json_object *e = json_object_array_get_idx(entries, i);
 
 		/* Jobs are keyed kind:subject: queueing again after a crash here merges. */
-		if (outcome_queue_state(cfg, jfield_text(e, "kind"), jfield_text(e, "subject"),
+		if (queue_state(cfg, jfield_text(e, "kind"), jfield_text(e, "subject"),
 			jfield_typed(e, "state", json_type_object)) == -1) {
 			json_object_put(entries);
 			return -1;

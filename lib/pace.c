@@ -38,10 +38,10 @@ struct pace_head {
 };
 #define PACE_FILE_SIZE (sizeof(struct pace_head) + PACE_SLOTS_MAX * sizeof(int64_t))
 
-static volatile sig_atomic_t pace_stop_flag;
-static long long pace_deadline; /* unix seconds, 0 = none */
-static const struct pace_clock *pace_test_clock;
-static unsigned long pace_refused; /* see pace_turns_refused */
+static volatile sig_atomic_t stop_flag;
+static long long run_deadline; /* unix seconds, 0 = none */
+static const struct pace_clock *test_clock;
+static unsigned long turns_refused; /* see pace_turns_refused */
 /* A turn this process took ahead (pace_reserve), for its next pace_wait on service. */
 static struct {
 	pid_t pid; /* 0: none; a child does not inherit its parent's turn */
@@ -50,7 +50,7 @@ static struct {
 } pace_held;
 
 static void
-pace_system_now(long long *wall_ms, long long *mono_ms)
+system_now(long long *wall_ms, long long *mono_ms)
 {
 	struct timespec ts;
 
@@ -61,7 +61,7 @@ pace_system_now(long long *wall_ms, long long *mono_ms)
 }
 
 static void
-pace_system_sleep(long long ms)
+system_sleep(long long ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
@@ -69,33 +69,33 @@ pace_system_sleep(long long ms)
 }
 
 static void
-pace_now(long long *wall_ms, long long *mono_ms)
+clock_now(long long *wall_ms, long long *mono_ms)
 {
-	(pace_test_clock ? pace_test_clock->now : pace_system_now)(wall_ms, mono_ms);
+	(test_clock ? test_clock->now : system_now)(wall_ms, mono_ms);
 }
 
 void
 pace_clock_use(const struct pace_clock *clock)
 {
-	pace_test_clock = clock;
+	test_clock = clock;
 }
 
 void
 pace_set_deadline(long long deadline)
 {
-	pace_deadline = deadline;
+	run_deadline = deadline;
 }
 
 void
 pace_stop(void)
 {
-	pace_stop_flag = 1;
+	stop_flag = 1;
 }
 
 int
 pace_stopped(void)
 {
-	return pace_stop_flag != 0;
+	return stop_flag != 0;
 }
 
 /*
@@ -104,7 +104,7 @@ pace_stopped(void)
  * any window_ms then holds at most k * n <= max_calls calls.
  */
 static void
-pace_shape(int max_calls, long window_ms, int *n, long long *w)
+shape(int max_calls, long window_ms, int *n, long long *w)
 {
 	long long k = (max_calls + PACE_SLOTS_MAX - 1) / PACE_SLOTS_MAX;
 
@@ -114,7 +114,7 @@ pace_shape(int max_calls, long window_ms, int *n, long long *w)
 
 /* The pacing file, locked; never through a symbolic link, never anything but a file. */
 static int
-pace_open(const char *path)
+open_ring(const char *path)
 {
 	struct stat st;
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
@@ -145,7 +145,7 @@ pace_open(const char *path)
  * is behind the one written, or when by the wall clock this boot began after the write.
  */
 static void
-pace_read(int fd, int n, long long wall, long long mono, long long *ring)
+read_ring(int fd, int n, long long wall, long long mono, long long *ring)
 {
 	long long stored[PACE_SLOTS_MAX];
 	struct pace_head h;
@@ -166,7 +166,7 @@ pace_read(int fd, int n, long long wall, long long mono, long long *ring)
 }
 
 static void
-pace_write(int fd, const char *path, int n, long long wall, long long mono, const long long *ring)
+write_ring(int fd, const char *path, int n, long long wall, long long mono, const long long *ring)
 {
 	struct pace_head h = { PACE_MAGIC, (uint32_t)n, wall, mono };
 
@@ -177,9 +177,9 @@ pace_write(int fd, const char *path, int n, long long wall, long long mono, cons
 
 /* The run is over for this process: no call starts, and the job goes back (see http.h). */
 static long
-pace_give_back(void)
+give_back(void)
 {
-	pace_refused++;
+	turns_refused++;
 	http_set_deadline(1);
 	return PACE_NOT_NOW;
 }
@@ -187,29 +187,29 @@ pace_give_back(void)
 unsigned long
 pace_turns_refused(void)
 {
-	return pace_refused;
+	return turns_refused;
 }
 
 /* 1 when a turn wait_ms from now (wall ms), and ahead_ms after it, lies past the run's deadline. */
 static int
-pace_past_deadline(long long wait_ms, long long ahead_ms, long long wall)
+past_deadline(long long wait_ms, long long ahead_ms, long long wall)
 {
-	return pace_deadline != 0 && wall + wait_ms + ahead_ms > pace_deadline * 1000;
+	return run_deadline != 0 && wall + wait_ms + ahead_ms > run_deadline * 1000;
 }
 
 /* Sleeps until the monotonic clock reaches slot; PACE_NOT_NOW if told to stop meanwhile. */
 static long
-pace_sleep_until(long long slot, long long start)
+sleep_until(long long slot, long long start)
 {
 	long long wall, mono;
 
 	for (;;) {
-		if (pace_stop_flag)
-			return pace_give_back();
-		pace_now(&wall, &mono);
+		if (stop_flag)
+			return give_back();
+		clock_now(&wall, &mono);
 		if (mono >= slot)
 			return slot > start ? (long)(slot - start) : 0;
-		(pace_test_clock ? pace_test_clock->sleep_ms : pace_system_sleep)(slot - mono);
+		(test_clock ? test_clock->sleep_ms : system_sleep)(slot - mono);
 	}
 }
 
@@ -219,7 +219,7 @@ pace_sleep_until(long long slot, long long start)
  * are not paced (no limit, or the file cannot be used), PACE_NOT_NOW (see pace_wait).
  */
 static long
-pace_take(const char *dir, const char *service, int max_calls, long window_ms, long ahead_ms,
+take(const char *dir, const char *service, int max_calls, long window_ms, long ahead_ms,
     long long *slot, long long *mono)
 {
 	long long ring[PACE_SLOTS_MAX], wall, w;
@@ -228,37 +228,37 @@ pace_take(const char *dir, const char *service, int max_calls, long window_ms, l
 
 	if (max_calls <= 0)
 		return 0;
-	if (pace_stop_flag)
-		return pace_give_back();
-	pace_shape(max_calls, window_ms, &n, &w);
+	if (stop_flag)
+		return give_back();
+	shape(max_calls, window_ms, &n, &w);
 	snprintf(path, sizeof path, "%s/pace-%s", dir, service);
-	fd = pace_open(path);
+	fd = open_ring(path);
 	if (fd == -1) {
 		log_warn("%s: %s; calls are not paced", path, strerror(errno));
 		return 0;
 	}
-	pace_now(&wall, mono);
-	pace_read(fd, n, wall, *mono, ring);
+	clock_now(&wall, mono);
+	read_ring(fd, n, wall, *mono, ring);
 	/* After the n-th last reservation's window, and never before the last one's turn. */
 	*slot = *mono;
 	if (ring[0] + w > *slot)
 		*slot = ring[0] + w;
 	if (ring[n - 1] > *slot)
 		*slot = ring[n - 1];
-	if (pace_past_deadline(*slot - *mono, ahead_ms, wall)) {
+	if (past_deadline(*slot - *mono, ahead_ms, wall)) {
 		close(fd); /* nothing reserved: those after us are not held up by a turn unused */
-		return pace_give_back();
+		return give_back();
 	}
 	memmove(ring, ring + 1, sizeof ring[0] * (size_t)(n - 1));
 	ring[n - 1] = *slot;
-	pace_write(fd, path, n, wall, *mono, ring);
+	write_ring(fd, path, n, wall, *mono, ring);
 	close(fd);
 	return 1;
 }
 
 /* 1 when this process holds a turn for service (pace_reserve), not yet used. */
 static int
-pace_holds(const char *service)
+holds(const char *service)
 {
 	return pace_held.pid == getpid() && strcmp(pace_held.service, service) == 0;
 }
@@ -275,11 +275,11 @@ pace_reserve(const char *dir, const char *service, int max_calls, long window_ms
 	long long slot, start, mono, wall;
 	long rc;
 
-	pace_now(&wall, &start);
-	if (!pace_stop_flag && pace_holds(service) && start <= pace_held.slot + PACE_AHEAD_MS)
+	clock_now(&wall, &start);
+	if (!stop_flag && holds(service) && start <= pace_held.slot + PACE_AHEAD_MS)
 		return pace_held.slot > start ? (long)(pace_held.slot - start) : 0;
 	pace_let_go(); /* a turn held too long is lost: used now it would crowd a window */
-	rc = pace_take(dir, service, max_calls, window_ms, PACE_AHEAD_MS, &slot, &mono);
+	rc = take(dir, service, max_calls, window_ms, PACE_AHEAD_MS, &slot, &mono);
 	if (rc != 1)
 		return rc;
 	pace_held.pid = getpid();
@@ -294,14 +294,14 @@ pace_wait(const char *dir, const char *service, int max_calls, long window_ms)
 	long long slot, mono, wall;
 	long rc;
 
-	if (pace_holds(service)) {
+	if (holds(service)) {
 		slot = pace_held.slot;
 		pace_let_go();
-		pace_now(&wall, &mono);
+		clock_now(&wall, &mono);
 		if (mono <= slot + PACE_AHEAD_MS)
-			return pace_sleep_until(slot, mono);
+			return sleep_until(slot, mono);
 		/* Later than that the turn is lost (see pace_reserve), and a new one is taken. */
 	}
-	rc = pace_take(dir, service, max_calls, window_ms, 0, &slot, &mono);
-	return rc == 1 ? pace_sleep_until(slot, mono) : rc;
+	rc = take(dir, service, max_calls, window_ms, 0, &slot, &mono);
+	return rc == 1 ? sleep_until(slot, mono) : rc;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static void
-page_add(struct page *p, const char *s, size_t n)
+add(struct page *p, const char *s, size_t n)
 {
 	if (p->oom)
 		return;
@@ -33,16 +33,16 @@ page_add(struct page *p, const char *s, size_t n)
 }
 
 static void
-page_escaped(struct page *p, const char *s)
+escaped(struct page *p, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
-		case '&': page_add(p, "&amp;", 5); break;
-		case '<': page_add(p, "&lt;", 4); break;
-		case '>': page_add(p, "&gt;", 4); break;
-		case '"': page_add(p, "&quot;", 6); break;
-		case '\'': page_add(p, "&#39;", 5); break;
-		default: page_add(p, s, 1);
+		case '&': add(p, "&amp;", 5); break;
+		case '<': add(p, "&lt;", 4); break;
+		case '>': add(p, "&gt;", 4); break;
+		case '"': add(p, "&quot;", 6); break;
+		case '\'': add(p, "&#39;", 5); break;
+		default: add(p, s, 1);
 		}
 	}
 }
@@ -50,7 +50,7 @@ page_escaped(struct page *p, const char *s)
 void
 page_markup(struct page *p, const char *markup)
 {
-	page_add(p, markup, strlen(markup));
+	add(p, markup, strlen(markup));
 }
 
 void
@@ -74,7 +74,7 @@ page_text(struct page *p, const char *fmt, ...)
 		vsnprintf(text, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	page_escaped(p, text);
+	escaped(p, text);
 	if (text != small)
 		free(text);
 }
@@ -83,9 +83,9 @@ void
 page_link(struct page *p, const char *href, const char *label)
 {
 	page_markup(p, "<a class=\"button\" href=\"");
-	page_escaped(p, href);
+	escaped(p, href);
 	page_markup(p, "\">");
-	page_escaped(p, label);
+	escaped(p, label);
 	page_markup(p, "</a>");
 }
 
@@ -93,17 +93,17 @@ void
 page_form(struct page *p, const char *action, const char *const *hidden, const char *label)
 {
 	page_markup(p, "<form method=\"post\" action=\"");
-	page_escaped(p, action);
+	escaped(p, action);
 	page_markup(p, "\">");
 	for (; hidden[0] != NULL && hidden[1] != NULL; hidden += 2) {
 		page_markup(p, "<input type=\"hidden\" name=\"");
-		page_escaped(p, hidden[0]);
+		escaped(p, hidden[0]);
 		page_markup(p, "\" value=\"");
-		page_escaped(p, hidden[1]);
+		escaped(p, hidden[1]);
 		page_markup(p, "\">");
 	}
 	page_markup(p, "<button class=\"button\" type=\"submit\">");
-	page_escaped(p, label);
+	escaped(p, label);
 	page_markup(p, "</button></form>");
 }
 
@@ -114,13 +114,13 @@ page_begin(struct page *p, const char *title)
 	page_markup(p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-	page_escaped(p, title);
+	escaped(p, title);
 	page_markup(p, "</title>\n<style>body{font-family:sans-serif;max-width:40em;margin:2em auto;"
 	    "padding:0 1em;line-height:1.4}.button{display:inline-block;padding:.5em 1em;"
 	    "background:#1a5fb4;color:#fff;border-radius:4px;text-decoration:none;border:0;"
 	    "font:inherit;cursor:pointer}"
 	    ".status{font-weight:bold}</style>\n</head><body>\n<h1>");
-	page_escaped(p, title);
+	escaped(p, title);
 	page_markup(p, "</h1>\n");
 }
 

@@ -58,7 +58,7 @@ say(struct preflight *p, int ok, const char *what, const char *fmt, ...)
 /* A config warning is a mistake in the file (an unknown key, a short secret). The
  * file's permissions (line 0) are checked as the programs refuse them, below. */
 static void
-preflight_config_warning(const char *file, int line, const char *message, void *arg)
+warn_config(const char *file, int line, const char *message, void *arg)
 {
 	(void)file;
 	if (line > 0)
@@ -428,7 +428,7 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 	char err[1200];
 	int state_usable;
 
-	if (config_load(config_path, 0, &cfg, preflight_config_warning, &p, err, sizeof err) == -1) {
+	if (config_load(config_path, 0, &cfg, warn_config, &p, err, sizeof err) == -1) {
 		say(&p, 0, "configuration", "%s", err);
 		return p.fails;
 	}

@@ -18,11 +18,11 @@
 #include "web.h"
 #include "zone.h"
 
-static unsigned program_needs;
-static struct stat program_config_stat;
+static unsigned reload_needs;
+static struct stat loaded_stat;
 
 static void
-program_config_warning(const char *file, int line, const char *message, void *arg)
+warn_config(const char *file, int line, const char *message, void *arg)
 {
 	(void)file;
 	(void)line;
@@ -31,19 +31,19 @@ program_config_warning(const char *file, int line, const char *message, void *ar
 }
 
 static int
-program_config_read(struct config *cfg, const char *path)
+read_config(struct config *cfg, const char *path)
 {
 	char err[512];
 
-	if (config_load(path, program_needs, cfg, program_config_warning, NULL, err, sizeof err) == -1) {
+	if (config_load(path, reload_needs, cfg, warn_config, NULL, err, sizeof err) == -1) {
 		log_err("%s", err);
 		return -1;
 	}
 	if (log_use_file(cfg->log.file, err, sizeof err) == -1)
 		log_err("%s", err);
 	zone_use(cfg->zoho.time_zone);
-	if (stat(cfg->path, &program_config_stat) == -1)
-		program_config_stat.st_mtime = 0;
+	if (stat(cfg->path, &loaded_stat) == -1)
+		loaded_stat.st_mtime = 0;
 	return 0;
 }
 
@@ -51,8 +51,8 @@ int
 program_start(const char *name, unsigned needs, struct config *cfg)
 {
 	log_init(name);
-	program_needs = needs;
-	if (program_config_read(cfg, NULL) == -1)
+	reload_needs = needs;
+	if (read_config(cfg, NULL) == -1)
 		return -1;
 	http_global_init();
 	srandom((unsigned)(time(NULL) ^ getpid()));
@@ -66,13 +66,13 @@ program_config_refresh(struct config *cfg)
 	struct config fresh;
 
 	if (stat(cfg->path, &st) == -1 ||
-	    (st.st_mtim.tv_sec == program_config_stat.st_mtim.tv_sec &&
-		st.st_mtim.tv_nsec == program_config_stat.st_mtim.tv_nsec &&
-		st.st_size == program_config_stat.st_size && st.st_ino == program_config_stat.st_ino))
+	    (st.st_mtim.tv_sec == loaded_stat.st_mtim.tv_sec &&
+		st.st_mtim.tv_nsec == loaded_stat.st_mtim.tv_nsec &&
+		st.st_size == loaded_stat.st_size && st.st_ino == loaded_stat.st_ino))
 		return;
-	if (program_config_read(&fresh, cfg->path) == -1) {
+	if (read_config(&fresh, cfg->path) == -1) {
 		log_err("%s changed but does not load; still using the previous configuration", cfg->path);
-		program_config_stat = st; /* say it once, not on every request */
+		loaded_stat = st; /* say it once, not on every request */
 		return;
 	}
 	config_free(cfg);

@@ -60,7 +60,7 @@ collect_inflight(const char *lead_id, const struct deal *d, void *arg)
 
 /* The outcome job for a request status, with the op its webhook would have carried. */
 static const char *
-status_kind(const char *status, const char **op)
+kind_for_status(const char *status, const char **op)
 {
 	static const struct {
 		const char *status, *kind, *op;
@@ -98,7 +98,7 @@ last_actor(json_object *request)
 }
 
 static int
-reconcile_one(const struct config *cfg, const struct inflight *it, struct reconcile_counts *out)
+one(const struct config *cfg, const struct inflight *it, struct reconcile_counts *out)
 {
 	struct remote_result rr;
 	json_object *request = NULL, *who;
@@ -112,7 +112,7 @@ reconcile_one(const struct config *cfg, const struct inflight *it, struct reconc
 		out->failed++;
 		return 0;
 	}
-	kind = status_kind(jfield_text(request, "request_status"), &op);
+	kind = kind_for_status(jfield_text(request, "request_status"), &op);
 	if (kind != NULL) {
 		struct outcome_event ev;
 
@@ -145,7 +145,7 @@ reconcile_run(const struct config *cfg, long min_age_s, struct reconcile_counts 
 	if (deal_each(cfg->state_dir, collect_inflight, &list) == -1)
 		return -1;
 	for (i = 0; i < list.n && rc == 0; i++)
-		rc = reconcile_one(cfg, &list.items[i], out);
+		rc = one(cfg, &list.items[i], out);
 	free(list.items);
 	return rc;
 }
@@ -169,7 +169,7 @@ lead_needs_start(const struct config *cfg, json_object *lead)
 /* Queues sends for one page of leads: 1 when another page follows, 0 when not, -1 when
  * the state could not be read or written (the run then counts as failed). */
 static int
-reconcile_lead_page(const struct config *cfg, json_object *answer, struct reconcile_counts *out)
+lead_page(const struct config *cfg, json_object *answer, struct reconcile_counts *out)
 {
 	json_object *leads = jfield_typed(jfield_typed(answer, "_embedded", json_type_object), "leads",
 	    json_type_array);
@@ -223,7 +223,7 @@ reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
 			log_warn("reconcile: cannot list the leads in the trigger stage: %s", rr.message);
 			return -1;
 		}
-		more = answer != NULL ? reconcile_lead_page(cfg, answer, out) : 0;
+		more = answer != NULL ? lead_page(cfg, answer, out) : 0;
 		json_object_put(answer);
 	}
 	if (more == -1)

@@ -19,7 +19,7 @@
 
 #define REPORT_TOPICS 16
 
-static int report_always;
+static int always;
 static struct {
 	char topic[32];
 	char hash[17];
@@ -29,12 +29,12 @@ static struct {
 void
 report_every_time(void)
 {
-	report_always = 1;
+	always = 1;
 }
 
 /* FNV-1a of the message, as 16 hex digits: the stamp tells messages apart by it. */
 static void
-report_hash(const char *msg, char out[17])
+topic_hash(const char *msg, char out[17])
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -45,7 +45,7 @@ report_hash(const char *msg, char out[17])
 
 /* This process's memory of the topic; the least recent slot when it is new. */
 static size_t
-report_slot(const char *topic)
+topic_slot(const char *topic)
 {
 	size_t i, oldest = 0;
 
@@ -61,14 +61,14 @@ report_slot(const char *topic)
 }
 
 static int
-report_recent(time_t at, time_t now)
+was_recent(time_t at, time_t now)
 {
 	return at != 0 && at <= now && now - at < REPORT_INTERVAL_SECONDS;
 }
 
 /* Writing the hash also sets the file's time, which is the stamp. */
 static void
-report_stamp(int fd, const char *hash)
+stamp(int fd, const char *hash)
 {
 	if (pwrite(fd, hash, 16, 0) != 16)
 		return; /* unstamped: other processes may report it too, nothing worse */
@@ -76,7 +76,7 @@ report_stamp(int fd, const char *hash)
 
 /* 1 when another process reported this message within the interval; else stamps it as ours. */
 static int
-report_shared(const char *dir, const char *topic, const char *hash, time_t now)
+shared(const char *dir, const char *topic, const char *hash, time_t now)
 {
 	char path[512], err[256], stamped[17] = "";
 	struct stat st;
@@ -90,9 +90,9 @@ report_shared(const char *dir, const char *topic, const char *hash, time_t now)
 		return 0; /* no stamp to share: this process's own memory still limits it */
 	if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0) {
 		recent = pread(fd, stamped, 16, 0) == 16 && strcmp(stamped, hash) == 0 &&
-		    report_recent(st.st_mtime, now);
+		    was_recent(st.st_mtime, now);
 		if (!recent)
-			report_stamp(fd, hash);
+			stamp(fd, hash);
 	}
 	close(fd);
 	return recent;
@@ -103,19 +103,19 @@ report_trouble(const char *dir, const char *topic, const char *fmt, ...)
 {
 	char msg[1024], hash[17];
 	time_t now = time(NULL);
-	size_t slot = report_slot(topic);
+	size_t slot = topic_slot(topic);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	report_hash(msg, hash);
-	if (!report_always) {
-		if (strcmp(report_seen[slot].hash, hash) == 0 && report_recent(report_seen[slot].at, now))
+	topic_hash(msg, hash);
+	if (!always) {
+		if (strcmp(report_seen[slot].hash, hash) == 0 && was_recent(report_seen[slot].at, now))
 			return;
 		snprintf(report_seen[slot].hash, sizeof report_seen[slot].hash, "%s", hash);
 		report_seen[slot].at = now;
-		if (report_shared(dir, topic, hash, now))
+		if (shared(dir, topic, hash, now))
 			return;
 	}
 	log_err("%s", msg);

@@ -76,7 +76,7 @@ sink_line(struct status_sink *s, const char *fmt, ...)
 
 /* "2026-12-07 14:05 CET", in [zoho] time_zone. */
 static void
-status_time(long long at, char *buf, size_t len)
+time_text(long long at, char *buf, size_t len)
 {
 	time_t t = (time_t)at;
 	struct tm tm;
@@ -88,7 +88,7 @@ status_time(long long at, char *buf, size_t len)
 
 /* "3 d 4 h", "2 h 5 min", "7 min", "40 s". */
 static void
-status_age(long long seconds, char *buf, size_t len)
+age_text(long long seconds, char *buf, size_t len)
 {
 	if (seconds < 0)
 		seconds = 0;
@@ -109,7 +109,7 @@ status_zoho_connection(const struct config *cfg, char *buf, size_t len)
 	char since[48];
 
 	zoho_token_status(cfg, &st);
-	status_time(st.connected_at, since, sizeof since);
+	time_text(st.connected_at, since, sizeof since);
 	if (st.auth_needed[0] != '\0')
 		snprintf(buf, len, "Authorization needed: %s.", st.auth_needed);
 	else if (st.stored)
@@ -126,7 +126,7 @@ status_zoho_connection(const struct config *cfg, char *buf, size_t len)
 
 /* "the Kommo account acme (https://acme.kommo.com)"; kzsctl may run with neither set. */
 static void
-status_kommo_account(const struct config *cfg, char *buf, size_t len)
+account_line(const struct config *cfg, char *buf, size_t len)
 {
 	const char *name = cfg->kommo.subdomain, *url = cfg->kommo.base_url;
 
@@ -144,8 +144,8 @@ status_kommo_connection(const struct config *cfg, char *buf, size_t len)
 	char since[48], account[320];
 
 	kommo_token_status(cfg, &st);
-	status_time(st.connected_at, since, sizeof since);
-	status_kommo_account(cfg, account, sizeof account);
+	time_text(st.connected_at, since, sizeof since);
+	account_line(cfg, account, sizeof account);
 	if (!st.oauth && cfg->kommo.token != NULL)
 		snprintf(buf, len, "Uses the long-lived token in [kommo] token, for %s.", account);
 	else if (!st.oauth)
@@ -161,7 +161,7 @@ status_kommo_connection(const struct config *cfg, char *buf, size_t len)
 }
 
 static void
-status_connections(const struct config *cfg, struct status_sink *s)
+connections(const struct config *cfg, struct status_sink *s)
 {
 	char line[512];
 
@@ -191,7 +191,7 @@ status_hook_received(const char *dir, const char *program)
 }
 
 static void
-status_hook_line(const struct config *cfg, const char *program, long long now, struct status_sink *s)
+hook_line(const struct config *cfg, const char *program, long long now, struct status_sink *s)
 {
 	char path[1024], when[48], age[32];
 	struct stat st;
@@ -201,23 +201,23 @@ status_hook_line(const struct config *cfg, const char *program, long long now, s
 		sink_line(s, "%s: no delivery accepted yet", program);
 		return;
 	}
-	status_time((long long)st.st_mtime, when, sizeof when);
-	status_age(now - (long long)st.st_mtime, age, sizeof age);
+	time_text((long long)st.st_mtime, when, sizeof when);
+	age_text(now - (long long)st.st_mtime, age, sizeof age);
 	sink_line(s, "%s: last delivery accepted %s (%s ago)", program, when, age);
 }
 
 static void
-status_hooks(const struct config *cfg, long long now, struct status_sink *s)
+hooks(const struct config *cfg, long long now, struct status_sink *s)
 {
 	sink_section(s, "status-webhooks", "Webhooks");
-	status_hook_line(cfg, "kommo-hook", now, s);
-	status_hook_line(cfg, "zoho-hook", now, s);
+	hook_line(cfg, "kommo-hook", now, s);
+	hook_line(cfg, "zoho-hook", now, s);
 	sink_end(s);
 }
 
 /* ---- the queue ---- */
 
-struct status_jobs {
+struct jobs {
 	long long now, next_at;
 	int due, running, waiting, dead, failing;
 	struct outbox_job errors[STATUS_ERRORS_MAX]; /* state not kept */
@@ -225,9 +225,9 @@ struct status_jobs {
 };
 
 static void
-status_job_one(const struct outbox_job *job, void *arg)
+one_job(const struct outbox_job *job, void *arg)
 {
-	struct status_jobs *q = arg;
+	struct jobs *q = arg;
 
 	if (job->dead)
 		q->dead++;
@@ -251,7 +251,7 @@ status_job_one(const struct outbox_job *job, void *arg)
 
 /* Given-up jobs first, then the one retried soonest. */
 static int
-status_error_order(const void *a, const void *b)
+error_order(const void *a, const void *b)
 {
 	const struct outbox_job *x = a, *y = b;
 
@@ -261,33 +261,33 @@ status_error_order(const void *a, const void *b)
 }
 
 static int
-status_jobs(const struct config *cfg, long long now, struct status_sink *s)
+jobs(const struct config *cfg, long long now, struct status_sink *s)
 {
-	struct status_jobs *q = calloc(1, sizeof *q);
+	struct jobs *q = calloc(1, sizeof *q);
 	char when[48];
 	size_t i;
 
 	sink_section(s, "status-jobs", "Jobs");
 	if (q != NULL)
 		q->now = now;
-	if (q == NULL || outbox_list(cfg->state_dir, status_job_one, q) == -1) {
+	if (q == NULL || outbox_list(cfg->state_dir, one_job, q) == -1) {
 		sink_line(s, "The queue could not be read; see the error log.");
 		sink_end(s);
 		free(q);
 		return -1;
 	}
-	status_time(q->next_at, when, sizeof when);
+	time_text(q->next_at, when, sizeof when);
 	sink_line(s, "%d due now, %d running, %d waiting%s%s%s, %d given up", q->due, q->running,
 	    q->waiting, q->waiting ? " (the next at " : "", q->waiting ? when : "", q->waiting ? ")" : "",
 	    q->dead);
 	sink_end(s);
 
 	sink_section(s, "status-errors", "Last errors");
-	qsort(q->errors, q->nerrors, sizeof q->errors[0], status_error_order);
+	qsort(q->errors, q->nerrors, sizeof q->errors[0], error_order);
 	for (i = 0; i < q->nerrors; i++) {
 		const struct outbox_job *job = &q->errors[i];
 
-		status_time(job->next_at, when, sizeof when);
+		time_text(job->next_at, when, sizeof when);
 		if (job->dead)
 			sink_line(s, "%s: given up after %d attempt(s) (kzsctl retry starts it again): %s",
 			    job->key, job->attempts, job->last_error);
@@ -321,13 +321,13 @@ struct status_top {
 };
 
 static int
-status_before(const struct status_top *top, const struct status_deal *a, const struct status_deal *b)
+before(const struct status_top *top, const struct status_deal *a, const struct status_deal *b)
 {
 	return top->newest ? a->since > b->since : a->since < b->since;
 }
 
 static void
-status_top_add(struct status_top *top, const char *lead, const struct deal *d)
+top_add(struct status_top *top, const char *lead, const struct deal *d)
 {
 	struct status_deal e;
 	size_t i, worst = 0;
@@ -343,44 +343,44 @@ status_top_add(struct status_top *top, const char *lead, const struct deal *d)
 		return;
 	}
 	for (i = 1; i < top->n; i++)
-		if (status_before(top, &top->d[worst], &top->d[i]))
+		if (before(top, &top->d[worst], &top->d[i]))
 			worst = i;
-	if (status_before(top, &e, &top->d[worst]))
+	if (before(top, &e, &top->d[worst]))
 		top->d[worst] = e;
 }
 
 static void
-status_top_sort(struct status_top *top)
+top_sort(struct status_top *top)
 {
 	size_t i, j;
 
 	for (i = 1; i < top->n; i++) {
 		struct status_deal e = top->d[i];
 
-		for (j = i; j > 0 && status_before(top, &e, &top->d[j - 1]); j--)
+		for (j = i; j > 0 && before(top, &e, &top->d[j - 1]); j--)
 			top->d[j] = top->d[j - 1];
 		top->d[j] = e;
 	}
 }
 
-struct status_deals {
+struct deals {
 	struct status_top inflight, outcomes;
 };
 
 static void
-status_deal_one(const char *lead_id, const struct deal *d, void *arg)
+one_deal(const char *lead_id, const struct deal *d, void *arg)
 {
-	struct status_deals *all = arg;
+	struct deals *all = arg;
 
 	if (strcmp(d->state, DEAL_INFLIGHT) == 0 || strcmp(d->state, DEAL_SENDING) == 0)
-		status_top_add(&all->inflight, lead_id, d);
+		top_add(&all->inflight, lead_id, d);
 	else if (d->state[0] != '\0')
-		status_top_add(&all->outcomes, lead_id, d);
+		top_add(&all->outcomes, lead_id, d);
 }
 
 /* What an outcome state means to the sales team. */
 static const char *
-status_outcome_text(const char *state)
+text_of_outcome(const char *state)
 {
 	if (strcmp(state, DEAL_COMPLETED) == 0)
 		return "signed; the PDF is on the deal and the deal moved on";
@@ -396,16 +396,16 @@ status_outcome_text(const char *state)
 }
 
 static int
-status_deals(const struct config *cfg, long long now, struct status_sink *s)
+deals(const struct config *cfg, long long now, struct status_sink *s)
 {
-	struct status_deals *all = calloc(1, sizeof *all);
+	struct deals *all = calloc(1, sizeof *all);
 	char when[48], age[32];
 	size_t i;
 	int rc = -1;
 
 	if (all != NULL) {
 		all->outcomes.newest = 1;
-		rc = deal_each(cfg->state_dir, status_deal_one, all);
+		rc = deal_each(cfg->state_dir, one_deal, all);
 	}
 	sink_section(s, "status-inflight", "Requests in flight");
 	if (rc == -1) {
@@ -414,12 +414,12 @@ status_deals(const struct config *cfg, long long now, struct status_sink *s)
 		free(all);
 		return -1;
 	}
-	status_top_sort(&all->inflight);
+	top_sort(&all->inflight);
 	for (i = 0; i < all->inflight.n; i++) {
 		const struct status_deal *e = &all->inflight.d[i];
 
-		status_time(e->since, when, sizeof when);
-		status_age(now - e->since, age, sizeof age);
+		time_text(e->since, when, sizeof when);
+		age_text(now - e->since, age, sizeof age);
 		if (strcmp(e->state, DEAL_SENDING) == 0)
 			sink_line(s, "deal %s: being sent since %s (%s); Zoho's answer is not recorded yet",
 			    e->lead, when, age);
@@ -434,16 +434,16 @@ status_deals(const struct config *cfg, long long now, struct status_sink *s)
 	sink_end(s);
 
 	sink_section(s, "status-outcomes", "Last outcomes");
-	status_top_sort(&all->outcomes);
+	top_sort(&all->outcomes);
 	for (i = 0; i < all->outcomes.n; i++) {
 		const struct status_deal *e = &all->outcomes.d[i];
 
-		status_time(e->since, when, sizeof when);
+		time_text(e->since, when, sizeof when);
 		if (e->request[0] != '\0')
 			sink_line(s, "%s: deal %s, request %s: %s", when, e->lead, e->request,
-			    status_outcome_text(e->state));
+			    text_of_outcome(e->state));
 		else
-			sink_line(s, "%s: deal %s: %s", when, e->lead, status_outcome_text(e->state));
+			sink_line(s, "%s: deal %s: %s", when, e->lead, text_of_outcome(e->state));
 	}
 	if (all->outcomes.total == 0)
 		sink_line(s, "none yet");
@@ -455,13 +455,13 @@ status_deals(const struct config *cfg, long long now, struct status_sink *s)
 /* ---- both outputs ---- */
 
 static int
-status_sections(const struct config *cfg, long long now, struct status_sink *s)
+sections(const struct config *cfg, long long now, struct status_sink *s)
 {
 	int rc = 0;
 
-	status_hooks(cfg, now, s);
-	rc |= status_jobs(cfg, now, s);
-	rc |= status_deals(cfg, now, s);
+	hooks(cfg, now, s);
+	rc |= jobs(cfg, now, s);
+	rc |= deals(cfg, now, s);
 	return rc ? -1 : 0;
 }
 
@@ -471,11 +471,11 @@ status_page(const struct config *cfg, long long now, struct page *p)
 	struct status_sink s = { p, NULL };
 	char when[48];
 
-	status_time(now, when, sizeof when);
+	time_text(now, when, sizeof when);
 	page_markup(p, "<div id=\"status\"><p class=\"note\">");
 	page_text(p, "Status at %s (times in %s).", when, cfg->zoho.time_zone);
 	page_markup(p, "</p>\n");
-	status_sections(cfg, now, &s);
+	sections(cfg, now, &s);
 	page_markup(p, "</div>\n");
 }
 
@@ -485,8 +485,8 @@ status_print(const struct config *cfg, long long now, FILE *out)
 	struct status_sink s = { NULL, out };
 	char when[48];
 
-	status_time(now, when, sizeof when);
+	time_text(now, when, sizeof when);
 	fprintf(out, "Status at %s (times in %s)\n\n", when, cfg->zoho.time_zone);
-	status_connections(cfg, &s);
-	return status_sections(cfg, now, &s);
+	connections(cfg, &s);
+	return sections(cfg, now, &s);
 }

@@ -7,18 +7,18 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static unsigned long step_number;
-static pid_t step_pid;
+static unsigned long run_number;
+static pid_t run_pid;
 
 void
 step_begin(void)
 {
-	step_number++;
-	step_pid = getpid();
+	run_number++;
+	run_pid = getpid();
 }
 
 unsigned long
 step_current(void)
 {
-	return step_pid == getpid() ? step_number : 0;
+	return run_pid == getpid() ? run_number : 0;
 }

@@ -46,8 +46,8 @@
 /* Blocks besides the record and the directory: a split's two buckets, avail blocks, slack. */
 #define STORE_RESERVE_BLOCKS 6
 
-static long long store_write_failed_at; /* see store_write_failed_within */
-static unsigned long store_reads, store_writes; /* see store_touched */
+static long long write_failed_at; /* see store_write_failed_within */
+static unsigned long reads_done, writes_done; /* see store_touched */
 
 struct store {
 	GDBM_FILE db;
@@ -110,7 +110,7 @@ store_file_open(const char *path, int write, int create, char *err, size_t errle
 
 /* Opens and locks dir/<name>.lock (shared or exclusive). */
 static int
-store_lock_file(const char *dir, const char *name, int exclusive, char *err, size_t errlen)
+lock_file(const char *dir, const char *name, int exclusive, char *err, size_t errlen)
 {
 	char path[512];
 	int fd;
@@ -134,7 +134,7 @@ store_lock_file(const char *dir, const char *name, int exclusive, char *err, siz
 int
 store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
 {
-	*fd = store_lock_file(dir, name, 1, err, errlen);
+	*fd = lock_file(dir, name, 1, err, errlen);
 	return *fd == -1 ? -1 : 0;
 }
 
@@ -143,7 +143,7 @@ store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
  * allocated space costs nothing. -1 with why in err when the disk cannot give them.
  */
 static int
-store_reserve(int fd, const char *path, off_t len, char *err, size_t errlen)
+reserve(int fd, const char *path, off_t len, char *err, size_t errlen)
 {
 	struct statvfs vfs;
 	struct rlimit fsize;
@@ -169,7 +169,7 @@ store_reserve(int fd, const char *path, off_t len, char *err, size_t errlen)
 	if (rc == -1) {
 		snprintf(err, errlen, "%s: cannot reserve %lld KiB for its next change: %s; nothing was written",
 		    path, (long long)len / 1024, strerror(errno));
-		store_write_failed_at = (long long)time(NULL);
+		write_failed_at = (long long)time(NULL);
 	}
 	return rc;
 }
@@ -179,12 +179,12 @@ store_write_failed_within(long long seconds)
 {
 	long long now = (long long)time(NULL);
 
-	return store_write_failed_at != 0 && now >= store_write_failed_at && now - store_write_failed_at < seconds;
+	return write_failed_at != 0 && now >= write_failed_at && now - write_failed_at < seconds;
 }
 
 /* The most one change of a record of len bytes can add to the file (see the top). */
 static off_t
-store_growth(GDBM_FILE db, size_t len)
+growth(GDBM_FILE db, size_t len)
 {
 	int block = 4096, depth = 31;
 
@@ -217,7 +217,7 @@ store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errl
 	}
 	/* GDBM writes a new file's first blocks as it opens it; an existing one it only reads. */
 	if (write && fstat(fd, &st) == 0 && st.st_size == 0 &&
-	    store_reserve(fd, path, STORE_RESERVE_SLACK, err, errlen) == -1) {
+	    reserve(fd, path, STORE_RESERVE_SLACK, err, errlen) == -1) {
 		close(fd);
 		return NULL;
 	}
@@ -230,7 +230,7 @@ store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errl
 		return NULL;
 	}
 	/* Room for the transaction's changes before the first of them (see the top). */
-	if (write && store_reserve(gdbm_fdesc(db), path, store_growth(db, 0) + STORE_RESERVE_SLACK,
+	if (write && reserve(gdbm_fdesc(db), path, growth(db, 0) + STORE_RESERVE_SLACK,
 		err, errlen) == -1) {
 		gdbm_close(db);
 		return NULL;
@@ -262,7 +262,7 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 	snprintf(s->dir, sizeof s->dir, "%s", dir);
 	snprintf(s->name, sizeof s->name, "%s", name);
 	snprintf(s->path, sizeof s->path, "%s/%s.db", dir, name);
-	s->lock_fd = store_lock_file(dir, name, write, err, errlen);
+	s->lock_fd = lock_file(dir, name, write, err, errlen);
 	if (s->lock_fd == -1)
 		goto fail;
 	s->db = store_gdbm_open(s->path, write, &absent, err, errlen);
@@ -285,7 +285,7 @@ fail:
 }
 
 static datum
-store_key(const char *key)
+datum_of(const char *key)
 {
 	datum d;
 
@@ -302,8 +302,8 @@ store_get(struct store *s, const char *key, char **val)
 	*val = NULL;
 	if (s->db == NULL)
 		return 1;
-	store_reads++;
-	v = gdbm_fetch(s->db, store_key(key));
+	reads_done++;
+	v = gdbm_fetch(s->db, datum_of(key));
 	if (v.dptr == NULL)
 		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 1 : -1;
 	*val = malloc((size_t)v.dsize + 1);
@@ -319,11 +319,11 @@ store_get(struct store *s, const char *key, char **val)
 
 /* Before each change: the reserve still covers it, or the change is refused untouched. */
 static int
-store_room(struct store *s, size_t len)
+room(struct store *s, size_t len)
 {
 	char err[600];
 
-	if (store_reserve(gdbm_fdesc(s->db), s->path, store_growth(s->db, len), err, sizeof err) == 0)
+	if (reserve(gdbm_fdesc(s->db), s->path, growth(s->db, len), err, sizeof err) == 0)
 		return 0;
 	report_trouble(s->dir, s->name, "%s", err);
 	s->refused = 1;
@@ -335,13 +335,13 @@ store_put(struct store *s, const char *key, const char *val)
 {
 	datum v;
 
-	if (store_room(s, strlen(key) + strlen(val)) == -1)
+	if (room(s, strlen(key) + strlen(val)) == -1)
 		return -1;
 	v.dptr = (char *)(uintptr_t)val;
 	v.dsize = (int)strlen(val);
-	store_writes++;
-	if (gdbm_store(s->db, store_key(key), v, GDBM_REPLACE) != 0) {
-		store_write_failed_at = (long long)time(NULL);
+	writes_done++;
+	if (gdbm_store(s->db, datum_of(key), v, GDBM_REPLACE) != 0) {
+		write_failed_at = (long long)time(NULL);
 		log_err("%s: cannot store %s: %s", s->path, key, gdbm_strerror(gdbm_errno));
 		return -1;
 	}
@@ -352,10 +352,10 @@ int
 store_delete(struct store *s, const char *key)
 {
 	/* A delete may add an avail block. */
-	if (store_room(s, 0) == -1)
+	if (room(s, 0) == -1)
 		return -1;
-	store_writes++;
-	if (gdbm_delete(s->db, store_key(key)) != 0)
+	writes_done++;
+	if (gdbm_delete(s->db, datum_of(key)) != 0)
 		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? 1 : -1;
 	return 0;
 }
@@ -404,7 +404,7 @@ store_commit(struct store *s)
 	if (s->refused)
 		rc = -1; /* a caller that went on after a refused change must not count it done */
 	if (s->write && gdbm_sync(s->db) != 0) {
-		store_write_failed_at = (long long)time(NULL);
+		write_failed_at = (long long)time(NULL);
 		log_err("%s: sync failed: %s", s->path, gdbm_strerror(gdbm_errno));
 		rc = -1;
 	}
@@ -429,8 +429,8 @@ store_abort(struct store *s)
 void
 store_touched(unsigned long *reads, unsigned long *writes)
 {
-	*reads = store_reads;
-	*writes = store_writes;
+	*reads = reads_done;
+	*writes = writes_done;
 }
 
 int

@@ -38,7 +38,7 @@ token_unkeep(const struct token_kind *kind)
 
 /* The kept read for this step; read again when there is none, or always when fresh. */
 static struct token_kept *
-token_read(const struct token_kind *kind, const struct config *cfg, int fresh)
+read_cached(const struct token_kind *kind, const struct config *cfg, int fresh)
 {
 	struct token_kept *k = kind->kept;
 
@@ -52,7 +52,7 @@ token_read(const struct token_kind *kind, const struct config *cfg, int fresh)
 const char *
 token_extra(const struct token_kind *kind, const struct config *cfg)
 {
-	return token_read(kind, cfg, 0)->extra;
+	return read_cached(kind, cfg, 0)->extra;
 }
 
 void
@@ -76,10 +76,10 @@ token_renewable(const struct token_kind *kind, const struct config *cfg)
  * fresh: read the store, not what this step kept (another process may have renewed).
  */
 static int
-token_cached(const struct token_kind *kind, const struct config *cfg, const char *rejected,
+cached(const struct token_kind *kind, const struct config *cfg, const char *rejected,
     int fresh, char *tok, size_t toklen)
 {
-	const struct token_kept *k = token_read(kind, cfg, fresh);
+	const struct token_kept *k = read_cached(kind, cfg, fresh);
 
 	if (k->token[0] == '\0' || k->expires_at <= (long long)time(NULL) + kind->early_seconds ||
 	    (rejected != NULL && strcmp(rejected, k->token) == 0)) {
@@ -92,7 +92,7 @@ token_cached(const struct token_kind *kind, const struct config *cfg, const char
 
 /* Names a grant in the refusal mark without keeping the grant itself. */
 static void
-token_fingerprint(const char *grant, char out[17])
+fingerprint(const char *grant, char out[17])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0, i;
@@ -114,7 +114,7 @@ token_refused(const struct token_kind *kind, const struct config *cfg, const cha
 	if (store_get1(cfg->state_dir, STORE_TOKENS, kind->auth_needed_key, &record) != 0)
 		return 0;
 	if (kind->mark_names_grant) {
-		token_fingerprint(grant ? grant : "", sha);
+		fingerprint(grant ? grant : "", sha);
 		token_record_field(record, "refresh_sha", marked, sizeof marked);
 	}
 	if (!kind->mark_names_grant || strcmp(sha, marked) == 0)
@@ -124,7 +124,7 @@ token_refused(const struct token_kind *kind, const struct config *cfg, const cha
 }
 
 static void
-token_mark_refused(const struct token_kind *kind, const struct config *cfg, const char *grant,
+mark_refused(const struct token_kind *kind, const struct config *cfg, const char *grant,
     const char *reason)
 {
 	json_object *rec = json_object_new_object();
@@ -133,7 +133,7 @@ token_mark_refused(const struct token_kind *kind, const struct config *cfg, cons
 	json_object_object_add(rec, "reason", json_object_new_string(reason));
 	json_object_object_add(rec, "at", json_object_new_int64((long long)time(NULL)));
 	if (kind->mark_names_grant) {
-		token_fingerprint(grant, sha);
+		fingerprint(grant, sha);
 		json_object_object_add(rec, "refresh_sha", json_object_new_string(sha));
 	}
 	store_put1(cfg->state_dir, STORE_TOKENS, kind->auth_needed_key, json_object_to_json_string(rec));
@@ -141,7 +141,7 @@ token_mark_refused(const struct token_kind *kind, const struct config *cfg, cons
 }
 
 static void
-token_auth_needed(const struct token_kind *kind, struct remote_result *rr, const char *why)
+auth_needed(const struct token_kind *kind, struct remote_result *rr, const char *why)
 {
 	rr->outcome = REMOTE_AUTH;
 	snprintf(rr->message, sizeof rr->message, "%s authorization needed (%s)%s", kind->name, why,
@@ -150,7 +150,7 @@ token_auth_needed(const struct token_kind *kind, struct remote_result *rr, const
 
 /* Whether asking for a new token is allowed now, with the grant to spend; if not, rr says why. */
 static int
-token_may_ask(const struct token_kind *kind, const struct config *cfg, char *grant,
+may_ask(const struct token_kind *kind, const struct config *cfg, char *grant,
     size_t grantlen, struct remote_result *rr)
 {
 	char why[160];
@@ -159,7 +159,7 @@ token_may_ask(const struct token_kind *kind, const struct config *cfg, char *gra
 	if (kind->grant(cfg, grant, grantlen, rr) == -1)
 		return 0;
 	if (token_refused(kind, cfg, grant, why, sizeof why)) {
-		token_auth_needed(kind, rr, why);
+		auth_needed(kind, rr, why);
 		return 0;
 	}
 	if (kind->paused != NULL && (wait = kind->paused(cfg)) > 0) {
@@ -174,7 +174,7 @@ token_may_ask(const struct token_kind *kind, const struct config *cfg, char *gra
 
 /* Asks for a new token; the caller holds the lock. A refusal is recorded. */
 static void
-token_renew(const struct token_kind *kind, const struct config *cfg, const char *grant, char *tok,
+renew_token(const struct token_kind *kind, const struct config *cfg, const char *grant, char *tok,
     size_t toklen, struct remote_result *rr)
 {
 	struct token_kept fresh = { 0 };
@@ -187,8 +187,8 @@ token_renew(const struct token_kind *kind, const struct config *cfg, const char 
 		kind->kept->expires_at = fresh.expires_at;
 		snprintf(tok, toklen, "%s", fresh.token);
 	} else if (rr->outcome == REMOTE_AUTH && why[0] != '\0') {
-		token_mark_refused(kind, cfg, grant, why);
-		token_auth_needed(kind, rr, why);
+		mark_refused(kind, cfg, grant, why);
+		auth_needed(kind, rr, why);
 	}
 }
 
@@ -208,9 +208,9 @@ token_get(const struct token_kind *kind, const struct config *cfg, const char *r
 	}
 	if (rejected != NULL)
 		token_forget(kind, cfg, rejected);
-	if (token_cached(kind, cfg, rejected, 0, tok, toklen) == 0)
+	if (cached(kind, cfg, rejected, 0, tok, toklen) == 0)
 		return;
-	if (!token_may_ask(kind, cfg, grant, sizeof grant, rr))
+	if (!may_ask(kind, cfg, grant, sizeof grant, rr))
 		return;
 	if (store_lock(cfg->state_dir, kind->lock, &fd, err, sizeof err) == -1) {
 		rr->outcome = REMOTE_RETRY;
@@ -218,8 +218,8 @@ token_get(const struct token_kind *kind, const struct config *cfg, const char *r
 		return;
 	}
 	/* Another process may have renewed, or been refused, while we waited for the lock. */
-	if (token_cached(kind, cfg, rejected, 1, tok, toklen) == -1 &&
-	    token_may_ask(kind, cfg, grant, sizeof grant, rr))
-		token_renew(kind, cfg, grant, tok, toklen, rr);
+	if (cached(kind, cfg, rejected, 1, tok, toklen) == -1 &&
+	    may_ask(kind, cfg, grant, sizeof grant, rr))
+		renew_token(kind, cfg, grant, tok, toklen, rr);
 	store_unlock(fd);
 }

@@ -44,7 +44,7 @@ web_content_type_is(const struct web_request *req, const char *want)
 }
 
 static const char *
-web_status_text(int status)
+reason_phrase(int status)
 {
 	switch (status) {
 	case 200: return "OK";
@@ -77,7 +77,7 @@ web_respond_with(struct web_request *req, int status, const char *content_type,
 	req->answered = 1;
 	req->status = status;
 	head = str_fmt("Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n%s\r\n",
-	    status, web_status_text(status), content_type ? content_type : "text/plain; charset=utf-8",
+	    status, reason_phrase(status), content_type ? content_type : "text/plain; charset=utf-8",
 	    extra);
 	if (head == NULL) {
 		log_err("out of memory for a response header");
@@ -116,7 +116,7 @@ web_refuse(struct web_request *req, int status, const char *reason)
  * instead of the 413. So a body over the cap is read away, up to 64 MiB.
  */
 static void
-web_discard_cgi_body(unsigned long long declared)
+discard_cgi_body(unsigned long long declared)
 {
 	char buf[65536];
 	unsigned long long left = declared < 64ULL * 1024 * 1024 ? declared : 64ULL * 1024 * 1024;
@@ -135,7 +135,7 @@ web_discard_cgi_body(unsigned long long declared)
  * is not kept (under CGI it is read away). Returns -1 when the body is shorter than declared.
  */
 static int
-web_read_body(struct web_request *req, size_t max_body)
+read_body(struct web_request *req, size_t max_body)
 {
 	FCGX_Request *r = req->impl;
 	const char *cl = web_getenv(req, "CONTENT_LENGTH");
@@ -155,7 +155,7 @@ web_read_body(struct web_request *req, size_t max_body)
 	if (declared > max_body) {
 		req->body_too_large = 1;
 		if (r == NULL)
-			web_discard_cgi_body(declared);
+			discard_cgi_body(declared);
 		return 0;
 	}
 	free(req->body);
@@ -179,7 +179,7 @@ web_read_body(struct web_request *req, size_t max_body)
 }
 
 static void
-web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, void *arg)
+handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, void *arg)
 {
 	req->method = web_getenv(req, "REQUEST_METHOD");
 	req->query = web_getenv(req, "QUERY_STRING");
@@ -190,7 +190,7 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
 		req->query = "";
 	if (req->content_type == NULL)
 		req->content_type = "";
-	if (web_read_body(req, max_body) == -1)
+	if (read_body(req, max_body) == -1)
 		web_refuse(req, 400, "request body shorter than Content-Length");
 	else
 		handle(req, arg);
@@ -207,12 +207,12 @@ web_handle_one(struct web_request *req, size_t max_body, web_handler_fn handle, 
  * queued; it says it takes no more by closing its end of a pipe, and then looks for
  * due jobs once more, so a job queued around that moment is never left waiting.
  */
-static int web_after_pipe = -1; /* read end from the working child; -1 when none */
+static int after_pipe = -1; /* read end from the working child; -1 when none */
 
 /* The child's work ends (at its next step, see drain_after_answer) when the web server stops the
  * program: on Linux it is told with a SIGTERM when its parent goes. */
 static void
-web_end_with_parent(pid_t parent)
+end_with_parent(pid_t parent)
 {
 	signal(SIGTERM, SIG_DFL); /* until the work starts: nothing to put back yet */
 #ifdef __linux__
@@ -224,23 +224,23 @@ web_end_with_parent(pid_t parent)
 
 /* 1 when the answer accepted the request: only then is there work to start. */
 static int
-web_accepted(const struct web_request *req)
+accepted(const struct web_request *req)
 {
 	return req->status >= 200 && req->status < 300;
 }
 
 static void
-web_after_in_child(web_after_fn after, void *arg)
+after_in_child(web_after_fn after, void *arg)
 {
-	struct pollfd p = { .fd = web_after_pipe, .events = POLLIN };
+	struct pollfd p = { .fd = after_pipe, .events = POLLIN };
 	int fds[2] = { -1, -1 };
 	pid_t pid, parent = getpid();
 
-	if (web_after_pipe >= 0) {
+	if (after_pipe >= 0) {
 		if (poll(&p, 1, 0) == 0)
 			return; /* the child will find it */
-		close(web_after_pipe);
-		web_after_pipe = -1;
+		close(after_pipe);
+		after_pipe = -1;
 	}
 	if (pipe(fds) == -1 || (pid = fork()) == -1) {
 		/* Working here would keep this process from accept; the host is short of processes. */
@@ -255,7 +255,7 @@ web_after_in_child(web_after_fn after, void *arg)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY), fd;
 
-		web_end_with_parent(parent);
+		end_with_parent(parent);
 		/* Not a listener, and none of the parent's connections (the web server's, or
 		 * libcurl's kept-alive ones) are the child's to hold open. */
 		if (null >= 0) {
@@ -272,7 +272,7 @@ web_after_in_child(web_after_fn after, void *arg)
 		_exit(0);
 	}
 	close(fds[1]);
-	web_after_pipe = fds[0];
+	after_pipe = fds[0];
 }
 
 int
@@ -283,10 +283,10 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 	if (FCGX_IsCGI()) {
 		struct web_request req = { 0 };
 
-		web_handle_one(&req, max_body, handle, arg);
+		handle_one(&req, max_body, handle, arg);
 		/* Closing stdout ends the CGI response; the web server may reap us later. */
 		fclose(stdout);
-		if (after && web_accepted(&req))
+		if (after && accepted(&req))
 			after(arg);
 		return 0;
 	}
@@ -299,10 +299,10 @@ web_serve(size_t max_body, web_handler_fn handle, web_after_fn after, void *arg)
 		struct web_request req = { 0 };
 
 		req.impl = &r;
-		web_handle_one(&req, max_body, handle, arg);
+		handle_one(&req, max_body, handle, arg);
 		FCGX_Finish_r(&r);
-		if (after && web_accepted(&req))
-			web_after_in_child(after, arg);
+		if (after && accepted(&req))
+			after_in_child(after, arg);
 	}
 	FCGX_Free(&r, 1);
 	return 0;

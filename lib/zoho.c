@@ -22,7 +22,7 @@
 
 /* Judges Zoho's envelope: a non-zero "code" is a failure whatever the HTTP status. */
 static void
-zoho_judge(const struct config *cfg, const struct remote_call_request *req,
+judge_answer(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	json_object *code, *message;
@@ -48,7 +48,7 @@ zoho_judge(const struct config *cfg, const struct remote_call_request *req,
 }
 
 static int
-zoho_pace_limit(const struct config *cfg)
+calls_per_minute(const struct config *cfg)
 {
 	return cfg->limits.zoho_calls_per_minute;
 }
@@ -60,9 +60,9 @@ const struct remote_call_service zoho_sign = {
 	.token = &zoho_token_kind,
 	.auth_scheme = "Zoho-oauthtoken",
 	.pace_key = ZOHO_PACE,
-	.pace_limit = zoho_pace_limit,
+	.pace_limit = calls_per_minute,
 	.pace_window_ms = PACE_ZOHO_WINDOW_MS,
-	.judge = zoho_judge,
+	.judge = judge_answer,
 };
 
 int
@@ -73,7 +73,7 @@ zoho_turn_reserve(const struct config *cfg)
 }
 
 static void
-zoho_call(const struct config *cfg, const char *method, const char *path, const char *form,
+call(const struct config *cfg, const char *method, const char *path, const char *form,
     json_object **answer, struct remote_result *rr)
 {
 	remote_call(&zoho_sign, cfg, &(struct remote_call_request){ .method = method, .target = path,
@@ -83,7 +83,7 @@ zoho_call(const struct config *cfg, const char *method, const char *path, const 
 
 /* Hands out a new reference to obj[key], or NULL. */
 static json_object *
-zoho_take(json_object *obj, const char *key)
+take(json_object *obj, const char *key)
 {
 	json_object *v;
 
@@ -93,7 +93,7 @@ zoho_take(json_object *obj, const char *key)
 }
 
 static json_object *
-zoho_template_cached(const struct config *cfg, const char *key)
+template_cached(const struct config *cfg, const char *key)
 {
 	char *record = NULL;
 	json_object *obj, *at, *tpl = NULL;
@@ -104,7 +104,7 @@ zoho_template_cached(const struct config *cfg, const char *key)
 	free(record);
 	if (obj && json_object_object_get_ex(obj, "fetched_at", &at) &&
 	    json_object_get_int64(at) + TEMPLATE_CACHE_SECONDS > (long long)time(NULL))
-		tpl = zoho_take(obj, "template");
+		tpl = take(obj, "template");
 	json_object_put(obj);
 	return tpl;
 }
@@ -118,10 +118,10 @@ zoho_template_fetch(const struct config *cfg, const char *template_id, json_obje
 
 	*tpl = NULL;
 	snprintf(path, sizeof path, "/templates/%s", template_id);
-	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	call(cfg, "GET", path, NULL, &answer, rr);
 	if (rr->outcome != REMOTE_OK)
 		return;
-	*tpl = zoho_take(answer, "templates");
+	*tpl = take(answer, "templates");
 	json_object_put(answer);
 	if (*tpl == NULL) {
 		rr->outcome = REMOTE_RETRY;
@@ -137,7 +137,7 @@ zoho_template_get(const struct config *cfg, const char *template_id, json_object
 	json_object *record;
 
 	snprintf(key, sizeof key, "template:%s", template_id);
-	*tpl = zoho_template_cached(cfg, key);
+	*tpl = template_cached(cfg, key);
 	if (*tpl) {
 		memset(rr, 0, sizeof *rr);
 		rr->outcome = REMOTE_OK;
@@ -171,11 +171,11 @@ zoho_request_create(const struct config *cfg, const char *template_id, const cha
 		return;
 	}
 	snprintf(path, sizeof path, "/templates/%s/createdocument", template_id);
-	zoho_call(cfg, "POST", path, form, &answer, rr);
+	call(cfg, "POST", path, form, &answer, rr);
 	free(form);
 	if (rr->outcome != REMOTE_OK)
 		return;
-	*request = zoho_take(answer, "requests");
+	*request = take(answer, "requests");
 	json_object_put(answer);
 	if (*request == NULL || *jfield_text(*request, "request_id") == '\0') {
 		json_object_put(*request);
@@ -212,7 +212,7 @@ zoho_request_find(const struct config *cfg, const char *marker, json_object **re
 		snprintf(rr->message, sizeof rr->message, "out of memory");
 		return;
 	}
-	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	call(cfg, "GET", path, NULL, &answer, rr);
 	free(path);
 	if (rr->outcome != REMOTE_OK)
 		return;
@@ -264,10 +264,10 @@ zoho_request_get(const struct config *cfg, const char *request_id, json_object *
 
 	*request = NULL;
 	snprintf(path, sizeof path, "/requests/%.24s", request_id);
-	zoho_call(cfg, "GET", path, NULL, &answer, rr);
+	call(cfg, "GET", path, NULL, &answer, rr);
 	if (rr->outcome != REMOTE_OK)
 		return;
-	*request = zoho_take(answer, "requests");
+	*request = take(answer, "requests");
 	json_object_put(answer);
 	if (*request == NULL) {
 		rr->outcome = REMOTE_RETRY;

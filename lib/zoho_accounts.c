@@ -16,14 +16,14 @@
 
 /* The grant or the client is wrong: asking again will not help (tests/fakes/API.md, Zoho Accounts). */
 static int
-zoho_accounts_refusal(const char *error)
+refusal(const char *error)
 {
 	return strncmp(error, "invalid_", 8) == 0 || strncmp(error, "unsupported_", 12) == 0;
 }
 
 /* An error code as Zoho writes its codes: lower-case letters, digits and '_'. */
 static int
-zoho_accounts_code_like(const char *error)
+code_like(const char *error)
 {
 	return strspn(error, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(error);
 }
@@ -35,17 +35,17 @@ zoho_accounts_code_like(const char *error)
  * that is words rather than a code. Anything else is no reason to stop for 10 minutes.
  */
 static int
-zoho_accounts_throttle(json_object *answer, const char *error)
+throttle(json_object *answer, const char *error)
 {
 	if (strcmp(error, "Access Denied") == 0)
 		return 1;
 	return strcmp(jfield_text(answer, "status"), "failure") == 0 &&
-	    jfield_text(answer, "error_description")[0] != '\0' && !zoho_accounts_code_like(error);
+	    jfield_text(answer, "error_description")[0] != '\0' && !code_like(error);
 }
 
 /* The token endpoint of the data centre named by each call: no token, no pacing; the
  * client credentials are in the body. */
-static const struct remote_call_service zoho_accounts = {
+static const struct remote_call_service accounts_service = {
 	.label = "Zoho token endpoint",
 	.failure_answers = 1,
 };
@@ -67,7 +67,7 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 		return ZOHO_ACCOUNTS_FAILED;
 	}
 	snprintf(url, sizeof url, "%s/oauth/v2/token", accounts_url);
-	remote_call(&zoho_accounts, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
+	remote_call(&accounts_service, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
 	    .content_type = "application/x-www-form-urlencoded", .body = body,
 	    .body_len = strlen(body) }, answer, rr);
 	free(body);
@@ -88,12 +88,12 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 	msg_printable(error, strlen(error), 40, shown, sizeof shown);
 	snprintf(rr->message, sizeof rr->message, "Zoho token endpoint answered %s (HTTP %ld)",
 	    shown, rr->http_status);
-	if (zoho_accounts_refusal(error)) {
+	if (refusal(error)) {
 		rr->outcome = REMOTE_AUTH;
 		return ZOHO_ACCOUNTS_REFUSED;
 	}
 	rr->outcome = REMOTE_RETRY;
-	if (zoho_accounts_throttle(*answer, error))
+	if (throttle(*answer, error))
 		return ZOHO_ACCOUNTS_THROTTLED;
 	log_warn("%s; not Zoho's throttle answer, so asking again is allowed", rr->message);
 	return ZOHO_ACCOUNTS_FAILED;

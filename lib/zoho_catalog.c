@@ -19,7 +19,7 @@
 #define COPY(dst, obj, key) snprintf((dst), sizeof(dst), "%s", jfield_text((obj), (key)))
 
 static void
-zoho_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
+api_get(const struct config *cfg, const char *path, json_object **answer, struct remote_result *rr)
 {
 	remote_call(&zoho_sign, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    answer, rr);
@@ -53,7 +53,7 @@ templates_page(const struct config *cfg, long start, struct zoho_catalog_templat
 		out_of_memory(rr);
 		return;
 	}
-	zoho_get(cfg, path, &answer, rr);
+	api_get(cfg, path, &answer, rr);
 	free(path);
 	if (rr->outcome == REMOTE_NOT_FOUND) /* no templates (more) to list */
 		rr->outcome = REMOTE_OK;
@@ -157,7 +157,7 @@ zoho_catalog_template(const struct config *cfg, const char *template_id, struct 
 
 	memset(out, 0, sizeof *out);
 	snprintf(path, sizeof path, "/templates/%.40s", template_id);
-	zoho_get(cfg, path, &answer, rr);
+	api_get(cfg, path, &answer, rr);
 	tpl = jfield_typed(answer, "templates", json_type_object);
 	if (rr->outcome == REMOTE_OK && tpl == NULL) {
 		rr->outcome = REMOTE_RETRY;

@@ -22,7 +22,7 @@ static const struct {
 };
 
 static void
-zoho_dc_fill(struct zoho_dc *out, const char *accounts, const char *sign, const char *dc)
+set_dc(struct zoho_dc *out, const char *accounts, const char *sign, const char *dc)
 {
 	snprintf(out->accounts_url, sizeof out->accounts_url, "%s", accounts);
 	snprintf(out->sign_url, sizeof out->sign_url, "%s", sign);
@@ -40,14 +40,14 @@ zoho_dc_lookup(const char *accounts_server, const struct config *cfg, struct zoh
 		return -1;
 	for (i = 0; i < sizeof zoho_dcs / sizeof zoho_dcs[0]; i++) {
 		if (strcmp(accounts_server, zoho_dcs[i].accounts) == 0) {
-			zoho_dc_fill(out, zoho_dcs[i].accounts, zoho_dcs[i].sign, zoho_dcs[i].dc);
+			set_dc(out, zoho_dcs[i].accounts, zoho_dcs[i].sign, zoho_dcs[i].dc);
 			return 0;
 		}
 	}
 	/* A test server on this machine stands in for Zoho only when configured as such. */
 	if (own != NULL && strncmp(own, "http://", 7) == 0 && http_url_allowed(own) &&
 	    strcmp(accounts_server, own) == 0 && cfg->zoho.sign_url != NULL) {
-		zoho_dc_fill(out, own, cfg->zoho.sign_url, cfg->zoho.dc ? cfg->zoho.dc : "");
+		set_dc(out, own, cfg->zoho.sign_url, cfg->zoho.dc ? cfg->zoho.dc : "");
 		return 0;
 	}
 	return -1;

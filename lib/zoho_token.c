@@ -26,7 +26,7 @@
 
 /* Both records, read in one transaction: the access token and the Sign API base. */
 static int
-zoho_token_read(const struct config *cfg, struct token_kept *kept)
+read_kept(const struct config *cfg, struct token_kept *kept)
 {
 	char *access = NULL, *refresh = NULL, err[256], expires[32];
 	struct store *s;
@@ -57,7 +57,7 @@ zoho_token_sign_base(const struct config *cfg, char *buf, size_t buflen)
 
 /* The refresh token in use and where to spend it: the stored one, else the config's. */
 static void
-token_source(const struct config *cfg, char *refresh, size_t refreshlen, char *accounts,
+refresh_source(const struct config *cfg, char *refresh, size_t refreshlen, char *accounts,
     size_t accountslen)
 {
 	char *record = NULL;
@@ -73,7 +73,7 @@ token_source(const struct config *cfg, char *refresh, size_t refreshlen, char *a
 }
 
 static void
-zoho_token_forget(const struct config *cfg, const char *rejected)
+forget_access(const struct config *cfg, const char *rejected)
 {
 	struct store *s;
 	char err[256], *record = NULL, cached[1024];
@@ -90,7 +90,7 @@ zoho_token_forget(const struct config *cfg, const char *rejected)
 }
 
 static long
-zoho_token_throttled_for(const struct config *cfg)
+throttled_for(const struct config *cfg)
 {
 	char *until = NULL;
 	long left = 0;
@@ -112,14 +112,14 @@ zoho_token_pause(const struct config *cfg)
 
 /* Zoho's expires_in in seconds; an answer without one is taken as Zoho's usual hour. */
 static long
-token_lifetime(long expires_in)
+lifetime(long expires_in)
 {
 	return expires_in > 0 ? expires_in : 3600;
 }
 
 /* The access token record: {"token","expires_at"}; malloc'd JSON text or NULL. */
 static char *
-token_access_record(const char *tok, long expires_in)
+access_record(const char *tok, long expires_in)
 {
 	json_object *rec = json_object_new_object();
 	char *text;
@@ -133,9 +133,9 @@ token_access_record(const char *tok, long expires_in)
 }
 
 static void
-token_cache(const struct config *cfg, const char *tok, long expires_in)
+cache_access(const struct config *cfg, const char *tok, long expires_in)
 {
-	char *record = token_access_record(tok, expires_in);
+	char *record = access_record(tok, expires_in);
 
 	if (record != NULL)
 		store_put1(cfg->state_dir, STORE_TOKENS, ZOHO_TOKEN_ACCESS, record);
@@ -144,11 +144,11 @@ token_cache(const struct config *cfg, const char *tok, long expires_in)
 
 /* The grant: the refresh token in use, the stored one, else the config's. */
 static int
-zoho_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr)
+ask_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr)
 {
 	char accounts[512];
 
-	token_source(cfg, grant, grantlen, accounts, sizeof accounts);
+	refresh_source(cfg, grant, grantlen, accounts, sizeof accounts);
 	if (grant[0] != '\0')
 		return 0;
 	rr->outcome = REMOTE_AUTH;
@@ -159,7 +159,7 @@ zoho_token_grant(const struct config *cfg, char *grant, size_t grantlen, struct 
 
 /* Asks Zoho Accounts for a new access token; lib/token holds the refresh lock. */
 static void
-zoho_token_renew(const struct config *cfg, const char *refresh, struct token_kept *kept, char *why,
+renew_token(const struct config *cfg, const char *refresh, struct token_kept *kept, char *why,
     size_t whylen, struct remote_result *rr)
 {
 	char grant[1024], accounts[512];
@@ -173,13 +173,13 @@ zoho_token_renew(const struct config *cfg, const char *refresh, struct token_kep
 	const char *error;
 	long expires_in;
 
-	token_source(cfg, grant, sizeof grant, accounts, sizeof accounts);
+	refresh_source(cfg, grant, sizeof grant, accounts, sizeof accounts);
 	switch (zoho_accounts_token(cfg, accounts, params, &json, rr)) {
 	case ZOHO_ACCOUNTS_TOKEN:
-		expires_in = token_lifetime(strtol(jfield_text(json, "expires_in"), NULL, 10));
+		expires_in = lifetime(strtol(jfield_text(json, "expires_in"), NULL, 10));
 		snprintf(kept->token, sizeof kept->token, "%s", jfield_text(json, "access_token"));
 		kept->expires_at = (long long)time(NULL) + expires_in;
-		token_cache(cfg, kept->token, expires_in);
+		cache_access(cfg, kept->token, expires_in);
 		log_info("Zoho access token refreshed, valid for %ld s", expires_in);
 		break;
 	case ZOHO_ACCOUNTS_REFUSED:
@@ -203,7 +203,7 @@ zoho_token_renew(const struct config *cfg, const char *refresh, struct token_kep
 	json_object_put(json);
 }
 
-static struct token_kept zoho_token_kept;
+static struct token_kept kept_token;
 
 const struct token_kind zoho_token_kind = {
 	.name = "Zoho",
@@ -212,12 +212,12 @@ const struct token_kind zoho_token_kind = {
 	.mark_names_grant = 1,
 	.early_seconds = TOKEN_EARLY_SECONDS,
 	.auth_needed_tail = ": open oauth-callback and connect Zoho Sign again",
-	.kept = &zoho_token_kept,
-	.read = zoho_token_read,
-	.forget = zoho_token_forget,
-	.grant = zoho_token_grant,
-	.paused = zoho_token_throttled_for,
-	.renew = zoho_token_renew,
+	.kept = &kept_token,
+	.read = read_kept,
+	.forget = forget_access,
+	.grant = ask_grant,
+	.paused = throttled_for,
+	.renew = renew_token,
 };
 
 void
@@ -243,7 +243,7 @@ zoho_token_connect(const struct config *cfg, const char *refresh_token,
 	json_object_object_add(rec, "dc", json_object_new_string(dc->dc));
 	json_object_object_add(rec, "connected_at", json_object_new_int64((long long)time(NULL)));
 	if (!str_empty(access_token))
-		access = token_access_record(access_token, token_lifetime(expires_in));
+		access = access_record(access_token, lifetime(expires_in));
 	if (store_begin(cfg->state_dir, STORE_TOKENS, 1, &s, err, errlen) == -1) {
 		json_object_put(rec);
 		free(access);
@@ -290,7 +290,7 @@ zoho_token_status(const struct config *cfg, struct zoho_token_status *st)
 	st->connected_at = strtoll(at, NULL, 10);
 	free(record);
 	st->configured = !str_empty(cfg->zoho.refresh_token);
-	token_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
+	refresh_source(cfg, refresh, sizeof refresh, accounts, sizeof accounts);
 	if (refresh[0] != '\0')
 		token_refused(&zoho_token_kind, cfg, refresh, st->auth_needed, sizeof st->auth_needed);
 }
