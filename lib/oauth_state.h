@@ -10,9 +10,9 @@
 
 #include "oauth_cookie.h"
 
-/* key: the nonce; value {"provider","expires_at"} and "binding" (SHA-256 of the flow
- * cookie, hex) for a flow's state, or "start":true for a start code. */
-#define STORE_STATES "states"
+/* In the states store (STORE_STATES): key the nonce; value {"provider","expires_at"}
+ * and "binding" (SHA-256 of the flow cookie, hex) for a flow's state, or "start":true
+ * for a start code. */
 #define OAUTH_STATE_SECONDS 600
 #define OAUTH_STATE_LEN 64           /* hex digits of 32 random bytes */
 

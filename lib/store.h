@@ -16,6 +16,7 @@
 #define STORE_SEEN "seen"     /* dedupe keys of accepted deliveries */
 #define STORE_OUTBOX "outbox" /* queued jobs */
 #define STORE_CACHE "cache"   /* template details */
+#define STORE_STATES "states" /* OAuth states and start codes (oauth_state.h) */
 
 struct store;
 

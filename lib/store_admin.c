@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "dump.h"
-#include "oauth_state.h"
 #include "store.h"
 
 const char *const store_admin_names[] = { STORE_TOKENS, STORE_DEALS, STORE_SEEN, STORE_OUTBOX, STORE_CACHE,
@@ -37,7 +36,8 @@ static int
 admin_unknown(const char *name, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "unknown state file \"%s\" (one of: %s %s %s %s %s %s)", name,
-	    store_admin_names[0], store_admin_names[1], store_admin_names[2], store_admin_names[3], store_admin_names[4], store_admin_names[5]);
+	    store_admin_names[0], store_admin_names[1], store_admin_names[2], store_admin_names[3],
+	    store_admin_names[4], store_admin_names[5]);
 	return -1;
 }
 

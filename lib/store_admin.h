@@ -39,8 +39,8 @@ struct store_admin_restore {
  * its record count and "# End of data", the count matches, it is a dump of this file.
  * The live file is not touched. -1 with why in err (the new file is removed).
  */
-int store_admin_restore_load(const char *dir, const char *name, const char *path, struct store_admin_restore *r,
-    char *err, size_t errlen);
+int store_admin_restore_load(const char *dir, const char *name, const char *path,
+    struct store_admin_restore *r, char *err, size_t errlen);
 
 /* Renames the new file over the live one under the file's lock and syncs the directory. */
 int store_admin_restore_swap(const char *dir, struct store_admin_restore *r, char *err, size_t errlen);

@@ -440,7 +440,8 @@ zoho_webhook_dedupe_key(const struct zoho_webhook_event *ev, char *buf, size_t l
 }
 
 int
-zoho_webhook_ref(const struct zoho_webhook_event *ev, char lead_id[ZOHO_WEBHOOK_ID_MAX + 1], char *marker, size_t len)
+zoho_webhook_ref(const struct zoho_webhook_event *ev, char lead_id[ZOHO_WEBHOOK_ID_MAX + 1], char *marker,
+    size_t len)
 {
 	const char *p = ev->request_name, *at = NULL, *digits;
 	size_t lead_len, attempt_len;

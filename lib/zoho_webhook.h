@@ -51,7 +51,8 @@ struct zoho_webhook_event {
 	int64_t performed_at;                      /* the same number; 0 when absent */
 	char reason[ZOHO_WEBHOOK_REASON_MAX + 1];          /* decline/recall reason; may be "" */
 	int reason_truncated;                      /* 1 when reason was cut */
-	char document_ids[ZOHO_WEBHOOK_DOCS_MAX][ZOHO_WEBHOOK_ID_MAX + 1]; /* requests.document_ids[i].document_id */
+	/* requests.document_ids[i].document_id */
+	char document_ids[ZOHO_WEBHOOK_DOCS_MAX][ZOHO_WEBHOOK_ID_MAX + 1];
 	size_t ndocument_ids;
 };
 
@@ -94,6 +95,7 @@ void zoho_webhook_dedupe_key(const struct zoho_webhook_event *ev, char *buf, siz
  * <lead id>-<attempt>)": the lead id into lead_id and the whole mark into marker (len
  * bytes). -1 when the name carries none (another tool's request) or marker is too short.
  */
-int zoho_webhook_ref(const struct zoho_webhook_event *ev, char lead_id[ZOHO_WEBHOOK_ID_MAX + 1], char *marker, size_t len);
+int zoho_webhook_ref(const struct zoho_webhook_event *ev, char lead_id[ZOHO_WEBHOOK_ID_MAX + 1], char *marker,
+    size_t len);
 
 #endif
