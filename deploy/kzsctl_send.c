@@ -108,6 +108,7 @@ static int
 send_dry_run(const struct config *cfg, const char *lead_id, struct contract_draft *d,
     const struct deal *deal, struct job_result *res)
 {
+	struct remote_result rr;
 	char marker[64], why[128];
 	int rc;
 
@@ -115,7 +116,11 @@ send_dry_run(const struct config *cfg, const char *lead_id, struct contract_draf
 	if (contract_skip(cfg, deal, d->lead, why, sizeof why))
 		printf("a send job would send nothing now: %s\n", why);
 	contract_marker(lead_id, (long long)time(NULL), marker, sizeof marker);
-	rc = contract_draft_read(cfg, d, res);
+	rc = contract_draft_read(cfg, d, &rr);
+	if (rc == -1) {
+		fprintf(stderr, "kzsctl: lead %s: %s\n", lead_id, rr.message);
+		return 1;
+	}
 	if (rc == 0)
 		rc = contract_draft_fill(cfg, d, marker, res);
 	if (rc == -1) {
@@ -159,6 +164,7 @@ kzsctl_send(const struct config *cfg, int argc, char **argv)
 {
 	struct contract_draft d = { 0 };
 	struct job_result res = { .retry_after = -1 };
+	struct remote_result rr;
 	struct deal deal;
 	const char *lead_id;
 	int dry, rc;
@@ -169,11 +175,12 @@ kzsctl_send(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "kzsctl: cannot read the deals store\n");
 		return 1;
 	}
-	rc = contract_draft_lead(cfg, lead_id, &d, &res);
-	if (rc == 1)
+	contract_draft_lead(cfg, lead_id, &d, &rr);
+	rc = rr.outcome == REMOTE_OK ? 0 : 1;
+	if (rr.outcome == REMOTE_NOT_FOUND)
 		fprintf(stderr, "kzsctl: Kommo has no lead %s\n", lead_id);
-	else if (rc == -1)
-		fprintf(stderr, "kzsctl: cannot read lead %s from Kommo: %s\n", lead_id, res.error);
+	else if (rr.outcome != REMOTE_OK)
+		fprintf(stderr, "kzsctl: cannot read lead %s from Kommo: %s\n", lead_id, rr.message);
 	else
 		rc = dry ? send_dry_run(cfg, lead_id, &d, &deal, &res) : send_queue(cfg, lead_id, &d, &deal);
 	contract_draft_free(&d);

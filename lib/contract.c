@@ -64,33 +64,25 @@ linked_id(json_object *lead, const char *list, int want_main)
 	return NULL;
 }
 
-/* Fetches a linked contact or company; a vanished one counts as absent. */
+/* Fetches a linked contact or company; a vanished one counts as absent. -1 when the
+ * call failed (rr says why). */
 static int
 fetch_linked(const struct config *cfg, const char *id,
     void (*fetch)(const struct config *, const char *, json_object **, struct remote_result *),
-    json_object **out, struct job_result *res)
+    json_object **out, struct remote_result *rr)
 {
-	struct remote_result rr;
-
 	*out = NULL;
 	if (id == NULL || *id == '\0')
 		return 0;
-	fetch(cfg, id, out, &rr);
-	if (rr.outcome == REMOTE_NOT_FOUND)
-		return 0;
-	return job_failed(&rr, res) ? -1 : 0;
+	fetch(cfg, id, out, rr);
+	return rr->outcome == REMOTE_OK || rr->outcome == REMOTE_NOT_FOUND ? 0 : -1;
 }
 
-int
+void
 contract_draft_lead(const struct config *cfg, const char *lead_id, struct contract_draft *d,
-    struct job_result *res)
+    struct remote_result *rr)
 {
-	struct remote_result rr;
-
-	kommo_lead_fetch(cfg, lead_id, &d->lead, &rr);
-	if (rr.outcome == REMOTE_NOT_FOUND)
-		return 1;
-	return job_failed(&rr, res) ? -1 : 0;
+	kommo_lead_fetch(cfg, lead_id, &d->lead, rr);
 }
 
 int
@@ -122,22 +114,18 @@ no_template(const struct config *cfg, const struct remote_result *rr, struct fil
 }
 
 int
-contract_draft_read(const struct config *cfg, struct contract_draft *d, struct job_result *res)
+contract_draft_read(const struct config *cfg, struct contract_draft *d, struct remote_result *rr)
 {
-	struct remote_result rr;
-
-	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1),
-		kommo_contact_fetch, &d->contact, res) == -1 ||
-	    fetch_linked(cfg, linked_id(d->lead, "companies", 0),
-		kommo_company_fetch, &d->company, res) == -1)
+	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1), kommo_contact_fetch, &d->contact, rr) == -1 ||
+	    fetch_linked(cfg, linked_id(d->lead, "companies", 0), kommo_company_fetch, &d->company, rr) == -1)
 		return -1;
-	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, &rr);
-	if (rr.outcome == REMOTE_NOT_FOUND || rr.outcome == REMOTE_REFUSED) {
+	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, rr);
+	if (rr->outcome == REMOTE_NOT_FOUND || rr->outcome == REMOTE_REFUSED) {
 		memset(&d->fill, 0, sizeof d->fill);
-		no_template(cfg, &rr, &d->fill);
+		no_template(cfg, rr, &d->fill);
 		return 1;
 	}
-	return job_failed(&rr, res) ? -1 : 0;
+	return rr->outcome == REMOTE_OK ? 0 : -1;
 }
 
 int
@@ -166,31 +154,37 @@ contract_draft_fill(const struct config *cfg, struct contract_draft *d, const ch
 }
 
 /*
- * Reads the lead for the job: 0 to go on, 1 when there is nothing to do (the lead left
- * the stage, is gone, or was already handled), -1 to retry.
+ * Reads the lead for the job. Returns 0 to go on, -1 to stop: res->done when there is
+ * nothing to do (the lead left the stage, is gone, or was already handled), else res
+ * says why to retry.
  */
 static int
 read_inputs(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
 {
+	struct remote_result rr;
 	char why[128];
-	int rc = contract_draft_lead(cfg, job->subject, d, res);
 
-	if (rc == 1)
+	contract_draft_lead(cfg, job->subject, d, &rr);
+	if (rr.outcome == REMOTE_NOT_FOUND) {
 		log_info("lead %s: no longer exists; nothing sent", job->subject);
-	if (rc != 0)
-		return rc;
+		res->done = 1;
+		return -1;
+	}
+	if (job_failed(&rr, res))
+		return -1;
 	if (contract_skip(cfg, deal, d->lead, why, sizeof why)) {
 		log_info("lead %s: %s; nothing sent", job->subject, why);
-		return 1;
+		res->done = 1;
+		return -1;
 	}
 	return 0;
 }
 
 /*
- * Records why the contract cannot go out, for the note and task steps, and logs it; what
- * only the administrator can fix is logged for them with its config key. Returns 1 (the
- * send is blocked), -1 when it could not be recorded.
+ * Records why the contract cannot go out ("problems"), for the note and task steps, and
+ * logs it; what only the administrator can fix is logged for them with its config key.
+ * Returns 0, or -1 when it could not be recorded (res says so).
  */
 static int
 block_send(const struct config *cfg, struct outbox_job *job, json_object *lead,
@@ -212,7 +206,7 @@ block_send(const struct config *cfg, struct outbox_job *job, json_object *lead,
 	for (i = 0; i < n; i++)
 		if (problems[i].admin)
 			log_err("lead %s: for the administrator: %s", job->subject, problems[i].admin);
-	return 1;
+	return 0;
 }
 
 /*
@@ -251,11 +245,11 @@ record_sent(const struct config *cfg, struct outbox_job *job, json_object *lead,
 /*
  * An earlier attempt may have reached Zoho without us learning the answer (a timeout,
  * a crash). Its request carries the marker: adopt it rather than send a second one.
- * Returns 1 when adopted, 0 when there is none, -1 to retry.
+ * Returns 0 (*adopted: 1 when a request was found and recorded), -1 to retry.
  */
 static int
 adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const char *marker,
-    struct job_result *res)
+    int *adopted, struct job_result *res)
 {
 	struct remote_result rr;
 	json_object *request = NULL, *actions;
@@ -263,6 +257,7 @@ adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const
 	size_t i, n;
 	int rc;
 
+	*adopted = 0;
 	zoho_request_find(cfg, marker, &request, &rr);
 	if (job_failed(&rr, res))
 		return -1;
@@ -280,10 +275,12 @@ adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const
 	    jfield_text(request, "request_id"), marker);
 	rc = record_sent(cfg, job, lead, request, recipients, res);
 	json_object_put(request);
-	return rc == 0 ? 1 : -1;
+	*adopted = rc == 0;
+	return rc;
 }
 
-/* Sends the request. Returns 0 when sent, 1 when blocked, -1 to retry. */
+/* Sends the request, or records why it cannot go out. Returns 0 when it was sent or
+ * blocked (the job's state holds "request_id" or "problems"), -1 to retry. */
 static int
 send_request(const struct config *cfg, struct outbox_job *job, const struct deal *deal,
     struct contract_draft *d, struct job_result *res)
@@ -291,21 +288,26 @@ send_request(const struct config *cfg, struct outbox_job *job, const struct deal
 	struct remote_result rr;
 	json_object *request = NULL;
 	char marker[64];
-	int rc = contract_draft_read(cfg, d, res);
+	int rc = contract_draft_read(cfg, d, &rr), adopted;
 
-	if (rc != 0)
-		return rc == 1 ? block_send(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res) : -1;
+	if (rc == 1)
+		return block_send(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res);
+	if (rc == -1) {
+		job_failed(&rr, res);
+		return -1;
+	}
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
-		rc = adopt(cfg, job, d->lead, deal->marker, res);
-		if (rc != 0)
-			return rc == 1 ? 0 : -1;
+		if (adopt(cfg, job, d->lead, deal->marker, &adopted, res) == -1)
+			return -1;
+		if (adopted)
+			return 0;
 		snprintf(marker, sizeof marker, "%s", deal->marker);
 	} else {
 		/* Unique per attempt to send: a later contract for the same lead gets its own. */
 		contract_marker(job->subject, (long long)time(NULL), marker, sizeof marker);
 	}
 	rc = contract_draft_fill(cfg, d, marker, res);
-	if (rc == 1)
+	if (rc == 1) /* something the request needs is missing */
 		return block_send(cfg, job, d->lead, d->fill.problems, d->fill.nproblems, res);
 	if (rc == -1)
 		return -1;
@@ -427,10 +429,8 @@ contract_run(const struct config *cfg, struct outbox_job *job, struct job_result
 	if (rc == 0)
 		rc = send_request(cfg, job, &deal, &d, res);
 	contract_draft_free(&d);
-	if (rc == 1 && job_step_done(job, "problems"))
+	if (rc == 0 && job_step_done(job, "problems"))
 		tell_blocked(cfg, job, res);
-	else if (rc == 1)
-		res->done = 1;
 	else if (rc == 0)
 		tell_sent(cfg, job, res);
 }

@@ -33,15 +33,15 @@ struct contract_draft {
 	struct fill_result fill;                     /* the request's data, or the problems */
 };
 
-/* Reads the lead: 0, 1 when Kommo has no such lead, -1 when the call failed (res says why). */
-int contract_draft_lead(const struct config *cfg, const char *lead_id, struct contract_draft *d,
-    struct job_result *res);
+/* Reads the lead into d; rr says how it went (REMOTE_NOT_FOUND: Kommo has no such lead). */
+void contract_draft_lead(const struct config *cfg, const char *lead_id, struct contract_draft *d,
+    struct remote_result *rr);
 
 /*
  * Reads the lead's main contact and company and the template: 0, 1 when Zoho Sign does
- * not have the template (the problem is in d->fill), -1 when a call failed (res says why).
+ * not have the template (the problem is in d->fill), -1 when a call failed (rr says why).
  */
-int contract_draft_read(const struct config *cfg, struct contract_draft *d, struct job_result *res);
+int contract_draft_read(const struct config *cfg, struct contract_draft *d, struct remote_result *rr);
 
 /*
  * Fills the request as of today, with marker in its name: 0 when d->fill.data_json is

@@ -196,9 +196,9 @@ request(const struct config *cfg, const char *grant_type, const char *grant_key,
 	json_object_put(answer);
 }
 
-static void
-renew_tokens(const struct config *cfg, const char *grant, struct token_kept *kept, char *why,
-    size_t whylen, struct remote_result *rr)
+static int
+renew_tokens(const struct config *cfg, const char *grant, struct token_kept *kept,
+    struct remote_result *rr)
 {
 	json_object *rec = stored_pair(cfg);
 	long long connected_at = strtoll(jfield_text(rec, "connected_at"), NULL, 10);
@@ -208,10 +208,11 @@ renew_tokens(const struct config *cfg, const char *grant, struct token_kept *kep
 	if (rr->outcome == REMOTE_OK) {
 		log_info("Kommo access token refreshed");
 	} else if (rr->outcome == REMOTE_AUTH) {
-		snprintf(why, whylen, "%s", rr->message);
 		log_err("Kommo refused the refresh token (%s); no more token requests until "
 		    "someone connects Kommo again at oauth-callback", rr->message);
+		return 1;
 	}
+	return 0;
 }
 
 static struct token_kept kept_token;

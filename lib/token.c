@@ -178,17 +178,17 @@ renew_token(const struct token_kind *kind, const struct config *cfg, const char 
     size_t toklen, struct remote_result *rr)
 {
 	struct token_kept fresh = { 0 };
-	char why[160] = "";
+	char why[160];
 
-	kind->renew(cfg, grant, &fresh, why, sizeof why, rr);
-	if (rr->outcome == REMOTE_OK) {
+	if (kind->renew(cfg, grant, &fresh, rr) == 1) {
+		snprintf(why, sizeof why, "%.159s", rr->message);
+		mark_refused(kind, cfg, grant, why);
+		auth_needed(kind, rr, why);
+	} else if (rr->outcome == REMOTE_OK) {
 		/* The rest of the step uses the new token. */
 		snprintf(kind->kept->token, sizeof kind->kept->token, "%s", fresh.token);
 		kind->kept->expires_at = fresh.expires_at;
 		snprintf(tok, toklen, "%s", fresh.token);
-	} else if (rr->outcome == REMOTE_AUTH && why[0] != '\0') {
-		mark_refused(kind, cfg, grant, why);
-		auth_needed(kind, rr, why);
 	}
 }
 

@@ -46,11 +46,12 @@ struct token_kind {
 	int (*grant)(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr);
 	/* Seconds during which no renewal may be asked (Zoho's throttle); NULL: never. */
 	long (*paused)(const struct config *cfg);
-	/* Asks the remote for a new access token with grant and stores it. OK: the token and
-	 * its expiry in *kept. REMOTE_AUTH: the remote refused the grant, why says so (it is
-	 * recorded). Logs what it did. */
-	void (*renew)(const struct config *cfg, const char *grant, struct token_kept *kept,
-	    char *why, size_t whylen, struct remote_result *rr);
+	/* Asks the remote for a new access token with grant and stores it; rr says how it
+	 * went (OK: the token and its expiry in *kept). Returns 1 when the remote refused the
+	 * grant itself, with REMOTE_AUTH and why in rr->message (lib/token records it), else 0.
+	 * Logs what it did. */
+	int (*renew)(const struct config *cfg, const char *grant, struct token_kept *kept,
+	    struct remote_result *rr);
 };
 
 /*

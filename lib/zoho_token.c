@@ -158,9 +158,9 @@ ask_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_
 }
 
 /* Asks Zoho Accounts for a new access token; lib/token holds the refresh lock. */
-static void
-renew_token(const struct config *cfg, const char *refresh, struct token_kept *kept, char *why,
-    size_t whylen, struct remote_result *rr)
+static int
+renew_token(const struct config *cfg, const char *refresh, struct token_kept *kept,
+    struct remote_result *rr)
 {
 	char grant[1024], accounts[512];
 	const char *params[] = {
@@ -172,6 +172,7 @@ renew_token(const struct config *cfg, const char *refresh, struct token_kept *ke
 	char shown[44];
 	const char *error;
 	long expires_in;
+	int refused = 0;
 
 	refresh_source(cfg, grant, sizeof grant, accounts, sizeof accounts);
 	switch (zoho_accounts_token(cfg, accounts, params, &json, rr)) {
@@ -185,10 +186,11 @@ renew_token(const struct config *cfg, const char *refresh, struct token_kept *ke
 	case ZOHO_ACCOUNTS_REFUSED:
 		/* Revoked, or evicted by the 21st consent: no retry can fix it, a person must. */
 		error = jfield_text(json, "error");
-		snprintf(why, whylen, "Zoho refused the refresh token: %s",
+		snprintf(rr->message, sizeof rr->message, "Zoho refused the refresh token: %s",
 		    msg_printable(error, strlen(error), 40, shown, sizeof shown));
 		log_err("%s; no more token requests until someone connects Zoho Sign again "
-		    "at oauth-callback", why);
+		    "at oauth-callback", rr->message);
+		refused = 1;
 		break;
 	case ZOHO_ACCOUNTS_THROTTLED:
 		zoho_token_pause(cfg);
@@ -201,6 +203,7 @@ renew_token(const struct config *cfg, const char *refresh, struct token_kept *ke
 		break;
 	}
 	json_object_put(json);
+	return refused;
 }
 
 static struct token_kept kept_token;
