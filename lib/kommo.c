@@ -59,19 +59,15 @@ static void
 judge_answer(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
-	json_object *detail;
-
+	(void)req;
 	if (res->status == 403)
 		pause_all(cfg, rr);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s %.200s: answer is not JSON", req->method,
-		    req->target);
+		remote_message(rr, NULL, "answer is not JSON");
 	}
-	/* Kept for the log. */
-	if (rr->outcome != REMOTE_OK && json && json_object_object_get_ex(json, "detail", &detail))
-		snprintf(rr->message, sizeof rr->message, "%s %.100s: HTTP %ld: %.120s", req->method,
-		    req->target, res->status, json_object_get_string(detail));
+	if (rr->outcome != REMOTE_OK && json_object_is_type(json, json_type_object))
+		remote_problem_message(rr, json);
 }
 
 static void
@@ -89,6 +85,7 @@ calls_per_second(const struct config *cfg)
 /* The drive's calls count too: Kommo states its limit per address, not per host. An
  * OAuth access token can be revoked before it expires: a 401 gets one refresh. */
 const struct remote_call_service kommo_api = {
+	.label = "Kommo",
 	.base = api_base,
 	.token = &kommo_token_kind,
 	.auth_scheme = "Bearer",

@@ -184,7 +184,7 @@ drive_url(const struct config *cfg, char *buf, size_t len, struct remote_result 
 	json_object_put(account);
 	if (*buf == '\0') {
 		rr->outcome = REMOTE_REFUSED;
-		snprintf(rr->message, sizeof rr->message, "Kommo gave no drive_url (needs the files scope)");
+		remote_message(rr, NULL, "no drive_url in the answer (the token needs the files scope)");
 		return;
 	}
 	/* The host comes from Kommo's answer; the token goes only to Kommo's own hosts. */
@@ -215,8 +215,9 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	json_object_object_add(session, "content_type", json_object_new_string(content_type));
 	snprintf(url, sizeof url, "%s/v1.0/sessions", base);
 	body = json_object_to_json_string_ext(session, JSON_C_TO_STRING_PLAIN);
-	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
-	    .content_type = "application/json", .body = body, .body_len = strlen(body) }, &answer, rr);
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .remote = "Kommo drive",
+	    .method = "POST", .target = url, .content_type = "application/json", .body = body,
+	    .body_len = strlen(body) }, &answer, rr);
 	json_object_put(session);
 	if (rr->outcome != REMOTE_OK)
 		return;
@@ -226,7 +227,7 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	answer = NULL;
 	if (part == 0 || *url == '\0') {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "drive session without upload_url or max_part_size");
+		remote_message(rr, NULL, "session without upload_url or max_part_size");
 		return;
 	}
 	if (!kommo_drive_same_origin(url, base)) {
@@ -237,9 +238,9 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	while (sent < len) {
 		size_t n = len - sent < part ? len - sent : part;
 
-		remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "POST", .target = url,
-		    .content_type = "application/octet-stream", .body = data + sent, .body_len = n },
-		    &answer, rr);
+		remote_call(&kommo_api, cfg, &(struct remote_call_request){ .remote = "Kommo drive",
+		    .method = "POST", .target = url, .content_type = "application/octet-stream",
+		    .body = data + sent, .body_len = n }, &answer, rr);
 		if (rr->outcome != REMOTE_OK)
 			return;
 		sent += n;
@@ -249,7 +250,7 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 			answer = NULL;
 			if (*url == '\0') {
 				rr->outcome = REMOTE_RETRY;
-				snprintf(rr->message, sizeof rr->message, "drive part answer without next_url");
+				remote_message(rr, NULL, "part answer without next_url");
 				return;
 			}
 			if (!kommo_drive_same_origin(url, base)) {
@@ -263,6 +264,6 @@ kommo_drive_upload(const struct config *cfg, const char *file_name, const char *
 	json_object_put(answer);
 	if (out->uuid[0] == '\0') {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "drive upload finished without a file uuid");
+		remote_message(rr, NULL, "upload finished without a file uuid");
 	}
 }

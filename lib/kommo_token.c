@@ -143,7 +143,7 @@ endpoint(const struct config *cfg, char *buf, size_t len)
 }
 
 static const struct remote_call_service grant_service = {
-	.label = "Kommo token endpoint",
+	.label = "Kommo",
 	.base = endpoint,
 	.failure_answers = 1,
 };
@@ -158,7 +158,6 @@ request(const struct config *cfg, const char *grant_type, const char *grant_key,
     const char *grant, long long connected_at, struct token_kept *kept, struct remote_result *rr)
 {
 	json_object *body = json_object_new_object(), *answer = NULL;
-	char detail[124];
 	const char *text;
 	long long expires_in, expires_at;
 
@@ -177,7 +176,7 @@ request(const struct config *cfg, const char *grant_type, const char *grant_key,
 	if (rr->outcome == REMOTE_OK && (jfield_text(answer, "access_token")[0] == '\0' ||
 	    jfield_text(answer, "refresh_token")[0] == '\0')) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "Kommo token endpoint: no tokens in the answer");
+		remote_message(rr, NULL, "no tokens in the answer");
 	} else if (rr->outcome == REMOTE_OK && save_tokens(cfg, answer, expires_at, connected_at) == -1) {
 		rr->outcome = REMOTE_RETRY;
 		snprintf(rr->message, sizeof rr->message, "cannot store the Kommo tokens");
@@ -188,10 +187,8 @@ request(const struct config *cfg, const char *grant_type, const char *grant_key,
 		/* 400 and 401 both mean the grant or the client is wrong: a person must act. */
 		if (rr->http_status == 400 || rr->http_status == 401)
 			rr->outcome = REMOTE_AUTH;
-		text = jfield_text(answer, "hint")[0] ? jfield_text(answer, "hint") : jfield_text(answer, "detail");
-		if (text[0] != '\0')
-			snprintf(rr->message, sizeof rr->message, "Kommo token endpoint: HTTP %ld: %s",
-			    rr->http_status, msg_printable(text, strlen(text), 120, detail, sizeof detail));
+		if (json_object_is_type(answer, json_type_object))
+			remote_problem_message(rr, answer);
 	}
 	json_object_put(answer);
 }

@@ -5,6 +5,7 @@
 #include "remote.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *
@@ -25,6 +26,7 @@ remote_classify(const char *what, int rc, const struct http_response *res,
     struct remote_result *out, json_object **json)
 {
 	memset(out, 0, sizeof *out);
+	snprintf(out->what, sizeof out->what, "%s", what);
 	out->retry_after = res->retry_after;
 	out->http_status = res->status;
 	out->not_started = res->not_started;
@@ -32,7 +34,7 @@ remote_classify(const char *what, int rc, const struct http_response *res,
 		*json = NULL;
 	if (rc == -1) {
 		out->outcome = REMOTE_RETRY;
-		snprintf(out->message, sizeof out->message, "%.100s: %.150s", what, res->error);
+		snprintf(out->message, sizeof out->message, "%s: %.130s", out->what, res->error);
 		return;
 	}
 	if (json && res->len > 0 && res->body[0] != '<') {
@@ -57,5 +59,113 @@ remote_classify(const char *what, int rc, const struct http_response *res,
 	else
 		out->outcome = REMOTE_REFUSED;
 	if (out->outcome != REMOTE_OK)
-		snprintf(out->message, sizeof out->message, "%s: HTTP %ld", what, res->status);
+		remote_message(out, NULL, NULL);
+}
+
+/* Appends at most max bytes of s to buf (len bytes, *used of them taken), cut before a
+ * UTF-8 continuation byte and marked with "..." when s is longer. */
+static void
+append(char *buf, size_t len, size_t *used, const char *s, size_t max)
+{
+	size_t n = strlen(s), room = len - *used - 1;
+
+	if (*used >= len - 1)
+		return;
+	if (max > room)
+		max = room;
+	if (n > max) {
+		n = max > 3 ? max - 3 : 0;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(buf + *used, s, n);
+		memcpy(buf + *used + n, "...", max - n < 3 ? max - n : 3);
+		n += max - n < 3 ? max - n : 3;
+	} else {
+		memcpy(buf + *used, s, n);
+	}
+	*used += n;
+	buf[*used] = '\0';
+}
+
+#define CODE_SHOWN 48 /* a remote's error code or problem title */
+
+void
+remote_message(struct remote_result *rr, const char *code, const char *text)
+{
+	char *m = rr->message, status[32];
+	size_t len = sizeof rr->message, used = 0;
+
+	m[0] = '\0';
+	if (rr->what[0] != '\0') {
+		append(m, len, &used, rr->what, len);
+		append(m, len, &used, ": ", len);
+	}
+	snprintf(status, sizeof status, "HTTP %ld", rr->http_status);
+	append(m, len, &used, status, len);
+	if (code != NULL && code[0] != '\0') {
+		append(m, len, &used, ", ", len);
+		append(m, len, &used, code, CODE_SHOWN);
+	}
+	if (text != NULL && text[0] != '\0') {
+		append(m, len, &used, ": ", len);
+		append(m, len, &used, text, len);
+	}
+}
+
+/* A member of a JSON object as text: a string, or a number as written; "" for anything
+ * else, so no object or array is ever dumped into a message. */
+static const char *
+member(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL ||
+	    json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return "";
+	return json_object_get_string(v);
+}
+
+#define VALIDATION_SHOWN 2 /* the first validation errors say enough */
+
+void
+remote_problem_message(struct remote_result *rr, json_object *problem)
+{
+	char code[CODE_SHOWN + 32], text[512];
+	const char *title = member(problem, "title"), *status = member(problem, "status");
+	json_object *groups, *errors;
+	size_t used = 0, shown = 0, i, j;
+
+	if (status[0] != '\0' && strtol(status, NULL, 10) != rr->http_status)
+		snprintf(code, sizeof code, "%.*s%sstatus %.12s", CODE_SHOWN, title, title[0] ? ", " : "",
+		    status);
+	else
+		snprintf(code, sizeof code, "%.*s", CODE_SHOWN, title);
+	text[0] = '\0';
+	append(text, sizeof text, &used, member(problem, "detail"), sizeof text);
+	if (member(problem, "hint")[0] != '\0') {
+		append(text, sizeof text, &used, used ? " (" : "(", sizeof text);
+		append(text, sizeof text, &used, member(problem, "hint"), 120);
+		append(text, sizeof text, &used, ")", sizeof text);
+	}
+	if (json_object_object_get_ex(problem, "validation-errors", &groups) &&
+	    json_object_is_type(groups, json_type_array)) {
+		for (i = 0; i < json_object_array_length(groups) && shown < VALIDATION_SHOWN; i++) {
+			if (!json_object_object_get_ex(json_object_array_get_idx(groups, i), "errors", &errors) ||
+			    !json_object_is_type(errors, json_type_array))
+				continue;
+			for (j = 0; j < json_object_array_length(errors) && shown < VALIDATION_SHOWN; j++, shown++) {
+				json_object *e = json_object_array_get_idx(errors, j);
+
+				append(text, sizeof text, &used, used ? "; " : "", sizeof text);
+				append(text, sizeof text, &used, member(e, "path"), 60);
+				append(text, sizeof text, &used, ": ", sizeof text);
+				append(text, sizeof text, &used, member(e, "code"), CODE_SHOWN);
+				if (member(e, "detail")[0] != '\0') {
+					append(text, sizeof text, &used, " ", sizeof text);
+					append(text, sizeof text, &used, member(e, "detail"), 80);
+				}
+			}
+		}
+	}
+	remote_message(rr, code, text);
 }

@@ -10,13 +10,31 @@
 
 #include "pace.h"
 
+/* "<remote> <METHOD> <path>": the path of url without its query (it can be long and
+ * carry data), cut to REMOTE_PATH_SHOWN bytes. */
+static void
+name_call(const char *remote, const char *method, const char *url, char *buf, size_t len)
+{
+	const char *path = strstr(url, "://");
+	size_t n;
+
+	path = path != NULL ? strchr(path + 3, '/') : url;
+	if (path == NULL)
+		path = "/";
+	n = strcspn(path, "?#");
+	if (n > REMOTE_PATH_SHOWN)
+		snprintf(buf, len, "%s %s %.*s...", remote, method, REMOTE_PATH_SHOWN - 3, path);
+	else
+		snprintf(buf, len, "%s %s %.*s", remote, method, (int)n, path);
+}
+
 void
 remote_call(const struct remote_call_service *svc, const struct config *cfg,
     const struct remote_call_request *req, json_object **answer, struct remote_result *rr)
 {
 	struct http_response own, *res = req->raw ? req->raw : &own;
 	char url[2048], base[512], tok[2048], rejected[2048], auth[2100], ctype[160];
-	const char *what = svc->label ? svc->label : req->target;
+	char what[REMOTE_WHAT_MAX];
 	json_object *json = NULL;
 	int attempt;
 
@@ -27,6 +45,7 @@ remote_call(const struct remote_call_service *svc, const struct config *cfg,
 		svc->base(cfg, base, sizeof base);
 		snprintf(url, sizeof url, "%s%s", base, req->target);
 	}
+	name_call(req->remote ? req->remote : svc->label, req->method, url, what, sizeof what);
 	memset(rr, 0, sizeof *rr);
 	rr->retry_after = -1;
 	for (attempt = 0; attempt < 2; attempt++) {

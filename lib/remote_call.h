@@ -18,6 +18,7 @@
 #include "token.h"
 
 struct remote_call_request {
+	const char *remote;       /* names the remote in messages; NULL: the service's label */
 	const char *method;       /* GET POST PUT PATCH */
 	const char *target;       /* a path under the service's base, or an absolute URL */
 	const char *content_type; /* of the body; no body when NULL */
@@ -29,7 +30,7 @@ struct remote_call_request {
 };
 
 struct remote_call_service {
-	const char *label; /* names the remote in messages; NULL: the call's target does */
+	const char *label; /* names the remote in messages: "Kommo", "Zoho Sign" */
 	/* The base URL that paths are under. */
 	void (*base)(const struct config *cfg, char *buf, size_t buflen);
 	/* The token the call carries as "Authorization: <auth_scheme> <token>"; NULL: none. */
@@ -42,7 +43,8 @@ struct remote_call_service {
 	/* 1, with rr saying why, when the remote is not to be called now; NULL: never. */
 	int (*held)(const struct config *cfg, struct remote_result *rr);
 	/* Reads the service's own signs of failure in an answer already judged by status
-	 * (json is the parsed answer or NULL) and acts on them; NULL: the status says all. */
+	 * (json is the parsed answer or NULL) and acts on them, and puts the remote's own
+	 * error code and words into rr->message (remote_message); NULL: the status says all. */
 	void (*judge)(const struct config *cfg, const struct remote_call_request *req,
 	    const struct http_response *res, json_object *json, struct remote_result *rr);
 	/* 1: the JSON answer to a failed call is handed back too (a token endpoint's

@@ -25,16 +25,16 @@ static void
 judge_answer(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
-	json_object *code, *message;
+	json_object *code;
+	char shown[40];
 
 	(void)cfg;
+	(void)req;
 	(void)res;
-	if (rr->outcome != REMOTE_OK && rr->outcome != REMOTE_REFUSED)
-		return;
 	if (json == NULL) {
 		if (rr->outcome == REMOTE_OK) {
 			rr->outcome = REMOTE_RETRY;
-			snprintf(rr->message, sizeof rr->message, "%s: answer is not JSON", req->target);
+			remote_message(rr, NULL, "answer is not JSON");
 		}
 		return;
 	}
@@ -42,9 +42,9 @@ judge_answer(const struct config *cfg, const struct remote_call_request *req,
 		return;
 	if (rr->outcome == REMOTE_OK)
 		rr->outcome = REMOTE_REFUSED;
-	json_object_object_get_ex(json, "message", &message);
-	snprintf(rr->message, sizeof rr->message, "%s: Zoho code %s: %.160s", req->target,
-	    json_object_get_string(code), message ? json_object_get_string(message) : "");
+	/* Any failure that carries Zoho's envelope: its code and message say why. */
+	snprintf(shown, sizeof shown, "code %.30s", json_object_get_string(code));
+	remote_message(rr, shown, jfield_text(json, "message"));
 }
 
 static int
@@ -56,6 +56,7 @@ calls_per_minute(const struct config *cfg)
 /* The Sign API of the connected data centre, with the shared access token; a 401 gets
  * one refresh and one retry. */
 const struct remote_call_service zoho_sign = {
+	.label = "Zoho Sign",
 	.base = zoho_token_sign_base,
 	.token = &zoho_token_kind,
 	.auth_scheme = "Zoho-oauthtoken",
@@ -125,7 +126,7 @@ zoho_template_fetch(const struct config *cfg, const char *template_id, json_obje
 	json_object_put(answer);
 	if (*tpl == NULL) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s: answer has no templates object", path);
+		remote_message(rr, NULL, "answer has no templates object");
 	}
 }
 
@@ -181,7 +182,7 @@ zoho_request_create(const struct config *cfg, const char *template_id, const cha
 		json_object_put(*request);
 		*request = NULL;
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s: answer has no request id", path);
+		remote_message(rr, NULL, "answer has no request id");
 	}
 }
 
@@ -244,8 +245,10 @@ zoho_request_pdf(const struct config *cfg, const char *request_id, int with_cert
 	    .raw = &res }, NULL, rr);
 	if (rr->outcome == REMOTE_OK && (res.len < 5 || memcmp(res.body, "%PDF-", 5) != 0)) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s: answer is not a PDF (%.60s)", path,
-		    res.content_type);
+		char why[96];
+
+		snprintf(why, sizeof why, "answer is not a PDF (%.60s)", res.content_type);
+		remote_message(rr, NULL, why);
 	}
 	if (rr->outcome == REMOTE_OK) {
 		*pdf = res.body;
@@ -271,6 +274,6 @@ zoho_request_get(const struct config *cfg, const char *request_id, json_object *
 	json_object_put(answer);
 	if (*request == NULL) {
 		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s: answer has no requests object", path);
+		remote_message(rr, NULL, "answer has no requests object");
 	}
 }

@@ -46,7 +46,7 @@ throttle(json_object *answer, const char *error)
 /* The token endpoint of the data centre named by each call: no token, no pacing; the
  * client credentials are in the body. */
 static const struct remote_call_service accounts_service = {
-	.label = "Zoho token endpoint",
+	.label = "Zoho Accounts",
 	.failure_answers = 1,
 };
 
@@ -54,7 +54,7 @@ enum zoho_accounts_answer
 zoho_accounts_token(const struct config *cfg, const char *accounts_url,
     const char *const *params, json_object **answer, struct remote_result *rr)
 {
-	char url[640], shown[44];
+	char url[640], shown[44], code[56];
 	const char *error;
 	char *body;
 
@@ -80,14 +80,12 @@ zoho_accounts_token(const struct config *cfg, const char *accounts_url,
 	if (error[0] == '\0') {
 		if (rr->outcome == REMOTE_OK || rr->outcome == REMOTE_REFUSED) {
 			rr->outcome = REMOTE_RETRY;
-			snprintf(rr->message, sizeof rr->message,
-			    "Zoho token endpoint: unexpected answer (HTTP %ld)", rr->http_status);
+			remote_message(rr, NULL, "unexpected answer");
 		}
 		return ZOHO_ACCOUNTS_FAILED;
 	}
-	msg_printable(error, strlen(error), 40, shown, sizeof shown);
-	snprintf(rr->message, sizeof rr->message, "Zoho token endpoint answered %s (HTTP %ld)",
-	    shown, rr->http_status);
+	snprintf(code, sizeof code, "error %s", msg_printable(error, strlen(error), 40, shown, sizeof shown));
+	remote_message(rr, code, NULL);
 	if (refusal(error)) {
 		rr->outcome = REMOTE_AUTH;
 		return ZOHO_ACCOUNTS_REFUSED;

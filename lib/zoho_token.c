@@ -196,7 +196,7 @@ renew_token(const struct config *cfg, const char *refresh, struct token_kept *ke
 		zoho_token_pause(cfg);
 		rr->retry_after = THROTTLE_SECONDS;
 		snprintf(rr->message, sizeof rr->message,
-		    "Zoho token endpoint throttled us (HTTP %ld); no token requests for %d s",
+		    "%s: HTTP %ld: Zoho throttled us; no token requests for %d s", rr->what,
 		    rr->http_status, THROTTLE_SECONDS);
 		break;
 	case ZOHO_ACCOUNTS_FAILED:

@@ -209,11 +209,11 @@ check_eq "no Zoho connection: one line saying so" "$(own_err)" \
 fault kommo GET /api/v4/leads/pipelines 1 status 401
 run pipelines
 check_eq "Kommo 401: exit 1, nothing printed" "$RC:$OUT" 1:
-check_match "Kommo 401: the reason" "$(own_err)" '^kzsctl: could not read the pipelines from Kommo: GET /api/v4/leads/pipelines: HTTP 401: '
+check_match "Kommo 401: the reason" "$(own_err)" '^kzsctl: could not read the pipelines from Kommo: Kommo GET /api/v4/leads/pipelines: HTTP 401, Unauthorized: '
 fault kommo GET /api/v4/leads/custom_fields 1 status 503
 run fields
 check_eq "Kommo 503: exit 1, nothing printed" "$RC:$OUT" 1:
-check_match "Kommo 503: the reason" "$(own_err)" '^kzsctl: could not read the custom fields from Kommo: GET /api/v4/leads/custom_fields\?limit=50&page=1: HTTP 503: '
+check_match "Kommo 503: the reason" "$(own_err)" '^kzsctl: could not read the custom fields from Kommo: Kommo GET /api/v4/leads/custom_fields: HTTP 503, Service Unavailable: '
 fault kommo GET /api/v4/users 1 status 429 retry_after 7
 run kommo
 check_match "Kommo 429: when to try again" "$RC $(own_err)" '^1 kzsctl: could not read the users .* HTTP 429.*; try again in 7 s$'

@@ -87,7 +87,7 @@ fault accounts POST /oauth/v2/token 1 body 200 application/json '{"error":"inval
 callback=$(oauth_consent zoho accept)
 oauth_return "$callback"
 check_eq "error with HTTP 200: 400" "$STATUS" 400
-check_match "error with HTTP 200: Zoho's refusal named" "$BODY" 'Zoho token endpoint answered invalid_code \(HTTP 200\)'
+check_match "error with HTTP 200: Zoho's refusal named" "$BODY" 'Zoho Accounts POST /oauth/v2/token: HTTP 200, error invalid_code'
 check_eq "error with HTTP 200: nothing stored" "$(store_get tokens zoho.refresh)" ""
 
 fault accounts POST /oauth/v2/token 1 status 400

@@ -171,8 +171,8 @@ kzs_conf_set limits after_answer_seconds 25
 fixture_lead 1207
 fault sign POST /api/v1/templates 1 body 200 application/json '{"code":9101,"message":"Add atleast one field","status":"failure"}'
 blocked 1207 "Zoho code != 0 on HTTP 200" \
-	"Zoho Sign refused the request (/templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field): ask your administrator" \
-	"[zoho] template_id: Zoho Sign refused the request made from template $TEMPLATE_ID: /templates/$TEMPLATE_ID/createdocument: Zoho code 9101: Add atleast one field"
+	"Zoho Sign refused the request (Zoho Sign POST /api/v1/templates/$TEMPLATE_ID/createdocument: HTTP 200, code 9101: Add atleast one field): ask your administrator" \
+	"[zoho] template_id: Zoho Sign refused the request made from template $TEMPLATE_ID: Zoho Sign POST /api/v1/templates/$TEMPLATE_ID/createdocument: HTTP 200, code 9101: Add atleast one field"
 
 # Connection refused: Zoho unreachable until the operator fixes the URL.
 fixture_lead 1208

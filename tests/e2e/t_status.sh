@@ -70,7 +70,7 @@ check_match "in flight: the second deal's request and when it went" "$(section s
 check_match "jobs: the second deal's job waits" "$(section status-jobs)" \
 	'<li>0 due now, 0 running, 1 waiting \(the next at [0-9-]+ [0-9:]+ \+14\), 0 given up</li>'
 check_match "errors: Kommo's detail, escaped" "$(section status-errors)" \
-	'<li>send:1002: attempt 1 failed, next try [0-9-]+ [0-9:]+ \+14: POST /api/v4/leads/notes: HTTP 503: &lt;script&gt;alert\(1\)&lt;/script&gt; try later</li>'
+	'<li>send:1002: attempt 1 failed, next try [0-9-]+ [0-9:]+ \+14: Kommo POST /api/v4/leads/notes: HTTP 503, Service Unavailable: &lt;script&gt;alert\(1\)&lt;/script&gt; try later</li>'
 check_eq "errors: no markup from Kommo on the page" "$(printf '%s' "$BODY" | grep -c '<script')" 0
 for secret in "$KOMMO_TOKEN" "$HOOK_SECRET" "$WEBHOOK_SECRET" "$ZOHO_CLIENT_SECRET" "$ZOHO_REFRESH_TOKEN" "$ADMIN_SECRET" \
 	$(cut -d' ' -f1 "$FAKE_DIR/accounts/access_tokens"); do
@@ -93,7 +93,7 @@ check_match "kzsctl status: the outcome" "$out" \
 check_match "kzsctl status: the request in flight" "$out" "^  deal 1002: request $rid2 out for signature for "
 check_match "kzsctl status: the queue" "$out" '^  0 due now, 0 running, 1 waiting \(the next at .*\), 0 given up$'
 check_match "kzsctl status: the error as Kommo said it" "$out" \
-	'^  send:1002: attempt 1 failed, next try .*: POST /api/v4/leads/notes: HTTP 503: <script>alert\(1\)</script> try later$'
+	'^  send:1002: attempt 1 failed, next try .*: Kommo POST /api/v4/leads/notes: HTTP 503, Service Unavailable: <script>alert\(1\)</script> try later$'
 for secret in "$KOMMO_TOKEN" "$HOOK_SECRET" "$WEBHOOK_SECRET" "$ZOHO_CLIENT_SECRET" "$ZOHO_REFRESH_TOKEN" "$ADMIN_SECRET"; do
 	case $out in *"$secret"*) not_ok "kzsctl status shows a secret" ;; esac
 done

@@ -64,7 +64,7 @@ check_match "the second deal and its request" "$(shown status)" \
 check_match "the queue: the second deal's job waits, its next try in $zone" "$(shown status)" \
 	'^0 due now, 0 running, 1 waiting \(the next at [0-9-]+ [0-9:]+ \+14\), 0 given up$'
 check_match "the last error: Kommo's detail as text" "$(shown status)" \
-	'^send:1002: attempt 1 failed, next try [0-9-]+ [0-9:]+ \+14: POST /api/v4/leads/notes: HTTP 503: <script>document.title="error"</script> try later$'
+	'^send:1002: attempt 1 failed, next try [0-9-]+ [0-9:]+ \+14: Kommo POST /api/v4/leads/notes: HTTP 503, Service Unavailable: <script>document.title="error"</script> try later$'
 check_eq "no script element on the page" "$(shown scripts)" 0
 check_eq "nothing ran: the page's title is its own" "$(shown title)" "$(sed -n 's:.*<title>\(.*\)</title>.*:\1:p' "$T/page.html")"
 check_match "the page's title" "$(shown title)" '^[^<"]+$'

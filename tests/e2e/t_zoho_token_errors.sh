@@ -23,8 +23,8 @@ for answer in '200 general_error {"error":"general_error"}' \
 	wait_until "$code (HTTP $status): the job failed once" job_failed "$lead"
 	check_eq "$code: no throttle mark" "$(store_get tokens zoho.throttled_until)" ""
 	check_match "$code: the job says what Zoho answered" "$(kzsctl jobs)" \
-		"send:$lead .*Zoho token endpoint answered $code \\(HTTP $status\\)"
-	check_match "$code: logged" "$(app_log)" "answered $code .*not Zoho's throttle answer"
+		"send:$lead .*Zoho Accounts POST /oauth/v2/token: HTTP $status, error $code"
+	check_match "$code: logged" "$(app_log)" "HTTP $status, error $code.*not Zoho's throttle answer"
 	kzsctl retry >/dev/null; kzsctl drain >/dev/null
 	check_eq "$code: the retry asked for a token again" "$(( $(token_requests) - before ))" 2
 	wait_until "$code: the contract went out on the retry" sent "$n"
@@ -50,7 +50,7 @@ fault accounts POST /oauth/v2/token 1 body 200 application/json '{"error":"gener
 oauth_return "$(oauth_consent zoho accept)"
 check_eq "exchange answered general_error: 502" "$STATUS" 502
 check_match "exchange answered general_error: a clear page" "$BODY" '<h1>No token from Zoho</h1>'
-check_match "exchange answered general_error: the page names the error" "$BODY" 'answered general_error \(HTTP 200\)'
+check_match "exchange answered general_error: the page names the error" "$BODY" 'Zoho Accounts POST /oauth/v2/token: HTTP 200, error general_error'
 check_eq "exchange answered general_error: no pause" "$(store_get tokens zoho.throttled_until)" 0
 oauth_return "$(oauth_consent zoho accept)"
 check_match "connecting again at once: connected" "$BODY" '<h1>Zoho Sign is connected</h1>'

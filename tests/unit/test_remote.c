@@ -175,7 +175,7 @@ test_kommo(void)
 	    "{\"title\":\"Bad Request\",\"status\":400,\"detail\":\"Request validation failed\"}");
 	kommo_lead_fetch(&cfg, W_LEAD, &lead, &rr);
 	CHECK(rr.outcome == REMOTE_REFUSED && lead == NULL, "Kommo 400: refused, no answer handed back");
-	CHECK(strstr(rr.message, "HTTP 400: Request validation failed") != NULL,
+	CHECK(strstr(rr.message, "HTTP 400, Bad Request: Request validation failed") != NULL,
 	    "...the problem's detail is kept for the log (%s)", rr.message);
 
 	script_reset();
@@ -257,13 +257,13 @@ test_zoho(void)
 	zoho_request_get(&cfg, W_REQUEST, &req, &rr);
 	CHECK(rr.outcome == REMOTE_REFUSED && req == NULL && script_count() == 1,
 	    "Zoho's error in a 200 (code 2001, status failure): refused, not retried");
-	CHECK(strstr(rr.message, "Zoho code 2001: Request does not exist") != NULL,
+	CHECK(strstr(rr.message, "code 2001: Request does not exist") != NULL,
 	    "...its code and message are kept (%s)", rr.message);
 
 	script_reset();
 	script_answer("GET", ZOHO_REQ_URL, 400, "{\"code\":9043,\"message\":\"Extra key found\",\"status\":\"failure\"}");
 	zoho_request_get(&cfg, W_REQUEST, &req, &rr);
-	CHECK(rr.outcome == REMOTE_REFUSED && strstr(rr.message, "Zoho code 9043: Extra key found"),
+	CHECK(rr.outcome == REMOTE_REFUSED && strstr(rr.message, "code 9043: Extra key found"),
 	    "Zoho 400 with a code: refused, Zoho's words kept (%s)", rr.message);
 
 	script_reset();

@@ -87,8 +87,8 @@ test_request_and_token(void)
 	    "with the form's type and no Authorization header");
 }
 
-#define ANSWERED(error, status) "Zoho token endpoint answered " error " (HTTP " #status ")"
-#define UNEXPECTED(status) "Zoho token endpoint: unexpected answer (HTTP " #status ")"
+#define ANSWERED(error, status) "Zoho Accounts POST /oauth/v2/token: HTTP " #status ", error " error
+#define UNEXPECTED(status) "Zoho Accounts POST /oauth/v2/token: HTTP " #status ": unexpected answer"
 #define THROTTLE_EN "\"error_description\":\"You have made too many requests continuously. Please try " \
 	"again after some time.\",\"error\":\"Access Denied\",\"status\":\"failure\""
 
@@ -147,9 +147,9 @@ static const struct reading {
 	{ 200, NULL, "an empty answer", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, UNEXPECTED(200) },
 	{ 400, "{\"message\":\"bad\"}", "no error", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
 	    UNEXPECTED(400) },
-	{ 500, "{\"error\":\"\"}", "a server error", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, "Zoho token endpoint: HTTP 500" },
+	{ 500, "{\"error\":\"\"}", "a server error", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY, "Zoho Accounts POST /oauth/v2/token: HTTP 500" },
 	{ 503, "<html>down</html>", "a server error as a page", ZOHO_ACCOUNTS_FAILED, REMOTE_RETRY,
-	    "Zoho token endpoint: HTTP 503" },
+	    "Zoho Accounts POST /oauth/v2/token: HTTP 503" },
 };
 
 static void
@@ -206,9 +206,10 @@ test_message_shape(void)
 
 	a = ask(200, "{\"error\":\"invalid_\\n\\u0007line two 0123456789 0123456789 0123456789 the end\"}", &rr,
 	    error, sizeof error);
-	CHECK(a == ZOHO_ACCOUNTS_REFUSED && strncmp(rr.message, "Zoho token endpoint answered invalid_", 37) == 0 &&
+	CHECK(a == ZOHO_ACCOUNTS_REFUSED &&
+	    strncmp(rr.message, "Zoho Accounts POST /oauth/v2/token: HTTP 200, error invalid_", 60) == 0 &&
 	    strchr(rr.message, '\n') == NULL && strchr(rr.message, '\a') == NULL &&
-	    strstr(rr.message, "the end") == NULL && strstr(rr.message, " (HTTP 200)") != NULL,
+	    strstr(rr.message, "the end") == NULL,
 	    "a long error with control characters is shown cut and printable, one line: \"%s\"", rr.message);
 }
 
