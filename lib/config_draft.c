@@ -93,7 +93,8 @@ entity_word(const char *entity)
 /* The Kommo custom fields named like the template field: the first is the choice (the
  * list is in entity order), the others are named in why. 1 when there is one. */
 static int
-matching_fields(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo, struct config_draft_choice *out)
+matching_fields(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo,
+    struct config_draft_choice *out)
 {
 	size_t i, found = 0;
 
@@ -234,7 +235,8 @@ named_before(const struct zoho_catalog_template *tpl, size_t i, const char *name
 }
 
 void
-config_draft_write(FILE *out, const struct zoho_catalog_template *tpl, const struct kommo_catalog_fields *kommo)
+config_draft_write(FILE *out, const struct zoho_catalog_template *tpl,
+    const struct kommo_catalog_fields *kommo)
 {
 	char name[sizeof tpl->name], id[sizeof tpl->id];
 	size_t i;

@@ -38,6 +38,7 @@ void config_draft_role(const struct zoho_catalog_template *tpl, size_t i, struct
 void config_draft_kommo_source(const struct kommo_catalog_field *kf, char *buf, size_t buflen);
 
 /* Writes the block: a comment naming the template, [signers], then [fields]. */
-void config_draft_write(FILE *out, const struct zoho_catalog_template *tpl, const struct kommo_catalog_fields *kommo);
+void config_draft_write(FILE *out, const struct zoho_catalog_template *tpl,
+    const struct kommo_catalog_fields *kommo);
 
 #endif

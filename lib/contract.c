@@ -116,8 +116,10 @@ no_template(const struct config *cfg, const struct remote_result *rr, struct fil
 int
 contract_draft_read(const struct config *cfg, struct contract_draft *d, struct remote_result *rr)
 {
-	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1), kommo_contact_fetch, &d->contact, rr) == -1 ||
-	    fetch_linked(cfg, linked_id(d->lead, "companies", 0), kommo_company_fetch, &d->company, rr) == -1)
+	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1),
+		kommo_contact_fetch, &d->contact, rr) == -1 ||
+	    fetch_linked(cfg, linked_id(d->lead, "companies", 0),
+		kommo_company_fetch, &d->company, rr) == -1)
 		return -1;
 	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND || rr->outcome == REMOTE_REFUSED) {

@@ -140,7 +140,8 @@ read_stages(json_object *item, struct kommo_catalog_pipeline *p)
 }
 
 void
-kommo_catalog_pipelines(const struct config *cfg, struct kommo_catalog_pipelines *out, struct remote_result *rr)
+kommo_catalog_pipelines(const struct config *cfg, struct kommo_catalog_pipelines *out,
+    struct remote_result *rr)
 {
 	json_object *answer = NULL, *items;
 	size_t i, n;
@@ -202,7 +203,8 @@ add_field(json_object *item, void *arg)
 }
 
 void
-kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out, struct remote_result *rr)
+kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out,
+    struct remote_result *rr)
 {
 	static const char *const entities[] = { "leads", "contacts", "companies" };
 	size_t i;

@@ -75,11 +75,14 @@ void kommo_catalog_pipelines(const struct config *cfg, struct kommo_catalog_pipe
     struct remote_result *rr);
 
 /* GET /api/v4/{leads,contacts,companies}/custom_fields, every page of each. */
-void kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out, struct remote_result *rr);
+void kommo_catalog_fields(const struct config *cfg, struct kommo_catalog_fields *out,
+    struct remote_result *rr);
 
 /* The pipeline with this id, or NULL; the stage with this id in it, or NULL. */
-const struct kommo_catalog_pipeline *kommo_catalog_pipeline_find(const struct kommo_catalog_pipelines *list, const char *id);
-const struct kommo_catalog_stage *kommo_catalog_stage_find(const struct kommo_catalog_pipeline *pipeline, const char *id);
+const struct kommo_catalog_pipeline *kommo_catalog_pipeline_find(const struct kommo_catalog_pipelines *list,
+    const char *id);
+const struct kommo_catalog_stage *kommo_catalog_stage_find(const struct kommo_catalog_pipeline *pipeline,
+    const char *id);
 
 /* Each list is left empty when its call did not end REMOTE_OK; freeing an empty one is fine. */
 void kommo_catalog_users_free(struct kommo_catalog_users *list);

@@ -150,10 +150,13 @@ remote_problem_message(struct remote_result *rr, json_object *problem)
 	if (json_object_object_get_ex(problem, "validation-errors", &groups) &&
 	    json_object_is_type(groups, json_type_array)) {
 		for (i = 0; i < json_object_array_length(groups) && shown < VALIDATION_SHOWN; i++) {
-			if (!json_object_object_get_ex(json_object_array_get_idx(groups, i), "errors", &errors) ||
+			json_object *group = json_object_array_get_idx(groups, i);
+
+			if (!json_object_object_get_ex(group, "errors", &errors) ||
 			    !json_object_is_type(errors, json_type_array))
 				continue;
-			for (j = 0; j < json_object_array_length(errors) && shown < VALIDATION_SHOWN; j++, shown++) {
+			for (j = 0; j < json_object_array_length(errors) && shown < VALIDATION_SHOWN;
+			    j++, shown++) {
 				json_object *e = json_object_array_get_idx(errors, j);
 
 				append(text, sizeof text, &used, used ? "; " : "", sizeof text);

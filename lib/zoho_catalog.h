@@ -59,10 +59,12 @@ void zoho_catalog_template(const struct config *cfg, const char *template_id,
 int zoho_catalog_template_read(json_object *tpl, struct zoho_catalog_template *out);
 
 /* The field called `name` (its field_name, else its field_label), or NULL. */
-const struct zoho_catalog_field *zoho_catalog_template_field(const struct zoho_catalog_template *tpl, const char *name);
+const struct zoho_catalog_field *zoho_catalog_template_field(const struct zoho_catalog_template *tpl,
+    const char *name);
 
 /* The action whose role is `role`, or NULL. */
-const struct zoho_catalog_role *zoho_catalog_template_role(const struct zoho_catalog_template *tpl, const char *role);
+const struct zoho_catalog_role *zoho_catalog_template_role(const struct zoho_catalog_template *tpl,
+    const char *role);
 
 void zoho_catalog_templates_free(struct zoho_catalog_templates *list);
 void zoho_catalog_template_free(struct zoho_catalog_template *tpl);
