@@ -16,6 +16,7 @@
 #include "kommo_webhook.h"
 #include "log.h"
 #include "program.h"
+#include "route.h"
 #include "status.h"
 #include "str.h"
 #include "web.h"
@@ -49,11 +50,11 @@ secret_check(const struct config *cfg, const char *query, const char **reason)
 	return ok ? 0 : 401;
 }
 
+/* A lead entering the trigger stage of any route (the send job checks its condition). */
 static int
 event_wanted(const struct config *cfg, const struct kommo_webhook_event *ev)
 {
-	return strcmp(ev->pipeline_id, cfg->kommo.pipeline_id) == 0 &&
-	    strcmp(ev->status_id, cfg->kommo.trigger_status_id) == 0;
+	return route_stage_starts(cfg, ev->pipeline_id, ev->status_id);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "deal.h"
 #include "jfield.h"
 #include "log.h"
+#include "route.h"
 
 /* The lead id and the dry-run flag from argv; -1 when they are not as usage says. */
 static int
@@ -105,16 +106,26 @@ print_problems(const struct fill_result *fill)
 }
 
 static int
-send_dry_run(const struct config *cfg, const char *lead_id, struct contract_draft *d,
+send_dry_run(const struct config *all, const char *lead_id, struct contract_draft *d,
     const struct deal *deal, struct job_result *res)
 {
 	struct remote_result rr;
-	char marker[64], why[128];
-	int rc;
+	struct config route_cfg, *cfg = &route_cfg;
+	char marker[64], why[1024];
+	int rc, matched;
 
 	printf("lead %s: dry run; nothing is sent or recorded\n", lead_id);
-	if (contract_skip(cfg, deal, d->lead, why, sizeof why))
+	/* The route that sends it (said when there are [route] sections); when none does,
+	 * contract_skip says why. With the one default route its request is shown anyway,
+	 * as it was before there were routes. */
+	matched = route_choose(all, d->lead, &d->route, why, sizeof why);
+	if (matched && all->nroutes > 0)
+		printf("matches %s\n", why);
+	if (contract_skip(all, deal, d->lead, why, sizeof why))
 		printf("a send job would send nothing now: %s\n", why);
+	route_view(all, d->route, cfg);
+	if (!matched && (all->nroutes > 0 || cfg->zoho.template_id == NULL))
+		return 1;
 	contract_marker(lead_id, (long long)time(NULL), marker, sizeof marker);
 	rc = contract_draft_read(cfg, d, &rr);
 	if (rc == -1) {
@@ -140,7 +151,7 @@ static int
 send_queue(const struct config *cfg, const char *lead_id, const struct contract_draft *d,
     const struct deal *deal)
 {
-	char why[128], err[256];
+	char why[1024], err[256];
 	int rc;
 
 	if (contract_skip(cfg, deal, d->lead, why, sizeof why)) {

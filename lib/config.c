@@ -28,7 +28,8 @@
 
 enum section {
 	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_LOG,
-	SEC_FIELDS, SEC_SIGNERS
+	SEC_FIELDS, SEC_SIGNERS,
+	SEC_ROUTE, SEC_ROUTE_FIELDS, SEC_ROUTE_SIGNERS /* [route NAME], [route NAME fields|signers] */
 };
 
 static const char *const section_names[] = {
@@ -57,13 +58,14 @@ enum kind {
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
 	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
+	KIND_WHEN,      /* lead.cf.<field id> = "value" (a route's condition) */
 };
 
 struct key {
 	enum section section;
 	const char *name;
 	enum kind kind;
-	size_t offset; /* of the char * or int in struct config */
+	size_t offset; /* of the char * or int in struct config (struct config_route for routes) */
 };
 
 #define K(sec, name, kind, member) { sec, name, kind, offsetof(struct config, member) }
@@ -112,6 +114,20 @@ static const struct key keys[] = {
 #undef K
 #define NKEYS (sizeof keys / sizeof keys[0])
 
+#define R(name, kind, member) { SEC_ROUTE, name, kind, offsetof(struct config_route, member) }
+static const struct key route_keys[] = {
+	R("pipeline_id", KIND_ID, pipeline_id),
+	R("trigger_status_id", KIND_ID, trigger_status_id),
+	R("template_id", KIND_TEXT, template_id),
+	R("signed_status_id", KIND_ID, signed_status_id),
+	R("declined_status_id", KIND_ID, declined_status_id),
+	R("when", KIND_WHEN, when_field),
+};
+#undef R
+#define NROUTE_KEYS (sizeof route_keys / sizeof route_keys[0])
+#define CONFIG_MAX_ROUTES 100
+#define CONFIG_MAX_ROUTE_NAME 64
+
 static const char *const dc_names[] = { "com", "eu", "in", "com.au", "jp", "sa", "ca" };
 
 static const char *const field_sources[] = {
@@ -130,6 +146,8 @@ struct parser {
 	int line;
 	enum section section;
 	int seen[NKEYS]; /* line each key was set on, 0 if not yet */
+	size_t route;    /* in a route's sections: its index in cfg->routes */
+	int route_seen[NROUTE_KEYS]; /* as seen, for the route's keys */
 };
 
 /* Error at the current line: "file:line: <message>"; always returns -1. */
@@ -419,22 +437,39 @@ fail:
 	return oom(p);
 }
 
+/* The section's name as messages write it: "fields", "route b2c fields". */
+static void
+section_label(const struct parser *p, char *buf, size_t len)
+{
+	static const char *const route_part[] = {
+		[SEC_ROUTE] = "", [SEC_ROUTE_FIELDS] = " fields", [SEC_ROUTE_SIGNERS] = " signers",
+	};
+
+	if (p->section >= SEC_ROUTE)
+		snprintf(buf, len, "route %s%s", p->cfg->routes[p->route].name, route_part[p->section]);
+	else
+		snprintf(buf, len, "%s", section_names[p->section]);
+}
+
 static int
 parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, size_t n)
 {
-	int fields = p->section == SEC_FIELDS;
-	struct config_map **map = fields ? &p->cfg->fields : &p->cfg->signers;
-	size_t *count = fields ? &p->cfg->nfields : &p->cfg->nsigners;
-	char label[CONFIG_MAX_KEY + 32];
+	int fields = p->section == SEC_FIELDS || p->section == SEC_ROUTE_FIELDS;
+	struct config_route *route = p->section >= SEC_ROUTE ? &p->cfg->routes[p->route] : NULL;
+	struct config_map **map = route ? (fields ? &route->fields : &route->signers) :
+	    fields ? &p->cfg->fields : &p->cfg->signers;
+	size_t *count = route ? (fields ? &route->nfields : &route->nsigners) :
+	    fields ? &p->cfg->nfields : &p->cfg->nsigners;
+	char label[2 * CONFIG_MAX_KEY + 32], sec[CONFIG_MAX_KEY + 32];
 	const char *src;
 	size_t srcn, i;
 	char *tmp;
 	int ok;
 
-	snprintf(label, sizeof label, "[%s] %.*s", section_names[p->section], (int)keylen, key);
+	section_label(p, sec, sizeof sec);
+	snprintf(label, sizeof label, "[%s] %.*s", sec, (int)keylen, key);
 	if (*count >= CONFIG_MAX_MAP)
-		return fail(p, "%s: more than %d entries in [%s]", label, CONFIG_MAX_MAP,
-		    section_names[p->section]);
+		return fail(p, "%s: more than %d entries in [%s]", label, CONFIG_MAX_MAP, sec);
 	for (i = 0; i < *count; i++)
 		if (strlen((*map)[i].name) == keylen && memcmp((*map)[i].name, key, keylen) == 0)
 			return fail(p, "%s: set twice (first on line %d)", label, (*map)[i].line);
@@ -448,14 +483,20 @@ parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 		return fail(p, "%s: expected one of " CONFIG_FIELD_SOURCES_TEXT, label);
 	if (!ok)
 		return fail(p, "%s: expected contact.main (the lead's main contact signs)", label);
-	return map_add(p, map, count, key, keylen, src, srcn);
+	if (map_add(p, map, count, key, keylen, src, srcn) < 0)
+		return -1;
+	if (route != NULL) { /* the lines so far are all the route's own */
+		route->nown_fields = route->nfields;
+		route->nown_signers = route->nsigners;
+	}
+	return 0;
 }
 
-/* Checks and stores one value of [state], [kommo] or [zoho]; v is owned by the caller. */
+/* Checks and stores one value into obj (struct config, or a route); v is the caller's. */
 static int
-set_value(struct parser *p, const struct key *k, const char *label, char *v)
+set_value(struct parser *p, void *obj, const struct key *k, const char *label, char *v)
 {
-	char *base = (char *)p->cfg;
+	char *base = obj;
 	char **slot = (char **)(void *)(base + k->offset);
 	int *islot = (int *)(void *)(base + k->offset);
 	size_t i;
@@ -556,46 +597,166 @@ set_value(struct parser *p, const struct key *k, const char *label, char *v)
 				    "e.g. https://sign.zoho.eu/api/v1", label);
 		}
 		break;
+	case KIND_WHEN: /* parse_when's */
+		break;
 	}
 	if ((*slot = strdup(v)) == NULL)
 		return oom(p);
 	return 0;
 }
 
+/* A route's condition: lead.cf.<field id> = "value" (the value may be empty, ""). */
+static int
+parse_when(struct parser *p, struct config_route *r, const char *label, const char *v, size_t n)
+{
+	static const char prefix[] = "lead.cf.";
+	const size_t plen = sizeof prefix - 1;
+	const char *val;
+	size_t idn = 0, valn;
+
+	trim(&v, &n);
+	if (n > plen && memcmp(v, prefix, plen) == 0)
+		while (plen + idn < n && is_digit(v[plen + idn]))
+			idn++;
+	if (idn == 0 || idn > 19)
+		return fail(p, "%s: expected lead.cf.<field id> = \"value\" (the deal's custom field "
+		    "and the value it must have)", label);
+	val = v + plen + idn;
+	valn = n - plen - idn;
+	trim(&val, &valn);
+	if (valn == 0 || val[0] != '=' || (val++, valn--, trim(&val, &valn), valn == 0) || val[0] != '"')
+		return fail(p, "%s: expected lead.cf.<field id> = \"value\", the value in double quotes",
+		    label);
+	if ((r->when_field = strndup(v, plen + idn)) == NULL)
+		return oom(p);
+	if (value_span(p, label, val, valn, 0, &val, &valn) < 0)
+		return -1;
+	if ((r->when_value = strndup(val, valn)) == NULL)
+		return oom(p);
+	return 0;
+}
+
+/*
+ * One "key = value" line of a keyed section into obj: the globals (unknown keys warned
+ * about and ignored) or a route (unknown keys refused: a route is new, a typo in it
+ * would send with the wrong template or stage).
+ */
 static int
 parse_key_line(struct parser *p, const char *key, size_t keylen, const char *v, size_t n)
 {
-	const struct key *k = NULL;
-	char label[CONFIG_MAX_KEY + 32];
+	int route = p->section == SEC_ROUTE;
+	const struct key *table = route ? route_keys : keys, *k = NULL;
+	size_t ntable = route ? NROUTE_KEYS : NKEYS;
+	int *seen = route ? p->route_seen : p->seen;
+	void *obj = route ? (void *)&p->cfg->routes[p->route] : (void *)p->cfg;
+	char label[2 * CONFIG_MAX_KEY + 32], sec[CONFIG_MAX_KEY + 32];
 	const char *val;
 	size_t i, valn;
 	char *copy;
 	int rc;
 
-	snprintf(label, sizeof label, "[%s] %.*s", section_names[p->section], (int)keylen, key);
-	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].section == p->section && strlen(keys[i].name) == keylen &&
-		    memcmp(keys[i].name, key, keylen) == 0) {
-			k = &keys[i];
+	section_label(p, sec, sizeof sec);
+	snprintf(label, sizeof label, "[%s] %.*s", sec, (int)keylen, key);
+	for (i = 0; i < ntable; i++) {
+		if (table[i].section == p->section && strlen(table[i].name) == keylen &&
+		    memcmp(table[i].name, key, keylen) == 0) {
+			k = &table[i];
 			break;
 		}
 	}
+	if (k == NULL && route)
+		return fail(p, "%s: unknown key in a route (a route takes pipeline_id, trigger_status_id, "
+		    "template_id, signed_status_id, declined_status_id, when)", label);
 	if (k == NULL) {
 		warn_line(p, "%s: unknown key, ignored", label);
 		return 0;
 	}
-	if (p->seen[i])
-		return fail(p, "%s: set twice (first on line %d)", label, p->seen[i]);
-	p->seen[i] = p->line;
+	if (seen[i])
+		return fail(p, "%s: set twice (first on line %d)", label, seen[i]);
+	seen[i] = p->line;
+	if (k->kind == KIND_WHEN)
+		return parse_when(p, obj, label, v, n);
 	if (value_span(p, label, v, n, 0, &val, &valn) < 0)
 		return -1;
 	if (valn == 0)
 		return 0; /* empty means unset: the default applies */
 	if ((copy = strndup(val, valn)) == NULL)
 		return oom(p);
-	rc = set_value(p, k, label, copy);
+	rc = set_value(p, obj, k, label, copy);
 	free(copy);
 	return rc;
+}
+
+static struct config_route *
+route_named(struct config *c, const char *name, size_t namelen)
+{
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (strlen(c->routes[i].name) == namelen && memcmp(c->routes[i].name, name, namelen) == 0)
+			return &c->routes[i];
+	return NULL;
+}
+
+/* A new route from its [route NAME] line. */
+static int
+route_add(struct parser *p, const char *name, size_t namelen)
+{
+	struct config_route *grown, *r = route_named(p->cfg, name, namelen);
+
+	if (r != NULL)
+		return fail(p, "[route %.*s]: a route of this name is already defined on line %d; give "
+		    "each route its own name", (int)namelen, name, r->line);
+	if (p->cfg->nroutes >= CONFIG_MAX_ROUTES)
+		return fail(p, "[route %.*s]: more than %d routes", (int)namelen, name, CONFIG_MAX_ROUTES);
+	grown = realloc(p->cfg->routes, (p->cfg->nroutes + 1) * sizeof *grown);
+	if (grown == NULL)
+		return oom(p);
+	p->cfg->routes = grown;
+	r = &grown[p->cfg->nroutes];
+	memset(r, 0, sizeof *r);
+	if ((r->name = strndup(name, namelen)) == NULL)
+		return oom(p);
+	r->line = p->line;
+	p->route = p->cfg->nroutes++;
+	memset(p->route_seen, 0, sizeof p->route_seen);
+	p->section = SEC_ROUTE;
+	return 0;
+}
+
+/*
+ * "[route NAME]", "[route NAME fields]" or "[route NAME signers]" (name is what follows
+ * "route "). A route's fields and signers sections come after the route's own line.
+ */
+static int
+parse_route_section(struct parser *p, const char *name, size_t n)
+{
+	static const char *const usage = "expected [route NAME], [route NAME fields] or "
+	    "[route NAME signers]; a route's name has letters, digits, _ - . only";
+	size_t namelen = 0;
+	const char *part;
+	size_t partlen;
+	struct config_route *r;
+
+	trim(&name, &n);
+	while (namelen < n && name[namelen] != ' ' && name[namelen] != '\t')
+		namelen++;
+	part = name + namelen;
+	partlen = n - namelen;
+	trim(&part, &partlen);
+	if (namelen == 0 || namelen > CONFIG_MAX_ROUTE_NAME || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < namelen)
+		return fail(p, "%s", usage);
+	if (partlen == 0)
+		return route_add(p, name, namelen);
+	if (!(partlen == 6 && memcmp(part, "fields", 6) == 0) && !(partlen == 7 && memcmp(part, "signers", 7) == 0))
+		return fail(p, "%s", usage);
+	if ((r = route_named(p->cfg, name, namelen)) == NULL)
+		return fail(p, "[route %.*s %.*s]: no [route %.*s] line above it; put the route's own "
+		    "section first", (int)namelen, name, (int)partlen, part, (int)namelen, name);
+	p->route = (size_t)(r - p->cfg->routes);
+	p->section = partlen == 6 ? SEC_ROUTE_FIELDS : SEC_ROUTE_SIGNERS;
+	return 0;
 }
 
 static int
@@ -614,6 +775,8 @@ parse_section(struct parser *p, const char *s, size_t n)
 	if (namelen == 0 || !key_is_valid(name, namelen) || namelen > CONFIG_MAX_KEY ||
 	    (restn > 0 && rest[0] != ';' && rest[0] != '#'))
 		return fail(p, "expected '[section]'");
+	if (namelen >= 5 && memcmp(name, "route", 5) == 0 && (namelen == 5 || is_space(name[5])))
+		return parse_route_section(p, name + 5, namelen - 5);
 	for (i = SEC_STATE; i <= SEC_SIGNERS; i++) {
 		if (strlen(section_names[i]) == namelen && memcmp(section_names[i], name, namelen) == 0) {
 			p->section = (enum section)i;
@@ -653,10 +816,63 @@ parse_line(struct parser *p, const char *s, size_t n)
 		return 0;
 	case SEC_FIELDS:
 	case SEC_SIGNERS:
+	case SEC_ROUTE_FIELDS:
+	case SEC_ROUTE_SIGNERS:
 		return parse_map_line(p, key, keylen, eq + 1, n - (size_t)(eq + 1 - s));
 	default:
 		return parse_key_line(p, key, keylen, eq + 1, n - (size_t)(eq + 1 - s));
 	}
+}
+
+/*
+ * Adds the global lines a route's own do not name, after them (shallow copies: the
+ * strings stay the global list's).
+ */
+static int
+inherit(struct config_map **map, size_t *n, size_t *nown, const struct config_map *global, size_t nglobal)
+{
+	struct config_map *grown;
+	size_t i, j;
+
+	if (nglobal == 0)
+		return 0;
+	if ((grown = realloc(*map, (*n + nglobal) * sizeof *grown)) == NULL)
+		return -1;
+	*map = grown;
+	for (i = 0; i < nglobal; i++) {
+		for (j = 0; j < *nown && strcmp(grown[j].name, global[i].name) != 0; j++)
+			;
+		if (j == *nown)
+			grown[(*n)++] = global[i];
+	}
+	return 0;
+}
+
+/* At the end of the file: each route has what it needs, and the global lines it inherits. */
+static int
+finish_routes(struct parser *p)
+{
+	struct config *c = p->cfg;
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++) {
+		struct config_route *r = &c->routes[i];
+		const char *missing = r->pipeline_id == NULL ? "pipeline_id" :
+		    r->trigger_status_id == NULL ? "trigger_status_id" :
+		    r->template_id == NULL ? "template_id" : NULL;
+
+		p->line = r->line;
+		if (missing != NULL)
+			return fail(p, "[route %s] %s is required (a route sends the template_id when a "
+			    "lead enters the trigger_status_id of the pipeline_id)", r->name, missing);
+		if (inherit(&r->fields, &r->nfields, &r->nown_fields, c->fields, c->nfields) < 0 ||
+		    inherit(&r->signers, &r->nsigners, &r->nown_signers, c->signers, c->nsigners) < 0)
+			return oom(p);
+		if (r->nsigners == 0)
+			return fail(p, "[route %s] signers: none; add a [route %s signers] or [signers] line "
+			    "(the template role that signs, e.g. Client = contact.main)", r->name, r->name);
+	}
+	return 0;
 }
 
 static int
@@ -746,6 +962,8 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 		if (parse_line(&p, s, n) < 0)
 			goto fail;
 	}
+	if (finish_routes(&p) < 0)
+		goto fail;
 	if (apply_defaults(out) < 0) {
 		msg_set(err, errlen, "%s: out of memory", filename);
 		goto fail;
@@ -792,6 +1010,14 @@ check_zoho_api(const struct config *c, char *err, size_t errlen, const char *wha
 	return 0;
 }
 
+/* The [kommo] and [zoho] keys make a route of their own, unless [route] sections alone are
+ * meant: routes without [kommo] pipeline_id or trigger_status_id. */
+static int
+default_route_used(const struct config *c)
+{
+	return c->nroutes == 0 || c->kommo.pipeline_id != NULL || c->kommo.trigger_status_id != NULL;
+}
+
 int
 config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 {
@@ -809,6 +1035,10 @@ config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 			    "kommo-hook accepts only requests carrying ?secret=<this>");
 		if (check_kommo_api(c, err, errlen) < 0)
 			return -1;
+		if (check_zoho_api(c, err, errlen, "to send contracts through the Zoho Sign API") < 0)
+			return -1;
+	}
+	if ((needs & CONFIG_NEED_KOMMO_HOOK) && default_route_used(c)) {
 		if (c->kommo.pipeline_id == NULL)
 			return missing(c, err, errlen, "kommo", "pipeline_id",
 			    "the pipeline whose trigger stage sends contracts");
@@ -818,8 +1048,6 @@ config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 		if (c->zoho.template_id == NULL)
 			return missing(c, err, errlen, "zoho", "template_id",
 			    "the Zoho Sign template the contract is made from");
-		if (check_zoho_api(c, err, errlen, "to send contracts through the Zoho Sign API") < 0)
-			return -1;
 		if (c->nsigners == 0) {
 			msg_set(err, errlen, "%s: [signers] at least one entry is required "
 			    "(the template role that signs, e.g. Client = contact.main)",
@@ -831,7 +1059,7 @@ config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 		if (c->zoho.webhook_secret == NULL)
 			return missing(c, err, errlen, "zoho", "webhook_secret",
 			    "the HMAC key that signs Zoho Sign webhooks, set in Zoho Sign > Webhooks");
-		if (c->kommo.signed_status_id == NULL)
+		if (c->kommo.signed_status_id == NULL && default_route_used(c))
 			return missing(c, err, errlen, "kommo", "signed_status_id",
 			    "the stage a lead moves to once the contract is signed");
 		if (check_kommo_api(c, err, errlen) < 0)
@@ -1009,7 +1237,7 @@ map_free(struct config_map *map, size_t n)
 void
 config_free(struct config *cfg)
 {
-	size_t i;
+	size_t i, k;
 
 	if (cfg == NULL)
 		return;
@@ -1022,5 +1250,16 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	map_free(cfg->fields, cfg->nfields);
 	map_free(cfg->signers, cfg->nsigners);
+	for (i = 0; i < cfg->nroutes; i++) {
+		struct config_route *r = &cfg->routes[i];
+
+		free(r->name);
+		for (k = 0; k < NROUTE_KEYS; k++)
+			free(*(char **)(void *)((char *)r + route_keys[k].offset));
+		free(r->when_value);
+		map_free(r->fields, r->nown_fields); /* the inherited lines are the global lists' */
+		map_free(r->signers, r->nown_signers);
+	}
+	free(cfg->routes);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -29,6 +29,26 @@ struct config_map {
  * line as it is (letters, digits, space, _ - . and UTF-8; no space at either end). */
 int config_map_name_valid(const char *name);
 
+/*
+ * One [route NAME] section: a pipeline's trigger stage, the template it sends, the
+ * stages of the outcome, and an optional condition on a lead field. Its [route NAME
+ * fields] and [route NAME signers] lines come first in fields and signers (nown_*),
+ * then the global [fields] and [signers] lines they do not name (shallow copies, owned
+ * by struct config's own lists).
+ */
+struct config_route {
+	char *name;
+	int line; /* of the [route NAME] line, for messages */
+	char *pipeline_id, *trigger_status_id, *template_id;
+	char *signed_status_id, *declined_status_id; /* NULL: the deal is not moved */
+	char *when_field; /* "lead.cf.<id>" of when = lead.cf.<id> = "value"; NULL: always */
+	char *when_value; /* the value it must equal, without quotes */
+	struct config_map *fields;
+	size_t nfields, nown_fields;
+	struct config_map *signers;
+	size_t nsigners, nown_signers;
+};
+
 /* Every string is owned by the struct; a key that is absent or empty is NULL. */
 struct config {
 	char *path;      /* file it was read from */
@@ -92,6 +112,11 @@ struct config {
 	size_t nfields;
 	struct config_map *signers;
 	size_t nsigners;
+
+	/* The [route NAME] sections in file order; tried before the default route
+	 * ([kommo] pipeline_id, trigger_status_id, [zoho] template_id), see lib/route.h. */
+	struct config_route *routes;
+	size_t nroutes;
 };
 
 /* What a program needs to be present; config_check reports the first missing key. */

@@ -21,6 +21,7 @@
 #include "kommo.h"
 #include "log.h"
 #include "outcome.h"
+#include "route.h"
 #include "str.h"
 #include "zoho.h"
 
@@ -89,11 +90,12 @@ int
 contract_skip(const struct config *cfg, const struct deal *deal, json_object *lead, char *why,
     size_t whylen)
 {
+	const struct config_route *route;
+
 	if (strcmp(deal->state, DEAL_INFLIGHT) == 0)
 		snprintf(why, whylen, "request %s already in flight", deal->request_id);
-	else if (lead && (strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) != 0 ||
-	    strcmp(jfield_text(lead, "pipeline_id"), cfg->kommo.pipeline_id) != 0))
-		snprintf(why, whylen, "not in the trigger stage");
+	else if (lead && !route_choose(cfg, lead, &route, why, whylen))
+		; /* why says why no route matches */
 	else if (lead && strcmp(deal->state, DEAL_BLOCKED) == 0 &&
 	    strcmp(deal->updated_at, jfield_text(lead, "updated_at")) == 0)
 		snprintf(why, whylen, "unchanged since the manager was told what is missing");
@@ -165,7 +167,7 @@ read_inputs(const struct config *cfg, struct outbox_job *job, const struct deal 
     struct contract_draft *d, struct job_result *res)
 {
 	struct remote_result rr;
-	char why[128];
+	char why[1024];
 
 	contract_draft_lead(cfg, job->subject, d, &rr);
 	if (rr.outcome == REMOTE_NOT_FOUND) {
@@ -180,6 +182,7 @@ read_inputs(const struct config *cfg, struct outbox_job *job, const struct deal 
 		res->done = 1;
 		return -1;
 	}
+	route_choose(cfg, d->lead, &d->route, why, sizeof why);
 	return 0;
 }
 
@@ -220,10 +223,11 @@ block_send(const struct config *cfg, struct outbox_job *job, json_object *lead,
  * again (contract_run).
  */
 static int
-record_sent(const struct config *cfg, struct outbox_job *job, json_object *lead, json_object *request,
-    const char *recipients, struct job_result *res)
+record_sent(const struct config *cfg, struct outbox_job *job, const struct contract_draft *d,
+    json_object *request, const char *recipients, struct job_result *res)
 {
 	const char *request_id = jfield_text(request, "request_id");
+	json_object *lead = d->lead;
 
 	/* Saved with the request id, for the note that names them. */
 	json_object_object_add(job->state, "recipients", json_object_new_string(recipients));
@@ -234,6 +238,8 @@ record_sent(const struct config *cfg, struct outbox_job *job, json_object *lead,
 		snprintf(res->error, sizeof res->error, "Zoho Sign request %s could not be recorded", request_id);
 		return -1;
 	}
+	/* The route goes onto the request's record: its outcome moves the deal by it. */
+	json_object_object_add(request, "route", route_record(cfg, d->route));
 	/* A job queued by an expiry (state "resend") marks its request, so it is resent once only.
 	 * Unrecorded, the request's events would find no deal: the retry adopts it again. */
 	if (deal_record_request(cfg->state_dir, job->subject, jfield_text(lead, "updated_at"), request,
@@ -250,7 +256,7 @@ record_sent(const struct config *cfg, struct outbox_job *job, json_object *lead,
  * Returns 0 (*adopted: 1 when a request was found and recorded), -1 to retry.
  */
 static int
-adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const char *marker,
+adopt(const struct config *cfg, struct outbox_job *job, const struct contract_draft *d, const char *marker,
     int *adopted, struct job_result *res)
 {
 	struct remote_result rr;
@@ -275,7 +281,7 @@ adopt(const struct config *cfg, struct outbox_job *job, json_object *lead, const
 	}
 	log_info("lead %s: adopted Zoho Sign request %s %s, sent by an earlier attempt", job->subject,
 	    jfield_text(request, "request_id"), marker);
-	rc = record_sent(cfg, job, lead, request, recipients, res);
+	rc = record_sent(cfg, job, d, request, recipients, res);
 	json_object_put(request);
 	*adopted = rc == 0;
 	return rc;
@@ -299,7 +305,7 @@ send_request(const struct config *cfg, struct outbox_job *job, const struct deal
 		return -1;
 	}
 	if (strcmp(deal->state, DEAL_SENDING) == 0 && deal->marker[0]) {
-		if (adopt(cfg, job, d->lead, deal->marker, &adopted, res) == -1)
+		if (adopt(cfg, job, d, deal->marker, &adopted, res) == -1)
 			return -1;
 		if (adopted)
 			return 0;
@@ -339,10 +345,11 @@ send_request(const struct config *cfg, struct outbox_job *job, const struct deal
 	}
 	if (job_failed(&rr, res))
 		return -1;
-	rc = record_sent(cfg, job, d->lead, request, d->fill.recipients, res);
+	rc = record_sent(cfg, job, d, request, d->fill.recipients, res);
 	if (rc == 0)
-		log_info("lead %s: Zoho Sign request %s sent to %s", job->subject,
-		    jfield_text(request, "request_id"), d->fill.recipients);
+		log_info("lead %s: Zoho Sign request %s sent to %s%s%s", job->subject,
+		    jfield_text(request, "request_id"), d->fill.recipients, d->route ? " by route " : "",
+		    route_name(d->route));
 	json_object_put(request);
 	return rc;
 }
@@ -393,6 +400,7 @@ void
 contract_run(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	struct contract_draft d = { 0 };
+	struct config route_cfg;
 	struct deal deal;
 	char why[128];
 	int rc;
@@ -428,8 +436,10 @@ contract_run(const struct config *cfg, struct outbox_job *job, struct job_result
 		return;
 	}
 	rc = read_inputs(cfg, job, &deal, &d, res);
-	if (rc == 0)
-		rc = send_request(cfg, job, &deal, &d, res);
+	if (rc == 0) { /* the route's template, fields, signers */
+		route_view(cfg, d.route, &route_cfg);
+		rc = send_request(&route_cfg, job, &deal, &d, res);
+	}
 	contract_draft_free(&d);
 	if (rc == 0 && job_step_done(job, "problems"))
 		tell_blocked(cfg, job, res);

@@ -30,6 +30,7 @@ int contract_queue(const struct config *cfg, const char *lead_id, long long now,
 /* What a request for one lead is made from, and what it came to. */
 struct contract_draft {
 	json_object *lead, *contact, *company, *tpl; /* read from Kommo and Zoho Sign */
+	const struct config_route *route;            /* the route that sends it (route.h) */
 	struct fill_result fill;                     /* the request's data, or the problems */
 };
 
@@ -57,7 +58,7 @@ void contract_marker(const char *lead_id, long long now, char *buf, size_t len);
 
 /*
  * 1 when a send job would leave the lead alone, with why: a request in flight, or (when
- * lead is given) the lead is not in the trigger stage, or it is unchanged since the
+ * lead is given) no route matches the lead (route.h), or it is unchanged since the
  * manager was told what is missing. 0 when it would send.
  */
 int contract_skip(const struct config *cfg, const struct deal *deal, json_object *lead, char *why,

@@ -132,7 +132,7 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 {
 	struct store *s;
 	struct deal d = { 0 };
-	json_object *rec = json_object_new_object(), *actions;
+	json_object *rec = json_object_new_object(), *actions, *route;
 	char key[64], *text = NULL;
 	int rc;
 
@@ -145,6 +145,9 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 		json_object_object_add(rec, "actions", json_object_get(actions));
 	if (resend)
 		json_object_object_add(rec, "resend", json_object_new_boolean(1));
+	route = jfield_typed(request, "route", json_type_object);
+	if (route)
+		json_object_object_add(rec, "route", json_object_get(route));
 	record_key(key, sizeof key, "req", d.request_id);
 	if (begin(dir, &s) == -1) {
 		json_object_put(rec);

@@ -40,12 +40,13 @@ int deal_mark(const char *dir, const char *lead_id, const char *state, const cha
 
 /*
  * Records a created request: lead -> inflight with request id, and request -> lead, at
- * once. resend marks a request sent again after its predecessor expired.
+ * once. resend marks a request sent again after its predecessor expired. The request's
+ * "route" object, when the caller added one (route.h), is kept on the request's record.
  */
 int deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
     json_object *request, int resend);
 
-/* The "req:<id>" record ({lead, actions, outcome?, resend?}); *rec NULL when unknown. */
+/* The "req:<id>" record ({lead, actions, outcome?, resend?, route?}); *rec NULL when unknown. */
 int deal_request_load(const char *dir, const char *request_id, json_object **rec);
 
 /*

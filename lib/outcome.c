@@ -19,6 +19,7 @@
 #include "kommo_drive.h"
 #include "log.h"
 #include "outbox.h"
+#include "route.h"
 #include "str.h"
 #include "zoho.h"
 
@@ -88,9 +89,10 @@ add_task(const struct config *cfg, struct outbox_job *job, const char *text, str
 	return job_step_task(cfg, job, lead_id, "tasked", responsible, text, res);
 }
 
-/* Where move_stage takes the lead. */
+/* Where move_stage takes the lead, in the pipeline of the route that sent the request. */
 struct lead_move {
 	const char *lead_id, *status_id;
+	const struct route_stages *route;
 };
 
 /* An earlier try may have moved the lead and lost only the answer: a second PATCH would
@@ -104,7 +106,7 @@ move_look(const struct config *cfg, const void *arg, int *done, struct remote_re
 	kommo_lead_fetch(cfg, m->lead_id, &lead, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND)
 		rr->outcome = REMOTE_OK; /* deleted: nothing left to move */
-	*done = !lead || strcmp(jfield_text(lead, "status_id"), cfg->kommo.trigger_status_id) != 0;
+	*done = !lead || strcmp(jfield_text(lead, "status_id"), m->route->trigger_status_id) != 0;
 	json_object_put(lead);
 }
 
@@ -114,18 +116,34 @@ move_write(const struct config *cfg, const void *arg, struct remote_result *rr)
 	const struct lead_move *m = arg;
 
 	crash_point("outcome-before-move");
-	kommo_lead_move(cfg, m->lead_id, m->status_id, cfg->kommo.pipeline_id, rr);
+	kommo_lead_move(cfg, m->lead_id, m->status_id, m->route->pipeline_id, rr);
 }
 
+/*
+ * Moves the lead to the signed (or declined) stage of the route that sent the request,
+ * as recorded with it (route_recorded), whatever the config says now.
+ */
 static int
-move_stage(const struct config *cfg, struct outbox_job *job, const char *status_id, struct job_result *res)
+move_stage(const struct config *cfg, struct outbox_job *job, int declined, struct job_result *res)
 {
-	const struct lead_move m = { jfield_text(job->state, "lead"), status_id };
+	struct route_stages route;
+	struct lead_move m = { jfield_text(job->state, "lead"), NULL, &route };
 	const struct job_write w = { move_look, move_write, &m, "outcome-after-move-call" };
+	json_object *rec = NULL;
+	int rc = 0;
 
-	if (str_empty(status_id))
+	if (job_step_done(job, "moved"))
 		return 0;
-	return job_write_once(cfg, job, "moved", &w, res);
+	if (deal_request_load(cfg->state_dir, job->subject, &rec) == -1) {
+		snprintf(res->error, sizeof res->error, "cannot read the deals store");
+		return -1;
+	}
+	route_recorded(cfg, rec, &route);
+	m.status_id = declined ? route.declined_status_id : route.signed_status_id;
+	if (!str_empty(m.status_id))
+		rc = job_write_once(cfg, job, "moved", &w, res);
+	json_object_put(rec);
+	return rc;
 }
 
 /* The signed PDF onto the drive; the file's ids are kept so it is uploaded once. */
@@ -234,7 +252,7 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 	if (rc == 0)
 		rc = add_note(cfg, job, "noted", text ? text : "Contract signed.", res);
 	if (rc == 0)
-		rc = move_stage(cfg, job, cfg->kommo.signed_status_id, res);
+		rc = move_stage(cfg, job, 0, res);
 	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
@@ -269,7 +287,7 @@ outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_re
 		free(text);
 	}
 	if (rc == 0)
-		rc = move_stage(cfg, job, cfg->kommo.declined_status_id, res);
+		rc = move_stage(cfg, job, 1, res);
 	if (rc == 0)
 		rc = record_step(cfg, job, DEAL_DECLINED, res);
 	if (rc == 0)

@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "program.h"
 #include "remote.h"
+#include "route.h"
 #include "state_format.h"
 #include "store_admin.h"
 #include "str.h"
@@ -35,8 +36,10 @@ struct preflight {
 	preflight_line_fn line;
 	void *arg;
 	int fails;
-	const struct config *cfg;
+	const struct config *cfg; /* as the route being checked sees it (route_view) */
 	const char *what; /* of the template lines, for fill's problems */
+	char route[96];   /* "" for the default route; "route NAME: " before each finding */
+	char kommo_sec[96], zoho_sec[96]; /* where the route's keys are: "[kommo]", "[route NAME]" */
 };
 
 static void
@@ -46,13 +49,16 @@ static void
 say(struct preflight *p, int ok, const char *what, const char *fmt, ...)
 {
 	char detail[1500];
+
+	char label[160];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
+	snprintf(label, sizeof label, "%s%s", p->route, what);
 	p->fails += !ok;
-	p->line(ok, what, detail, p->arg);
+	p->line(ok, label, detail, p->arg);
 }
 
 /* A config warning is a mistake in the file (an unknown key, a short secret). The
@@ -315,11 +321,11 @@ check_stage(struct preflight *p, const struct kommo_catalog_pipeline *pipeline, 
 	const struct kommo_catalog_stage *stage = kommo_catalog_stage_find(pipeline, id);
 
 	if (stage != NULL)
-		say(p, 1, "Kommo stage", "[kommo] %s %s is \"%s\" in \"%s\"", key, id, stage->name,
+		say(p, 1, "Kommo stage", "%s %s %s is \"%s\" in \"%s\"", p->kommo_sec, key, id, stage->name,
 		    pipeline->name);
 	else
-		say(p, 0, "Kommo stage", "[kommo] %s %s is no stage of pipeline %s \"%s\"; see the ids "
-		    "with: kzsctl pipelines", key, id, pipeline->id, pipeline->name);
+		say(p, 0, "Kommo stage", "%s %s %s is no stage of pipeline %s \"%s\"; see the ids "
+		    "with: kzsctl pipelines", p->kommo_sec, key, id, pipeline->id, pipeline->name);
 }
 
 /* The pipeline and every configured stage exist in the connected account. */
@@ -332,7 +338,8 @@ check_pipeline(struct preflight *p)
 	struct remote_result rr;
 
 	if (c->kommo.pipeline_id == NULL) {
-		say(p, 0, "Kommo pipeline", "[kommo] pipeline_id is not set; see the ids with: kzsctl pipelines");
+		say(p, 0, "Kommo pipeline", "%s pipeline_id is not set; see the ids with: kzsctl pipelines",
+		    p->kommo_sec);
 		return;
 	}
 	kommo_catalog_pipelines(c, &list, &rr);
@@ -343,10 +350,11 @@ check_pipeline(struct preflight *p)
 	}
 	pipeline = kommo_catalog_pipeline_find(&list, c->kommo.pipeline_id);
 	if (pipeline == NULL) {
-		say(p, 0, "Kommo pipeline", "[kommo] pipeline_id %s is no pipeline of the account; see the "
-		    "ids with: kzsctl pipelines", c->kommo.pipeline_id);
+		say(p, 0, "Kommo pipeline", "%s pipeline_id %s is no pipeline of the account; see the "
+		    "ids with: kzsctl pipelines", p->kommo_sec, c->kommo.pipeline_id);
 	} else {
-		say(p, 1, "Kommo pipeline", "[kommo] pipeline_id %s is \"%s\"", pipeline->id, pipeline->name);
+		say(p, 1, "Kommo pipeline", "%s pipeline_id %s is \"%s\"", p->kommo_sec, pipeline->id,
+		    pipeline->name);
 		if (c->kommo.trigger_status_id != NULL)
 			check_stage(p, pipeline, "trigger_status_id", c->kommo.trigger_status_id);
 		if (c->kommo.signed_status_id != NULL)
@@ -394,8 +402,8 @@ check_zoho(struct preflight *p)
 	struct remote_result rr;
 
 	if (c->zoho.template_id == NULL) {
-		say(p, 0, "Zoho Sign connection", "not checked: [zoho] template_id is not set; set it to "
-		    "the template's id (Zoho Sign, Templates)");
+		say(p, 0, "Zoho Sign connection", "not checked: %s template_id is not set; set it to "
+		    "the template's id (Zoho Sign, Templates)", p->zoho_sec);
 		return;
 	}
 	zoho_template_fetch(c, c->zoho.template_id, &tpl, &rr);
@@ -404,20 +412,55 @@ check_zoho(struct preflight *p)
 		    c->zoho.template_id, jfield_text(tpl, "template_name"), c->zoho.template_id);
 		check_template(p, tpl);
 	} else if (rr.outcome == REMOTE_NOT_FOUND) {
-		say(p, 0, "Zoho Sign template", "[zoho] template_id %s: no such template in the connected "
-		    "Zoho Sign account (%s); copy the id from Zoho Sign, Templates", c->zoho.template_id,
-		    rr.message);
+		say(p, 0, "Zoho Sign template", "%s template_id %s: no such template in the connected "
+		    "Zoho Sign account (%s); copy the id from Zoho Sign, Templates", p->zoho_sec,
+		    c->zoho.template_id, rr.message);
 	} else if (rr.outcome == REMOTE_AUTH) {
 		say(p, 0, "Zoho Sign connection", "Zoho refused our authorization (%s); connect again: "
 		    "kzsctl authorize-url zoho, or set [zoho] refresh_token", rr.message);
 	} else if (rr.outcome == REMOTE_REFUSED) {
-		say(p, 0, "Zoho Sign connection", "Zoho Sign refused GET /templates/%s (%s); check [zoho] "
-		    "template_id", c->zoho.template_id, rr.message);
+		say(p, 0, "Zoho Sign connection", "Zoho Sign refused GET /templates/%s (%s); check %s "
+		    "template_id", c->zoho.template_id, rr.message, p->zoho_sec);
 	} else {
 		say(p, 0, "Zoho Sign connection", "Zoho Sign did not answer (%s); check [zoho] dc (or "
 		    "sign_url) and the network", rr.message);
 	}
 	json_object_put(tpl);
+}
+
+/*
+ * Every route against its pipeline, stages and template: the default route of the
+ * [kommo] and [zoho] keys (unless [route] sections alone are configured), then each
+ * [route NAME] with its own keys, [fields] and [signers].
+ */
+static void
+check_routes(struct preflight *p, int kommo_ok)
+{
+	const struct config *all = p->cfg;
+	struct config view;
+	size_t i;
+
+	snprintf(p->kommo_sec, sizeof p->kommo_sec, "[kommo]");
+	snprintf(p->zoho_sec, sizeof p->zoho_sec, "[zoho]");
+	if (all->nroutes == 0 || all->kommo.pipeline_id != NULL || all->kommo.trigger_status_id != NULL) {
+		if (kommo_ok)
+			check_pipeline(p);
+		check_zoho(p);
+	}
+	for (i = 0; i < all->nroutes; i++) {
+		const struct config_route *r = &all->routes[i];
+
+		route_view(all, r, &view);
+		p->cfg = &view;
+		snprintf(p->route, sizeof p->route, "route %s: ", r->name);
+		snprintf(p->kommo_sec, sizeof p->kommo_sec, "[route %s]", r->name);
+		snprintf(p->zoho_sec, sizeof p->zoho_sec, "[route %s]", r->name);
+		if (kommo_ok)
+			check_pipeline(p);
+		check_zoho(p);
+	}
+	p->cfg = all;
+	p->route[0] = '\0';
 }
 
 int
@@ -446,9 +489,7 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
 		    "fix [state] dir as said above");
 	} else {
-		if (check_kommo(&p) == 0)
-			check_pipeline(&p);
-		check_zoho(&p);
+		check_routes(&p, check_kommo(&p) == 0);
 	}
 	config_free(&cfg);
 	return p.fails;

@@ -885,6 +885,156 @@ test_free_partial(void)
 	    "config_free handles a zeroed and a half-filled struct");
 }
 
+
+/* [route NAME] sections: their keys, condition, own lines first, then the global ones. */
+static void
+test_routes(void)
+{
+	static const char text[] =
+	    "[fields]\n"                                    /* 1 */
+	    "Company = company.name\n"                      /* 2 */
+	    "Price = lead.price\n"                          /* 3 */
+	    "[signers]\n"                                   /* 4 */
+	    "Client = contact.main\n"                       /* 5 */
+	    "[route b2c]\n"                                 /* 6 */
+	    "pipeline_id = 100\n"                           /* 7 */
+	    "trigger_status_id = 101\n"                     /* 8 */
+	    "template_id = 900\n"                           /* 9 */
+	    "signed_status_id = 102\n"                      /* 10 */
+	    "declined_status_id = 103\n"                    /* 11 */
+	    "when = lead.cf.555 = \"B2C ; #\"  ; comment\n" /* 12 */
+	    "[route b2c fields]\n"                          /* 13 */
+	    "Price = \"0\"\n"                               /* 14 */
+	    "Name = contact.name\n"                         /* 15 */
+	    "[route rest]\n"                                /* 16 */
+	    "pipeline_id = 200\n"                           /* 17 */
+	    "trigger_status_id = 201\n"                     /* 18 */
+	    "template_id = 901\n"                           /* 19 */
+	    "[route rest signers]\n"                        /* 20 */
+	    "Buyer = contact.main\n";                       /* 21 */
+	const struct config_route *r;
+	struct config cfg;
+	char err[512];
+
+	CHECK(parse(text, &cfg, NULL, err, sizeof err) == 0, "routes parse (%s)", err);
+	CHECK(cfg.nroutes == 2, "two routes (got %zu)", cfg.nroutes);
+	if (cfg.nroutes == 2) {
+		r = &cfg.routes[0];
+		CHECK_STR(r->name, "b2c", "first route in file order");
+		CHECK(r->line == 6, "its line");
+		CHECK_STR(r->pipeline_id, "100", "pipeline_id");
+		CHECK_STR(r->trigger_status_id, "101", "trigger_status_id");
+		CHECK_STR(r->template_id, "900", "template_id");
+		CHECK_STR(r->signed_status_id, "102", "signed_status_id");
+		CHECK_STR(r->declined_status_id, "103", "declined_status_id");
+		CHECK_STR(r->when_field, "lead.cf.555", "condition's field");
+		CHECK_STR(r->when_value, "B2C ; #", "condition's value, quoted text kept whole");
+		CHECK(r->nfields == 3 && r->nown_fields == 2, "two own fields and one inherited (%zu, %zu)",
+		    r->nfields, r->nown_fields);
+		if (r->nfields == 3) {
+			CHECK(strcmp(r->fields[0].name, "Price") == 0 && strcmp(r->fields[0].source, "\"0\"") == 0 &&
+			    r->fields[0].line == 14, "the route's Price overrides the global one");
+			CHECK_STR(r->fields[1].name, "Name", "the route's own line");
+			CHECK(strcmp(r->fields[2].name, "Company") == 0 && r->fields[2].line == 2,
+			    "the global Company is inherited");
+		}
+		CHECK(r->nsigners == 1 && r->nown_signers == 0 && strcmp(r->signers[0].name, "Client") == 0,
+		    "the global signer is inherited");
+		r = &cfg.routes[1];
+		CHECK_STR(r->name, "rest", "second route");
+		CHECK(r->when_field == NULL && r->signed_status_id == NULL && r->declined_status_id == NULL,
+		    "no condition, no outcome stages");
+		CHECK(r->nsigners == 2 && strcmp(r->signers[0].name, "Buyer") == 0 &&
+		    strcmp(r->signers[1].name, "Client") == 0, "own signer, then the global one");
+		CHECK(r->nfields == 2, "both global fields inherited");
+	}
+	CHECK(cfg.kommo.pipeline_id == NULL && cfg.nfields == 2, "globals untouched");
+	config_free(&cfg);
+	CHECK(cfg.routes == NULL && cfg.nroutes == 0, "config_free frees the routes");
+
+	CHECK(parse("[route a]\npipeline_id = 1\ntrigger_status_id = 2\ntemplate_id = 3\n"
+	    "when = lead.cf.7 = \"\"\n[route a signers]\nC = contact.main\n", &cfg, NULL, err, sizeof err) == 0,
+	    "an empty value in a condition (%s)", err);
+	CHECK(cfg.nroutes == 1 && strcmp(cfg.routes[0].when_value, "") == 0, "the empty value is kept");
+	config_free(&cfg);
+}
+
+/* Every bad route line refused with its file, line and key. */
+static void
+test_route_errors(void)
+{
+#define ROUTE_OK "pipeline_id = 1\ntrigger_status_id = 2\ntemplate_id = 3\n"
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[signers]\nC = contact.main\n[route a]\npipeline_id = 1\ntrigger_status_id = 2\n",
+		    "t.conf:3: [route a] template_id is required" },
+		{ "[signers]\nC = contact.main\n[route a]\ntrigger_status_id = 2\ntemplate_id = 3\n",
+		    "t.conf:3: [route a] pipeline_id is required" },
+		{ "[signers]\nC = contact.main\n[route a]\npipeline_id = 1\ntemplate_id = 3\n",
+		    "t.conf:3: [route a] trigger_status_id is required" },
+		{ "[route a]\n" ROUTE_OK "tempalte_id = 4\n",
+		    "t.conf:5: [route a] tempalte_id: unknown key in a route" },
+		{ "[route a]\n" ROUTE_OK "[route b]\n" ROUTE_OK "[route a]\n",
+		    "t.conf:9: [route a]: a route of this name is already defined on line 1" },
+		{ "[route a]\n" ROUTE_OK "when = lead.cf. = \"x\"\n",
+		    "t.conf:5: [route a] when: expected lead.cf.<field id> = \"value\"" },
+		{ "[route a]\n" ROUTE_OK "when = contact.cf.5 = \"x\"\n",
+		    "t.conf:5: [route a] when: expected lead.cf.<field id> = \"value\"" },
+		{ "[route a]\n" ROUTE_OK "when = lead.cf.5 \"x\"\n",
+		    "t.conf:5: [route a] when: expected lead.cf.<field id> = \"value\", the value in double quotes" },
+		{ "[route a]\n" ROUTE_OK "when = lead.cf.5 = x\n",
+		    "t.conf:5: [route a] when: expected lead.cf.<field id> = \"value\", the value in double quotes" },
+		{ "[route a]\n" ROUTE_OK "when = lead.cf.5 = \"x\n",
+		    "t.conf:5: [route a] when: the closing double quote is missing" },
+		{ "[route a]\n" ROUTE_OK "when = lead.cf.5 = \"x\"\nwhen = lead.cf.5 = \"y\"\n",
+		    "t.conf:6: [route a] when: set twice (first on line 5)" },
+		{ "[route a]\npipeline_id = x\n", "t.conf:2: [route a] pipeline_id: expected a numeric id" },
+		{ "[route]\n", "t.conf:1: expected [route NAME], [route NAME fields] or [route NAME signers]" },
+		{ "[route a b]\n", "t.conf:1: expected [route NAME], [route NAME fields] or [route NAME signers]" },
+		{ "[route a fields]\nX = today\n", "t.conf:1: [route a fields]: no [route a] line above it" },
+		{ "[route a]\n" ROUTE_OK "[route a fields]\nX = tomorrow\n",
+		    "t.conf:6: [route a fields] X: expected one of lead.id" },
+		{ "[route a]\n" ROUTE_OK "[route a signers]\nC = contact.main\nC = contact.main\n",
+		    "t.conf:7: [route a signers] C: set twice (first on line 6)" },
+		{ "[route a]\n" ROUTE_OK, "t.conf:1: [route a] signers: none; add a [route a signers] or [signers] line" },
+	};
+#undef ROUTE_OK
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *err = parse_error(cases[i].text);
+
+		CHECK(starts_with(err, cases[i].want), "route error case %zu: %s", i, cases[i].want);
+		if (!starts_with(err, cases[i].want))
+			printf("#   got  \"%s\"\n", err);
+	}
+}
+
+/* With routes the [kommo]/[zoho] route is optional; set in part, it is checked as before. */
+static void
+test_route_check(void)
+{
+	static const char routes_only[] =
+	    "[state]\ndir = /s\n[kommo]\nsubdomain = acme\naccount_id = 1\ntoken = t\n"
+	    "hook_secret = 0123456789abcdef0123\nsigned_status_id =\n"
+	    "[zoho]\nclient_id = c\nclient_secret = s\nwebhook_secret = 0123456789abcdef0123\n"
+	    "[route a]\npipeline_id = 1\ntrigger_status_id = 2\ntemplate_id = 3\n"
+	    "[route a signers]\nC = contact.main\n";
+	struct config cfg;
+	char err[512], text[1024];
+
+	CHECK(parse(routes_only, &cfg, NULL, err, sizeof err) == 0, "routes only parse (%s)", err);
+	expect_check(&cfg, CONFIG_NEED_KOMMO_HOOK | CONFIG_NEED_ZOHO_HOOK, NULL,
+	    "routes alone: no default pipeline, template, [signers] or signed stage needed");
+	config_free(&cfg);
+	snprintf(text, sizeof text, "%s[kommo]\npipeline_id = 5\n", routes_only);
+	CHECK(parse(text, &cfg, NULL, err, sizeof err) == 0, "with a default pipeline (%s)", err);
+	expect_check(&cfg, CONFIG_NEED_KOMMO_HOOK, "t.conf: [kommo] trigger_status_id is required (",
+	    "a default route set in part is refused");
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -900,5 +1050,8 @@ main(void)
 	test_truncations();
 	test_log_file();
 	test_free_partial();
+	test_routes();
+	test_route_errors();
+	test_route_check();
 	return CHECK_DONE();
 }
