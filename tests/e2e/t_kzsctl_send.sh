@@ -40,7 +40,7 @@ check_eq "dry run: the request it would send, exactly" "$(sed -E "s/\\(ref $LEAD
 "lead $LEAD_ID: dry run; nothing is sent or recorded
 request name: Deal $LEAD_ID (ref $LEAD_ID-TIME)
 template: $TEMPLATE_ID (Sales contract)
-signer Client: Jane Doe <jane@example.com>, action id $TEMPLATE_ACTION_ID
+signer Client: Jane Doe <jane@example.com> from contact.main, SIGN, action id $TEMPLATE_ACTION_ID
 field CompanyName (text): Acme Ltd
 field DealAmount (text): 5000
 field ContractDate (date): $(date -u +%d/%m/%Y)"
