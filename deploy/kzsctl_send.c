@@ -74,10 +74,15 @@ print_request(const struct config *cfg, const struct contract_draft *d)
 	    shown(jfield_text(d->tpl, "template_name"), a, sizeof a));
 	for (i = 0; i < n; i++) {
 		json_object *act = json_object_array_get_idx(actions, i);
+		const char *role = jfield_text(act, "role"), *source = "";
 
-		printf("signer %s: %s <%s>, action id %s\n", shown(jfield_text(act, "role"), a, sizeof a),
+		for (k = 0; k < cfg->nsigners; k++)
+			if (strcmp(cfg->signers[k].name, role) == 0)
+				source = cfg->signers[k].source;
+		printf("signer %s: %s <%s> from %s, %s, action id %s\n", shown(role, a, sizeof a),
 		    shown(jfield_text(act, "recipient_name"), b, sizeof b),
-		    shown(jfield_text(act, "recipient_email"), c, sizeof c), jfield_text(act, "action_id"));
+		    shown(jfield_text(act, "recipient_email"), c, sizeof c), source,
+		    jfield_text(act, "action_type"), jfield_text(act, "action_id"));
 	}
 	for (i = 0; i < cfg->nfields; i++) {
 		for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

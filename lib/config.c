@@ -356,6 +356,129 @@ field_source_is_valid(const char *s)
 	return 0;
 }
 
+int
+config_email_valid(const char *text)
+{
+	const char *at = strchr(text, '@'), *dot;
+	size_t i, n = strlen(text);
+
+	if (n < 3 || n > CONFIG_EMAIL_MAX || at == NULL || at == text || strchr(at + 1, '@') != NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c <= 0x20 || c == 0x7f || strchr("<>\",;", c) != NULL)
+			return 0;
+	}
+	dot = strchr(at + 1, '.');
+	/* a dot inside the domain: neither its first nor its last character */
+	return dot != NULL && dot != at + 1 && text[n - 1] != '.';
+}
+
+/* "cf.<id>" after a prefix: the id into id. 1 when it is there and numeric. */
+static int
+cf_id(const char *s, const char *prefix, char *id, size_t idlen)
+{
+	size_t plen = strlen(prefix);
+
+	if (strncmp(s, prefix, plen) != 0 || !digits_only(s + plen, 1, 19))
+		return 0;
+	snprintf(id, idlen, "%s", s + plen);
+	return 1;
+}
+
+/* "fixed: Jane Roe <jane@ourco.example>" into out; -1 with why. */
+static int
+fixed_person(const char *s, struct config_signer *out, char *why, size_t whylen)
+{
+	const char *open = strchr(s, '<'), *close = strrchr(s, '>');
+	size_t namelen, emaillen;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (open == NULL || close == NULL || close < open || close[1] != '\0') {
+		snprintf(why, whylen, "expected fixed: Name <email>, the address in angle brackets at the end");
+		return -1;
+	}
+	namelen = (size_t)(open - s);
+	while (namelen > 0 && (s[namelen - 1] == ' ' || s[namelen - 1] == '\t'))
+		namelen--;
+	emaillen = (size_t)(close - open - 1);
+	if (namelen == 0 || namelen >= sizeof out->name || memchr(s, '>', namelen) != NULL) {
+		snprintf(why, whylen, "expected fixed: Name <email>, with a name of 1 to %zu characters "
+		    "before the address", sizeof out->name - 1);
+		return -1;
+	}
+	snprintf(out->name, sizeof out->name, "%.*s", (int)namelen, s);
+	if (emaillen < sizeof out->email)
+		snprintf(out->email, sizeof out->email, "%.*s", (int)emaillen, open + 1);
+	if (!config_email_valid(out->email)) {
+		snprintf(why, whylen, "fixed: the address in angle brackets is not an e-mail address "
+		    "(one @, a dot in the domain, no spaces)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_signer_parse(const char *source, struct config_signer *out, char *why, size_t whylen)
+{
+	const char *name_part;
+
+	memset(out, 0, sizeof *out);
+	if (strcmp(source, "contact.main") == 0)
+		out->kind = CONFIG_SIGNER_CONTACT_MAIN;
+	else if (strcmp(source, "contact.other") == 0)
+		out->kind = CONFIG_SIGNER_CONTACT_OTHER;
+	else if (strcmp(source, "user.responsible") == 0)
+		out->kind = CONFIG_SIGNER_USER_RESPONSIBLE;
+	else if (strncmp(source, "fixed:", 6) == 0) {
+		out->kind = CONFIG_SIGNER_FIXED;
+		return fixed_person(source + 6, out, why, whylen);
+	} else if (strncmp(source, "contact.cf.", 11) == 0) {
+		out->kind = CONFIG_SIGNER_CONTACT_CF;
+		if (!cf_id(source, "contact.cf.", out->id, sizeof out->id))
+			goto bad_id;
+	} else if (strncmp(source, "user.", 5) == 0) {
+		out->kind = CONFIG_SIGNER_USER;
+		if (!cf_id(source, "user.", out->id, sizeof out->id))
+			goto bad_id;
+	} else if (strncmp(source, "lead.cf.", 8) == 0) {
+		char email_part[64];
+		size_t n = strcspn(source, " \t");
+
+		out->kind = CONFIG_SIGNER_LEAD_CF;
+		snprintf(email_part, sizeof email_part, "%.*s", (int)(n < 40 ? n : 40), source);
+		if (n >= 40 || !cf_id(email_part, "lead.cf.", out->id, sizeof out->id))
+			goto bad_id;
+		name_part = source + n;
+		while (*name_part == ' ' || *name_part == '\t')
+			name_part++;
+		if (*name_part == '\0')
+			return 0;
+		if (strncmp(name_part, "name", 4) != 0 || (name_part[4] != ' ' && name_part[4] != '\t')) {
+			snprintf(why, whylen, "expected lead.cf.<field id>, or lead.cf.<field id> name "
+			    "lead.cf.<field id> (the e-mail field, then the name field)");
+			return -1;
+		}
+		name_part += 5;
+		while (*name_part == ' ' || *name_part == '\t')
+			name_part++;
+		if (!cf_id(name_part, "lead.cf.", out->name_id, sizeof out->name_id)) {
+			snprintf(why, whylen, "the name field: expected lead.cf.<field id> (1 to 19 digits)");
+			return -1;
+		}
+	} else {
+		snprintf(why, whylen, "expected one of " CONFIG_SIGNER_SOURCES_TEXT);
+		return -1;
+	}
+	return 0;
+bad_id:
+	snprintf(why, whylen, "expected a numeric id (1 to 19 digits) after the last dot; the sources: "
+	    CONFIG_SIGNER_SOURCES_TEXT);
+	return -1;
+}
+
 /*
  * Cuts the value part of a line: a double-quoted string (quotes removed unless
  * keep_quotes), or bare text up to a ';' or '#' that follows whitespace.
@@ -477,12 +600,20 @@ parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 		return -1;
 	if ((tmp = strndup(src, srcn)) == NULL)
 		return oom(p);
-	ok = fields ? field_source_is_valid(tmp) : strcmp(tmp, "contact.main") == 0;
-	free(tmp);
-	if (!ok && fields)
-		return fail(p, "%s: expected one of " CONFIG_FIELD_SOURCES_TEXT, label);
-	if (!ok)
-		return fail(p, "%s: expected contact.main (the lead's main contact signs)", label);
+	if (fields) {
+		ok = field_source_is_valid(tmp);
+		free(tmp);
+		if (!ok)
+			return fail(p, "%s: expected one of " CONFIG_FIELD_SOURCES_TEXT, label);
+	} else {
+		struct config_signer signer;
+		char why[300];
+
+		ok = config_signer_parse(tmp, &signer, why, sizeof why) == 0;
+		free(tmp);
+		if (!ok)
+			return fail(p, "%s: %s", label, why);
+	}
 	if (map_add(p, map, count, key, keylen, src, srcn) < 0)
 		return -1;
 	if (route != NULL) { /* the lines so far are all the route's own */

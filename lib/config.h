@@ -25,6 +25,43 @@ struct config_map {
 	"contact.cf.<field id> company.name company.cf.<field id> today, "         \
 	"or a \"quoted literal\""
 
+/* The sources a [signers] line may name, as said in messages. */
+#define CONFIG_SIGNER_SOURCES_TEXT                                                 \
+	"contact.main, contact.other, contact.cf.<field id>, user.responsible, "   \
+	"user.<user id>, fixed: Name <email>, or lead.cf.<field id> (the e-mail) " \
+	"with an optional name lead.cf.<field id> (the name)"
+
+/* Who fills a template role: the value of one [signers] line, parsed. */
+enum config_signer_kind {
+	CONFIG_SIGNER_CONTACT_MAIN,     /* contact.main: the deal's main contact */
+	CONFIG_SIGNER_CONTACT_OTHER,    /* contact.other: the first linked contact not the main one */
+	CONFIG_SIGNER_CONTACT_CF,       /* contact.cf.<id>: the linked contact whose field <id> is the role */
+	CONFIG_SIGNER_USER_RESPONSIBLE, /* user.responsible: the deal's responsible Kommo user */
+	CONFIG_SIGNER_USER,             /* user.<id>: this Kommo user */
+	CONFIG_SIGNER_FIXED,            /* fixed: Jane Roe <jane@ourco.example> */
+	CONFIG_SIGNER_LEAD_CF,          /* lead.cf.<id> [name lead.cf.<id2>]: e-mail (and name) on the deal */
+};
+
+#define CONFIG_EMAIL_MAX 254
+
+struct config_signer {
+	enum config_signer_kind kind;
+	char id[20];      /* the field id (contact.cf, lead.cf's e-mail) or the user id */
+	char name_id[20]; /* lead.cf: the field id of the name, "" when none */
+	char name[128];   /* fixed: the name */
+	char email[CONFIG_EMAIL_MAX + 1]; /* fixed: the e-mail address */
+};
+
+/*
+ * Parses the value of a [signers] line. 0, or -1 with why (never quoting the value).
+ * The same parse serves loading (config_parse), reading the deal and filling.
+ */
+int config_signer_parse(const char *source, struct config_signer *out, char *why, size_t whylen);
+
+/* 1 when text has the shape of an e-mail address: one @, a dot in the domain, no
+ * spaces, angle brackets, quotes, commas or control characters, at most CONFIG_EMAIL_MAX. */
+int config_email_valid(const char *text);
+
 /* 1 when a template field or role can be named on the left of a [fields] or [signers]
  * line as it is (letters, digits, space, _ - . and UTF-8; no space at either end). */
 int config_map_name_valid(const char *name);

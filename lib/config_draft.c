@@ -175,7 +175,8 @@ config_draft_field(const struct zoho_catalog_field *field, const struct kommo_ca
 	one_line(out->why);
 }
 
-/* The first role that can be named in [signers]: the main contact signs it. */
+/* The first role that can be named in [signers]: the main contact signs it; the others
+ * are left for the administrator to choose (the client signs, someone of ours countersigns). */
 static size_t
 signing_role(const struct zoho_catalog_template *tpl)
 {
@@ -201,8 +202,9 @@ config_draft_role(const struct zoho_catalog_template *tpl, size_t i, struct conf
 		snprintf(out->source, sizeof out->source, "contact.main");
 		snprintf(out->why, sizeof out->why, "the deal's main contact");
 	} else
-		snprintf(out->why, sizeof out->why, "contact.main, the one signer source, already signs as "
-		    "\"%s\"; a role without a line stops each contract", tpl->roles[first].role);
+		snprintf(out->why, sizeof out->why, "contact.main already signs as \"%s\"; choose one of "
+		    CONFIG_SIGNER_SOURCES_TEXT "; a role without a line stops each contract",
+		    tpl->roles[first].role);
 	one_line(out->name);
 	one_line(out->why);
 }

@@ -15,7 +15,7 @@
 struct config_draft_choice {
 	char name[256];   /* the name the line starts with: field_name, else field_label */
 	char source[300]; /* the source; "" when the line is left commented out */
-	char why[400];    /* for the comment: how the source was found, or why there is none */
+	char why[640];    /* for the comment: how the source was found, or why there is none */
 };
 
 /*
@@ -29,8 +29,8 @@ struct config_draft_choice {
 void config_draft_field(const struct zoho_catalog_field *field, const struct kommo_catalog_fields *kommo,
     struct config_draft_choice *out);
 
-/* The choice for the template's role at index i: contact.main for the first one (the
- * only signer source), commented out for the others. */
+/* The choice for the template's role at index i: contact.main for the first one,
+ * commented out with the other signer sources to choose from for the others. */
 void config_draft_role(const struct zoho_catalog_template *tpl, size_t i, struct config_draft_choice *out);
 
 /* The [fields] source that reads this Kommo custom field: contact.email and

@@ -32,6 +32,8 @@ contract_draft_free(struct contract_draft *d)
 	json_object_put(d->contact);
 	json_object_put(d->company);
 	json_object_put(d->tpl);
+	json_object_put(d->others);
+	json_object_put(d->users);
 	fill_result_free(&d->fill);
 	memset(d, 0, sizeof *d);
 }
@@ -115,13 +117,88 @@ no_template(const struct config *cfg, const struct remote_result *rr, struct fil
 	fill_problem_add(out, "the contract template is not in Zoho Sign" FILL_ASK_ADMIN, admin);
 }
 
+/* 1 when some [signers] line is of this kind. */
+static int
+signers_use(const struct config *cfg, enum config_signer_kind kind)
+{
+	struct config_signer s;
+	char why[300];
+	size_t i;
+
+	for (i = 0; i < cfg->nsigners; i++)
+		if (config_signer_parse(cfg->signers[i].source, &s, why, sizeof why) == 0 && s.kind == kind)
+			return 1;
+	return 0;
+}
+
+/*
+ * The linked contacts besides the main one, in the deal's order: all of them (up to
+ * FILL_MAX_OTHER_CONTACTS) for contact.cf, the first for contact.other, none otherwise.
+ * A vanished one is left out. -1 when a call failed.
+ */
+static int
+read_others(const struct config *cfg, struct contract_draft *d, struct remote_result *rr)
+{
+	json_object *items = jfield_typed(jfield_typed(d->lead, "_embedded", json_type_object), "contacts",
+	    json_type_array);
+	size_t i, n = items ? json_object_array_length(items) : 0, want = 0;
+
+	if (signers_use(cfg, CONFIG_SIGNER_CONTACT_CF))
+		want = FILL_MAX_OTHER_CONTACTS;
+	else if (signers_use(cfg, CONFIG_SIGNER_CONTACT_OTHER))
+		want = 1;
+	if (want == 0)
+		return 0;
+	d->others = json_object_new_array();
+	for (i = 0; i < n && json_object_array_length(d->others) < want; i++) {
+		json_object *item = json_object_array_get_idx(items, i), *contact = NULL;
+
+		if (strcmp(jfield_text(item, "is_main"), "true") == 0)
+			continue;
+		if (fetch_linked(cfg, jfield_text(item, "id"), kommo_contact_fetch, &contact, rr) == -1)
+			return -1;
+		if (contact)
+			json_object_array_add(d->others, contact);
+	}
+	return 0;
+}
+
+/* The users the [signers] sources name (by id), each read once; one Kommo has not is
+ * left out (fill says so). -1 when a call failed. */
+static int
+read_users(const struct config *cfg, struct contract_draft *d, struct remote_result *rr)
+{
+	struct config_signer s;
+	char why[300];
+	size_t i;
+
+	for (i = 0; i < cfg->nsigners; i++) {
+		const char *id;
+		json_object *user = NULL;
+
+		if (config_signer_parse(cfg->signers[i].source, &s, why, sizeof why) == -1)
+			continue;
+		id = fill_signer_user(&s, d->lead);
+		if (*id == '\0' || json_object_object_get_ex(d->users, id, NULL))
+			continue;
+		if (fetch_linked(cfg, id, kommo_user_fetch, &user, rr) == -1)
+			return -1;
+		if (d->users == NULL)
+			d->users = json_object_new_object();
+		if (user)
+			json_object_object_add(d->users, id, user);
+	}
+	return 0;
+}
+
 int
 contract_draft_read(const struct config *cfg, struct contract_draft *d, struct remote_result *rr)
 {
 	if (fetch_linked(cfg, linked_id(d->lead, "contacts", 1),
 		kommo_contact_fetch, &d->contact, rr) == -1 ||
 	    fetch_linked(cfg, linked_id(d->lead, "companies", 0),
-		kommo_company_fetch, &d->company, rr) == -1)
+		kommo_company_fetch, &d->company, rr) == -1 ||
+	    read_others(cfg, d, rr) == -1 || read_users(cfg, d, rr) == -1)
 		return -1;
 	zoho_template_get(cfg, cfg->zoho.template_id, &d->tpl, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND || rr->outcome == REMOTE_REFUSED) {
@@ -149,6 +226,8 @@ contract_draft_fill(const struct config *cfg, struct contract_draft *d, const ch
 	fin.lead = d->lead;
 	fin.contact = d->contact;
 	fin.company = d->company;
+	fin.others = d->others;
+	fin.users = d->users;
 	fin.today = today;
 	fin.marker = marker;
 	rc = fill_request(cfg, &fin, &d->fill);

@@ -31,6 +31,7 @@ int contract_queue(const struct config *cfg, const char *lead_id, long long now,
 struct contract_draft {
 	json_object *lead, *contact, *company, *tpl; /* read from Kommo and Zoho Sign */
 	const struct config_route *route;            /* the route that sends it (route.h) */
+	json_object *others, *users; /* what the [signers] sources need (fill_input) */
 	struct fill_result fill;                     /* the request's data, or the problems */
 };
 
@@ -39,7 +40,8 @@ void contract_draft_lead(const struct config *cfg, const char *lead_id, struct c
     struct remote_result *rr);
 
 /*
- * Reads the lead's main contact and company and the template: 0, 1 when Zoho Sign does
+ * Reads the lead's main contact and company, the other contacts and the users the
+ * [signers] sources need (only those), and the template: 0, 1 when Zoho Sign does
  * not have the template (the problem is in d->fill), -1 when a call failed (rr says why).
  */
 int contract_draft_read(const struct config *cfg, struct contract_draft *d, struct remote_result *rr);

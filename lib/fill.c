@@ -253,13 +253,155 @@ signer(const struct config *cfg, const char *role)
 	return NULL;
 }
 
+/* Who fills one role, as the request names them. */
+struct person {
+	char name[256];
+	char email[300];
+};
+
+/* A Kommo contact or user as a person: its name, else its address. */
+static void
+person_of(const char *name, const char *email, struct person *p)
+{
+	if (email == NULL)
+		email = "";
+	snprintf(p->email, sizeof p->email, "%s", email);
+	snprintf(p->name, sizeof p->name, "%s", name && *name ? name : email);
+}
+
+/* The first linked contact (main, then the others) whose custom field holds the role. */
+static json_object *
+contact_with_role(const struct fill_input *in, const char *field_id, const char *role)
+{
+	size_t i, n = in->others ? json_object_array_length(in->others) : 0;
+	const char *v;
+
+	if (in->contact && (v = custom_field(in->contact, field_id, NULL)) != NULL && strcmp(v, role) == 0)
+		return in->contact;
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(in->others, i);
+
+		if ((v = custom_field(c, field_id, NULL)) != NULL && strcmp(v, role) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+const char *
+fill_signer_user(const struct config_signer *s, json_object *lead)
+{
+	const char *id;
+
+	if (s->kind == CONFIG_SIGNER_USER)
+		return s->id;
+	if (s->kind != CONFIG_SIGNER_USER_RESPONSIBLE)
+		return "";
+	id = jfield_text(lead, "responsible_user_id");
+	return strcmp(id, "0") == 0 ? "" : id;
+}
+
+/* A contact that signs: its person, or the manager's problem when it has no address. */
+static int
+contact_signs(json_object *contact, const char *label, const char *role, const char *source,
+    struct person *p, struct fill_result *out)
+{
+	person_of(jfield_text(contact, "name"), custom_field(contact, NULL, "EMAIL"), p);
+	if (p->email[0] != '\0')
+		return 0;
+	FILL_PROBLEM(out, NULL, "the %s \"%s\" has no email address: add it (signs as \"%s\", %s)", label,
+	    jfield_text(contact, "name"), role, source);
+	return -1;
+}
+
+/* A Kommo user that signs: the person, or the administrator's problem. */
+static int
+user_signs(const struct fill_input *in, const char *user_id, const char *role, const char *source,
+    struct person *p, struct fill_result *out)
+{
+	json_object *user = jfield_typed(in->users, user_id, json_type_object);
+	char admin[400];
+
+	if (user == NULL) {
+		snprintf(admin, sizeof admin, "[signers] %s = %s: Kommo has no user %s", role, source, user_id);
+		FILL_PROBLEM(out, admin, "Kommo user %s, who signs as \"%s\" (%s), was not found" FILL_ASK_ADMIN,
+		    user_id, role, source);
+		return -1;
+	}
+	person_of(jfield_text(user, "name"), jfield_text(user, "email"), p);
+	if (p->email[0] != '\0')
+		return 0;
+	snprintf(admin, sizeof admin, "[signers] %s = %s: Kommo user %s has no e-mail address; set it in "
+	    "Kommo or choose another source", role, source, user_id);
+	FILL_PROBLEM(out, admin, "Kommo user \"%s\", who signs as \"%s\" (%s), has no e-mail address" FILL_ASK_ADMIN,
+	    jfield_text(user, "name"), role, source);
+	return -1;
+}
+
+/* Fills p with who signs as role by the line m; -1 after adding the problem. */
+static int
+resolve_signer(const struct fill_input *in, const struct config_map *m, struct person *p,
+    struct fill_result *out)
+{
+	const char *role = m->name, *src = m->source, *v;
+	struct config_signer s;
+	json_object *c;
+	char why[300], admin[400];
+
+	if (config_signer_parse(src, &s, why, sizeof why) == -1) { /* refused at load: not reached */
+		snprintf(admin, sizeof admin, "[signers] %s: %s", role, why);
+		FILL_PROBLEM(out, admin, "the signer \"%s\" is not set up right" FILL_ASK_ADMIN, role);
+		return -1;
+	}
+	switch (s.kind) {
+	case CONFIG_SIGNER_CONTACT_MAIN:
+		if (in->contact)
+			return contact_signs(in->contact, "main contact", role, src, p, out);
+		FILL_PROBLEM(out, NULL, "the deal has no main contact to sign as \"%s\" (%s): link one and make it "
+		    "the main contact", role, src);
+		return -1;
+	case CONFIG_SIGNER_CONTACT_OTHER:
+		c = in->others && json_object_array_length(in->others) > 0 ?
+		    json_object_array_get_idx(in->others, 0) : NULL;
+		if (c)
+			return contact_signs(c, "contact", role, src, p, out);
+		FILL_PROBLEM(out, NULL, "the deal has no second contact to sign as \"%s\" (%s): link one besides "
+		    "the main contact", role, src);
+		return -1;
+	case CONFIG_SIGNER_CONTACT_CF:
+		if ((c = contact_with_role(in, s.id, role)) != NULL)
+			return contact_signs(c, "contact", role, src, p, out);
+		FILL_PROBLEM(out, NULL, "no contact of the deal has \"%s\" in its custom field %s, to sign as "
+		    "\"%s\" (%s): set it on the contact who signs", role, s.id, role, src);
+		return -1;
+	case CONFIG_SIGNER_USER_RESPONSIBLE:
+	case CONFIG_SIGNER_USER:
+		if (*fill_signer_user(&s, in->lead) != '\0')
+			return user_signs(in, fill_signer_user(&s, in->lead), role, src, p, out);
+		FILL_PROBLEM(out, NULL, "the deal has no responsible user to sign as \"%s\" (%s): set one", role, src);
+		return -1;
+	case CONFIG_SIGNER_FIXED:
+		person_of(s.name, s.email, p);
+		return 0;
+	case CONFIG_SIGNER_LEAD_CF:
+		v = custom_field(in->lead, s.id, NULL);
+		if (v == NULL || *v == '\0') {
+			FILL_PROBLEM(out, NULL, "the deal's custom field %s: fill it in with the e-mail address of who "
+			    "signs as \"%s\" (%s)", s.id, role, src);
+			return -1;
+		}
+		person_of(s.name_id[0] ? custom_field(in->lead, s.name_id, NULL) : NULL, v, p);
+		return 0;
+	}
+	return -1;
+}
+
 static json_object *
 build_actions(const struct config *cfg, const struct fill_input *in, struct fill_result *out)
 {
 	json_object *tpl_actions = jfield_typed(in->tpl, "actions", json_type_array);
 	json_object *actions = json_object_new_array();
 	size_t i, n = tpl_actions ? json_object_array_length(tpl_actions) : 0;
-	char name[256], email[256], need[300], admin[400];
+	char admin[400];
 
 	if (n == 0) {
 		snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign template %s has no recipients",
@@ -269,37 +411,36 @@ build_actions(const struct config *cfg, const struct fill_input *in, struct fill
 	for (i = 0; i < n; i++) {
 		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
 		const char *role = jfield_text(ta, "role");
+		const struct config_map *m = signer(cfg, role);
+		struct person p;
 
-		if (signer(cfg, role) == NULL) {
+		if (m == NULL) {
 			snprintf(admin, sizeof admin, "[signers] %s: the template's role \"%s\" has no entry in "
 			    "[signers]", role, role);
 			FILL_PROBLEM(out, admin, "the template's signer \"%s\" is not set up" FILL_ASK_ADMIN, role);
 			continue;
 		}
-		/* contact.main is the only signer source so far. */
-		if (in->contact == NULL) {
-			FILL_PROBLEM(out, NULL, "the deal has no main contact to sign as \"%s\": link one and "
-			    "make it the main contact", role);
+		if (resolve_signer(in, m, &p, out) == -1)
+			continue;
+		if (!config_email_valid(p.email)) {
+			FILL_PROBLEM(out, NULL, "the e-mail address \"%s\" of who signs as \"%s\" (%s) is not a valid "
+			    "address: correct it", p.email, role, m->source);
 			continue;
 		}
-		if (fill_source(in, "contact.name", name, sizeof name, need, sizeof need) != 0)
-			snprintf(name, sizeof name, "%s", "Client");
-		if (fill_source(in, "contact.email", email, sizeof email, need, sizeof need) != 0) {
-			FILL_PROBLEM(out, NULL, "the main contact \"%s\" has no email address: add it", name);
-			continue;
-		}
+		/* Only the recipient is ours: the action, its type and its place in the order are
+		 * the template's (Zoho keeps the order by action_id). */
 		a = json_object_new_object();
 		json_object_object_add(a, "action_id", json_object_new_string(jfield_text(ta, "action_id")));
 		json_object_object_add(a, "action_type", json_object_new_string(
 		    *jfield_text(ta, "action_type") ? jfield_text(ta, "action_type") : "SIGN"));
 		json_object_object_add(a, "role", json_object_new_string(role));
-		json_object_object_add(a, "recipient_name", json_object_new_string(name));
-		json_object_object_add(a, "recipient_email", json_object_new_string(email));
+		json_object_object_add(a, "recipient_name", json_object_new_string(p.name));
+		json_object_object_add(a, "recipient_email", json_object_new_string(p.email));
 		json_object_object_add(a, "verify_recipient", json_object_new_boolean(0));
 		json_object_array_add(actions, a);
 		snprintf(out->recipients + strlen(out->recipients),
 		    sizeof out->recipients - strlen(out->recipients), "%s%s <%s>",
-		    out->recipients[0] ? ", " : "", name, email);
+		    out->recipients[0] ? ", " : "", p.name, p.email);
 	}
 	return actions;
 }
@@ -460,7 +601,7 @@ fill_roles_check(const struct config *cfg, json_object *tpl, fill_check_fn probl
 		snprintf(roles + strlen(roles), sizeof roles - strlen(roles), "%s%s", i ? ", " : "", role);
 		if (signer(cfg, role) == NULL)
 			check_problem(&c, "[signers]: the template role \"%s\" has no signer; add a line "
-			    "\"%s = contact.main\"", role, role);
+			    "\"%s = <source>\", the source one of " CONFIG_SIGNER_SOURCES_TEXT, role, role);
 	}
 	for (j = 0; j < cfg->nsigners; j++) {
 		for (i = 0; i < n; i++)

@@ -28,7 +28,7 @@ struct fill_problem {
 
 struct fill_result {
 	char *data_json;      /* the "data" JSON for createdocument; NULL when problems */
-	char recipients[512]; /* "Jane Doe <jane@example.com>", comma separated */
+	char recipients[1024]; /* "Jane Doe <jane@example.com>", comma separated */
 	struct fill_problem problems[FILL_MAX_PROBLEMS];
 	size_t nproblems;
 };
@@ -38,6 +38,10 @@ struct fill_input {
 	json_object *lead;    /* GET /leads/{id} */
 	json_object *contact; /* main contact, NULL when the deal has none */
 	json_object *company; /* NULL when the deal has none */
+	json_object *others;  /* the other linked contacts (array, the deal's order), read when a
+	                       * [signers] source needs them; NULL when not read */
+	json_object *users;   /* the Kommo users the [signers] sources name, by id
+	                       * ({"123": GET /users/123}); NULL when none */
 	const char *today;    /* date for "today", as the account expects it */
 	const char *marker;   /* appended to request_name so the request can be found again */
 };
@@ -56,6 +60,13 @@ void fill_problem_add(struct fill_result *r, const char *text, const char *admin
  */
 int fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
     char *need, size_t needlen);
+
+/* The id of the deal's user a [signers] source names ("" for one naming none, or a
+ * deal without a responsible user), for the reader to fetch. */
+const char *fill_signer_user(const struct config_signer *s, json_object *lead);
+
+/* At most this many other linked contacts are read for contact.other and contact.cf. */
+#define FILL_MAX_OTHER_CONTACTS 10
 
 /*
  * The configuration against the template, before any deal: fill_fields_check finds

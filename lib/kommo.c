@@ -127,6 +127,17 @@ kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **le
 }
 
 void
+kommo_user_fetch(const struct config *cfg, const char *user_id, json_object **user,
+    struct remote_result *rr)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/users/%s", user_id);
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
+	    user, rr);
+}
+
+void
 kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_object **contact,
     struct remote_result *rr)
 {

@@ -19,6 +19,10 @@ void kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object
 /* GET /api/v4/contacts/{id} */
 void kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_object **contact,
     struct remote_result *rr);
+/* GET /api/v4/users/{id}: one user of the account (id, name, email, ...). */
+void kommo_user_fetch(const struct config *cfg, const char *user_id, json_object **user,
+    struct remote_result *rr);
+
 /* GET /api/v4/companies/{id} */
 void kommo_company_fetch(const struct config *cfg, const char *company_id, json_object **company,
     struct remote_result *rr);

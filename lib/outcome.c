@@ -23,16 +23,61 @@
 #include "str.h"
 #include "zoho.h"
 
-/* "29/11/2026 19:02 CET" ([zoho] time_zone) from the event's milliseconds (now when absent). */
+/* "29/11/2026 19:02 CET" ([zoho] time_zone) from milliseconds since the epoch as text
+ * (now when absent). */
 static void
-event_time(const struct outbox_job *job, char *buf, size_t len)
+time_text(const char *ms_text, char *buf, size_t len)
 {
-	long long ms = strtoll(jfield_text(job->state, "at_ms"), NULL, 10);
+	long long ms = strtoll(ms_text, NULL, 10);
 	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 	struct tm tm;
 
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%d/%m/%Y %H:%M %Z", &tm);
+}
+
+/* The event's time. */
+static void
+event_time(const struct outbox_job *job, char *buf, size_t len)
+{
+	time_text(jfield_text(job->state, "at_ms"), buf, len);
+}
+
+/*
+ * Every signer of the request with the time each signed, from the request's actions
+ * (the event names only the last one to act): "Jane Doe <jane@example.com> on
+ * 29/11/2026 19:02 CET, Bob Roe <bob@ourco.example> on ...". Kept in the job's state,
+ * so a retry writes the same note. Empty when Zoho lists no signed action.
+ */
+static int
+signer_list(const struct config *cfg, struct outbox_job *job, struct job_result *res)
+{
+	struct remote_result rr;
+	json_object *request = NULL, *actions;
+	char list[1500] = "", when[64];
+	size_t i, n;
+
+	if (json_object_object_get_ex(job->state, "signers", NULL)) /* recorded, even when empty */
+		return 0;
+	zoho_request_get(cfg, job->subject, &request, &rr);
+	if (job_failed(&rr, res))
+		return -1;
+	actions = jfield_typed(request, "actions", json_type_array);
+	n = actions ? json_object_array_length(actions) : 0;
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(actions, i);
+		const char *status = jfield_text(a, "action_status"), *at = jfield_text(a, "signed_time");
+		size_t used = strlen(list);
+
+		if (strcmp(status, "SIGNED") != 0 && strcmp(status, "APPROVED") != 0)
+			continue;
+		time_text(at, when, sizeof when);
+		snprintf(list + used, sizeof list - used, "%s%s <%s>%s%s", used ? ", " : "",
+		    jfield_text(a, "recipient_name"), jfield_text(a, "recipient_email"), *at ? " on " : "",
+		    *at ? when : "");
+	}
+	json_object_put(request);
+	return job_step_record(cfg, job, "signers", json_object_new_string(list), res);
 }
 
 /* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */
@@ -239,13 +284,17 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 	char file_name[96], who[900], when[64], *text;
 	int rc;
 
-	if (recorded(cfg, job, DEAL_COMPLETED, res))
+	if (recorded(cfg, job, DEAL_COMPLETED, res) || signer_list(cfg, job, res) == -1)
 		return;
 	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
 	event_who(job, who, sizeof who);
 	event_time(job, when, sizeof when);
-	text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
-	    "is in the deal's files.", who, when, job->subject);
+	if (*jfield_text(job->state, "signers"))
+		text = str_fmt("Contract signed by %s. Zoho Sign request %s is complete; the signed PDF "
+		    "is in the deal's files.", jfield_text(job->state, "signers"), job->subject);
+	else
+		text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
+		    "is in the deal's files.", who, when, job->subject);
 	rc = upload_pdf(cfg, job, file_name, res);
 	if (rc == 0)
 		rc = link_file(cfg, job, file_name, res);

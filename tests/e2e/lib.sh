@@ -218,11 +218,21 @@ sign_request_ids() {
 }
 
 # sign_set_status REQUEST_ID STATUS: what Zoho shows next (completed also marks the
-# signers SIGNED).
+# signers not yet signed SIGNED, now).
 sign_set_status() {
 	local file=$FAKE_DIR/zoho/requests/$1.json
 	jqb -c --arg s "$2" '.request_status = $s | .modified_time = (now * 1000 | floor)
-		| if $s == "completed" then .actions |= map(.action_status = "SIGNED") else . end' \
+		| if $s == "completed" then .actions |= map(if .action_status == "SIGNED" then .
+			else .action_status = "SIGNED" | .signed_time = (now * 1000 | floor) end) else . end' \
+		<"$file" >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# sign_action_signed REQUEST_ID INDEX MS: the request's INDEXth signer (from 0) signs at
+# MS (milliseconds since the epoch), as Zoho then shows the action.
+sign_action_signed() {
+	local file=$FAKE_DIR/zoho/requests/$1.json
+	jqb -c --argjson i "$2" --argjson t "$3" \
+		'.actions[$i].action_status = "SIGNED" | .actions[$i].signed_time = $t' \
 		<"$file" >"$file.tmp" && mv "$file.tmp" "$file"
 }
 

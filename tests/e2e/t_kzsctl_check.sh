@@ -125,7 +125,7 @@ fails_with "a mandatory field left unfilled" \
 check_with "$(broken_conf 'sed s/^Client = /Buyer = /')"
 check_eq "a role without a signer: exit status 1" "$RC" 1
 check_match "...names the role and the [signers] line to add" "$OUT" \
-	"^FAIL template roles: \[signers\]: the template role \"Client\" has no signer; add a line \"Client = contact.main\""
+	"^FAIL template roles: \[signers\]: the template role \"Client\" has no signer; add a line \"Client = <source>\", the source one of contact.main, contact.other"
 check_match "...and the line for no role" "$OUT" "^FAIL template roles: \[signers\] Buyer: the template has no role of that name .*its roles: Client"
 check_with "$(broken_conf "kommo base_url http://127.0.0.1:1")"
 fails_with "Kommo down" "^FAIL Kommo connection: GET http://127.0.0.1:1/api/v4/account did not answer .*check \[kommo\] base_url"

@@ -40,7 +40,7 @@ check_eq "dry run: the request it would send, exactly" "$(sed -E "s/\\(ref $LEAD
 "lead $LEAD_ID: dry run; nothing is sent or recorded
 request name: Deal $LEAD_ID (ref $LEAD_ID-TIME)
 template: $TEMPLATE_ID (Sales contract)
-signer Client: Jane Doe <jane@example.com>, action id $TEMPLATE_ACTION_ID
+signer Client: Jane Doe <jane@example.com> from contact.main, SIGN, action id $TEMPLATE_ACTION_ID
 field CompanyName (text): Acme Ltd
 field DealAmount (text): 5000
 field ContractDate (date): $(date -u +%d/%m/%Y)"
@@ -59,13 +59,13 @@ send 1102 --dry-run
 check_eq "missing email: what is missing, exit 1" "$RC
 $OUT" "1
 lead 1102: dry run; nothing is sent or recorded
-not sent: the main contact \"Bob Smith\" has no email address: add it"
+not sent: the main contact \"Bob Smith\" has no email address: add it (signs as \"Client\", contact.main)"
 kzs_conf_set fields Currency '"EUR"'
 send 1102 --dry-run
 check_eq "and a field the template lacks: the administrator's, with the config key" "$OUT" \
 "lead 1102: dry run; nothing is sent or recorded
 not sent: the template has no field \"Currency\": ask your administrator
-not sent: the main contact \"Bob Smith\" has no email address: add it
+not sent: the main contact \"Bob Smith\" has no email address: add it (signs as \"Client\", contact.main)
 for the administrator: [fields] Currency: Zoho Sign template $TEMPLATE_ID has no field of that name or label"
 sed -i '/^Currency = /d' "$T/kzs.conf"
 check_eq "missing: still only GETs, no note, no task" "$(methods) $(note_text 1102 | wc -l)" "kommo GET  0"

@@ -34,11 +34,11 @@ blocked() {
 }
 
 fixture_lead 1101 "" "" -
-blocked 1101 "no main contact" 'the deal has no main contact to sign as "Client": link one and make it the main contact'
+blocked 1101 "no main contact" 'the deal has no main contact to sign as "Client" (contact.main): link one and make it the main contact'
 
 fixture_contact 2102 "Bob Smith" -
 fixture_lead 1102 "" "" 2102
-blocked 1102 "contact without email" 'the main contact "Bob Smith" has no email address: add it'
+blocked 1102 "contact without email" 'the main contact "Bob Smith" has no email address: add it (signs as "Client", contact.main)'
 
 fixture_json kommo/companies/3103.json "$(jq -c '.id = 3103 | .name = ""' "$FAKE_DIR/kommo/companies/$COMPANY_ID.json")"
 fixture_lead 1103 "" "" "" 3103

@@ -446,6 +446,26 @@ get_users(const struct fake_req *req, struct fake_resp *resp, const char *cap)
 	serve_list_page(req, resp, "kommo/users.json", "users");
 }
 
+/* GET /api/v4/users/{id}: that user of kommo/users.json; 204 when there is none
+ * (inferred: as for a lead, contact or company that is not there). */
+static void
+get_user(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	struct json_object *all = fake_read_json("kommo/users.json"), *user = NULL;
+	size_t i, n = json_object_is_type(all, json_type_array) ? json_object_array_length(all) : 0;
+
+	(void)req;
+	for (i = 0; i < n && user == NULL; i++) {
+		struct json_object *u = json_object_array_get_idx(all, i);
+		const char *uid = fake_json_id(u, "id");
+
+		if (uid != NULL && strcmp(uid, id) == 0)
+			user = json_object_get(u);
+	}
+	json_object_put(all);
+	serve_entity(resp, user);
+}
+
 /* GET /api/v4/{leads,contacts,companies}/custom_fields from
  * kommo/custom_fields/<entity>.json, paged. */
 static void
@@ -899,6 +919,7 @@ static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/account", get_account},
 	{"GET", "/api/v4/leads/pipelines", get_pipelines},
 	{"GET", "/api/v4/users", get_users},
+	{"GET", "/api/v4/users/{n}", get_user},
 	{"GET", "/api/v4/{s}/custom_fields", get_custom_fields},
 	{"GET", "/api/v4/leads", get_leads},
 	{"GET", "/api/v4/leads/{n}", get_lead},

@@ -286,6 +286,14 @@ check_actions(struct json_object *tmpl, struct json_object *actions, char *why, 
 			snprintf(why, whylen, "actions[%zu]: action_type must be %s", i, fake_json_str(ta, "action_type"));
 			return -1;
 		}
+		/* Inferred: the template fixes the order; a request that reorders it is refused here so
+		 * that a test sees it. */
+		if (fake_json_get(a, "signing_order") != NULL &&
+		    json_object_get_int64(fake_json_get(a, "signing_order")) !=
+		    json_object_get_int64(fake_json_get(ta, "signing_order"))) {
+			snprintf(why, whylen, "actions[%zu]: signing_order must be the template's", i);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -353,8 +353,26 @@ test_errors(void)
 		{ "[fields]\nPrice = lead.price extra\n", "t.conf:2: [fields] Price: expected one of lead.id" },
 		{ "[fields]\nPrice =\n", "t.conf:2: [fields] Price: expected one of lead.id" },
 		{ "[fields]\nPrice = lead.price\nPrice = today\n", "t.conf:3: [fields] Price: set twice (first on line 2)" },
-		{ "[signers]\nClient = contact.email\n", "t.conf:2: [signers] Client: expected contact.main (the lead's main contact signs)" },
-		{ "[signers]\nClient = \"contact.main\"\n", "t.conf:2: [signers] Client: expected contact.main (the lead's main contact signs)" },
+		{ "[signers]\nClient = contact.email\n", "t.conf:2: [signers] Client: expected one of " CONFIG_SIGNER_SOURCES_TEXT },
+		{ "[signers]\nClient = \"contact.main\"\n", "t.conf:2: [signers] Client: expected one of contact.main" },
+		{ "[signers]\nClient = contact.others\n", "t.conf:2: [signers] Client: expected one of contact.main" },
+		{ "[signers]\nClient = user.\n", "t.conf:2: [signers] Client: expected a numeric id (1 to 19 digits) after the last dot" },
+		{ "[signers]\nClient = user.boss\n", "t.conf:2: [signers] Client: expected a numeric id" },
+		{ "[signers]\nClient = user.12345678901234567890\n", "t.conf:2: [signers] Client: expected a numeric id" },
+		{ "[signers]\nClient = contact.cf.role\n", "t.conf:2: [signers] Client: expected a numeric id" },
+		{ "[signers]\nClient = lead.cf.\n", "t.conf:2: [signers] Client: expected a numeric id" },
+		{ "[signers]\nClient = lead.cf.12 lead.cf.13\n", "t.conf:2: [signers] Client: expected lead.cf.<field id>, or lead.cf.<field id> name lead.cf.<field id>" },
+		{ "[signers]\nClient = lead.cf.12 name\n", "t.conf:2: [signers] Client: expected lead.cf.<field id>, or" },
+		{ "[signers]\nClient = lead.cf.12 name contact.name\n", "t.conf:2: [signers] Client: the name field: expected lead.cf.<field id>" },
+		{ "[signers]\nClient = lead.cf.12 name lead.cf.13 x\n", "t.conf:2: [signers] Client: the name field: expected lead.cf.<field id>" },
+		{ "[signers]\nClient = fixed:\n", "t.conf:2: [signers] Client: expected fixed: Name <email>, the address in angle brackets at the end" },
+		{ "[signers]\nClient = fixed: Jane Roe jane@ourco.example\n", "t.conf:2: [signers] Client: expected fixed: Name <email>, the address" },
+		{ "[signers]\nClient = fixed: <jane@ourco.example>\n", "t.conf:2: [signers] Client: expected fixed: Name <email>, with a name of 1 to 127 characters" },
+		{ "[signers]\nClient = fixed: Jane Roe <jane@ourco.example> x\n", "t.conf:2: [signers] Client: expected fixed: Name <email>, the address" },
+		{ "[signers]\nClient = fixed: Jane Roe <jane at ourco.example>\n", "t.conf:2: [signers] Client: fixed: the address in angle brackets is not an e-mail address" },
+		{ "[signers]\nClient = fixed: Jane Roe <jane@ourco>\n", "t.conf:2: [signers] Client: fixed: the address in angle brackets is not an e-mail address" },
+		{ "[signers]\nClient = fixed: Jane <Roe <jane@ourco.example>\n", "t.conf:2: [signers] Client: fixed: the address in angle brackets is not an e-mail address" },
+		{ "[signers]\nClient = contact.main\nClient = user.responsible\n", "t.conf:3: [signers] Client: set twice (first on line 2)" },
 	};
 	size_t i;
 
@@ -409,6 +427,54 @@ test_errors(void)
 }
 
 /* No message, error or warning, ever contains a secret's text. */
+/* Every [signers] source, as the parse gives it to the reader and to fill. */
+static void
+test_signer_sources(void)
+{
+	static const char text[] =
+	    "[signers]\n"
+	    "A = contact.main\n"
+	    "B = contact.other ; the first linked contact not the main one\n"
+	    "C = contact.cf.555\n"
+	    "D = user.responsible\n"
+	    "E = user.41\n"
+	    "F = fixed: Jane Roe <jane@ourco.example>\n"
+	    "G = lead.cf.900\n"
+	    "H = lead.cf.900 name lead.cf.901\n"
+	    "I = fixed:Ann   <ann@ourco.example> # a comment\n";
+	static const struct {
+		enum config_signer_kind kind;
+		const char *id, *name_id, *name, *email;
+	} want[] = {
+		{ CONFIG_SIGNER_CONTACT_MAIN, "", "", "", "" },
+		{ CONFIG_SIGNER_CONTACT_OTHER, "", "", "", "" },
+		{ CONFIG_SIGNER_CONTACT_CF, "555", "", "", "" },
+		{ CONFIG_SIGNER_USER_RESPONSIBLE, "", "", "", "" },
+		{ CONFIG_SIGNER_USER, "41", "", "", "" },
+		{ CONFIG_SIGNER_FIXED, "", "", "Jane Roe", "jane@ourco.example" },
+		{ CONFIG_SIGNER_LEAD_CF, "900", "", "", "" },
+		{ CONFIG_SIGNER_LEAD_CF, "900", "901", "", "" },
+		{ CONFIG_SIGNER_FIXED, "", "", "Ann", "ann@ourco.example" },
+	};
+	struct config cfg;
+	char err[512];
+	size_t i;
+
+	CHECK(config_parse(text, sizeof text - 1, "t.conf", &cfg, NULL, NULL, err, sizeof err) == 0 &&
+	    cfg.nsigners == sizeof want / sizeof want[0], "every signer source is taken (%s)", err);
+	for (i = 0; i < cfg.nsigners && i < sizeof want / sizeof want[0]; i++) {
+		struct config_signer s;
+		char why[300] = "";
+
+		CHECK(config_signer_parse(cfg.signers[i].source, &s, why, sizeof why) == 0 && s.kind == want[i].kind &&
+		    strcmp(s.id, want[i].id) == 0 && strcmp(s.name_id, want[i].name_id) == 0 &&
+		    strcmp(s.name, want[i].name) == 0 && strcmp(s.email, want[i].email) == 0,
+		    "%s = %s: kind %d, id \"%s\", name id \"%s\", person \"%s\" <%s>", cfg.signers[i].name,
+		    cfg.signers[i].source, (int)s.kind, s.id, s.name_id, s.name, s.email);
+	}
+	config_free(&cfg);
+}
+
 static void
 test_secrets_stay_out(void)
 {
@@ -1042,6 +1108,7 @@ main(void)
 	test_comments_and_quotes();
 	test_defaults();
 	test_errors();
+	test_signer_sources();
 	test_secrets_stay_out();
 	test_unknown_keys_warn();
 	test_check();

@@ -131,7 +131,8 @@ test_roles_and_block(void)
 	CHECK_STR(c.source, "contact.main", "the first role is the main contact's");
 	config_draft_role(&tpl, 1, &c);
 	CHECK_STR(c.source, "", "a second role is left out: the main contact already signs");
-	CHECK(strstr(c.why, "\"Client\"") != NULL, "naming the role it signs: %s", c.why);
+	CHECK(strstr(c.why, "\"Client\"") != NULL && strstr(c.why, "user.responsible") != NULL &&
+	    strstr(c.why, "fixed: Name <email>") != NULL, "naming the role it signs and the sources to choose: %s", c.why);
 	config_draft_role(&tpl, 2, &c);
 	CHECK_STR(c.source, "", "a role whose name cannot be a key is left out");
 	roles[0].role[6] = '\'';
@@ -152,7 +153,7 @@ test_roles_and_block(void)
 	    "; A line starting with ; is left out: give it a source and remove the ; to use it.\n"
 	    "[signers]\n"
 	    "Client = contact.main ; SIGN: the deal's main contact\n"
-	    ";Witness = ; SIGN: contact.main, the one signer source, already signs as \"Client\"; a role without a line stops each contract\n"
+	    ";Witness = ; SIGN: contact.main already signs as \"Client\"; choose one of " CONFIG_SIGNER_SOURCES_TEXT "; a role without a line stops each contract\n"
 	    ";Legal's copy = ; VIEW: its name cannot start a line here: rename the role in the template (letters, digits, space, _ - .); a role without a line stops each contract\n"
 	    "\n[fields]\n"
 	    "CompanyName = company.name ; textfield, mandatory: by its name\n"

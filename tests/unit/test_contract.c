@@ -501,7 +501,7 @@ test_problem_kinds(void)
 	run(&job, &res);
 	CHECK(res.done == 1 && script_over(), "a contact without email: a note and a task (%s)", res.error);
 	CHECK(strstr(script_body(3), "\"text\":\"Contract not sent: the main contact \\\"Jane Doe\\\" has no email "
-	    "address: add it. Then move the deal into the stage again.\"") != NULL,
+	    "address: add it (signs as \\\"Client\\\", contact.main). Then move the deal into the stage again.\"") != NULL,
 	    "...the note tells the manager what to do: %s", script_body(3));
 	CHECK(log_has(log_path, "lead 1001: contract not sent: the main contact \"Jane Doe\" has no email address: "
 	    "add it"), "...the log says so");

@@ -175,13 +175,14 @@ test_manager_problems(void)
 	json_object_put(in.contact);
 	in.contact = NULL;
 	CHECK(fill_request(&cfg, &in, &out) == 1 && out.data_json == NULL &&
-	    has_problem(&out, "the deal has no main contact to sign as \"Client\": link one and make it the "
-	    "main contact", NULL), "no main contact: nothing to send, the manager links one");
+	    has_problem(&out, "the deal has no main contact to sign as \"Client\" (contact.main): link one and "
+	    "make it the main contact", NULL), "no main contact: nothing to send, the manager links one");
 	fill_result_free(&out);
 
 	in.contact = json_tokener_parse("{\"id\":2002,\"name\":\"Bob\",\"custom_fields_values\":null}");
 	CHECK(fill_request(&cfg, &in, &out) == 1 &&
-	    has_problem(&out, "the main contact \"Bob\" has no email address: add it", NULL),
+	    has_problem(&out, "the main contact \"Bob\" has no email address: add it (signs as \"Client\", "
+	    "contact.main)", NULL),
 	    "contact without email: the manager adds it");
 	fill_result_free(&out);
 	json_object_put(in.contact);
@@ -329,12 +330,160 @@ test_template_check(void)
 	teardown(&in);
 }
 
+/* A template whose two roles sign in order: the client, then an approver of ours. */
+static const char two_roles_json[] =
+    "{\"template_id\":20000000000000002,\"actions\":["
+    "{\"action_id\":301,\"action_type\":\"SIGN\",\"role\":\"Client\",\"signing_order\":1},"
+    "{\"action_id\":302,\"action_type\":\"APPROVER\",\"role\":\"Countersigner\",\"signing_order\":2}],"
+    "\"document_fields\":[]}";
+
+#define EMAIL_CF(id, v) "{\"field_id\":" #id ",\"field_code\":\"EMAIL\",\"values\":[{\"value\":\"" v "\"}]}"
+#define ROLE_CF(v) "{\"field_id\":555,\"field_name\":\"Role in deal\",\"values\":[{\"value\":\"" v "\"}]}"
+
+/* Fills the two roles, Client by contact.main and Countersigner by source; the
+ * recipients, or the one problem. */
+static int
+fill_two(const char *source, struct fill_input *in, struct fill_result *out)
+{
+	static struct config_map two[2];
+	struct config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	two[0] = (struct config_map){ (char *)(uintptr_t)"Client", (char *)(uintptr_t)"contact.main", 1 };
+	two[1] = (struct config_map){ (char *)(uintptr_t)"Countersigner", (char *)(uintptr_t)source, 2 };
+	cfg.signers = two;
+	cfg.nsigners = 2;
+	return fill_request(&cfg, in, out);
+}
+
+static void
+test_signer_sources(void)
+{
+	static const struct {
+		const char *source, *want; /* want: the recipients, or the one problem */
+		int admin;                 /* 1 when the problem is the administrator's */
+	} cases[] = {
+		{ "contact.other", "Jane Doe <jane@example.com>, Ann Other <ann@client.example>", 0 },
+		{ "contact.cf.555", "Jane Doe <jane@example.com>, Carl Role <carl@client.example>", 0 },
+		{ "user.responsible", "Jane Doe <jane@example.com>, Sam Sales <sam@ourco.example>", 0 },
+		{ "user.41", "Jane Doe <jane@example.com>, Olga Boss <olga@ourco.example>", 0 },
+		{ "fixed: Jane Roe <jane.roe@ourco.example>", "Jane Doe <jane@example.com>, Jane Roe <jane.roe@ourco.example>", 0 },
+		{ "lead.cf.900", "Jane Doe <jane@example.com>, sign@partner.example <sign@partner.example>", 0 },
+		{ "lead.cf.900 name lead.cf.901", "Jane Doe <jane@example.com>, Pat Partner <sign@partner.example>", 0 },
+		{ "lead.cf.902", "the deal's custom field 902: fill it in with the e-mail address of who signs as "
+		  "\"Countersigner\" (lead.cf.902)", 0 },
+		{ "lead.cf.903", "the e-mail address \"not an address\" of who signs as \"Countersigner\" "
+		  "(lead.cf.903) is not a valid address: correct it", 0 },
+		{ "contact.cf.556", "no contact of the deal has \"Countersigner\" in its custom field 556, to sign "
+		  "as \"Countersigner\" (contact.cf.556): set it on the contact who signs", 0 },
+		{ "user.42", "Kommo user \"No Mail\", who signs as \"Countersigner\" (user.42), has no e-mail "
+		  "address" FILL_ASK_ADMIN, 1 },
+		{ "user.43", "Kommo user 43, who signs as \"Countersigner\" (user.43), was not found" FILL_ASK_ADMIN, 1 },
+	};
+	struct fill_input in;
+	struct fill_result out;
+	struct config cfg;
+	size_t i;
+	int rc;
+
+	setup(&cfg, &in);
+	json_object_put(in.tpl);
+	json_object_put(in.lead);
+	in.tpl = json_tokener_parse(two_roles_json);
+	in.lead = json_tokener_parse("{\"id\":1001,\"name\":\"Big deal\",\"responsible_user_id\":40,"
+	    "\"custom_fields_values\":[" EMAIL_CF(900, "sign@partner.example") ","
+	    "{\"field_id\":901,\"values\":[{\"value\":\"Pat Partner\"}]}," EMAIL_CF(903, "not an address") "]}");
+	in.others = json_tokener_parse("[{\"id\":2002,\"name\":\"Ann Other\",\"custom_fields_values\":["
+	    EMAIL_CF(11, "ann@client.example") "]},"
+	    "{\"id\":2003,\"name\":\"Carl Role\",\"custom_fields_values\":[" EMAIL_CF(11, "carl@client.example") ","
+	    ROLE_CF("Countersigner") "]}]");
+	in.users = json_tokener_parse("{\"40\":{\"id\":40,\"name\":\"Sam Sales\",\"email\":\"sam@ourco.example\"},"
+	    "\"41\":{\"id\":41,\"name\":\"Olga Boss\",\"email\":\"olga@ourco.example\"},"
+	    "\"42\":{\"id\":42,\"name\":\"No Mail\",\"email\":\"\"}}");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = fill_two(cases[i].source, &in, &out);
+		if (strchr(cases[i].want, '<') != NULL && strncmp(cases[i].want, "the ", 4) != 0)
+			CHECK(rc == 0 && strcmp(out.recipients, cases[i].want) == 0, "%s: %s (%s)", cases[i].source,
+			    cases[i].want, rc == 0 ? out.recipients : out.problems[0].text);
+		else
+			CHECK(rc == 1 && out.nproblems == 1 && strcmp(out.problems[0].text, cases[i].want) == 0 &&
+			    (out.problems[0].admin != NULL) == cases[i].admin, "%s: %s (%s)", cases[i].source,
+			    cases[i].want, out.nproblems ? out.problems[0].text : "sent");
+		fill_result_free(&out);
+	}
+
+	/* The template's order and action types are kept; only the recipients are filled. */
+	rc = fill_two("user.responsible", &in, &out);
+	{
+		json_object *root = json_tokener_parse(out.data_json ? out.data_json : "{}");
+		json_object *acts = jfield_typed(path(root, "templates", NULL, NULL), "actions", json_type_array);
+		json_object *a0 = acts ? json_object_array_get_idx(acts, 0) : NULL;
+		json_object *a1 = acts ? json_object_array_get_idx(acts, 1) : NULL;
+
+		CHECK(rc == 0 && a0 && a1 && strcmp(jfield_text(a0, "action_id"), "301") == 0 &&
+		    strcmp(jfield_text(a0, "action_type"), "SIGN") == 0 &&
+		    strcmp(jfield_text(a1, "action_id"), "302") == 0 &&
+		    strcmp(jfield_text(a1, "action_type"), "APPROVER") == 0 &&
+		    strcmp(jfield_text(a1, "recipient_email"), "sam@ourco.example") == 0,
+		    "two roles: the template's actions in its order, with their types (%s)", out.data_json);
+		json_object_put(root);
+	}
+	fill_result_free(&out);
+
+	/* No other contact read, no responsible user: the manager's problems. */
+	json_object_put(in.others);
+	in.others = NULL;
+	json_object_object_del(in.lead, "responsible_user_id");
+	CHECK(fill_two("contact.other", &in, &out) == 1 && out.nproblems == 1 &&
+	    has_problem(&out, "the deal has no second contact to sign as \"Countersigner\" (contact.other): link "
+	    "one besides the main contact", NULL), "contact.other without a second contact: the manager links one");
+	fill_result_free(&out);
+	CHECK(fill_two("user.responsible", &in, &out) == 1 &&
+	    has_problem(&out, "the deal has no responsible user to sign as \"Countersigner\" (user.responsible): "
+	    "set one", NULL), "user.responsible without one: the manager sets one");
+	fill_result_free(&out);
+	json_object_put(in.users);
+	in.users = NULL;
+	teardown(&in);
+}
+
+/* The shape of an e-mail address, checked before anything is sent. */
+static void
+test_email_shape(void)
+{
+	static const struct {
+		const char *email;
+		int ok;
+	} cases[] = {
+		{ "jane@example.com", 1 }, { "j.doe+sign@mail.example.co.uk", 1 }, { "a@b.c", 1 },
+		{ "", 0 }, { "jane", 0 }, { "jane@", 0 }, { "@example.com", 0 }, { "jane@example", 0 },
+		{ "jane@@example.com", 0 }, { "jane@ex@ample.com", 0 }, { "jane doe@example.com", 0 },
+		{ "<jane@example.com>", 0 }, { "jane@example.com ", 0 }, { "jane@.example.com", 0 },
+		{ "jane@example.com.", 0 }, { "jane,bob@example.com", 0 }, { "jane\t@example.com", 0 },
+		{ "\"jane\"@example.com", 0 },
+	};
+	char long_local[300];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		CHECK(config_email_valid(cases[i].email) == cases[i].ok, "e-mail \"%s\": %s", cases[i].email,
+		    cases[i].ok ? "taken" : "refused");
+	memset(long_local, 'a', 250);
+	memcpy(long_local + 250, "@b.cd", 6);
+	CHECK(config_email_valid(long_local) == 0, "an address of 255 characters is refused");
+	long_local[249] = '\0';
+	memcpy(long_local + 245, "@b.cd", 6);
+	CHECK(config_email_valid(long_local) == 1, "one of 250 is taken");
+}
+
 int
 main(void)
 {
 	test_complete_request();
 	test_sources();
 	test_manager_problems();
+	test_signer_sources();
+	test_email_shape();
 	test_admin_problems();
 	test_template_check();
 	return CHECK_DONE();

@@ -29,6 +29,16 @@
 #define LEAD_URL "/api/v4/leads/1001?with=contacts"
 #define MOVE_URL "/api/v4/leads/1001"
 #define TASKS_URL "/api/v4/tasks"
+#define REQUEST_URL "/api/v1/requests/" W_REQUEST
+/* Two signers (the second signed last), and a viewer who only saw it: 29/11/2025 18:02
+ * and 19:10 UTC. */
+#define SIGNED_REQUEST "{\"code\":0,\"requests\":{\"request_status\":\"completed\",\"actions\":[" \
+	"{\"action_type\":\"SIGN\",\"action_status\":\"SIGNED\",\"recipient_name\":\"Jane Doe\"," \
+	"\"recipient_email\":\"jane@example.com\",\"signed_time\":1764439320000}," \
+	"{\"action_type\":\"VIEW\",\"action_status\":\"VIEWED\",\"recipient_name\":\"Ann Viewer\"," \
+	"\"recipient_email\":\"ann@example.com\"}," \
+	"{\"action_type\":\"SIGN\",\"action_status\":\"SIGNED\",\"recipient_name\":\"Bob Roe\"," \
+	"\"recipient_email\":\"bob@ourco.example\",\"signed_time\":1764443400000}]}}"
 #define PDF "%PDF-1.4 signed contract"
 #define SESSION "{\"session_id\":1,\"upload_url\":\"" UPLOAD_URL "\",\"max_file_size\":104857600," \
 	"\"max_part_size\":524288}"
@@ -89,10 +99,20 @@ test_complete(void)
 	CHECK(world_job(&cfg, "complete", W_REQUEST, EVENT("RequestCompleted"), &job) == 0, "a complete job is claimed");
 
 	script_reset();
+	script_timeout("GET", REQUEST_URL);
+	run(outcome_complete, &job, &res);
+	CHECK(res.done == 0 && strstr(res.error, "Timeout") && script_over(),
+	    "0: reading the request's signers times out: retried, nothing written (%s)", res.error);
+
+	world_rerun(&cfg, &job);
+	script_reset();
+	script_answer("GET", REQUEST_URL, 200, SIGNED_REQUEST);
 	script_timeout("GET", PDF_URL);
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && strstr(res.error, "Timeout") && script_over(),
-	    "1: the PDF download times out: retried, nothing written (%s)", res.error);
+	    "1: the signers are read; the PDF download times out: retried, nothing written (%s)", res.error);
+	CHECK_STR(jfield_text(job.state, "signers"), "Jane Doe <jane@example.com> on 29/11/2025 18:02 UTC, "
+	    "Bob Roe <bob@ourco.example> on 29/11/2025 19:10 UTC", "...the signers are kept with their times");
 
 	world_rerun(&cfg, &job);
 	script_reset();
@@ -145,8 +165,9 @@ test_complete(void)
 	run(outcome_complete, &job, &res);
 	CHECK(res.done == 0 && script_over(), "6: the attachment note is found; the note fails with 502 (%s)", res.error);
 	CHECK(strstr(script_url(0), "note_type%5D=attachment"), "...the look was among attachment notes");
-	CHECK(strstr(script_body(1), "Contract signed by Jane Doe <jane@example.com>") != NULL &&
-	    strstr(script_body(1), "Zoho Sign request " W_REQUEST " is complete") != NULL, "...the note says who signed");
+	CHECK(strstr(script_body(1), "Contract signed by Jane Doe <jane@example.com> on 29\\/11\\/2025 18:02 UTC, "
+	    "Bob Roe <bob@ourco.example> on 29\\/11\\/2025 19:10 UTC. Zoho Sign request " W_REQUEST " is complete")
+	    != NULL, "...the note names every signer with the time each signed (%s)", script_body(1));
 
 	world_rerun(&cfg, &job);
 	script_reset();
@@ -189,6 +210,7 @@ test_complete_401(void)
 	CHECK(world_job(&cfg, "complete", "2000001234567890124", EVENT("RequestCompleted"), &job) == 0,
 	    "a complete job for another request");
 	script_reset();
+	script_answer("GET", "/requests/2000001234567890124", 200, "{\"code\":0,\"requests\":{\"actions\":[]}}");
 	script_answer("GET", "/requests/2000001234567890124/pdf?merge=true", 401, "{\"code\":9041,\"message\":\"Invalid Oauth token\"}");
 	script_answer("POST", "https://accounts.zoho.eu/oauth/v2/token", 200, "{\"access_token\":\"zoho-access-3\",\"expires_in\":3600}");
 	script_answer("GET", "/requests/2000001234567890124/pdf?merge=true", 200, PDF);
@@ -198,7 +220,7 @@ test_complete_401(void)
 	CHECK(res.done == 0 && res.retry_after == 12 && script_over(),
 	    "a PDF read refused with 401 gets a fresh token and one more try; the upload's 429 waits 12 s (%ld)",
 	    res.retry_after);
-	CHECK(strstr(script_headers(2), "zoho-access-3") != NULL, "...the second try carries the fresh token");
+	CHECK(strstr(script_headers(3), "zoho-access-3") != NULL, "...the second try carries the fresh token");
 	CHECK(!job_step_done(&job, "file_uuid"), "...and no file is recorded");
 	outbox_done(cfg.state_dir, &job, world_now());
 	outbox_job_free(&job);
