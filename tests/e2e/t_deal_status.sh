@@ -140,6 +140,23 @@ check_eq "missing option: the deal still moved to the signed stage" \
 	"$(jq -r .status_id "$FAKE_DIR/kommo/leads/2006.json")" "$SIGNED_STATUS_ID"
 check_eq "missing option: the queue holds nothing given up" "$(kzsctl jobs | wc -l)" 0
 
+# ---- kzsctl check: the fields exist on leads, fit, and have the options ----
+check_out() { kzsctl check | grep -E "$1"; }
+check_match "check: the missing option is a FAIL naming the key and the word" \
+	"$(check_out 'status options')" '^FAIL Kommo status options: \[kommo\] status_values: field 500101 "Contract status" has no option "Signée" \(signed\)'
+kzs_conf_set kommo status_values "sent:Sent"
+check_match "check: the status field fits" "$(check_out 'status_field_id')" \
+	'^OK   Kommo lead field: \[kommo\] status_field_id 500101 is "Contract status" \(select\)$'
+check_match "check: an option for every status" "$(check_out 'status options')" '^OK   '
+check_match "check: the request field fits" "$(check_out 'request_field_id')" \
+	'^OK   Kommo lead field: \[kommo\] request_field_id 500103 is "Sign request" \(text\)$'
+kzs_conf_set kommo request_field_id 999
+check_match "check: a field that does not exist" "$(check_out 'request_field_id')" \
+	'^FAIL .*request_field_id 999 is no custom field of leads; see the ids with: kzsctl fields'
+kzs_conf_set kommo request_field_id "$SELECT_FIELD"
+check_match "check: a select for the request id" "$(check_out 'request_field_id')" \
+	'^FAIL .*request_field_id 500101 "Contract status" is a select field; use a text field'
+
 # ---- no status_field_id: nothing is written ----
 kzs_write_config
 rid=$(send_contract 2005)
@@ -151,5 +168,6 @@ check_eq "not configured: no custom field PATCH" \
 	"$(call_bodies kommo PATCH /api/v4/leads/2005 | jq -c 'select(.custom_fields_values)' | wc -l)" 0
 check_eq "not configured: the deal moved as before" \
 	"$(jq -r .status_id "$FAKE_DIR/kommo/leads/2005.json")" "$SIGNED_STATUS_ID"
+check_eq "not configured: kzsctl check reads no custom fields" "$(kzsctl check | grep -c 'lead field')" 0
 
 kzs_teardown
