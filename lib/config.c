@@ -59,6 +59,7 @@ enum kind {
 	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
 	KIND_WHEN,      /* lead.cf.<field id> = "value" (a route's condition) */
+	KIND_STATUS_WORDS, /* "status:word, ...": see config_status_word */
 };
 
 struct key {
@@ -87,6 +88,9 @@ static const struct key keys[] = {
 	K(SEC_KOMMO, "task_type_id", KIND_ID, kommo.task_type_id),
 	K(SEC_KOMMO, "task_due_hours", KIND_HOURS, kommo.task_due_hours),
 	K(SEC_KOMMO, "progress_notes", KIND_BOOL, kommo.progress_notes),
+	K(SEC_KOMMO, "status_field_id", KIND_ID, kommo.status_field_id),
+	K(SEC_KOMMO, "status_values", KIND_STATUS_WORDS, kommo.status_values),
+	K(SEC_KOMMO, "request_field_id", KIND_ID, kommo.request_field_id),
 	K(SEC_ZOHO, "dc", KIND_DC, zoho.dc),
 	K(SEC_ZOHO, "accounts_url", KIND_BASE_URL, zoho.accounts_url),
 	K(SEC_ZOHO, "sign_url", KIND_SIGN_URL, zoho.sign_url),
@@ -623,10 +627,67 @@ parse_map_line(struct parser *p, const char *key, size_t keylen, const char *v, 
 	return 0;
 }
 
+static const char *const status_names[] = CONFIG_STATUS_NAMES;
+#define NSTATUS (sizeof status_names / sizeof status_names[0])
+
+/*
+ * Walks "status:word, status:word": the word given for want (if any) into buf. NULL
+ * when the text is well made, else what is wrong with it.
+ */
+static const char *
+status_words(const char *v, const char *want, char *buf, size_t len)
+{
+	int seen[NSTATUS] = { 0 };
+
+	while (*v) {
+		const char *end = strchr(v, ','), *colon, *word;
+		size_t n = end ? (size_t)(end - v) : strlen(v), namelen, wordlen, i;
+
+		trim(&v, &n);
+		colon = memchr(v, ':', n);
+		if (colon == NULL)
+			return "each entry is status:word, e.g. signed:Signed";
+		namelen = (size_t)(colon - v);
+		word = colon + 1;
+		wordlen = n - namelen - 1;
+		trim(&word, &wordlen);
+		while (namelen > 0 && is_space(v[namelen - 1]))
+			namelen--;
+		for (i = 0; i < NSTATUS; i++)
+			if (strlen(status_names[i]) == namelen && strncmp(v, status_names[i], namelen) == 0)
+				break;
+		if (i == NSTATUS)
+			return "a status is one of sent viewed signed declined expired recalled";
+		if (wordlen == 0 || seen[i]++)
+			return "each status once, with a word after the colon";
+		if (want != NULL && strcmp(want, status_names[i]) == 0)
+			snprintf(buf, len, "%.*s", (int)wordlen, word);
+		v = end ? end + 1 : v + n;
+	}
+	return NULL;
+}
+
+int
+config_status_word(const struct config *cfg, const char *status, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NSTATUS; i++)
+		if (strcmp(status, status_names[i]) == 0)
+			break;
+	if (i == NSTATUS || len == 0)
+		return -1;
+	snprintf(buf, len, "%c%s", status[0] - 'a' + 'A', status + 1);
+	if (cfg->kommo.status_values != NULL)
+		status_words(cfg->kommo.status_values, status, buf, len);
+	return 0;
+}
+
 /* Checks and stores one value into obj (struct config, or a route); v is the caller's. */
 static int
 set_value(struct parser *p, void *obj, const struct key *k, const char *label, char *v)
 {
+	const char *why;
 	char *base = obj;
 	char **slot = (char **)(void *)(base + k->offset);
 	int *islot = (int *)(void *)(base + k->offset);
@@ -711,6 +772,10 @@ set_value(struct parser *p, void *obj, const struct key *k, const char *label, c
 	case KIND_ZONE:
 		if (!zone_name_ok(v))
 			return fail(p, "%s: expected a time zone name such as Europe/Amsterdam or UTC", label);
+		break;
+	case KIND_STATUS_WORDS:
+		if ((why = status_words(v, NULL, NULL, 0)) != NULL)
+			return fail(p, "%s: %s", label, why);
 		break;
 	case KIND_URL:
 	case KIND_BASE_URL:

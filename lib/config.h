@@ -106,6 +106,9 @@ struct config {
 		char *task_type_id;       /* default "1" */
 		int task_due_hours;       /* default 24 */
 		int progress_notes;       /* default 1 */
+		char *status_field_id;    /* a lead field showing the contract status; may be empty */
+		char *status_values;      /* "sent:Sent, viewed:Viewed, ..." (checked by config_status_word) */
+		char *request_field_id;   /* a lead field given the Zoho Sign request id; may be empty */
 	} kommo;
 
 	struct {
@@ -185,6 +188,15 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
  */
 int config_load(const char *path, unsigned needs, struct config *out,
     config_warn_fn warn, void *warn_arg, char *err, size_t errlen);
+
+/*
+ * The contract statuses a lead's [kommo] status_field_id shows, in the order they may
+ * follow one another, and the word written for each: its entry in [kommo] status_values
+ * ("sent:Sent, viewed:Viewed, ...", any subset, in any order), else the status with a
+ * capital letter ("Sent"). 0 with the word in buf; -1 for a status not in the list.
+ */
+#define CONFIG_STATUS_NAMES { "sent", "viewed", "signed", "declined", "expired", "recalled" }
+int config_status_word(const struct config *cfg, const char *status, char *buf, size_t len);
 
 /* Checks that the keys a program needs are set; -1 with "file: [section] key is required ..." */
 int config_check(const struct config *cfg, unsigned needs, char *err, size_t errlen);

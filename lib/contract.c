@@ -14,6 +14,7 @@
 #include "crash.h"
 #include "datefmt.h"
 #include "deal.h"
+#include "deal_status.h"
 #include "fill.h"
 #include "jfield.h"
 #include "job.h"
@@ -444,6 +445,10 @@ tell_sent(const struct config *cfg, struct outbox_job *job, struct job_result *r
 		snprintf(res->error, sizeof res->error, "cannot queue the events that came before the request was recorded");
 		return;
 	}
+	/* The request's id and the status "sent" on the lead, for the managers' filters. */
+	if (deal_status_request_step(cfg, job, job->subject, jfield_text(job->state, "request_id"), res) == -1 ||
+	    deal_status_step(cfg, job, job->subject, jfield_text(job->state, "request_id"), "sent", res) == -1)
+		return;
 	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
 	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
 	res->done = job_step_note(cfg, job, job->subject, "note_done",

@@ -22,7 +22,7 @@ record_key(char *buf, size_t len, const char *prefix, const char *id)
 static void
 decode(const char *text, struct deal *out)
 {
-	json_object *obj = text ? json_tokener_parse(text) : NULL;
+	json_object *obj = text ? json_tokener_parse(text) : NULL, *status, *claim;
 
 	memset(out, 0, sizeof *out);
 	snprintf(out->state, sizeof out->state, "%s", jfield_text(obj, "state"));
@@ -30,11 +30,20 @@ decode(const char *text, struct deal *out)
 	snprintf(out->updated_at, sizeof out->updated_at, "%s", jfield_text(obj, "updated_at"));
 	snprintf(out->marker, sizeof out->marker, "%s", jfield_text(obj, "marker"));
 	out->since = strtoll(jfield_text(obj, "since"), NULL, 10);
+	status = jfield_typed(obj, "status", json_type_object);
+	claim = jfield_typed(status, "claim", json_type_object);
+	snprintf(out->status_request, sizeof out->status_request, "%s", jfield_text(status, "request"));
+	out->status_rank = atoi(jfield_text(status, "rank"));
+	snprintf(out->claim_by, sizeof out->claim_by, "%s", jfield_text(claim, "by"));
+	snprintf(out->claim_request, sizeof out->claim_request, "%s", jfield_text(claim, "request"));
+	out->claim_rank = atoi(jfield_text(claim, "rank"));
+	out->claim_at = strtoll(jfield_text(claim, "at"), NULL, 10);
 	json_object_put(obj);
 }
 
+/* The lead's record; since: when its state was set. */
 static int
-write_deal(struct store *s, const char *lead_id, const struct deal *d)
+write_deal_since(struct store *s, const char *lead_id, const struct deal *d, long long since)
 {
 	json_object *obj = json_object_new_object();
 	char key[64];
@@ -45,11 +54,34 @@ write_deal(struct store *s, const char *lead_id, const struct deal *d)
 	json_object_object_add(obj, "updated_at", json_object_new_string(d->updated_at));
 	if (d->marker[0])
 		json_object_object_add(obj, "marker", json_object_new_string(d->marker));
-	json_object_object_add(obj, "since", json_object_new_int64((long long)time(NULL)));
+	json_object_object_add(obj, "since", json_object_new_int64(since));
+	if (d->status_request[0] || d->claim_by[0]) {
+		json_object *status = json_object_new_object();
+
+		json_object_object_add(status, "request", json_object_new_string(d->status_request));
+		json_object_object_add(status, "rank", json_object_new_int(d->status_rank));
+		if (d->claim_by[0]) {
+			json_object *claim = json_object_new_object();
+
+			json_object_object_add(claim, "by", json_object_new_string(d->claim_by));
+			json_object_object_add(claim, "request", json_object_new_string(d->claim_request));
+			json_object_object_add(claim, "rank", json_object_new_int(d->claim_rank));
+			json_object_object_add(claim, "at", json_object_new_int64(d->claim_at));
+			json_object_object_add(status, "claim", claim);
+		}
+		json_object_object_add(obj, "status", status);
+	}
 	record_key(key, sizeof key, "lead", lead_id);
 	rc = store_put(s, key, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
 	return rc;
+}
+
+/* The lead's record with its state set now. */
+static int
+write_deal(struct store *s, const char *lead_id, const struct deal *d)
+{
+	return write_deal_since(s, lead_id, d, (long long)time(NULL));
 }
 
 int
@@ -126,6 +158,27 @@ keep_outcome(const char *text, json_object *rec, struct deal *d)
 	return 0;
 }
 
+/* The status fields of the lead's record into d. */
+static int
+keep_status(struct store *s, const char *lead_id, struct deal *d)
+{
+	char key[64], *text = NULL;
+	struct deal old;
+
+	record_key(key, sizeof key, "lead", lead_id);
+	if (store_get(s, key, &text) == -1)
+		return -1;
+	decode(text, &old);
+	free(text);
+	memcpy(d->status_request, old.status_request, sizeof d->status_request);
+	d->status_rank = old.status_rank;
+	memcpy(d->claim_by, old.claim_by, sizeof d->claim_by);
+	memcpy(d->claim_request, old.claim_request, sizeof d->claim_request);
+	d->claim_rank = old.claim_rank;
+	d->claim_at = old.claim_at;
+	return 0;
+}
+
 int
 deal_record_request(const char *dir, const char *lead_id, const char *updated_at,
     json_object *request, int resend)
@@ -161,6 +214,12 @@ deal_record_request(const char *dir, const char *lead_id, const char *updated_at
 		return -1;
 	}
 	free(text);
+	/* The lead's status record stays: a resend starts over by its new request id. */
+	if (keep_status(s, lead_id, &d) == -1) {
+		json_object_put(rec);
+		store_abort(s);
+		return -1;
+	}
 	/* The request before the lead: a change refused halfway (a full disk) leaves the lead
 	 * "sending", whose retry records both again, while the request's events already find
 	 * their lead. The other way round they would be ignored as not ours. */
@@ -376,4 +435,115 @@ deal_early_drop(const char *dir, const char *request_id)
 		return -1;
 	}
 	return store_commit(s);
+}
+
+/* The claim rule of deal_status_claim on the lead's record d (changed when it is GO). */
+static enum deal_claim
+claim_verdict(struct deal *d, const char *request_id, int rank, const char *by, long long now)
+{
+	int current = strcmp(d->status_request, request_id) == 0 ? d->status_rank : 0;
+	int claimed = d->claim_by[0] != '\0';
+
+	if (strcmp(d->request_id, request_id) != 0)
+		return DEAL_CLAIM_PASSED; /* a late event of an earlier request */
+	if (claimed && strcmp(d->claim_by, by) == 0 && strcmp(d->claim_request, request_id) == 0 &&
+	    d->claim_rank == rank)
+		return DEAL_CLAIM_GO; /* ours, from a try whose end we did not record */
+	if (rank <= current)
+		return DEAL_CLAIM_PASSED;
+	/* Another job's write of this request at this rank or beyond will be done by it. */
+	if (claimed && strcmp(d->claim_request, request_id) == 0 && rank <= d->claim_rank)
+		return DEAL_CLAIM_PASSED;
+	/* Its write may still be on its way: ours must land after it. */
+	if (claimed && now - d->claim_at < DEAL_CLAIM_SECONDS)
+		return DEAL_CLAIM_BUSY;
+	snprintf(d->claim_by, sizeof d->claim_by, "%s", by);
+	snprintf(d->claim_request, sizeof d->claim_request, "%s", request_id);
+	d->claim_rank = rank;
+	d->claim_at = now;
+	return DEAL_CLAIM_GO;
+}
+
+/* The lead's record, changed by fn and written back when fn returns 1, in one transaction. */
+static int
+change_lead(const char *dir, const char *lead_id, int (*fn)(struct deal *, void *), void *arg)
+{
+	struct store *s;
+	char key[64], *text = NULL;
+	struct deal d;
+	int rc;
+
+	if (begin(dir, &s) == -1)
+		return -1;
+	record_key(key, sizeof key, "lead", lead_id);
+	if (store_get(s, key, &text) == -1) {
+		store_abort(s);
+		return -1;
+	}
+	decode(text, &d);
+	free(text);
+	if (fn(&d, arg) == 0) {
+		store_abort(s);
+		return 0;
+	}
+	/* The state is unchanged, and so is the time it was set (reconcile reads it). */
+	rc = write_deal_since(s, lead_id, &d, d.since);
+	if (rc == -1) {
+		store_abort(s);
+		return -1;
+	}
+	return store_commit(s);
+}
+
+struct status_change {
+	const char *request_id, *by;
+	int rank;
+	long long now;
+	enum deal_claim verdict;
+};
+
+static int
+claim_change(struct deal *d, void *arg)
+{
+	struct status_change *c = arg;
+
+	c->verdict = claim_verdict(d, c->request_id, c->rank, c->by, c->now);
+	return c->verdict == DEAL_CLAIM_GO;
+}
+
+int
+deal_status_claim(const char *dir, const char *lead_id, const char *request_id, int rank,
+    const char *by, long long now, enum deal_claim *verdict)
+{
+	struct status_change c = { request_id, by, rank, now, DEAL_CLAIM_PASSED };
+	int rc = change_lead(dir, lead_id, claim_change, &c);
+
+	*verdict = c.verdict;
+	return rc;
+}
+
+static int
+passed_change(struct deal *d, void *arg)
+{
+	struct status_change *c = arg;
+
+	if (strcmp(d->status_request, c->request_id) == 0) {
+		if (c->rank > d->status_rank)
+			d->status_rank = c->rank;
+	} else if (strcmp(d->request_id, c->request_id) == 0) {
+		snprintf(d->status_request, sizeof d->status_request, "%s", c->request_id);
+		d->status_rank = c->rank;
+	}
+	if (strcmp(d->claim_by, c->by) == 0)
+		memset(d->claim_by, 0, sizeof d->claim_by);
+	return 1;
+}
+
+int
+deal_status_passed(const char *dir, const char *lead_id, const char *request_id, int rank,
+    const char *by)
+{
+	struct status_change c = { request_id, by, rank, 0, DEAL_CLAIM_GO };
+
+	return change_lead(dir, lead_id, passed_change, &c);
 }

@@ -25,6 +25,16 @@ struct deal {
 	char updated_at[24]; /* the lead's updated_at when the state was set */
 	char marker[64];     /* with "sending": the mark in the request's name */
 	long long since;     /* when the state was set */
+	/* The contract status last written to the lead's status field ([kommo]
+	 * status_field_id), as a rank (deal_status.h), for request status_request: a status
+	 * is written only when it ranks above it, so the field never moves back. */
+	char status_request[32];
+	int status_rank;
+	/* A status write under way: the job writing it, its rank and request, since when. */
+	char claim_by[160];
+	char claim_request[32];
+	int claim_rank;
+	long long claim_at;
 };
 
 /* Calls fn for every lead record (read-only, under one shared lock). */
@@ -71,5 +81,29 @@ int deal_early_take(const char *dir, const char *request_id, json_object **entri
 
 /* Forgets them, once they are queued. */
 int deal_early_drop(const char *dir, const char *request_id);
+
+/* How long a status write under way holds off the others (a job's lease is 90 s). */
+#define DEAL_CLAIM_SECONDS 300
+
+enum deal_claim {
+	DEAL_CLAIM_GO,     /* write it: the claim is recorded (or was this job's already) */
+	DEAL_CLAIM_PASSED, /* not wanted: the lead is at this rank or beyond, or at another request */
+	DEAL_CLAIM_BUSY,   /* another job is writing a status to this lead: try again shortly */
+};
+
+/*
+ * Before a status of `rank` for request_id is written to the lead by job `by` (its
+ * outbox key), in one transaction: whether to write it (*verdict), and if so the claim
+ * recorded, so that a job writing a lower status at the same time waits or gives way.
+ * A status counts only for the lead's current request; a new request starts at 0.
+ * -1 on a store error.
+ */
+int deal_status_claim(const char *dir, const char *lead_id, const char *request_id, int rank,
+    const char *by, long long now, enum deal_claim *verdict);
+
+/* After the write (or a write found unneeded): the lead is at rank for request_id, and
+ * by's claim is released. Harmless to repeat. -1 on a store error. */
+int deal_status_passed(const char *dir, const char *lead_id, const char *request_id, int rank,
+    const char *by);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "crash.h"
 #include "deal.h"
+#include "deal_status.h"
 #include "jfield.h"
 #include "job.h"
 #include "job_step.h"
@@ -265,6 +266,14 @@ link_file(const struct config *cfg, struct outbox_job *job, const char *file_nam
 	return job_write_once(cfg, job, "attach_noted", &attach, res);
 }
 
+/* The lead's status field moved to status for the request (deal_status). */
+static int
+show_status(const struct config *cfg, struct outbox_job *job, const char *request_id, const char *status,
+    struct job_result *res)
+{
+	return deal_status_step(cfg, job, jfield_text(job->state, "lead"), request_id, status, res);
+}
+
 /* 1 when the request's outcome is recorded already (see outcome.h): nothing left to do. */
 static int
 recorded(const struct config *cfg, const struct outbox_job *job, const char *outcome,
@@ -302,6 +311,8 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 		rc = add_note(cfg, job, "noted", text ? text : "Contract signed.", res);
 	if (rc == 0)
 		rc = move_stage(cfg, job, 0, res);
+	if (rc == 0)
+		rc = show_status(cfg, job, job->subject, "signed", res);
 	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
@@ -338,6 +349,8 @@ outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_re
 	if (rc == 0)
 		rc = move_stage(cfg, job, 1, res);
 	if (rc == 0)
+		rc = show_status(cfg, job, job->subject, "declined", res);
+	if (rc == 0)
 		rc = record_step(cfg, job, DEAL_DECLINED, res);
 	if (rc == 0)
 		res->done = 1;
@@ -370,6 +383,8 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 		rc = add_task(cfg, job, text ? text : "Contract expired.", res);
 		free(text);
 	}
+	if (rc == 0 && !job_step_done(job, "expiry_recorded"))
+		rc = show_status(cfg, job, job->subject, "expired", res);
 	/* The request is no longer in flight before the new send job looks; recorded once,
 	 * so a retry never moves the deal back from a newer send to "expired". */
 	if (rc != 0 || (!job_step_done(job, "expiry_recorded") &&
@@ -407,6 +422,8 @@ outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_re
 	rc = add_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
 	free(text);
 	if (rc == 0)
+		rc = show_status(cfg, job, job->subject, "recalled", res);
+	if (rc == 0)
 		rc = record_step(cfg, job, DEAL_RECALLED, res);
 	if (rc == 0)
 		res->done = 1;
@@ -415,9 +432,13 @@ outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char who[900], when[64], *text;
+	char who[900], when[64], request_id[64], *text;
 	const char *what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? "viewed" : "signed";
 
+	/* The subject is the delivery, "<request id>:<operation>:..." (zoho_webhook_dedupe_key). */
+	snprintf(request_id, sizeof request_id, "%.*s", (int)strcspn(job->subject, ":"), job->subject);
+	if (strcmp(what, "viewed") == 0 && show_status(cfg, job, request_id, "viewed", res) == -1)
+		return;
 	if (!cfg->kommo.progress_notes) {
 		res->done = 1;
 		return;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "deal_status.h"
 #include "fill.h"
 #include "http.h"
 #include "jfield.h"
@@ -373,6 +374,87 @@ template_problem(const char *problem, void *arg)
 	say(p, 0, p->what, "%s", problem);
 }
 
+/* A configured lead field (key names it): the field of leads, of a type that takes
+ * the words; 1 with its select options still to check. */
+static int
+check_lead_field(struct preflight *p, const struct kommo_catalog_fields *fields, const char *key,
+    const char *id, int select_ok)
+{
+	size_t i;
+
+	for (i = 0; i < fields->n; i++) {
+		const struct kommo_catalog_field *f = &fields->items[i];
+		int is_text = strcmp(f->type, "text") == 0 || strcmp(f->type, "textarea") == 0;
+		int is_select = strcmp(f->type, "select") == 0 || strcmp(f->type, "radiobutton") == 0;
+
+		if (strcmp(f->entity, "leads") != 0 || strcmp(f->id, id) != 0)
+			continue;
+		if (is_text || (select_ok && is_select)) {
+			say(p, 1, "Kommo lead field", "[kommo] %s %s is \"%s\" (%s)", key, id, f->name, f->type);
+			return is_select;
+		}
+		say(p, 0, "Kommo lead field", "[kommo] %s %s \"%s\" is a %s field; use a %s field of leads "
+		    "(see: kzsctl fields)", key, id, f->name, f->type, select_ok ? "text or select" : "text");
+		return 0;
+	}
+	say(p, 0, "Kommo lead field", "[kommo] %s %s is no custom field of leads; see the ids with: kzsctl "
+	    "fields", key, id);
+	return 0;
+}
+
+/* Every status word ([kommo] status_values) is an option of the select field. */
+static void
+check_status_options(struct preflight *p)
+{
+	static const char *const statuses[] = CONFIG_STATUS_NAMES;
+	const struct config *c = p->cfg;
+	json_object *field = NULL;
+	struct remote_result rr;
+	char word[128], missing[600] = "";
+	size_t i;
+
+	deal_status_field_fetch(c, c->kommo.status_field_id, &field, &rr);
+	if (rr.outcome != REMOTE_OK) {
+		say(p, 0, "Kommo status options", "the options of field %s could not be read (%s)",
+		    c->kommo.status_field_id, rr.message);
+		return;
+	}
+	for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (config_status_word(c, statuses[i], word, sizeof word) == 0 && deal_status_option(field, word) == NULL)
+			snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s\"%s\" (%s)",
+			    missing[0] ? ", " : "", word, statuses[i]);
+	if (missing[0])
+		say(p, 0, "Kommo status options", "[kommo] status_values: field %s \"%s\" has no option %s; add "
+		    "them in Kommo, or name its options in status_values (status:option, ...)",
+		    c->kommo.status_field_id, jfield_text(field, "name"), missing);
+	else
+		say(p, 1, "Kommo status options", "field %s has an option for every status", c->kommo.status_field_id);
+	json_object_put(field);
+}
+
+/* [kommo] status_field_id and request_field_id, when set, exist on leads and fit. */
+static void
+check_lead_fields(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	struct kommo_catalog_fields fields;
+	struct remote_result rr;
+
+	if (str_empty(c->kommo.status_field_id) && str_empty(c->kommo.request_field_id))
+		return;
+	kommo_catalog_fields(c, &fields, &rr);
+	if (rr.outcome != REMOTE_OK) {
+		say(p, 0, "Kommo lead field", "the custom fields could not be read (%s)", rr.message);
+		return;
+	}
+	if (!str_empty(c->kommo.status_field_id) &&
+	    check_lead_field(p, &fields, "status_field_id", c->kommo.status_field_id, 1))
+		check_status_options(p);
+	if (!str_empty(c->kommo.request_field_id))
+		check_lead_field(p, &fields, "request_field_id", c->kommo.request_field_id, 0);
+	kommo_catalog_fields_free(&fields);
+}
+
 /* [fields] and [signers] against the template, read as a send reads it (lib/fill). */
 static void
 check_template(struct preflight *p, json_object *tpl)
@@ -489,7 +571,11 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
 		    "fix [state] dir as said above");
 	} else {
-		check_routes(&p, check_kommo(&p) == 0);
+		int kommo_ok = check_kommo(&p) == 0;
+
+		check_routes(&p, kommo_ok);
+		if (kommo_ok)
+			check_lead_fields(&p);
 	}
 	config_free(&cfg);
 	return p.fails;

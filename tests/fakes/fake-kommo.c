@@ -482,6 +482,33 @@ get_custom_fields(const struct fake_req *req, struct fake_resp *resp, const char
 	serve_list_page(req, resp, rel, "custom_fields");
 }
 
+/* The lead field with this id from kommo/custom_fields/leads.json (a new reference), or NULL. */
+static struct json_object *
+lead_field(int64_t id)
+{
+	struct json_object *all = fake_read_json("kommo/custom_fields/leads.json"), *found = NULL;
+	size_t i, n = json_object_is_type(all, json_type_array) ? json_object_array_length(all) : 0;
+
+	for (i = 0; i < n && found == NULL; i++) {
+		struct json_object *f = json_object_array_get_idx(all, i);
+		int64_t fid;
+
+		if (fake_json_int(f, "id", &fid) && fid == id)
+			found = json_object_get(f);
+	}
+	json_object_put(all);
+	return found;
+}
+
+/* GET /api/v4/leads/custom_fields/{id}: one field, 204 when there is none (inferred, as
+ * for a lead). */
+static void
+get_lead_field(const struct fake_req *req, struct fake_resp *resp, const char *id)
+{
+	(void)req;
+	serve_entity(resp, lead_field(strtoll(id, NULL, 10)));
+}
+
 static void
 get_contact(const struct fake_req *req, struct fake_resp *resp, const char *id)
 {
@@ -509,6 +536,141 @@ get_pipelines(const struct fake_req *req, struct fake_resp *resp, const char *ca
 static const char *const int_fields[] = {"status_id", "pipeline_id", "price",
     "responsible_user_id", "loss_reason_id", "created_by", "updated_by", "closed_at"};
 
+/* The option of a select-like field with this enum_id, or NULL. */
+static struct json_object *
+field_enum(struct json_object *field, int64_t enum_id)
+{
+	struct json_object *enums = fake_json_get(field, "enums");
+	size_t i, n = json_object_is_type(enums, json_type_array) ? json_object_array_length(enums) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(enums, i);
+		int64_t eid;
+
+		if (fake_json_int(e, "id", &eid) && eid == enum_id)
+			return e;
+	}
+	return NULL;
+}
+
+static int
+field_is_select(struct json_object *field)
+{
+	const char *type = fake_json_str(field, "type");
+
+	return type && (strcmp(type, "select") == 0 || strcmp(type, "radiobutton") == 0 ||
+	    strcmp(type, "multiselect") == 0);
+}
+
+/*
+ * custom_fields_values of a lead change: [{field_id, values: [{value} | {enum_id}]}],
+ * the field one of the account's lead fields, a select's enum_id one of its options
+ * ("field_code" and the other types' value shapes are not modelled). The value stored
+ * is what a GET then shows: {field_id, field_name, field_code, field_type, values:
+ * [{value, enum_id?}]}. NULL (and list filled) when refused.
+ */
+static struct json_object *
+field_values(struct json_object *cfv, size_t index, struct json_object **list)
+{
+	struct json_object *out = json_object_new_array();
+	size_t i, n;
+
+	if (!json_object_is_type(cfv, json_type_array)) {
+		invalid(list, index, "InvalidType", "custom_fields_values", "This value should be of type array.");
+		json_object_put(out);
+		return NULL;
+	}
+	n = json_object_array_length(cfv);
+	for (i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(cfv, i), *values = fake_json_get(item, "values");
+		struct json_object *field = NULL, *stored, *svalues, *v, *one;
+		char path[96];
+		int64_t fid, eid;
+		const char *text;
+
+		snprintf(path, sizeof path, "custom_fields_values.%zu.field_id", i);
+		if (!fake_json_int(item, "field_id", &fid) || (field = lead_field(fid)) == NULL) {
+			invalid(list, index, "NotFound", path, "Field not found");
+			continue;
+		}
+		snprintf(path, sizeof path, "custom_fields_values.%zu.values", i);
+		if (!json_object_is_type(values, json_type_array) || json_object_array_length(values) != 1) {
+			/* one value is all the product writes; several are not modelled */
+			invalid(list, index, "InvalidType", path, "fake: exactly one value is modelled");
+			json_object_put(field);
+			continue;
+		}
+		v = json_object_array_get_idx(values, 0);
+		one = json_object_new_object();
+		if (field_is_select(field)) {
+			struct json_object *e = fake_json_int(v, "enum_id", &eid) ? field_enum(field, eid) : NULL;
+
+			if (e == NULL) {
+				snprintf(path, sizeof path, "custom_fields_values.%zu.values.0.enum_id", i);
+				invalid(list, index, "InvalidEnum", path, "The value you selected is not a valid choice.");
+				json_object_put(one);
+				json_object_put(field);
+				continue;
+			}
+			json_object_object_add(one, "value", json_object_new_string(fake_json_str(e, "value")));
+			json_object_object_add(one, "enum_id", json_object_new_int64(eid));
+		} else if ((text = fake_json_str(v, "value")) != NULL) {
+			json_object_object_add(one, "value", json_object_new_string(text));
+		} else {
+			snprintf(path, sizeof path, "custom_fields_values.%zu.values.0.value", i);
+			invalid(list, index, "InvalidType", path, "This value should be of type string.");
+			json_object_put(one);
+			json_object_put(field);
+			continue;
+		}
+		stored = json_object_new_object();
+		svalues = json_object_new_array();
+		json_object_array_add(svalues, one);
+		json_object_object_add(stored, "field_id", json_object_new_int64(fid));
+		json_object_object_add(stored, "field_name", json_object_new_string(fake_json_str(field, "name") ?
+		    fake_json_str(field, "name") : ""));
+		json_object_object_add(stored, "field_code", NULL);
+		json_object_object_add(stored, "field_type", json_object_new_string(fake_json_str(field, "type") ?
+		    fake_json_str(field, "type") : ""));
+		json_object_object_add(stored, "values", svalues);
+		json_object_array_add(out, stored);
+		json_object_put(field);
+	}
+	return out;
+}
+
+static void
+check_field_values(struct json_object *cfv, size_t index, struct json_object **list)
+{
+	json_object_put(field_values(cfv, index, list));
+}
+
+/* The lead's custom_fields_values with the changed fields replaced or added. */
+static void
+merge_field_values(struct json_object *lead, struct json_object *cfv)
+{
+	struct json_object *changed = field_values(cfv, 0, &(struct json_object *){ NULL });
+	struct json_object *old = fake_json_get(lead, "custom_fields_values"), *out = json_object_new_array();
+	size_t i, j, n = json_object_is_type(old, json_type_array) ? json_object_array_length(old) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(old, i);
+		int64_t fid, cid;
+		int replaced = 0;
+
+		for (j = 0; changed && j < json_object_array_length(changed); j++)
+			if (fake_json_int(f, "field_id", &fid) &&
+			    fake_json_int(json_object_array_get_idx(changed, j), "field_id", &cid) && fid == cid)
+				replaced = 1;
+		if (!replaced)
+			json_object_array_add(out, json_object_get(f));
+	}
+	for (j = 0; changed && j < json_object_array_length(changed); j++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(changed, j)));
+	json_object_put(changed);
+	json_object_object_add(lead, "custom_fields_values", out);
+}
+
 static void
 check_patch(struct json_object *patch, size_t index, struct json_object **list)
 {
@@ -526,6 +688,8 @@ check_patch(struct json_object *patch, size_t index, struct json_object **list)
 	}
 	if (fake_json_get(patch, "name") != NULL && fake_json_str(patch, "name") == NULL)
 		invalid(list, index, "InvalidType", "name", "This value should be of type string.");
+	if (fake_json_get(patch, "custom_fields_values") != NULL)
+		check_field_values(fake_json_get(patch, "custom_fields_values"), index, list);
 }
 
 /* Applies the changed fields to the stored lead; returns its new updated_at, or -1. */
@@ -542,7 +706,9 @@ apply_patch(int64_t id, struct json_object *patch)
 	if ((lead = fake_read_json(rel)) == NULL)
 		return -1;
 	json_object_object_foreach(patch, key, val) {
-		if (strcmp(key, "id") != 0 && strcmp(key, "request_id") != 0 && key[0] != '_')
+		if (strcmp(key, "custom_fields_values") == 0)
+			merge_field_values(lead, val);
+		else if (strcmp(key, "id") != 0 && strcmp(key, "request_id") != 0 && key[0] != '_')
 			json_object_object_add(lead, key, json_object_get(val));
 	}
 	json_object_object_add(lead, "updated_at", json_object_new_int64(now));
@@ -921,6 +1087,7 @@ static const struct fake_endpoint kommo_endpoints[] = {
 	{"GET", "/api/v4/users", get_users},
 	{"GET", "/api/v4/users/{n}", get_user},
 	{"GET", "/api/v4/{s}/custom_fields", get_custom_fields},
+	{"GET", "/api/v4/leads/custom_fields/{n}", get_lead_field},
 	{"GET", "/api/v4/leads", get_leads},
 	{"GET", "/api/v4/leads/{n}", get_lead},
 	{"PATCH", "/api/v4/leads/{n}", patch_lead},
