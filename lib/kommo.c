@@ -308,15 +308,22 @@ kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *t
 }
 
 void
-kommo_leads_in_stage(const struct config *cfg, long long updated_since, int page, json_object **answer,
-    struct remote_result *rr)
+kommo_leads_in_stages(const struct config *cfg, const char *const *stages, size_t n,
+    long long updated_since, int page, json_object **answer, struct remote_result *rr)
 {
-	char path[320];
+	char path[160 + KOMMO_LEADS_STAGES * 150];
+	size_t i, len = 0;
 
-	snprintf(path, sizeof path, "/api/v4/leads?filter%%5Bstatuses%%5D%%5B0%%5D%%5Bpipeline_id%%5D=%s"
-	    "&filter%%5Bstatuses%%5D%%5B0%%5D%%5Bstatus_id%%5D=%s&filter%%5Bupdated_at%%5D%%5Bfrom%%5D=%lld"
-	    "&limit=%d&page=%d", cfg->kommo.pipeline_id, cfg->kommo.trigger_status_id, updated_since,
-	    KOMMO_LEADS_PAGE, page);
+	if (n > KOMMO_LEADS_STAGES)
+		n = KOMMO_LEADS_STAGES;
+	len += (size_t)snprintf(path, sizeof path, "/api/v4/leads?");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(path + len, sizeof path - len,
+		    "filter%%5Bstatuses%%5D%%5B%zu%%5D%%5Bpipeline_id%%5D=%.24s&"
+		    "filter%%5Bstatuses%%5D%%5B%zu%%5D%%5Bstatus_id%%5D=%.24s&", i, stages[2 * i], i,
+		    stages[2 * i + 1]);
+	snprintf(path + len, sizeof path - len, "filter%%5Bupdated_at%%5D%%5Bfrom%%5D=%lld&limit=%d&page=%d",
+	    updated_since, KOMMO_LEADS_PAGE, page);
 	*answer = NULL;
 	call(cfg, "GET", path, NULL, answer, rr);
 	if (rr->outcome == REMOTE_NOT_FOUND) /* 204: nothing (more) to list */

@@ -49,12 +49,14 @@ void kommo_lead_has_file(const struct config *cfg, const char *lead_id, const ch
 /* GET /api/v4/tasks of the lead (newest 50): *has = 1 when one has exactly this text. */
 void kommo_lead_has_task(const struct config *cfg, const char *lead_id, const char *text, int *has,
     struct remote_result *rr);
-/* GET /api/v4/leads: page `page` (from 1) of the leads in the trigger stage updated at or
+/* GET /api/v4/leads: page `page` (from 1) of the leads in any of the n stages (stages[2i]
+ * the pipeline id, stages[2i+1] the stage id; at most KOMMO_LEADS_STAGES) updated at or
  * after updated_since (unix). *answer is NULL when the page is empty; the leads are in
  * _embedded.leads and _links.next is there when another page follows. */
 #define KOMMO_LEADS_PAGE 250
-void kommo_leads_in_stage(const struct config *cfg, long long updated_since, int page,
-    json_object **answer, struct remote_result *rr);
+#define KOMMO_LEADS_STAGES 20
+void kommo_leads_in_stages(const struct config *cfg, const char *const *stages, size_t n,
+    long long updated_since, int page, json_object **answer, struct remote_result *rr);
 /* POST /api/v4/leads/notes: an attachment note pointing at a drive file. */
 void kommo_note_attachment(const struct config *cfg, const char *lead_id, const char *file_uuid,
     const char *version_uuid, const char *file_name, struct remote_result *rr);

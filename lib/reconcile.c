@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "outcome.h"
 #include "store.h"
+#include "str.h"
 #include "zoho.h"
 
 #define LEADS_SINCE_KEY "reconcile.leads_since"
@@ -204,21 +205,34 @@ lead_page(const struct config *cfg, json_object *answer, struct reconcile_counts
 	    jfield_typed(jfield_typed(answer, "_links", json_type_object), "next", json_type_object) != NULL;
 }
 
-int
-reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
+/* Adds a route's (pipeline, trigger stage) to stages once; n counts the pairs. */
+static void
+add_stage(const char **stages, size_t *n, const char *pipeline, const char *stage)
 {
-	long long now = (long long)time(NULL), since = now - LEADS_FIRST_LOOK_BACK_S;
+	size_t i;
+
+	if (str_empty(pipeline) || str_empty(stage))
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(stages[2 * i], pipeline) == 0 && strcmp(stages[2 * i + 1], stage) == 0)
+			return;
+	stages[2 * *n] = pipeline;
+	stages[2 * *n + 1] = stage;
+	(*n)++;
+}
+
+/* Lists and starts the leads in n of the trigger stages, page after page. */
+static int
+list_stages(const struct config *cfg, const char *const *stages, size_t n, long long since,
+    struct reconcile_counts *out)
+{
 	struct remote_result rr;
-	char *stored = NULL, mark[32];
 	int page, more = 1;
 
-	if (store_get1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, &stored) == 0 && stored && *stored)
-		since = strtoll(stored, NULL, 10);
-	free(stored);
 	for (page = 1; more == 1; page++) {
 		json_object *answer = NULL;
 
-		kommo_leads_in_stage(cfg, since, page, &answer, &rr);
+		kommo_leads_in_stages(cfg, stages, n, since, page, &answer, &rr);
 		if (rr.outcome != REMOTE_OK) {
 			log_warn("reconcile: cannot list the leads in the trigger stage: %s", rr.message);
 			return -1;
@@ -226,7 +240,32 @@ reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
 		more = answer != NULL ? lead_page(cfg, answer, out) : 0;
 		json_object_put(answer);
 	}
-	if (more == -1)
+	return more;
+}
+
+int
+reconcile_leads(const struct config *cfg, struct reconcile_counts *out)
+{
+	long long now = (long long)time(NULL), since = now - LEADS_FIRST_LOOK_BACK_S;
+	const char **stages;
+	char *stored = NULL, mark[32];
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (store_get1(cfg->state_dir, STORE_CACHE, LEADS_SINCE_KEY, &stored) == 0 && stored && *stored)
+		since = strtoll(stored, NULL, 10);
+	free(stored);
+	/* Every route's trigger stage, the default route's too when it is configured. */
+	if ((stages = calloc(2 * (cfg->nroutes + 1), sizeof *stages)) == NULL)
+		return -1;
+	add_stage(stages, &n, cfg->kommo.pipeline_id, cfg->kommo.trigger_status_id);
+	for (i = 0; i < cfg->nroutes; i++)
+		add_stage(stages, &n, cfg->routes[i].pipeline_id, cfg->routes[i].trigger_status_id);
+	for (i = 0; i < n && rc == 0; i += KOMMO_LEADS_STAGES)
+		rc = list_stages(cfg, stages + 2 * i, n - i < KOMMO_LEADS_STAGES ? n - i : KOMMO_LEADS_STAGES,
+		    since, out) == -1 ? -1 : 0;
+	free(stages);
+	if (rc == -1)
 		return -1;
 	/* Only a complete run moves the time on: the next one covers the same leads. */
 	snprintf(mark, sizeof mark, "%lld", now - LEADS_OVERLAP_S);

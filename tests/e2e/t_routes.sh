@@ -150,3 +150,22 @@ check_match "check: a route's stage its pipeline lacks" "$out" \
 check_match "check: a route's fields and roles against its template" "$out" \
 	"route b2b: template fields: the 3 \\[fields\\] line\\(s\\) fit"
 check_match "check: the default route as before" "$out" "Kommo stage: \\[kommo\\] trigger_status_id $TRIGGER_STATUS_ID is \"Contract\""
+
+# Webhooks lost: kzsctl reconcile --leads lists every route's trigger stage in one query
+# and starts what it finds; each lead goes out by its own route.
+now=$(date +%s)
+lead_with 2007 "$SALES2_TRIGGER" "$SALES2" B2C
+lead_with 2008 "$RENEWAL" "$PIPELINE_ID"
+for id in 2007 2008; do
+	jq -c --argjson t "$now" '.updated_at = $t' "$FAKE_DIR/kommo/leads/$id.json" | fixture_json "kommo/leads/$id.json"
+done
+b2c_before=$(creates $B2C_TPL) renewal_before=$(creates $RENEWAL_TPL)
+out=$(kzsctl reconcile --leads)
+check_match "reconcile: both leads found and started" "$out" "started 2 without a request"
+check_eq "reconcile: one listing names the default's and every route's trigger stage" \
+	"$(jq -r 'select(.method == "GET" and .path == "/api/v4/leads") | .query' "$FAKE_DIR/calls.jsonl" | urldecode |
+		grep -o 'filter\[statuses\]\[[0-9]*\]\[status_id\]=[0-9]*' | cut -d= -f2 | sort | xargs)" \
+	"$(printf '%s\n' "$TRIGGER_STATUS_ID" "$SALES2_TRIGGER" "$OTHER_TRIGGER" "$RENEWAL" | sort | xargs)"
+drain_until_empty 30
+check_eq "reconcile: each sent by its route" \
+	"$(($(creates $B2C_TPL) - b2c_before)) $(($(creates $RENEWAL_TPL) - renewal_before))" "1 1"

@@ -299,23 +299,38 @@ query_int(const struct fake_req *req, const char *key, long long dflt)
 	return n;
 }
 
-/* Does the lead pass filter[statuses][0][...] and filter[updated_at][from|to]? */
+/* Is the lead in the stage filter[statuses][i] names? -1 when there is no such entry. */
+static int
+lead_in_status(const struct fake_req *req, struct json_object *lead, int i)
+{
+	static const char *const keys[] = {"pipeline_id", "status_id"};
+	int k, ok = 1;
+
+	for (k = 0; k < 2; k++) {
+		char key[64], *want;
+		const char *has = fake_json_id(lead, keys[k]);
+
+		snprintf(key, sizeof key, "filter[statuses][%d][%s]", i, keys[k]);
+		if ((want = fake_query(req, key)) == NULL)
+			return k == 0 ? -1 : ok;
+		ok = ok && strcmp(want, has ? has : "") == 0;
+		free(want);
+	}
+	return ok;
+}
+
+/* Does the lead pass filter[statuses][i][...] (any of them, as Kommo ORs the entries)
+ * and filter[updated_at][from|to]? */
 static int
 lead_matches(const struct fake_req *req, struct json_object *lead, long long from, long long to)
 {
-	static const char *const keys[] = {"pipeline_id", "status_id"};
 	int64_t updated = 0;
-	size_t i;
-	int ok = 1;
+	int i, in = -1, ok = 0;
 
-	for (i = 0; i < 2 && ok; i++) {
-		char key[64], *want;
-
-		snprintf(key, sizeof key, "filter[statuses][0][%s]", keys[i]);
-		want = fake_query(req, key);
-		ok = want == NULL || strcmp(want, fake_json_id(lead, keys[i]) ? fake_json_id(lead, keys[i]) : "") == 0;
-		free(want);
-	}
+	for (i = 0; !ok && (in = lead_in_status(req, lead, i)) != -1; i++)
+		ok = in;
+	if (i == 0) /* no stage filter */
+		ok = 1;
 	fake_json_int(lead, "updated_at", &updated);
 	return ok && (from < 0 || updated >= from) && (to < 0 || updated <= to);
 }
