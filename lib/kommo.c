@@ -20,8 +20,11 @@
 #define KOMMO_PAUSED_KEY "kommo.paused_until"
 
 /*
- * Kommo answers 403 (often an HTML page) to an address it has blocked for sending too
- * much: every process then leaves Kommo alone for [limits] kommo_ban_pause_minutes.
+ * Kommo answers 403 with an HTML page (its web server's, not the API's) to an address it
+ * has blocked for sending too much: every process then leaves Kommo alone for [limits]
+ * kommo_ban_pause_minutes. A 403 in the API's own problem JSON refuses this one request
+ * (a user without the rights for it, such as the users list for a non-administrator):
+ * that is not a block, and stopping every deal's calls for it would be wrong.
  */
 static void
 pause_all(const struct config *cfg, struct remote_result *rr)
@@ -60,7 +63,9 @@ judge_answer(const struct config *cfg, const struct remote_call_request *req,
     const struct http_response *res, json_object *json, struct remote_result *rr)
 {
 	(void)req;
-	if (res->status == 403)
+	if (res->status == 403 && json_object_is_type(json, json_type_object))
+		rr->outcome = REMOTE_REFUSED;
+	else if (res->status == 403)
 		pause_all(cfg, rr);
 	if (rr->outcome == REMOTE_OK && json == NULL) {
 		rr->outcome = REMOTE_RETRY;

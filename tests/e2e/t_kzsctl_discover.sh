@@ -217,6 +217,13 @@ check_match "Kommo 503: the reason" "$(own_err)" '^kzsctl: could not read the cu
 fault kommo GET /api/v4/users 1 status 429 retry_after 7
 run kommo
 check_match "Kommo 429: when to try again" "$RC $(own_err)" '^1 kzsctl: could not read the users .* HTTP 429.*; try again in 7 s$'
+# A token without administrator rights: Kommo refuses the users list in its own error
+# JSON. That refuses this call only; it is no blocked address, so nothing pauses.
+fault kommo GET /api/v4/users 1 body 403 application/problem+json '{"title":"Forbidden","type":"https://httpstatus.es/403","status":403,"detail":"Access denied"}'
+run kommo
+check_match "Kommo 403 (no rights): exit 1, Kommo's words" "$RC $(own_err)" '^1 kzsctl: could not read the users .*HTTP 403, Forbidden: Access denied'
+run pipelines
+check_eq "...and the next Kommo call is made: nothing paused" "$RC" 0
 # A 401 from Zoho Sign gets one new token and one more try; a second 401 ends it.
 fault sign GET /api/v1/templates 2 status 401
 run template "$DISCOVERY_ID"

@@ -235,6 +235,20 @@ test_kommo(void)
 	kommo_lead_fetch(&cfg, W_LEAD, &lead, &rr);
 	CHECK(rr.outcome == REMOTE_OK && script_over(), "...once the pause is over Kommo is called again");
 	json_object_put(lead);
+
+	/* A 403 in the API's problem JSON refuses this request (the user's rights): no pause. */
+	script_reset();
+	script_answer("GET", KOMMO_LEAD_URL, 403,
+	    "{\"title\":\"Forbidden\",\"type\":\"https://httpstatus.es/403\",\"status\":403,"
+	    "\"detail\":\"Access denied\"}");
+	kommo_lead_fetch(&cfg, W_LEAD, &lead, &rr);
+	CHECK(rr.outcome == REMOTE_REFUSED && strstr(rr.message, "Access denied"),
+	    "Kommo 403 in problem JSON: refused, with Kommo's words (%s)", rr.message);
+	until = NULL;
+	store_get1(cfg.state_dir, STORE_CACHE, "kommo.paused_until", &until);
+	CHECK(until != NULL && strcmp(until, "0") == 0, "...and no pause for the other calls (%s)",
+	    until ? until : "none");
+	free(until);
 }
 
 static void
