@@ -82,13 +82,14 @@ call(const struct config *cfg, const char *method, const char *path, const char 
 	    .body_len = form ? strlen(form) : 0 }, answer, rr);
 }
 
-/* Hands out a new reference to obj[key], or NULL. */
+/* Hands out a new reference to the object obj[key], or NULL. */
 static json_object *
 take(json_object *obj, const char *key)
 {
 	json_object *v;
 
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL)
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
 		return NULL;
 	return json_object_get(v);
 }
@@ -110,24 +111,35 @@ template_cached(const struct config *cfg, const char *key)
 	return tpl;
 }
 
+/* GET path, whose answer wraps the object under key ("templates", "requests"). */
+static void
+get_wrapped(const struct config *cfg, const char *path, const char *key, json_object **out,
+    struct remote_result *rr)
+{
+	json_object *answer;
+	char why[64];
+
+	*out = NULL;
+	call(cfg, "GET", path, NULL, &answer, rr);
+	if (rr->outcome != REMOTE_OK)
+		return;
+	*out = take(answer, key);
+	json_object_put(answer);
+	if (*out == NULL) {
+		rr->outcome = REMOTE_RETRY;
+		snprintf(why, sizeof why, "answer has no %s object", key);
+		remote_message(rr, NULL, why);
+	}
+}
+
 void
 zoho_template_fetch(const struct config *cfg, const char *template_id, json_object **tpl,
     struct remote_result *rr)
 {
-	json_object *answer;
 	char path[128];
 
-	*tpl = NULL;
 	snprintf(path, sizeof path, "/templates/%s", template_id);
-	call(cfg, "GET", path, NULL, &answer, rr);
-	if (rr->outcome != REMOTE_OK)
-		return;
-	*tpl = take(answer, "templates");
-	json_object_put(answer);
-	if (*tpl == NULL) {
-		rr->outcome = REMOTE_RETRY;
-		remote_message(rr, NULL, "answer has no templates object");
-	}
+	get_wrapped(cfg, path, "templates", tpl, rr);
 }
 
 void
@@ -262,18 +274,8 @@ void
 zoho_request_get(const struct config *cfg, const char *request_id, json_object **request,
     struct remote_result *rr)
 {
-	json_object *answer;
 	char path[64];
 
-	*request = NULL;
 	snprintf(path, sizeof path, "/requests/%.24s", request_id);
-	call(cfg, "GET", path, NULL, &answer, rr);
-	if (rr->outcome != REMOTE_OK)
-		return;
-	*request = take(answer, "requests");
-	json_object_put(answer);
-	if (*request == NULL) {
-		rr->outcome = REMOTE_RETRY;
-		remote_message(rr, NULL, "answer has no requests object");
-	}
+	get_wrapped(cfg, path, "requests", request, rr);
 }

@@ -152,20 +152,13 @@ void
 zoho_catalog_template(const struct config *cfg, const char *template_id, struct zoho_catalog_template *out,
     struct remote_result *rr)
 {
-	json_object *answer = NULL, *tpl;
-	char path[96];
+	json_object *tpl = NULL;
 
 	memset(out, 0, sizeof *out);
-	snprintf(path, sizeof path, "/templates/%.40s", template_id);
-	api_get(cfg, path, &answer, rr);
-	tpl = jfield_typed(answer, "templates", json_type_object);
-	if (rr->outcome == REMOTE_OK && tpl == NULL) {
-		rr->outcome = REMOTE_RETRY;
-		snprintf(rr->message, sizeof rr->message, "%s: answer has no templates object", path);
-	} else if (rr->outcome == REMOTE_OK && zoho_catalog_template_read(tpl, out) == -1) {
+	zoho_template_fetch(cfg, template_id, &tpl, rr);
+	if (rr->outcome == REMOTE_OK && zoho_catalog_template_read(tpl, out) == -1)
 		out_of_memory(rr);
-	}
-	json_object_put(answer);
+	json_object_put(tpl);
 }
 
 const struct zoho_catalog_field *
