@@ -98,12 +98,7 @@ ask_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_
 	rec = stored_pair(cfg);
 	snprintf(grant, grantlen, "%s", jfield_text(rec, "refresh_token"));
 	json_object_put(rec);
-	if (grant[0] != '\0')
-		return 0;
-	rr->outcome = REMOTE_AUTH;
-	snprintf(rr->message, sizeof rr->message,
-	    "Kommo is not authorized yet: open oauth-callback and connect Kommo");
-	return -1;
+	return 0;
 }
 
 /* Writes the new pair and clears any refusal in one transaction; the old pair goes only now. */
@@ -220,6 +215,7 @@ const struct token_kind kommo_token_kind = {
 	.auth_needed_key = KOMMO_TOKEN_AUTH_NEEDED,
 	.early_seconds = 600,
 	.auth_needed_tail = "",
+	.not_connected = "open oauth-callback and connect Kommo",
 	.kept = &kept_token,
 	.fixed = fixed_token,
 	.read = read_kept,

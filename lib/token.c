@@ -158,6 +158,12 @@ may_ask(const struct token_kind *kind, const struct config *cfg, char *grant,
 
 	if (kind->grant(cfg, grant, grantlen, rr) == -1)
 		return 0;
+	if (grant[0] == '\0') {
+		rr->outcome = REMOTE_AUTH;
+		snprintf(rr->message, sizeof rr->message, "%s is not authorized yet: %s", kind->name,
+		    kind->not_connected);
+		return 0;
+	}
 	if (token_refused(kind, cfg, grant, why, sizeof why)) {
 		auth_needed(kind, rr, why);
 		return 0;

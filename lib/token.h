@@ -32,6 +32,7 @@ struct token_kind {
 	                                counts only for that grant (the config may change it) */
 	long early_seconds;          /* renewed this long before the access token expires */
 	const char *auth_needed_tail; /* said after "<name> authorization needed (why)" */
+	const char *not_connected;   /* what to do when there is no grant yet */
 	struct token_kept *kept;     /* this kind's kept read */
 
 	/* A token from the configuration used as it is, never renewed nor forgotten; NULL: none. */
@@ -41,8 +42,8 @@ struct token_kind {
 	int (*read)(const struct config *cfg, struct token_kept *kept);
 	/* Makes the stored access token unusable if it is still `rejected`. */
 	void (*forget)(const struct config *cfg, const char *rejected);
-	/* The grant a renewal spends into grant; -1 (REMOTE_AUTH in rr, saying what to do)
-	 * when there is none. */
+	/* The grant a renewal spends into grant ("" when not connected yet: see
+	 * not_connected); -1 (REMOTE_AUTH in rr, saying what to do) when it cannot be had. */
 	int (*grant)(const struct config *cfg, char *grant, size_t grantlen, struct remote_result *rr);
 	/* Seconds during which no renewal may be asked (Zoho's throttle); NULL: never. */
 	long (*paused)(const struct config *cfg);

@@ -148,13 +148,9 @@ ask_grant(const struct config *cfg, char *grant, size_t grantlen, struct remote_
 {
 	char accounts[512];
 
+	(void)rr;
 	refresh_source(cfg, grant, grantlen, accounts, sizeof accounts);
-	if (grant[0] != '\0')
-		return 0;
-	rr->outcome = REMOTE_AUTH;
-	snprintf(rr->message, sizeof rr->message,
-	    "Zoho is not authorized yet: open oauth-callback in a browser or set [zoho] refresh_token");
-	return -1;
+	return 0;
 }
 
 /* Asks Zoho Accounts for a new access token; lib/token holds the refresh lock. */
@@ -215,6 +211,7 @@ const struct token_kind zoho_token_kind = {
 	.mark_names_grant = 1,
 	.early_seconds = TOKEN_EARLY_SECONDS,
 	.auth_needed_tail = ": open oauth-callback and connect Zoho Sign again",
+	.not_connected = "open oauth-callback in a browser or set [zoho] refresh_token",
 	.kept = &kept_token,
 	.read = read_kept,
 	.forget = forget_access,
