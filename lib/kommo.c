@@ -111,52 +111,49 @@ call(const struct config *cfg, const char *method, const char *path, const char 
 	    .body_len = json_body ? strlen(json_body) : 0 }, answer, rr);
 }
 
-void
-kommo_account_fetch(const struct config *cfg, json_object **account, struct remote_result *rr)
-{
-	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET",
-	    .target = "/api/v4/account" }, account, rr);
-}
-
-/* GET of one entity: its collection, its id, any query. Small enough to be inlined, so a
- * contract's first read goes no deeper than it must. */
+/* GET of one entity of a collection by its id. */
 static void
-get_entity(const struct config *cfg, const char *collection, const char *id, const char *query,
-    json_object **out, struct remote_result *rr)
+get_entity(const struct config *cfg, const char *collection, const char *id, json_object **out,
+    struct remote_result *rr)
 {
 	char path[256];
 
-	snprintf(path, sizeof path, "/api/v4/%s/%s%s", collection, id, query);
+	snprintf(path, sizeof path, "/api/v4/%s/%s", collection, id);
 	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
 	    out, rr);
 }
 
+/* A contract's first read calls remote_call itself: it goes no deeper than it must. */
 void
 kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **lead,
     struct remote_result *rr)
 {
-	get_entity(cfg, "leads", lead_id, "?with=contacts", lead, rr);
+	char path[256];
+
+	snprintf(path, sizeof path, "/api/v4/leads/%s?with=contacts", lead_id);
+	remote_call(&kommo_api, cfg, &(struct remote_call_request){ .method = "GET", .target = path },
+	    lead, rr);
 }
 
 void
 kommo_user_fetch(const struct config *cfg, const char *user_id, json_object **user,
     struct remote_result *rr)
 {
-	get_entity(cfg, "users", user_id, "", user, rr);
+	get_entity(cfg, "users", user_id, user, rr);
 }
 
 void
 kommo_contact_fetch(const struct config *cfg, const char *contact_id, json_object **contact,
     struct remote_result *rr)
 {
-	get_entity(cfg, "contacts", contact_id, "", contact, rr);
+	get_entity(cfg, "contacts", contact_id, contact, rr);
 }
 
 void
 kommo_company_fetch(const struct config *cfg, const char *company_id, json_object **company,
     struct remote_result *rr)
 {
-	get_entity(cfg, "companies", company_id, "", company, rr);
+	get_entity(cfg, "companies", company_id, company, rr);
 }
 
 /* Posts a one-element JSON array and releases it. */

@@ -11,8 +11,6 @@
 #include "remote.h"
 #include "remote_call.h"
 
-/* GET /api/v4/account: the account the token opens (id, name, subdomain). */
-void kommo_account_fetch(const struct config *cfg, json_object **account, struct remote_result *rr);
 /* GET /api/v4/leads/{id}?with=contacts */
 void kommo_lead_fetch(const struct config *cfg, const char *lead_id, json_object **lead,
     struct remote_result *rr);

@@ -289,18 +289,17 @@ static int
 check_kommo(struct preflight *p)
 {
 	const struct config *c = p->cfg;
-	json_object *account = NULL;
+	struct kommo_catalog_account account;
 	struct remote_result rr;
-	const char *id;
+	const char *id = account.id;
 
-	kommo_account_fetch(c, &account, &rr);
-	id = jfield_text(account, "id");
+	kommo_catalog_account(c, &account, &rr);
 	if (rr.outcome == REMOTE_OK && c->kommo.account_id != NULL && strcmp(id, c->kommo.account_id) != 0)
 		say(p, 0, "Kommo connection", "the token opens account %s, not [kommo] account_id %s; set "
 		    "account_id to %s, or give that account's token", id, c->kommo.account_id, id);
 	else if (rr.outcome == REMOTE_OK)
 		say(p, 1, "Kommo connection", "account %s (%s) answers GET /api/v4/account", id,
-		    jfield_text(account, "subdomain"));
+		    account.subdomain);
 	else if (rr.outcome == REMOTE_AUTH && c->kommo.token != NULL)
 		say(p, 0, "Kommo connection", "Kommo refused the token (%s); make a new long-lived token in "
 		    "Kommo and set [kommo] token", rr.message);
@@ -311,7 +310,6 @@ check_kommo(struct preflight *p)
 		say(p, 0, "Kommo connection", "GET %s/api/v4/account did not answer (%s); check [kommo] "
 		    "base_url (or subdomain) and the network", c->kommo.base_url ? c->kommo.base_url : "",
 		    rr.message);
-	json_object_put(account);
 	return rr.outcome == REMOTE_OK ? 0 : -1;
 }
 
