@@ -431,6 +431,43 @@ check_status_options(struct preflight *p)
 }
 
 /* [kommo] status_field_id and request_field_id, when set, exist on leads and fit. */
+/* 1 when some route's condition names a lead field. */
+static int
+routes_have_conditions(const struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].when_field != NULL)
+			return 1;
+	return 0;
+}
+
+/* Each route's condition (when = lead.cf.<id> = "value") names a field of leads. */
+static void
+check_route_conditions(struct preflight *p, const struct kommo_catalog_fields *fields)
+{
+	const struct config *c = p->cfg;
+	size_t i, j;
+
+	for (i = 0; i < c->nroutes; i++) {
+		const struct config_route *r = &c->routes[i];
+		const char *id = r->when_field ? r->when_field + strlen("lead.cf.") : NULL;
+
+		if (id == NULL)
+			continue;
+		for (j = 0; j < fields->n; j++)
+			if (strcmp(fields->items[j].entity, "leads") == 0 && strcmp(fields->items[j].id, id) == 0)
+				break;
+		if (j < fields->n)
+			say(p, 1, "route condition", "[route %s] when: %s is \"%s\" (%s)", r->name, r->when_field,
+			    fields->items[j].name, fields->items[j].type);
+		else
+			say(p, 0, "route condition", "[route %s] when: %s is no custom field of leads, so no lead "
+			    "can match; see the ids with: kzsctl fields", r->name, r->when_field);
+	}
+}
+
 static void
 check_lead_fields(struct preflight *p)
 {
@@ -438,7 +475,8 @@ check_lead_fields(struct preflight *p)
 	struct kommo_catalog_fields fields;
 	struct remote_result rr;
 
-	if (str_empty(c->kommo.status_field_id) && str_empty(c->kommo.request_field_id))
+	if (str_empty(c->kommo.status_field_id) && str_empty(c->kommo.request_field_id) &&
+	    !routes_have_conditions(c))
 		return;
 	kommo_catalog_fields(c, &fields, &rr);
 	if (rr.outcome != REMOTE_OK) {
@@ -450,6 +488,7 @@ check_lead_fields(struct preflight *p)
 		check_status_options(p);
 	if (!str_empty(c->kommo.request_field_id))
 		check_lead_field(p, &fields, "request_field_id", c->kommo.request_field_id, 0);
+	check_route_conditions(p, &fields);
 	kommo_catalog_fields_free(&fields);
 }
 

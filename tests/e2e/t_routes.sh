@@ -169,3 +169,12 @@ check_eq "reconcile: one listing names the default's and every route's trigger s
 drain_until_empty 30
 check_eq "reconcile: each sent by its route" \
 	"$(($(creates $B2C_TPL) - b2c_before)) $(($(creates $RENEWAL_TPL) - renewal_before))" "1 1"
+
+# A route's condition on a field the account does not have: no lead could match it.
+out=$(kzsctl check)
+check_match "check: a condition on a field leads do not have" "$out" \
+	"^FAIL route condition: \\[route b2b\\] when: lead.cf.777 is no custom field of leads"
+fixture_json kommo/custom_fields/leads.json '[{"id":777,"name":"Customer","type":"select","sort":1,"code":null,
+ "is_api_only":false,"enums":[{"id":4,"value":"B2B","sort":1},{"id":5,"value":"B2C","sort":2}]}]'
+check_match "check: once the field is there, the condition is OK" "$(kzsctl check)" \
+	"^OK   route condition: \\[route b2c\\] when: lead.cf.777 is \"Customer\" \\(select\\)"
