@@ -94,3 +94,22 @@ check_eq "task-after-post: one task" "$(jq -s --argjson l "$lead" '[.[] | select
 check_eq "task-after-post: one declined note" "$(sent_notes "$lead" "Contract declined")" 1
 check_eq "task-after-post: in the declined stage" "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$lead.json")" 67548631
 check_eq "task-after-post: the queue is empty" "$(kzsctl jobs | wc -l)" 0
+
+# ---- the contract status on the deal: written once, though the writer died after it ----
+fixture_json kommo/custom_fields/leads.json '[{"id":880001,"name":"Contract status","type":"text","code":null,"sort":1,"enums":null}]'
+kzs_conf_set kommo status_field_id 880001
+status_writes() {
+	jq -s --arg p "/api/v4/leads/$1" '[.[] | select(.method == "PATCH" and .path == $p and .status == 200 and
+		(.body | contains("custom_fields_values")))] | length' "$FAKE_DIR/calls.jsonl"
+}
+lead=$((lead + 1))
+fixture_lead "$lead"
+rc=$(cgi kommo-hook status-after-patch "$(kommo_status_body "$lead")" application/x-www-form-urlencoded "secret=$HOOK_SECRET")
+check_eq "status-after-patch: the program died there (SIGKILL)" "$rc" 137
+drain_all
+check_eq "status-after-patch: exactly one request at Zoho" "$(requests_for "$lead" | wc -l)" 1
+check_eq "status-after-patch: one status write" "$(status_writes "$lead")" 1
+check_eq "status-after-patch: the deal shows Sent" \
+	"$(jq -r '.custom_fields_values[]? | select(.field_id == 880001) | .values[0].value' "$FAKE_DIR/kommo/leads/$lead.json")" Sent
+check_eq "status-after-patch: one sent note" "$(sent_notes "$lead" "Contract sent")" 1
+check_eq "status-after-patch: the queue is empty" "$(kzsctl jobs | wc -l)" 0
