@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "texts.h"
+
 /*
  * One "name = source" line of [fields] or [signers], in file order. A literal keeps
  * its double quotes in source ("\"ACME Ltd\"", the only values starting with '"'), so
@@ -49,6 +51,7 @@ struct config {
 		char *task_type_id;       /* default "1" */
 		int task_due_hours;       /* default 24 */
 		int progress_notes;       /* default 1 */
+		enum texts_lang language; /* of the notes and tasks on deals; default en */
 	} kommo;
 
 	struct {
