@@ -11,6 +11,7 @@
 
 #include "jfield.h"
 #include "str.h"
+#include "texts.h"
 
 void
 fill_problem_add(struct fill_result *r, const char *text, const char *admin)
@@ -25,17 +26,22 @@ fill_problem_add(struct fill_result *r, const char *text, const char *admin)
 		free(p->text);
 		free(p->admin);
 		p->text = p->admin = NULL;
+		r->no_memory = 1;
 		return;
 	}
 	r->nproblems++;
 }
 
-/* A problem with its text and admin line formatted by the caller's snprintf. */
-#define FILL_PROBLEM(r, admin, ...) do {                                   \
-		char text_[400];                                            \
-		snprintf(text_, sizeof text_, __VA_ARGS__);                 \
-		fill_problem_add((r), text_, (admin));                      \
-	} while (0)
+/* A problem with its text from the message table (text is freed). */
+static void
+add_text(struct fill_result *r, char *text, const char *admin)
+{
+	if (text != NULL)
+		fill_problem_add(r, text, admin);
+	else
+		r->no_memory = 1;
+	free(text);
+}
 
 /* First value of the custom field with this id or code ("EMAIL"); NULL when unset. */
 static const char *
@@ -68,14 +74,18 @@ int
 fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
     char *need, size_t needlen)
 {
+	/* label is for the administrator's messages; the manager's are in texts. */
 	static const struct {
-		const char *prefix, *label, *absent;
+		const char *prefix, *label;
+		enum texts_id absent, value, custom;
 		size_t offset;
 	} entities[] = {
-		{ "lead.", "deal", "", offsetof(struct fill_input, lead) },
-		{ "contact.", "main contact", "a main contact on the deal: link one and make it the main contact",
-		    offsetof(struct fill_input, contact) },
-		{ "company.", "company", "a company on the deal: link one", offsetof(struct fill_input, company) },
+		{ "lead.", "deal", TEXTS_COUNT, TEXTS_NEED_DEAL_VALUE, TEXTS_NEED_DEAL_CUSTOM,
+		    offsetof(struct fill_input, lead) },
+		{ "contact.", "main contact", TEXTS_NEED_CONTACT, TEXTS_NEED_CONTACT_VALUE,
+		    TEXTS_NEED_CONTACT_CUSTOM, offsetof(struct fill_input, contact) },
+		{ "company.", "company", TEXTS_NEED_COMPANY, TEXTS_NEED_COMPANY_VALUE, TEXTS_NEED_COMPANY_CUSTOM,
+		    offsetof(struct fill_input, company) },
 	};
 	const char *value = NULL;
 	size_t i, len = strlen(source);
@@ -98,8 +108,8 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 			continue;
 		entity = *(json_object *const *)(const void *)((const char *)in + entities[i].offset);
 		attr = source + plen;
-		if (entity == NULL) {
-			snprintf(need, needlen, "%s", entities[i].absent);
+		if (entity == NULL) { /* never the lead, which every draft has */
+			snprintf(need, needlen, "%s", texts_plain(in->lang, entities[i].absent));
 			return -1;
 		}
 		if (strncmp(attr, "cf.", 3) == 0)
@@ -114,11 +124,12 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 		} else
 			value = jfield_text(entity, attr);
 		if (value == NULL || *value == '\0') {
-			if (strncmp(attr, "cf.", 3) == 0)
-				snprintf(need, needlen, "the %s's custom field %s: fill it in", entities[i].label,
-				    attr + 3);
-			else
-				snprintf(need, needlen, "the %s's %s: fill it in", entities[i].label, attr);
+			int custom = strncmp(attr, "cf.", 3) == 0;
+			char *text = TEXTS(in->lang, custom ? entities[i].custom : entities[i].value,
+			    custom ? attr + 3 : attr);
+
+			snprintf(need, needlen, "%s", text ? text : source);
+			free(text);
 			return -1;
 		}
 		snprintf(buf, buflen, "%s", value);
@@ -213,18 +224,17 @@ build_field_data(const struct config *cfg, const struct fill_input *in, struct f
 		if (field == NULL) {
 			snprintf(admin, sizeof admin, "[fields] %s: Zoho Sign template %s has no field of that "
 			    "name or label", m->name, jfield_text(in->tpl, "template_id"));
-			FILL_PROBLEM(out, admin, "the template has no field \"%s\"" FILL_ASK_ADMIN, m->name);
+			add_text(out, TEXTS(in->lang, TEXTS_NO_FIELD, m->name), admin);
 			continue;
 		}
 		rc = fill_source(in, m->source, value, sizeof value, need, sizeof need);
 		if (rc == -1) {
-			FILL_PROBLEM(out, NULL, "field \"%s\" needs %s", m->name, need);
+			add_text(out, TEXTS(in->lang, TEXTS_FIELD_NEEDS, m->name, need), NULL);
 			continue;
 		}
 		if (rc == -2) {
 			snprintf(admin, sizeof admin, "[fields] %s: %s", m->name, need);
-			FILL_PROBLEM(out, admin, "the source of field \"%s\" is not set up right" FILL_ASK_ADMIN,
-			    m->name);
+			add_text(out, TEXTS(in->lang, TEXTS_FIELD_SOURCE, m->name), admin);
 			continue;
 		}
 		slot = slot_of(field);
@@ -264,7 +274,7 @@ build_actions(const struct config *cfg, const struct fill_input *in, struct fill
 	if (n == 0) {
 		snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign template %s has no recipients",
 		    jfield_text(in->tpl, "template_id"));
-		FILL_PROBLEM(out, admin, "the Zoho Sign template has no signers" FILL_ASK_ADMIN);
+		fill_problem_add(out, texts_plain(in->lang, TEXTS_NO_SIGNERS), admin);
 	}
 	for (i = 0; i < n; i++) {
 		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
@@ -273,19 +283,18 @@ build_actions(const struct config *cfg, const struct fill_input *in, struct fill
 		if (signer(cfg, role) == NULL) {
 			snprintf(admin, sizeof admin, "[signers] %s: the template's role \"%s\" has no entry in "
 			    "[signers]", role, role);
-			FILL_PROBLEM(out, admin, "the template's signer \"%s\" is not set up" FILL_ASK_ADMIN, role);
+			add_text(out, TEXTS(in->lang, TEXTS_ROLE_NOT_SET, role), admin);
 			continue;
 		}
 		/* contact.main is the only signer source so far. */
 		if (in->contact == NULL) {
-			FILL_PROBLEM(out, NULL, "the deal has no main contact to sign as \"%s\": link one and "
-			    "make it the main contact", role);
+			add_text(out, TEXTS(in->lang, TEXTS_NO_SIGNER_CONTACT, role), NULL);
 			continue;
 		}
 		if (fill_source(in, "contact.name", name, sizeof name, need, sizeof need) != 0)
-			snprintf(name, sizeof name, "%s", "Client");
+			snprintf(name, sizeof name, "%s", texts_plain(in->lang, TEXTS_CLIENT));
 		if (fill_source(in, "contact.email", email, sizeof email, need, sizeof need) != 0) {
-			FILL_PROBLEM(out, NULL, "the main contact \"%s\" has no email address: add it", name);
+			add_text(out, TEXTS(in->lang, TEXTS_NO_SIGNER_EMAIL, name), NULL);
 			continue;
 		}
 		a = json_object_new_object();
@@ -314,6 +323,11 @@ fill_request(const struct config *cfg, const struct fill_input *in, struct fill_
 	memset(out, 0, sizeof *out);
 	field_data = build_field_data(cfg, in, out);
 	actions = build_actions(cfg, in, out);
+	if (out->no_memory) { /* a problem may be missing: neither send nor tell */
+		json_object_put(field_data);
+		json_object_put(actions);
+		return -1;
+	}
 	if (out->nproblems > 0) {
 		json_object_put(field_data);
 		json_object_put(actions);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "crash.h"
+#include "datefmt.h"
 #include "deal.h"
 #include "jfield.h"
 #include "job.h"
@@ -20,30 +21,45 @@
 #include "log.h"
 #include "outbox.h"
 #include "str.h"
+#include "texts.h"
 #include "zoho.h"
 
-/* "29/11/2026 19:02 CET" ([zoho] time_zone) from the event's milliseconds (now when absent). */
+/* "29/11/2026 19:02 CET" from the event's milliseconds (now when absent): the date as
+ * [zoho] date_format writes it, the time in [zoho] time_zone (program.c's zone_use). */
 static void
-event_time(const struct outbox_job *job, char *buf, size_t len)
+event_time(const struct config *cfg, const struct outbox_job *job, char *buf, size_t len)
 {
 	long long ms = strtoll(jfield_text(job->state, "at_ms"), NULL, 10);
 	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 	struct tm tm;
+	size_t used;
 
 	localtime_r(&t, &tm);
-	strftime(buf, len, "%d/%m/%Y %H:%M %Z", &tm);
+	if (datefmt_write(cfg->zoho.date_format, &tm, buf, len) == -1)
+		datefmt_write("dd/MM/yyyy", &tm, buf, len);
+	used = strlen(buf);
+	strftime(buf + used, len - used, " %H:%M %Z", &tm);
 }
 
 /* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */
 static void
-event_who(const struct outbox_job *job, char *buf, size_t len)
+event_who(const struct config *cfg, const struct outbox_job *job, char *buf, size_t len)
 {
 	const char *name = jfield_text(job->state, "by_name"), *email = jfield_text(job->state, "by_email");
 
 	if (*name && *email)
 		snprintf(buf, len, "%s <%s>", name, email);
 	else
-		snprintf(buf, len, "%s", *name ? name : *email ? email : "the recipient");
+		snprintf(buf, len, "%s", *name ? name : *email ? email :
+		    texts_plain(cfg->kommo.language, TEXTS_THE_RECIPIENT));
+}
+
+/* The text was not made: the job waits and tries again. Returns -1. */
+static int
+no_text(struct job_result *res)
+{
+	snprintf(res->error, sizeof res->error, "out of memory");
+	return -1;
 }
 
 /* The outcome onto the deal's records; when the state refuses it the job runs again
@@ -57,17 +73,20 @@ record_step(const struct config *cfg, struct outbox_job *job, const char *outcom
 	return -1;
 }
 
-/* A note on the job's lead, once (see job_step_note). */
+/* A note on the job's lead, once (see job_step_note); text (from texts) is freed. */
 static int
-add_note(const struct config *cfg, struct outbox_job *job, const char *flag, const char *text,
+add_note(const struct config *cfg, struct outbox_job *job, const char *flag, char *text,
     struct job_result *res)
 {
-	return job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
+	int rc = text ? job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res) : no_text(res);
+
+	free(text);
+	return rc;
 }
 
-/* A task for the lead's responsible user, once (see job_step_task). */
+/* A task for the lead's responsible user, once (see job_step_task); text is freed. */
 static int
-add_task(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
+task_once(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
 {
 	const char *lead_id = jfield_text(job->state, "lead");
 	struct remote_result rr;
@@ -86,6 +105,15 @@ add_task(const struct config *cfg, struct outbox_job *job, const char *text, str
 	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
 	json_object_put(lead);
 	return job_step_task(cfg, job, lead_id, "tasked", responsible, text, res);
+}
+
+static int
+add_task(const struct config *cfg, struct outbox_job *job, char *text, struct job_result *res)
+{
+	int rc = text ? task_once(cfg, job, text, res) : no_text(res);
+
+	free(text);
+	return rc;
 }
 
 /* Where move_stage takes the lead. */
@@ -218,24 +246,24 @@ recorded(const struct config *cfg, const struct outbox_job *job, const char *out
 void
 outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char file_name[96], who[900], when[64], *text;
+	const enum texts_lang lang = cfg->kommo.language;
+	char request[25], who[900], when[64], *file_name;
 	int rc;
 
 	if (recorded(cfg, job, DEAL_COMPLETED, res))
 		return;
-	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
-	    "is in the deal's files.", who, when, job->subject);
-	rc = upload_pdf(cfg, job, file_name, res);
+	snprintf(request, sizeof request, "%.24s", job->subject); /* a file name of a sane length */
+	file_name = TEXTS(lang, TEXTS_SIGNED_FILE, request);
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	rc = file_name ? upload_pdf(cfg, job, file_name, res) : no_text(res);
 	if (rc == 0)
 		rc = link_file(cfg, job, file_name, res);
+	free(file_name);
 	if (rc == 0)
-		rc = add_note(cfg, job, "noted", text ? text : "Contract signed.", res);
+		rc = add_note(cfg, job, "noted", TEXTS(lang, TEXTS_SIGNED, who, when, job->subject), res);
 	if (rc == 0)
 		rc = move_stage(cfg, job, cfg->kommo.signed_status_id, res);
-	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
 		rc = record_step(cfg, job, DEAL_COMPLETED, res);
@@ -250,24 +278,19 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char who[900], when[64], *text;
+	const enum texts_lang lang = cfg->kommo.language;
+	char who[900], when[64];
 	const char *reason = jfield_text(job->state, "reason");
 	int rc;
 
 	if (recorded(cfg, job, DEAL_DECLINED, res))
 		return;
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract declined by %s on %s. Reason: %s. Zoho Sign request %s.", who, when,
-	    *reason ? reason : "none given", job->subject);
-	rc = add_note(cfg, job, "noted", text ? text : "Contract declined.", res);
-	free(text);
-	if (rc == 0) {
-		text = str_fmt("Contract declined (Zoho Sign request %s): see the note on this deal and "
-		    "follow up.", job->subject);
-		rc = add_task(cfg, job, text ? text : "Contract declined.", res);
-		free(text);
-	}
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(lang, TEXTS_DECLINED, who, when,
+	    *reason ? reason : texts_plain(lang, TEXTS_NO_REASON), job->subject), res);
+	if (rc == 0)
+		rc = add_task(cfg, job, TEXTS(lang, TEXTS_DECLINED_TASK, job->subject), res);
 	if (rc == 0)
 		rc = move_stage(cfg, job, cfg->kommo.declined_status_id, res);
 	if (rc == 0)
@@ -279,8 +302,9 @@ outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
+	const enum texts_lang lang = cfg->kommo.language;
 	json_object *rec = NULL;
-	char when[64], *text, err[256];
+	char when[64], err[256];
 	int resend, rc;
 
 	/* Recorded by an earlier job: nothing left. Recorded by this one, the resend may
@@ -291,18 +315,12 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
 	resend = cfg->zoho.resend_on_expiry && strcmp(jfield_text(rec, "resend"), "true") != 0;
 	json_object_put(rec);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract request %s expired unsigned on %s.%s", job->subject, when,
-	    resend ? " A fresh request is being sent." : "");
-	rc = add_note(cfg, job, "noted", text ? text : "Contract expired.", res);
-	free(text);
-	if (rc == 0) {
-		text = str_fmt("Contract request %s expired unsigned: follow up with the client%s.", job->subject,
-		    resend ? "; a fresh request is on its way" :
-		    ", then move the deal into the stage again to send a fresh request");
-		rc = add_task(cfg, job, text ? text : "Contract expired.", res);
-		free(text);
-	}
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(lang, resend ? TEXTS_EXPIRED_RESENT : TEXTS_EXPIRED,
+	    job->subject, when), res);
+	if (rc == 0)
+		rc = add_task(cfg, job, TEXTS(lang, resend ? TEXTS_EXPIRED_RESENT_TASK : TEXTS_EXPIRED_TASK,
+		    job->subject), res);
 	/* The request is no longer in flight before the new send job looks; recorded once,
 	 * so a retry never moves the deal back from a newer send to "expired". */
 	if (rc != 0 || (!job_step_done(job, "expiry_recorded") &&
@@ -329,16 +347,13 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 void
 outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char when[64], *text;
+	char when[64];
 	int rc;
 
 	if (recorded(cfg, job, DEAL_RECALLED, res))
 		return;
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s. To send a fresh request, move the "
-	    "deal into the stage again.", job->subject, when);
-	rc = add_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
-	free(text);
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(cfg->kommo.language, TEXTS_RECALLED, job->subject, when), res);
 	if (rc == 0)
 		rc = record_step(cfg, job, DEAL_RECALLED, res);
 	if (rc == 0)
@@ -348,31 +363,28 @@ outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char who[900], when[64], *text;
-	const char *what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? "viewed" : "signed";
+	char who[900], when[64];
+	enum texts_id what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? TEXTS_VIEWED_BY :
+	    TEXTS_SIGNED_BY;
 
 	if (!cfg->kommo.progress_notes) {
 		res->done = 1;
 		return;
 	}
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract %s by %s on %s.", what, who, when);
-	res->done = add_note(cfg, job, "noted", text ? text : "Contract progress.", res) == 0;
-	free(text);
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	res->done = add_note(cfg, job, "noted", TEXTS(cfg->kommo.language, what, who, when), res) == 0;
 }
 
 void
 outcome_alert(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	const char *what = jfield_text(job->state, "what");
-	char *text = str_fmt("The contract integration gave up on this deal (%s): %s. Check the "
-	    "contract by hand, and ask your administrator: they can start it again.",
-	    strcmp(what, JOB_KIND_SEND) == 0 ? "sending the contract" : "bringing back the signing outcome",
-	    jfield_text(job->state, "reason"));
+	/* The reason is the job's last error, as the administrator's log has it. */
+	enum texts_id what = strcmp(jfield_text(job->state, "what"), JOB_KIND_SEND) == 0 ? TEXTS_GAVE_UP_SEND :
+	    TEXTS_GAVE_UP_OUTCOME;
 
-	res->done = add_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;
-	free(text);
+	res->done = add_task(cfg, job, TEXTS(cfg->kommo.language, what, jfield_text(job->state, "reason")),
+	    res) == 0;
 }
 
 json_object *
