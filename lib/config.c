@@ -7,6 +7,7 @@
 #include "config.h"
 #include "datefmt.h"
 #include "msg.h"
+#include "texts.h"
 #include "zone.h"
 
 #include <errno.h>
@@ -55,6 +56,7 @@ enum kind {
 	KIND_DC,        /* one of dc_names */
 	KIND_DATE,      /* a pattern datefmt_write takes (dd/MM/yyyy) */
 	KIND_ZONE,      /* a tz database name (Europe/Amsterdam) */
+	KIND_LANGUAGE,  /* en, es or pt: an enum texts_lang */
 	KIND_URL,       /* https://, or http:// to loopback; kept exactly as written */
 	KIND_BASE_URL,  /* KIND_URL without trailing '/' */
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
@@ -91,6 +93,7 @@ static const struct key keys[] = {
 	K(SEC_KOMMO, "status_field_id", KIND_ID, kommo.status_field_id),
 	K(SEC_KOMMO, "status_values", KIND_STATUS_WORDS, kommo.status_values),
 	K(SEC_KOMMO, "request_field_id", KIND_ID, kommo.request_field_id),
+	K(SEC_KOMMO, "language", KIND_LANGUAGE, kommo.language),
 	K(SEC_ZOHO, "dc", KIND_DC, zoho.dc),
 	K(SEC_ZOHO, "accounts_url", KIND_BASE_URL, zoho.accounts_url),
 	K(SEC_ZOHO, "sign_url", KIND_SIGN_URL, zoho.sign_url),
@@ -769,6 +772,15 @@ set_value(struct parser *p, void *obj, const struct key *k, const char *label, c
 			    "writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy", label);
 		break;
 	}
+	case KIND_LANGUAGE: {
+		int lang = texts_lang_parse(v);
+
+		if (lang == -1)
+			return fail(p, "%s: expected " TEXTS_LANG_NAMES " (the language of the notes and tasks "
+			    "on deals)", label);
+		*(enum texts_lang *)(void *)(base + k->offset) = (enum texts_lang)lang;
+		return 0;
+	}
 	case KIND_ZONE:
 		if (!zone_name_ok(v))
 			return fail(p, "%s: expected a time zone name such as Europe/Amsterdam or UTC", label);
@@ -1440,7 +1452,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
 		    keys[i].kind != KIND_RUN && keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES &&
-		    keys[i].kind != KIND_PROCS)
+		    keys[i].kind != KIND_PROCS && keys[i].kind != KIND_LANGUAGE)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

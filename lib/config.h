@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "texts.h"
+
 /*
  * One "name = source" line of [fields] or [signers], in file order. A literal keeps
  * its double quotes in source ("\"ACME Ltd\"", the only values starting with '"'), so
@@ -109,6 +111,7 @@ struct config {
 		char *status_field_id;    /* a lead field showing the contract status; may be empty */
 		char *status_values;      /* "sent:Sent, viewed:Viewed, ..." (checked by config_status_word) */
 		char *request_field_id;   /* a lead field given the Zoho Sign request id; may be empty */
+		enum texts_lang language; /* of the notes and tasks on deals; default en */
 	} kommo;
 
 	struct {

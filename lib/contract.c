@@ -24,6 +24,7 @@
 #include "outcome.h"
 #include "route.h"
 #include "str.h"
+#include "texts.h"
 #include "zoho.h"
 
 void
@@ -115,7 +116,7 @@ no_template(const struct config *cfg, const struct remote_result *rr, struct fil
 
 	snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign has no template %s (%s)",
 	    cfg->zoho.template_id, rr->message);
-	fill_problem_add(out, "the contract template is not in Zoho Sign" FILL_ASK_ADMIN, admin);
+	fill_problem_add(out, texts_plain(cfg->kommo.language, TEXTS_NO_TEMPLATE), admin);
 }
 
 /* 1 when some [signers] line is of this kind. */
@@ -231,6 +232,7 @@ contract_draft_fill(const struct config *cfg, struct contract_draft *d, const ch
 	fin.users = d->users;
 	fin.today = today;
 	fin.marker = marker;
+	fin.lang = cfg->kommo.language;
 	rc = fill_request(cfg, &fin, &d->fill);
 	if (rc == -1)
 		snprintf(res->error, sizeof res->error, "out of memory");
@@ -411,7 +413,7 @@ send_request(const struct config *cfg, struct outbox_job *job, const struct deal
 	crash_point("send-after-zoho-created");
 	if (rr.outcome == REMOTE_REFUSED) {
 		/* Zoho's reason goes on the lead too: it may name the data it did not take. */
-		char *text = str_fmt("Zoho Sign refused the request (%s)" FILL_ASK_ADMIN, rr.message);
+		char *text = TEXTS(cfg->kommo.language, TEXTS_ZOHO_REFUSED, rr.message);
 		char *admin = str_fmt("[zoho] template_id: Zoho Sign refused the request made from template "
 		    "%s: %s", cfg->zoho.template_id, rr.message);
 		struct fill_problem why = { text, admin };
@@ -449,10 +451,13 @@ tell_sent(const struct config *cfg, struct outbox_job *job, struct job_result *r
 	if (deal_status_request_step(cfg, job, job->subject, jfield_text(job->state, "request_id"), res) == -1 ||
 	    deal_status_step(cfg, job, job->subject, jfield_text(job->state, "request_id"), "sent", res) == -1)
 		return;
-	text = str_fmt("Contract sent for signature to %s. Zoho Sign request %s.",
-	    jfield_text(job->state, "recipients"), jfield_text(job->state, "request_id"));
-	res->done = job_step_note(cfg, job, job->subject, "note_done",
-	    text ? text : "Contract sent for signature.", res) == 0;
+	text = TEXTS(cfg->kommo.language, TEXTS_SENT, jfield_text(job->state, "recipients"),
+	    jfield_text(job->state, "request_id"));
+	if (text == NULL) {
+		snprintf(res->error, sizeof res->error, "out of memory");
+		return;
+	}
+	res->done = job_step_note(cfg, job, job->subject, "note_done", text, res) == 0;
 	free(text);
 }
 
@@ -462,13 +467,16 @@ tell_blocked(const struct config *cfg, struct outbox_job *job, struct job_result
 	char *text;
 	int rc;
 
-	text = str_fmt("Contract not sent: %s. Then move the deal into the stage again.",
-	    jfield_text(job->state, "problems"));
+	text = TEXTS(cfg->kommo.language, TEXTS_BLOCKED, jfield_text(job->state, "problems"));
+	if (text == NULL) {
+		snprintf(res->error, sizeof res->error, "out of memory");
+		return;
+	}
 	/* The note and the task say the same: the task is what reaches the manager. */
-	rc = job_step_note(cfg, job, job->subject, "blocked_note_done", text ? text : "Contract not sent.", res);
+	rc = job_step_note(cfg, job, job->subject, "blocked_note_done", text, res);
 	if (rc == 0)
 		rc = job_step_task(cfg, job, job->subject, "blocked_task_done", jfield_text(job->state, "responsible"),
-		    text ? text : "Contract not sent.", res);
+		    text, res);
 	free(text);
 	if (rc == -1)
 		return;

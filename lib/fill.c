@@ -11,6 +11,7 @@
 
 #include "jfield.h"
 #include "str.h"
+#include "texts.h"
 
 void
 fill_problem_add(struct fill_result *r, const char *text, const char *admin)
@@ -25,17 +26,22 @@ fill_problem_add(struct fill_result *r, const char *text, const char *admin)
 		free(p->text);
 		free(p->admin);
 		p->text = p->admin = NULL;
+		r->no_memory = 1;
 		return;
 	}
 	r->nproblems++;
 }
 
-/* A problem with its text and admin line formatted by the caller's snprintf. */
-#define FILL_PROBLEM(r, admin, ...) do {                                   \
-		char text_[400];                                            \
-		snprintf(text_, sizeof text_, __VA_ARGS__);                 \
-		fill_problem_add((r), text_, (admin));                      \
-	} while (0)
+/* A problem with its text from the message table (text is freed). */
+static void
+add_text(struct fill_result *r, char *text, const char *admin)
+{
+	if (text != NULL)
+		fill_problem_add(r, text, admin);
+	else
+		r->no_memory = 1;
+	free(text);
+}
 
 /* First value of the custom field with this id or code ("EMAIL"); NULL when unset. */
 static const char *
@@ -68,14 +74,18 @@ int
 fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
     char *need, size_t needlen)
 {
+	/* label is for the administrator's messages; the manager's are in texts. */
 	static const struct {
-		const char *prefix, *label, *absent;
+		const char *prefix, *label;
+		enum texts_id absent, value, custom;
 		size_t offset;
 	} entities[] = {
-		{ "lead.", "deal", "", offsetof(struct fill_input, lead) },
-		{ "contact.", "main contact", "a main contact on the deal: link one and make it the main contact",
-		    offsetof(struct fill_input, contact) },
-		{ "company.", "company", "a company on the deal: link one", offsetof(struct fill_input, company) },
+		{ "lead.", "deal", TEXTS_COUNT, TEXTS_NEED_DEAL_VALUE, TEXTS_NEED_DEAL_CUSTOM,
+		    offsetof(struct fill_input, lead) },
+		{ "contact.", "main contact", TEXTS_NEED_CONTACT, TEXTS_NEED_CONTACT_VALUE,
+		    TEXTS_NEED_CONTACT_CUSTOM, offsetof(struct fill_input, contact) },
+		{ "company.", "company", TEXTS_NEED_COMPANY, TEXTS_NEED_COMPANY_VALUE, TEXTS_NEED_COMPANY_CUSTOM,
+		    offsetof(struct fill_input, company) },
 	};
 	const char *value = NULL;
 	size_t i, len = strlen(source);
@@ -98,8 +108,8 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 			continue;
 		entity = *(json_object *const *)(const void *)((const char *)in + entities[i].offset);
 		attr = source + plen;
-		if (entity == NULL) {
-			snprintf(need, needlen, "%s", entities[i].absent);
+		if (entity == NULL) { /* never the lead, which every draft has */
+			snprintf(need, needlen, "%s", texts_plain(in->lang, entities[i].absent));
 			return -1;
 		}
 		if (strncmp(attr, "cf.", 3) == 0)
@@ -114,11 +124,12 @@ fill_source(const struct fill_input *in, const char *source, char *buf, size_t b
 		} else
 			value = jfield_text(entity, attr);
 		if (value == NULL || *value == '\0') {
-			if (strncmp(attr, "cf.", 3) == 0)
-				snprintf(need, needlen, "the %s's custom field %s: fill it in", entities[i].label,
-				    attr + 3);
-			else
-				snprintf(need, needlen, "the %s's %s: fill it in", entities[i].label, attr);
+			int custom = strncmp(attr, "cf.", 3) == 0;
+			char *text = TEXTS(in->lang, custom ? entities[i].custom : entities[i].value,
+			    custom ? attr + 3 : attr);
+
+			snprintf(need, needlen, "%s", text ? text : source);
+			free(text);
 			return -1;
 		}
 		snprintf(buf, buflen, "%s", value);
@@ -213,18 +224,17 @@ build_field_data(const struct config *cfg, const struct fill_input *in, struct f
 		if (field == NULL) {
 			snprintf(admin, sizeof admin, "[fields] %s: Zoho Sign template %s has no field of that "
 			    "name or label", m->name, jfield_text(in->tpl, "template_id"));
-			FILL_PROBLEM(out, admin, "the template has no field \"%s\"" FILL_ASK_ADMIN, m->name);
+			add_text(out, TEXTS(in->lang, TEXTS_NO_FIELD, m->name), admin);
 			continue;
 		}
 		rc = fill_source(in, m->source, value, sizeof value, need, sizeof need);
 		if (rc == -1) {
-			FILL_PROBLEM(out, NULL, "field \"%s\" needs %s", m->name, need);
+			add_text(out, TEXTS(in->lang, TEXTS_FIELD_NEEDS, m->name, need), NULL);
 			continue;
 		}
 		if (rc == -2) {
 			snprintf(admin, sizeof admin, "[fields] %s: %s", m->name, need);
-			FILL_PROBLEM(out, admin, "the source of field \"%s\" is not set up right" FILL_ASK_ADMIN,
-			    m->name);
+			add_text(out, TEXTS(in->lang, TEXTS_FIELD_SOURCE, m->name), admin);
 			continue;
 		}
 		slot = slot_of(field);
@@ -300,16 +310,16 @@ fill_signer_user(const struct config_signer *s, json_object *lead)
 	return strcmp(id, "0") == 0 ? "" : id;
 }
 
-/* A contact that signs: its person, or the manager's problem when it has no address. */
+/* A contact that signs: its person, or the manager's problem when it has no address
+ * (no_email: the main contact's text or another contact's). */
 static int
-contact_signs(json_object *contact, const char *label, const char *role, const char *source,
-    struct person *p, struct fill_result *out)
+contact_signs(const struct fill_input *in, json_object *contact, enum texts_id no_email, const char *role,
+    const char *source, struct person *p, struct fill_result *out)
 {
 	person_of(jfield_text(contact, "name"), custom_field(contact, NULL, "EMAIL"), p);
 	if (p->email[0] != '\0')
 		return 0;
-	FILL_PROBLEM(out, NULL, "the %s \"%s\" has no email address: add it (signs as \"%s\", %s)", label,
-	    jfield_text(contact, "name"), role, source);
+	add_text(out, TEXTS(in->lang, no_email, jfield_text(contact, "name"), role, source), NULL);
 	return -1;
 }
 
@@ -323,8 +333,7 @@ user_signs(const struct fill_input *in, const char *user_id, const char *role, c
 
 	if (user == NULL) {
 		snprintf(admin, sizeof admin, "[signers] %s = %s: Kommo has no user %s", role, source, user_id);
-		FILL_PROBLEM(out, admin, "Kommo user %s, who signs as \"%s\" (%s), was not found" FILL_ASK_ADMIN,
-		    user_id, role, source);
+		add_text(out, TEXTS(in->lang, TEXTS_NO_USER, user_id, role, source), admin);
 		return -1;
 	}
 	person_of(jfield_text(user, "name"), jfield_text(user, "email"), p);
@@ -332,8 +341,7 @@ user_signs(const struct fill_input *in, const char *user_id, const char *role, c
 		return 0;
 	snprintf(admin, sizeof admin, "[signers] %s = %s: Kommo user %s has no e-mail address; set it in "
 	    "Kommo or choose another source", role, source, user_id);
-	FILL_PROBLEM(out, admin, "Kommo user \"%s\", who signs as \"%s\" (%s), has no e-mail address" FILL_ASK_ADMIN,
-	    jfield_text(user, "name"), role, source);
+	add_text(out, TEXTS(in->lang, TEXTS_USER_NO_EMAIL, jfield_text(user, "name"), role, source), admin);
 	return -1;
 }
 
@@ -349,35 +357,32 @@ resolve_signer(const struct fill_input *in, const struct config_map *m, struct p
 
 	if (config_signer_parse(src, &s, why, sizeof why) == -1) { /* refused at load: not reached */
 		snprintf(admin, sizeof admin, "[signers] %s: %s", role, why);
-		FILL_PROBLEM(out, admin, "the signer \"%s\" is not set up right" FILL_ASK_ADMIN, role);
+		add_text(out, TEXTS(in->lang, TEXTS_SIGNER_SOURCE, role), admin);
 		return -1;
 	}
 	switch (s.kind) {
 	case CONFIG_SIGNER_CONTACT_MAIN:
 		if (in->contact)
-			return contact_signs(in->contact, "main contact", role, src, p, out);
-		FILL_PROBLEM(out, NULL, "the deal has no main contact to sign as \"%s\" (%s): link one and make it "
-		    "the main contact", role, src);
+			return contact_signs(in, in->contact, TEXTS_NO_SIGNER_EMAIL, role, src, p, out);
+		add_text(out, TEXTS(in->lang, TEXTS_NO_SIGNER_CONTACT, role, src), NULL);
 		return -1;
 	case CONFIG_SIGNER_CONTACT_OTHER:
 		c = in->others && json_object_array_length(in->others) > 0 ?
 		    json_object_array_get_idx(in->others, 0) : NULL;
 		if (c)
-			return contact_signs(c, "contact", role, src, p, out);
-		FILL_PROBLEM(out, NULL, "the deal has no second contact to sign as \"%s\" (%s): link one besides "
-		    "the main contact", role, src);
+			return contact_signs(in, c, TEXTS_NO_CONTACT_EMAIL, role, src, p, out);
+		add_text(out, TEXTS(in->lang, TEXTS_NO_SECOND_CONTACT, role, src), NULL);
 		return -1;
 	case CONFIG_SIGNER_CONTACT_CF:
 		if ((c = contact_with_role(in, s.id, role)) != NULL)
-			return contact_signs(c, "contact", role, src, p, out);
-		FILL_PROBLEM(out, NULL, "no contact of the deal has \"%s\" in its custom field %s, to sign as "
-		    "\"%s\" (%s): set it on the contact who signs", role, s.id, role, src);
+			return contact_signs(in, c, TEXTS_NO_CONTACT_EMAIL, role, src, p, out);
+		add_text(out, TEXTS(in->lang, TEXTS_NO_ROLE_CONTACT, role, s.id, src), NULL);
 		return -1;
 	case CONFIG_SIGNER_USER_RESPONSIBLE:
 	case CONFIG_SIGNER_USER:
 		if (*fill_signer_user(&s, in->lead) != '\0')
 			return user_signs(in, fill_signer_user(&s, in->lead), role, src, p, out);
-		FILL_PROBLEM(out, NULL, "the deal has no responsible user to sign as \"%s\" (%s): set one", role, src);
+		add_text(out, TEXTS(in->lang, TEXTS_NO_RESPONSIBLE, role, src), NULL);
 		return -1;
 	case CONFIG_SIGNER_FIXED:
 		person_of(s.name, s.email, p);
@@ -385,8 +390,7 @@ resolve_signer(const struct fill_input *in, const struct config_map *m, struct p
 	case CONFIG_SIGNER_LEAD_CF:
 		v = custom_field(in->lead, s.id, NULL);
 		if (v == NULL || *v == '\0') {
-			FILL_PROBLEM(out, NULL, "the deal's custom field %s: fill it in with the e-mail address of who "
-			    "signs as \"%s\" (%s)", s.id, role, src);
+			add_text(out, TEXTS(in->lang, TEXTS_NO_SIGNER_FIELD, s.id, role, src), NULL);
 			return -1;
 		}
 		person_of(s.name_id[0] ? custom_field(in->lead, s.name_id, NULL) : NULL, v, p);
@@ -406,7 +410,7 @@ build_actions(const struct config *cfg, const struct fill_input *in, struct fill
 	if (n == 0) {
 		snprintf(admin, sizeof admin, "[zoho] template_id: Zoho Sign template %s has no recipients",
 		    jfield_text(in->tpl, "template_id"));
-		FILL_PROBLEM(out, admin, "the Zoho Sign template has no signers" FILL_ASK_ADMIN);
+		fill_problem_add(out, texts_plain(in->lang, TEXTS_NO_SIGNERS), admin);
 	}
 	for (i = 0; i < n; i++) {
 		json_object *ta = json_object_array_get_idx(tpl_actions, i), *a;
@@ -417,14 +421,13 @@ build_actions(const struct config *cfg, const struct fill_input *in, struct fill
 		if (m == NULL) {
 			snprintf(admin, sizeof admin, "[signers] %s: the template's role \"%s\" has no entry in "
 			    "[signers]", role, role);
-			FILL_PROBLEM(out, admin, "the template's signer \"%s\" is not set up" FILL_ASK_ADMIN, role);
+			add_text(out, TEXTS(in->lang, TEXTS_ROLE_NOT_SET, role), admin);
 			continue;
 		}
 		if (resolve_signer(in, m, &p, out) == -1)
 			continue;
 		if (!config_email_valid(p.email)) {
-			FILL_PROBLEM(out, NULL, "the e-mail address \"%s\" of who signs as \"%s\" (%s) is not a valid "
-			    "address: correct it", p.email, role, m->source);
+			add_text(out, TEXTS(in->lang, TEXTS_BAD_EMAIL, p.email, role, m->source), NULL);
 			continue;
 		}
 		/* Only the recipient is ours: the action, its type and its place in the order are
@@ -455,6 +458,11 @@ fill_request(const struct config *cfg, const struct fill_input *in, struct fill_
 	memset(out, 0, sizeof *out);
 	field_data = build_field_data(cfg, in, out);
 	actions = build_actions(cfg, in, out);
+	if (out->no_memory) { /* a problem may be missing: neither send nor tell */
+		json_object_put(field_data);
+		json_object_put(actions);
+		return -1;
+	}
 	if (out->nproblems > 0) {
 		json_object_put(field_data);
 		json_object_put(actions);

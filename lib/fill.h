@@ -9,17 +9,16 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "texts.h"
 
 #define FILL_MAX_PROBLEMS 16
 
-/* The end of a problem only the administrator can fix, as the lead's note says it. */
-#define FILL_ASK_ADMIN ": ask your administrator"
-
 /*
- * One reason the contract cannot go out. Either the sales manager can fix it on the
- * deal (admin is NULL; text says what to add), or only the administrator can (text ends
- * with FILL_ASK_ADMIN, and admin is the line for the log, starting with the config
- * key to fix, such as "[fields] Currency: ...").
+ * One reason the contract cannot go out, its text in [kommo] language (texts.h). Either
+ * the sales manager can fix it on the deal (admin is NULL; text says what to add), or
+ * only the administrator can (text ends with "ask your administrator", and admin is the
+ * line for the log, in English, starting with the config key to fix, such as
+ * "[fields] Currency: ...").
  */
 struct fill_problem {
 	char *text;
@@ -31,6 +30,7 @@ struct fill_result {
 	char recipients[1024]; /* "Jane Doe <jane@example.com>", comma separated */
 	struct fill_problem problems[FILL_MAX_PROBLEMS];
 	size_t nproblems;
+	int no_memory;        /* a problem could not be recorded */
 };
 
 struct fill_input {
@@ -44,6 +44,7 @@ struct fill_input {
 	                       * ({"123": GET /users/123}); NULL when none */
 	const char *today;    /* date for "today", as the account expects it */
 	const char *marker;   /* appended to request_name so the request can be found again */
+	enum texts_lang lang; /* of the problems' texts, [kommo] language */
 };
 
 /* Fills out; returns 0 when data_json is ready, 1 when there are problems, -1 on no memory. */
@@ -55,8 +56,8 @@ void fill_problem_add(struct fill_result *r, const char *text, const char *admin
 
 /*
  * Resolves one [fields] source to text in buf. Returns 0; -1 when the deal lacks the
- * value, with what the manager should do in need (for example "the deal's company: link
- * one to the deal"); -2 when the source names nothing known, with why in need.
+ * value, with what the manager should do in need, in in->lang (for example "a company on
+ * the deal: link one"); -2 when the source names nothing known, with why in need.
  */
 int fill_source(const struct fill_input *in, const char *source, char *buf, size_t buflen,
     char *need, size_t needlen);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "crash.h"
+#include "datefmt.h"
 #include "deal.h"
 #include "deal_status.h"
 #include "jfield.h"
@@ -22,40 +23,54 @@
 #include "outbox.h"
 #include "route.h"
 #include "str.h"
+#include "texts.h"
 #include "zoho.h"
 
-/* "29/11/2026 19:02 CET" ([zoho] time_zone) from milliseconds since the epoch as text
- * (now when absent). */
+/* The text was not made: the job waits and tries again. Returns -1. */
+static int
+no_text(struct job_result *res)
+{
+	snprintf(res->error, sizeof res->error, "out of memory");
+	return -1;
+}
+
+/* "29/11/2026 19:02 CET" from milliseconds since the epoch as text (now when absent): the
+ * date as [zoho] date_format writes it, the time in [zoho] time_zone (program.c's zone_use). */
 static void
-time_text(const char *ms_text, char *buf, size_t len)
+time_text(const struct config *cfg, const char *ms_text, char *buf, size_t len)
 {
 	long long ms = strtoll(ms_text, NULL, 10);
 	time_t t = ms > 0 ? (time_t)(ms / 1000) : time(NULL);
 	struct tm tm;
+	size_t used;
 
 	localtime_r(&t, &tm);
-	strftime(buf, len, "%d/%m/%Y %H:%M %Z", &tm);
+	if (datefmt_write(cfg->zoho.date_format, &tm, buf, len) == -1)
+		datefmt_write("dd/MM/yyyy", &tm, buf, len);
+	used = strlen(buf);
+	strftime(buf + used, len - used, " %H:%M %Z", &tm);
 }
 
 /* The event's time. */
 static void
-event_time(const struct outbox_job *job, char *buf, size_t len)
+event_time(const struct config *cfg, const struct outbox_job *job, char *buf, size_t len)
 {
-	time_text(jfield_text(job->state, "at_ms"), buf, len);
+	time_text(cfg, jfield_text(job->state, "at_ms"), buf, len);
 }
 
 /*
  * Every signer of the request with the time each signed, from the request's actions
  * (the event names only the last one to act): "Jane Doe <jane@example.com> on
- * 29/11/2026 19:02 CET, Bob Roe <bob@ourco.example> on ...". Kept in the job's state,
- * so a retry writes the same note. Empty when Zoho lists no signed action.
+ * 29/11/2026 19:02 CET, Bob Roe <bob@ourco.example> on ...", in [kommo] language. Kept
+ * in the job's state, so a retry writes the same note. Empty when Zoho lists no signed
+ * action.
  */
 static int
 signer_list(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
 	struct remote_result rr;
 	json_object *request = NULL, *actions;
-	char list[1500] = "", when[64];
+	char list[1500] = "", person[600], when[64];
 	size_t i, n;
 
 	if (json_object_object_get_ex(job->state, "signers", NULL)) /* recorded, even when empty */
@@ -69,13 +84,22 @@ signer_list(const struct config *cfg, struct outbox_job *job, struct job_result 
 		json_object *a = json_object_array_get_idx(actions, i);
 		const char *status = jfield_text(a, "action_status"), *at = jfield_text(a, "signed_time");
 		size_t used = strlen(list);
+		char *signed_at = NULL;
 
 		if (strcmp(status, "SIGNED") != 0 && strcmp(status, "APPROVED") != 0)
 			continue;
-		time_text(at, when, sizeof when);
-		snprintf(list + used, sizeof list - used, "%s%s <%s>%s%s", used ? ", " : "",
-		    jfield_text(a, "recipient_name"), jfield_text(a, "recipient_email"), *at ? " on " : "",
-		    *at ? when : "");
+		snprintf(person, sizeof person, "%s <%s>", jfield_text(a, "recipient_name"),
+		    jfield_text(a, "recipient_email"));
+		if (*at) {
+			time_text(cfg, at, when, sizeof when);
+			signed_at = TEXTS(cfg->kommo.language, TEXTS_SIGNER_AT, person, when);
+			if (signed_at == NULL) {
+				json_object_put(request);
+				return no_text(res);
+			}
+		}
+		snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", signed_at ? signed_at : person);
+		free(signed_at);
 	}
 	json_object_put(request);
 	return job_step_record(cfg, job, "signers", json_object_new_string(list), res);
@@ -83,14 +107,15 @@ signer_list(const struct config *cfg, struct outbox_job *job, struct job_result 
 
 /* "Jane Doe <jane@example.com>", or whichever of the two the event carried. */
 static void
-event_who(const struct outbox_job *job, char *buf, size_t len)
+event_who(const struct config *cfg, const struct outbox_job *job, char *buf, size_t len)
 {
 	const char *name = jfield_text(job->state, "by_name"), *email = jfield_text(job->state, "by_email");
 
 	if (*name && *email)
 		snprintf(buf, len, "%s <%s>", name, email);
 	else
-		snprintf(buf, len, "%s", *name ? name : *email ? email : "the recipient");
+		snprintf(buf, len, "%s", *name ? name : *email ? email :
+		    texts_plain(cfg->kommo.language, TEXTS_THE_RECIPIENT));
 }
 
 /* The outcome onto the deal's records; when the state refuses it the job runs again
@@ -104,17 +129,20 @@ record_step(const struct config *cfg, struct outbox_job *job, const char *outcom
 	return -1;
 }
 
-/* A note on the job's lead, once (see job_step_note). */
+/* A note on the job's lead, once (see job_step_note); text (from texts) is freed. */
 static int
-add_note(const struct config *cfg, struct outbox_job *job, const char *flag, const char *text,
+add_note(const struct config *cfg, struct outbox_job *job, const char *flag, char *text,
     struct job_result *res)
 {
-	return job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res);
+	int rc = text ? job_step_note(cfg, job, jfield_text(job->state, "lead"), flag, text, res) : no_text(res);
+
+	free(text);
+	return rc;
 }
 
-/* A task for the lead's responsible user, once (see job_step_task). */
+/* A task for the lead's responsible user, once (see job_step_task); text is freed. */
 static int
-add_task(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
+task_once(const struct config *cfg, struct outbox_job *job, const char *text, struct job_result *res)
 {
 	const char *lead_id = jfield_text(job->state, "lead");
 	struct remote_result rr;
@@ -133,6 +161,15 @@ add_task(const struct config *cfg, struct outbox_job *job, const char *text, str
 	snprintf(responsible, sizeof responsible, "%s", jfield_text(lead, "responsible_user_id"));
 	json_object_put(lead);
 	return job_step_task(cfg, job, lead_id, "tasked", responsible, text, res);
+}
+
+static int
+add_task(const struct config *cfg, struct outbox_job *job, char *text, struct job_result *res)
+{
+	int rc = text ? task_once(cfg, job, text, res) : no_text(res);
+
+	free(text);
+	return rc;
 }
 
 /* Where move_stage takes the lead, in the pipeline of the route that sent the request. */
@@ -287,33 +324,40 @@ recorded(const struct config *cfg, const struct outbox_job *job, const char *out
 	return res->done;
 }
 
+/* The completion note: every signer with their time, else the one the event names. */
+static char *
+signed_note(const struct config *cfg, const struct outbox_job *job)
+{
+	const char *signers = jfield_text(job->state, "signers");
+	char who[900], when[64];
+
+	if (*signers)
+		return TEXTS(cfg->kommo.language, TEXTS_SIGNED_ALL, signers, job->subject);
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	return TEXTS(cfg->kommo.language, TEXTS_SIGNED, who, when, job->subject);
+}
+
 void
 outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char file_name[96], who[900], when[64], *text;
+	char request[25], *file_name;
 	int rc;
 
 	if (recorded(cfg, job, DEAL_COMPLETED, res) || signer_list(cfg, job, res) == -1)
 		return;
-	snprintf(file_name, sizeof file_name, "Signed contract %.24s.pdf", job->subject);
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	if (*jfield_text(job->state, "signers"))
-		text = str_fmt("Contract signed by %s. Zoho Sign request %s is complete; the signed PDF "
-		    "is in the deal's files.", jfield_text(job->state, "signers"), job->subject);
-	else
-		text = str_fmt("Contract signed by %s on %s. Zoho Sign request %s is complete; the signed PDF "
-		    "is in the deal's files.", who, when, job->subject);
-	rc = upload_pdf(cfg, job, file_name, res);
+	snprintf(request, sizeof request, "%.24s", job->subject); /* a file name of a sane length */
+	file_name = TEXTS(cfg->kommo.language, TEXTS_SIGNED_FILE, request);
+	rc = file_name ? upload_pdf(cfg, job, file_name, res) : no_text(res);
 	if (rc == 0)
 		rc = link_file(cfg, job, file_name, res);
+	free(file_name);
 	if (rc == 0)
-		rc = add_note(cfg, job, "noted", text ? text : "Contract signed.", res);
+		rc = add_note(cfg, job, "noted", signed_note(cfg, job), res);
 	if (rc == 0)
 		rc = move_stage(cfg, job, 0, res);
 	if (rc == 0)
 		rc = show_status(cfg, job, job->subject, "signed", res);
-	free(text);
 	if (rc == 0) {
 		crash_point("outcome-after-move");
 		rc = record_step(cfg, job, DEAL_COMPLETED, res);
@@ -328,24 +372,19 @@ outcome_complete(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char who[900], when[64], *text;
+	const enum texts_lang lang = cfg->kommo.language;
+	char who[900], when[64];
 	const char *reason = jfield_text(job->state, "reason");
 	int rc;
 
 	if (recorded(cfg, job, DEAL_DECLINED, res))
 		return;
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract declined by %s on %s. Reason: %s. Zoho Sign request %s.", who, when,
-	    *reason ? reason : "none given", job->subject);
-	rc = add_note(cfg, job, "noted", text ? text : "Contract declined.", res);
-	free(text);
-	if (rc == 0) {
-		text = str_fmt("Contract declined (Zoho Sign request %s): see the note on this deal and "
-		    "follow up.", job->subject);
-		rc = add_task(cfg, job, text ? text : "Contract declined.", res);
-		free(text);
-	}
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(lang, TEXTS_DECLINED, who, when,
+	    *reason ? reason : texts_plain(lang, TEXTS_NO_REASON), job->subject), res);
+	if (rc == 0)
+		rc = add_task(cfg, job, TEXTS(lang, TEXTS_DECLINED_TASK, job->subject), res);
 	if (rc == 0)
 		rc = move_stage(cfg, job, 1, res);
 	if (rc == 0)
@@ -359,8 +398,9 @@ outcome_declined(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
+	const enum texts_lang lang = cfg->kommo.language;
 	json_object *rec = NULL;
-	char when[64], *text, err[256];
+	char when[64], err[256];
 	int resend, rc;
 
 	/* Recorded by an earlier job: nothing left. Recorded by this one, the resend may
@@ -371,18 +411,12 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 	/* One fresh request per contract: a request that was itself a resend is not resent. */
 	resend = cfg->zoho.resend_on_expiry && strcmp(jfield_text(rec, "resend"), "true") != 0;
 	json_object_put(rec);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract request %s expired unsigned on %s.%s", job->subject, when,
-	    resend ? " A fresh request is being sent." : "");
-	rc = add_note(cfg, job, "noted", text ? text : "Contract expired.", res);
-	free(text);
-	if (rc == 0) {
-		text = str_fmt("Contract request %s expired unsigned: follow up with the client%s.", job->subject,
-		    resend ? "; a fresh request is on its way" :
-		    ", then move the deal into the stage again to send a fresh request");
-		rc = add_task(cfg, job, text ? text : "Contract expired.", res);
-		free(text);
-	}
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(lang, resend ? TEXTS_EXPIRED_RESENT : TEXTS_EXPIRED,
+	    job->subject, when), res);
+	if (rc == 0)
+		rc = add_task(cfg, job, TEXTS(lang, resend ? TEXTS_EXPIRED_RESENT_TASK : TEXTS_EXPIRED_TASK,
+		    job->subject), res);
 	if (rc == 0 && !job_step_done(job, "expiry_recorded"))
 		rc = show_status(cfg, job, job->subject, "expired", res);
 	/* The request is no longer in flight before the new send job looks; recorded once,
@@ -411,16 +445,13 @@ outcome_expired(const struct config *cfg, struct outbox_job *job, struct job_res
 void
 outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char when[64], *text;
+	char when[64];
 	int rc;
 
 	if (recorded(cfg, job, DEAL_RECALLED, res))
 		return;
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract request %s was recalled in Zoho Sign on %s. To send a fresh request, move the "
-	    "deal into the stage again.", job->subject, when);
-	rc = add_note(cfg, job, "noted", text ? text : "Contract recalled.", res);
-	free(text);
+	event_time(cfg, job, when, sizeof when);
+	rc = add_note(cfg, job, "noted", TEXTS(cfg->kommo.language, TEXTS_RECALLED, job->subject, when), res);
 	if (rc == 0)
 		rc = show_status(cfg, job, job->subject, "recalled", res);
 	if (rc == 0)
@@ -432,35 +463,32 @@ outcome_recalled(const struct config *cfg, struct outbox_job *job, struct job_re
 void
 outcome_progress(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	char who[900], when[64], request_id[64], *text;
-	const char *what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? "viewed" : "signed";
+	char who[900], when[64], request_id[64];
+	enum texts_id what = strcmp(jfield_text(job->state, "op"), "RequestViewed") == 0 ? TEXTS_VIEWED_BY :
+	    TEXTS_SIGNED_BY;
 
 	/* The subject is the delivery, "<request id>:<operation>:..." (zoho_webhook_dedupe_key). */
 	snprintf(request_id, sizeof request_id, "%.*s", (int)strcspn(job->subject, ":"), job->subject);
-	if (strcmp(what, "viewed") == 0 && show_status(cfg, job, request_id, "viewed", res) == -1)
+	if (what == TEXTS_VIEWED_BY && show_status(cfg, job, request_id, "viewed", res) == -1)
 		return;
 	if (!cfg->kommo.progress_notes) {
 		res->done = 1;
 		return;
 	}
-	event_who(job, who, sizeof who);
-	event_time(job, when, sizeof when);
-	text = str_fmt("Contract %s by %s on %s.", what, who, when);
-	res->done = add_note(cfg, job, "noted", text ? text : "Contract progress.", res) == 0;
-	free(text);
+	event_who(cfg, job, who, sizeof who);
+	event_time(cfg, job, when, sizeof when);
+	res->done = add_note(cfg, job, "noted", TEXTS(cfg->kommo.language, what, who, when), res) == 0;
 }
 
 void
 outcome_alert(const struct config *cfg, struct outbox_job *job, struct job_result *res)
 {
-	const char *what = jfield_text(job->state, "what");
-	char *text = str_fmt("The contract integration gave up on this deal (%s): %s. Check the "
-	    "contract by hand, and ask your administrator: they can start it again.",
-	    strcmp(what, JOB_KIND_SEND) == 0 ? "sending the contract" : "bringing back the signing outcome",
-	    jfield_text(job->state, "reason"));
+	/* The reason is the job's last error, as the administrator's log has it. */
+	enum texts_id what = strcmp(jfield_text(job->state, "what"), JOB_KIND_SEND) == 0 ? TEXTS_GAVE_UP_SEND :
+	    TEXTS_GAVE_UP_OUTCOME;
 
-	res->done = add_task(cfg, job, text ? text : "The contract integration gave up on this deal.", res) == 0;
-	free(text);
+	res->done = add_task(cfg, job, TEXTS(cfg->kommo.language, what, jfield_text(job->state, "reason")),
+	    res) == 0;
 }
 
 json_object *

@@ -253,6 +253,15 @@ test_defaults(void)
 	CHECK_STR(cfg.kommo.task_type_id, "1", "task_type_id defaults to 1");
 	CHECK(cfg.kommo.task_due_hours == 24, "task_due_hours defaults to 24");
 	CHECK(cfg.kommo.progress_notes == 1, "progress_notes defaults to yes");
+	CHECK(cfg.kommo.language == TEXTS_EN, "language defaults to en");
+	config_free(&cfg);
+	CHECK(parse("[kommo]\nlanguage = pt\n", &cfg, NULL, err, sizeof err) == 0 && cfg.kommo.language == TEXTS_PT,
+	    "language = pt (%s)", err);
+	config_free(&cfg);
+	CHECK(parse("[kommo]\nlanguage = es\n", &cfg, NULL, err, sizeof err) == 0 && cfg.kommo.language == TEXTS_ES,
+	    "language = es (%s)", err);
+	config_free(&cfg);
+	CHECK(parse("", &cfg, NULL, err, sizeof err) == 0, "an empty file parses again");
 	CHECK(cfg.limits.http_timeout == 20, "http_timeout defaults to 20 s");
 	CHECK(cfg.limits.kommo_calls_per_second == 6 && cfg.limits.zoho_calls_per_minute == 45,
 	    "pacing defaults below Kommo's 7/s and Zoho's 50/min");
@@ -326,6 +335,8 @@ test_errors(void)
 		{ "[kommo]\ntask_due_hours = 8761\n", "t.conf:2: [kommo] task_due_hours: expected a whole number of hours from 1 to 8760" },
 		{ "[kommo]\ntask_due_hours = 24h\n", "t.conf:2: [kommo] task_due_hours: expected a whole number of hours from 1 to 8760" },
 		{ "[kommo]\nprogress_notes = maybe\n", "t.conf:2: [kommo] progress_notes: expected yes or no (or true/false, on/off, 1/0)" },
+		{ "[kommo]\n\nlanguage = fr\n", "t.conf:3: [kommo] language: expected en, es or pt (the language of the notes and tasks on deals)" },
+		{ "[kommo]\nlanguage = ES\n", "t.conf:2: [kommo] language: expected en, es or pt (the language of the notes and tasks on deals)" },
 		{ "[zoho]\nattach_certificate = 2\n", "t.conf:2: [zoho] attach_certificate: expected yes or no (or true/false, on/off, 1/0)" },
 		{ "[zoho]\ndc = us\n", "t.conf:2: [zoho] dc: expected one of com eu in com.au jp sa ca" },
 		{ "[zoho]\ndate_format = %d/%m/%Y\n", "t.conf:2: [zoho] date_format: expected the day, month and year as the Zoho Sign account writes them, e.g. dd/MM/yyyy, MM/dd/yyyy, yyyy-MM-dd or dd MMM yyyy" },
@@ -835,7 +846,7 @@ test_example_file(void)
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
 		"date_format", "after_answer_seconds", "time_zone", "drainers", "cron_drain_seconds",
-		"file",
+		"file", "language",
 	};
 	struct config cfg;
 	struct warnings w;

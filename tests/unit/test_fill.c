@@ -377,8 +377,9 @@ test_signer_sources(void)
 		{ "contact.cf.556", "no contact of the deal has \"Countersigner\" in its custom field 556, to sign "
 		  "as \"Countersigner\" (contact.cf.556): set it on the contact who signs", 0 },
 		{ "user.42", "Kommo user \"No Mail\", who signs as \"Countersigner\" (user.42), has no e-mail "
-		  "address" FILL_ASK_ADMIN, 1 },
-		{ "user.43", "Kommo user 43, who signs as \"Countersigner\" (user.43), was not found" FILL_ASK_ADMIN, 1 },
+		  "address: ask your administrator", 1 },
+		{ "user.43", "Kommo user 43, who signs as \"Countersigner\" (user.43), was not found: ask your "
+		  "administrator", 1 },
 	};
 	struct fill_input in;
 	struct fill_result out;
