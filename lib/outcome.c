@@ -34,6 +34,17 @@ no_text(struct job_result *res)
 	return -1;
 }
 
+/* "Jane Doe <jane@example.com>", or whichever of the two is known. */
+static void
+person_text(const struct config *cfg, const char *name, const char *email, char *buf, size_t len)
+{
+	if (*name && *email)
+		snprintf(buf, len, "%s <%s>", name, email);
+	else
+		snprintf(buf, len, "%s", *name ? name : *email ? email :
+		    texts_plain(cfg->kommo.language, TEXTS_THE_RECIPIENT));
+}
+
 /* "29/11/2026 19:02 CET" from milliseconds since the epoch as text (now when absent): the
  * date as [zoho] date_format writes it, the time in [zoho] time_zone (program.c's zone_use). */
 static void
@@ -88,8 +99,8 @@ signer_list(const struct config *cfg, struct outbox_job *job, struct job_result 
 
 		if (strcmp(status, "SIGNED") != 0 && strcmp(status, "APPROVED") != 0)
 			continue;
-		snprintf(person, sizeof person, "%s <%s>", jfield_text(a, "recipient_name"),
-		    jfield_text(a, "recipient_email"));
+		person_text(cfg, jfield_text(a, "recipient_name"), jfield_text(a, "recipient_email"), person,
+		    sizeof person);
 		if (*at) {
 			time_text(cfg, at, when, sizeof when);
 			signed_at = TEXTS(cfg->kommo.language, TEXTS_SIGNER_AT, person, when);
@@ -109,13 +120,7 @@ signer_list(const struct config *cfg, struct outbox_job *job, struct job_result 
 static void
 event_who(const struct config *cfg, const struct outbox_job *job, char *buf, size_t len)
 {
-	const char *name = jfield_text(job->state, "by_name"), *email = jfield_text(job->state, "by_email");
-
-	if (*name && *email)
-		snprintf(buf, len, "%s <%s>", name, email);
-	else
-		snprintf(buf, len, "%s", *name ? name : *email ? email :
-		    texts_plain(cfg->kommo.language, TEXTS_THE_RECIPIENT));
+	person_text(cfg, jfield_text(job->state, "by_name"), jfield_text(job->state, "by_email"), buf, len);
 }
 
 /* The outcome onto the deal's records; when the state refuses it the job runs again
