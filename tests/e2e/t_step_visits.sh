@@ -83,7 +83,8 @@ kommo_calls=$(since "$seq" kommo drive | wc -l)
 check_eq "completion job: the tokens store opened once for Kommo's token, once for Zoho's" "$(opened complete tokens.lock)" 2
 check_eq "completion job: Kommo's pacing file once per Kommo and drive call ($kommo_calls)" \
 	"$(opened complete pace-kommo)" "$kommo_calls"
-check_eq "completion job: Zoho's pacing file once (its one Sign call)" "$(opened complete pace-zoho) $(since "$seq" sign | wc -l)" "1 1"
+check_eq "completion job: Zoho's pacing file once per Sign call (the request's signers, the PDF)" \
+	"$(opened complete pace-zoho) $(since "$seq" sign | wc -l)" "2 2"
 check_eq "Kommo and drive calls carried the stored OAuth access token" \
 	"$(since 0 kommo drive | awk '{ print $3, $4 }' | sort -u)" "Bearer $kommo_access"
 
