@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Faults: 200 deals through the whole lifecycle (Kommo's webhook sends the contract, the
-# client signs, Zoho's RequestCompleted webhook brings the PDF back and moves the deal)
-# while the fakes fail about 30% of the calls to Kommo, its drive and Zoho Sign at
-# random: 500, 502, 429 (Kommo's with retry_after), answers later than [limits]
-# http_timeout, connections dropped before and after the work was done, connections
-# closed without a byte of the answer after the work was done (on any connection, and
-# on kept-alive ones, where libcurl would send the request again), and once an
-# HTML 403 from Kommo (a ban: every process leaves Kommo alone for
-# kommo_ban_pause_minutes, here its minimum of 1). The operator drains until the queue
-# is empty; then every deal has exactly one request at Zoho, one PDF on the deal, one
-# stage move, no note twice, and is in the signed stage.
+# signers open it and sign, Zoho's RequestViewed and RequestCompleted webhooks bring the
+# status and the PDF back and move the deal) while the fakes fail about 30% of the calls
+# to Kommo, its drive and Zoho Sign at random: 500, 502, 429 (Kommo's with retry_after),
+# answers later than [limits] http_timeout, connections dropped before and after the
+# work was done, connections closed without a byte of the answer after the work was
+# done (on any connection, and on kept-alive ones, where libcurl would send the request
+# again), and once an HTML 403 from Kommo (a ban: every process leaves Kommo alone for
+# kommo_ban_pause_minutes, here its minimum of 1).
+# The configuration uses what a real account would: two signers (Client = contact.main,
+# Countersigner = user.responsible) on two-role templates, the deal's status field (a
+# text field, Spanish words) and request id field, notes in Spanish ([kommo] language
+# = es), and a named route ([route b2b], by a condition on a lead field) with its own
+# template and signed stage for half of the deals.
+# The operator drains until the queue is empty; then every deal has exactly one request
+# at Zoho, on its route's template, to both signers; one PDF, one stage move (to its
+# route's signed stage); the request id written once; a status field that ends at the
+# signed word and was never written backwards; the Spanish completion note once, naming
+# both signers; no note twice.
 # KZS_STRESS_DEALS changes the number of deals; KZS_FAULT_SEED repeats the dice (the
 # order in which processes draw them still varies).
 . "$(dirname "$0")/../e2e/lib.sh"
@@ -22,6 +30,48 @@ kzs_setup 4
 lift_pacing
 kzs_conf_set limits http_timeout "$TIMEOUT"
 kzs_conf_set limits kommo_ban_pause_minutes 1
+
+# ---- the configuration: two signers, the status fields, Spanish, a route ----
+SECOND_ACTION_ID=99887766554433222
+ROUTE_TEMPLATE_ID=112233445566778801
+ROUTE_SIGNED_STATUS_ID=67548626
+CUSTOMER_FIELD=777  # a list field of leads: "B2B" sends by [route b2b]
+STATUS_FIELD=500102 # text fields of leads: the contract's status and its request id
+REQUEST_FIELD=500103
+SIGNED_WORD=Firmado
+CLIENT='Jane Doe <jane@example.com>' COUNTERSIGNER='Sam Sales <sam@ourco.example>'
+fixture_template "$ROUTE_TEMPLATE_ID"
+for tpl in "$TEMPLATE_ID" "$ROUTE_TEMPLATE_ID"; do # the client signs, then one of ours approves
+	sed -i "s/\"signing_order\":1}\\]/\"signing_order\":1},{\"action_id\":$SECOND_ACTION_ID,\"action_type\":\"APPROVER\",\"role\":\"Countersigner\",\"recipient_name\":\"\",\"recipient_email\":\"\",\"signing_order\":2}]/" \
+		"$FAKE_DIR/zoho/templates/$tpl.json"
+done
+fixture_json kommo/users.json "[{\"id\":$RESPONSIBLE_USER_ID,\"name\":\"Sam Sales\",\"email\":\"sam@ourco.example\",\"lang\":\"es\"}]"
+fixture_json kommo/custom_fields/leads.json "[
+ {\"id\":$CUSTOMER_FIELD,\"name\":\"Customer\",\"type\":\"select\",\"code\":null,\"sort\":1,
+  \"enums\":[{\"id\":4,\"value\":\"B2B\",\"sort\":1},{\"id\":5,\"value\":\"B2C\",\"sort\":2}]},
+ {\"id\":$STATUS_FIELD,\"name\":\"Estado del contrato\",\"type\":\"text\",\"code\":null,\"sort\":2,\"enums\":null},
+ {\"id\":$REQUEST_FIELD,\"name\":\"Solicitud de firma\",\"type\":\"text\",\"code\":null,\"sort\":3,\"enums\":null}]"
+kzs_conf_set signers Countersigner user.responsible
+kzs_conf_set kommo language es
+kzs_conf_set kommo status_field_id "$STATUS_FIELD"
+kzs_conf_set kommo status_values "sent:Enviado, viewed:Visto, signed:$SIGNED_WORD"
+kzs_conf_set kommo request_field_id "$REQUEST_FIELD"
+cat >>"$T/kzs.conf" <<EOF
+
+[route b2b]
+pipeline_id = $PIPELINE_ID
+trigger_status_id = $TRIGGER_STATUS_ID
+template_id = $ROUTE_TEMPLATE_ID
+signed_status_id = $ROUTE_SIGNED_STATUS_ID
+when = lead.cf.$CUSTOMER_FIELD = "B2B"
+EOF
+for tpl in "$TEMPLATE_ID" "$ROUTE_TEMPLATE_ID"; do
+	check_eq "template $tpl has the two roles" "$(jqb -c '[.actions[] | .role]' <"$FAKE_DIR/zoho/templates/$tpl.json")" \
+		'["Client","Countersigner"]'
+done
+# by_route LEAD: true for the deals [route b2b] sends (every other one, marked B2B; the
+# rest are marked B2C and go by the default route).
+by_route() { [ $(($1 % 2)) = 0 ]; }
 started=$SECONDS
 
 SEED=${KZS_FAULT_SEED:-$((RANDOM * 32768 + RANDOM))}
@@ -58,18 +108,27 @@ requests_per_lead() {
 		sed -n 's/.*(ref \([0-9]*\)-.*/\1/p' | sort | uniq -c
 }
 requests_total() { find "$FAKE_DIR/zoho/requests" -name '*.json' 2>/dev/null | wc -l; }
-# "LEAD REQUEST" for every "Contract sent" note: the request our program recorded.
+# "LEAD REQUEST" for every "contract sent" note (in Spanish): the request our program recorded.
 sent_requests() {
-	jq -r 'select((.params.text // "") | startswith("Contract sent")) | "\(.entity_id) \(.params.text)"' \
-		"$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | sed -n 's/^\([0-9]*\) .*Zoho Sign request \([0-9]*\)\.$/\1 \2/p' | sort -u
+	jq -r 'select((.params.text // "") | startswith("Contrato enviado")) | "\(.entity_id) \(.params.text)"' \
+		"$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | sed -n 's/^\([0-9]*\) .*Solicitud de Zoho Sign \([0-9]*\)\.$/\1 \2/p' | sort -u
 }
-# effect_calls METHOD PATH_REGEX: "COUNT LEAD" of the calls that took effect at the fake
-# (answered 200 or 201, including those dropped or closed after the work; not those
-# dropped or closed before).
+# effect_calls METHOD PATH_REGEX [BODY_FILTER]: "COUNT LEAD" of the calls that took
+# effect at the fake (answered 200 or 201, including those dropped or closed after the
+# work; not those dropped or closed before), those whose JSON body BODY_FILTER holds for.
 effect_calls() {
-	jq -r --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | test($p)) and
-		(.status == 200 or .status == 201) and (.fault // "") != "drop" and (.fault // "") != "close") | .path' \
+	jq -r --arg m "$1" --arg p "$2" "select(.method == \$m and (.path | test(\$p)) and
+		(.status == 200 or .status == 201) and (.fault // \"\") != \"drop\" and (.fault // \"\") != \"close\"
+		and (.body | fromjson? // {} | ${3:-true})) | .path" \
 		"$FAKE_DIR/calls.jsonl" | sed -n 's|^/api/v4/leads/\([0-9]*\).*|\1|p' | sort | uniq -c
+}
+# field_writes FIELD: "SEQ LEAD EFFECT VALUE" for every PATCH of a lead that set FIELD
+# and reached the fake, in the order they arrived (EFFECT 1 when it took effect).
+field_writes() {
+	jq -r --argjson f "$1" 'select(.service == "kommo" and .method == "PATCH" and (.path | test("^/api/v4/leads/[0-9]+$")))
+		| (.body | fromjson? // {} | .custom_fields_values // [] | .[] | select(.field_id == $f) | .values[0].value) as $v
+		| "\(.seq) \(.path | ltrimstr("/api/v4/leads/")) \(if (.status == 200 and (.fault // "") != "drop"
+			and (.fault // "") != "close") then 1 else 0 end) \($v)"' "$FAKE_DIR/calls.jsonl" | sort -n
 }
 # per_lead_exactly_one: how many of our leads appear exactly once in "COUNT LEAD" lines.
 per_lead_exactly_one() { awk -v a="$FIRST" -v b="$LAST" '$1 == 1 && $2 >= a && $2 <= b' | wc -l; }
@@ -96,6 +155,10 @@ quiet() {
 mkdir -p "$T/bodies"
 for ((lead = FIRST; lead <= LAST; lead++)); do
 	fixture_lead "$lead"
+	if by_route "$lead"; then kind=B2B; else kind=B2C; fi
+	jq -c --arg k "$kind" --argjson f "$CUSTOMER_FIELD" '.custom_fields_values = [{field_id: $f,
+		field_name: "Customer", field_type: "select", values: [{value: $k, enum_id: (if $k == "B2B" then 4 else 5 end)}]}]' \
+		"$FAKE_DIR/kommo/leads/$lead.json" | fixture_json "kommo/leads/$lead.json"
 	kommo_status_body "$lead" >"$T/bodies/$lead"
 done
 seq "$FIRST" "$LAST" | xargs -P 8 -I{} curl -s -o /dev/null -w '{} %{http_code}\n' --max-time 60 \
@@ -104,21 +167,32 @@ seq "$FIRST" "$LAST" | xargs -P 8 -I{} curl -s -o /dev/null -w '{} %{http_code}\
 check_eq "all $DEALS Kommo webhooks acknowledged 200" "$(awk '$2 == 200' "$T/kommo_acks" | wc -l)" "$DEALS"
 
 # ---- signing, outcomes, drains ----
-# Each round: Zoho's RequestCompleted webhook for every deal whose contract went out
-# (once zoho-hook acknowledged it), then the operator's "kzsctl retry; kzsctl drain".
+# Each round: Zoho's RequestViewed and RequestCompleted webhooks for every deal whose
+# contract went out (each until zoho-hook acknowledged it; for every third deal the
+# viewed one comes after the completion, as a late delivery), then the operator's
+# "kzsctl retry; kzsctl drain". Both outcome jobs of a deal are queued in the same round,
+# so parallel drains race to write its status field.
 : >"$T/completed"
+: >"$T/viewed"
+# deliver LEAD REQUEST OPERATION FILE: the webhook once acknowledged (the lead then in FILE).
+deliver() {
+	grep -qx "$1" "$4" && return 0
+	post_zoho_hook "$(zoho_webhook_body "$2" "$3")"
+	[ "$STATUS" = 200 ] && echo "$1" >>"$4"
+}
 deadline=$((SECONDS + ${KZS_STRESS_DRAIN_SECONDS:-900}))
 rounds=0
 while :; do
 	sent_requests >"$T/sent"
 	while read -r lead rid; do
-		grep -qx "$lead" "$T/completed" && continue
+		grep -qx "$lead" "$T/completed" && grep -qx "$lead" "$T/viewed" && continue
 		[ -f "$FAKE_DIR/zoho/requests/$rid.json" ] || continue
+		[ $((lead % 3)) = 0 ] || deliver "$lead" "$rid" RequestViewed "$T/viewed"
 		sign_set_status "$rid" completed
-		post_zoho_hook "$(zoho_webhook_body "$rid" RequestCompleted)"
-		[ "$STATUS" = 200 ] && echo "$lead" >>"$T/completed"
+		deliver "$lead" "$rid" RequestCompleted "$T/completed"
+		deliver "$lead" "$rid" RequestViewed "$T/viewed"
 	done <"$T/sent"
-	if [ "$(wc -l <"$T/completed")" -ge "$DEALS" ] && queue_is_empty; then
+	if [ "$(wc -l <"$T/completed")" -ge "$DEALS" ] && [ "$(wc -l <"$T/viewed")" -ge "$DEALS" ] && queue_is_empty; then
 		break
 	fi
 	if [ "$SECONDS" -ge "$deadline" ]; then
@@ -171,6 +245,18 @@ check_eq "exactly $DEALS requests at Zoho, one per lead" "$(per_lead_exactly_one
 adopted=$(app_log | grep -c 'adopted Zoho Sign request')
 echo "# requests adopted after a lost createdocument answer: $adopted"
 check_eq "the recorded request of every lead is its one request" "$(sent_requests | awk '{ print $1 }' | sort | uniq -c | per_lead_exactly_one)" "$DEALS"
+# "LEAD TEMPLATE ROLE=ADDRESS,..." of every request at Zoho.
+cat "$FAKE_DIR"/zoho/requests/*.json 2>/dev/null |
+	jqb -r '"\(._received.template_id) \([.actions[] | "\(.role)=\(.recipient_email)"] | join(",")) \(.request_name)"' |
+	sed -n 's/^\([^ ]*\) \([^ ]*\) .*(ref \([0-9]*\)-.*/\3 \1 \2/p' >"$T/request_templates"
+right=$(awk -v a="$FIRST" -v b="$LAST" -v rt="$ROUTE_TEMPLATE_ID" -v dt="$TEMPLATE_ID" \
+	'$1 >= a && $1 <= b && $2 == ($1 % 2 == 0 ? rt : dt) && $3 == "Client=jane@example.com,Countersigner=sam@ourco.example"' \
+	"$T/request_templates" | wc -l)
+echo "# requests by [route b2b] on template $ROUTE_TEMPLATE_ID: $(awk -v t="$ROUTE_TEMPLATE_ID" '$2 == t' "$T/request_templates" | wc -l), by the default route: $(awk -v t="$TEMPLATE_ID" '$2 == t' "$T/request_templates" | wc -l)"
+check_eq "every request on its route's template (B2B deals on [route b2b]'s), to the client and the countersigner" "$right" "$DEALS"
+[ "$right" = "$DEALS" ] || awk -v rt="$ROUTE_TEMPLATE_ID" -v dt="$TEMPLATE_ID" \
+	'$2 != ($1 % 2 == 0 ? rt : dt) || $3 != "Client=jane@example.com,Countersigner=sam@ourco.example"' \
+	"$T/request_templates" | head -n 5 | sed 's/^/#   wrong: /'
 
 links=$(awk -v a="$FIRST" -v b="$LAST" '{ if (match($0, /"lead_id":[0-9]+/)) { l = substr($0, RSTART + 10, RLENGTH - 10); if (l >= a && l <= b) print l } }' \
 	"$FAKE_DIR/kommo/lead_files.jsonl" 2>/dev/null | sort | uniq -c)
@@ -182,24 +268,49 @@ check_eq "one successful PUT /files per lead" "$(per_lead_exactly_one <<<"$puts"
 files=$(find "$FAKE_DIR/kommo/files" -type f -name "*.json" 2>/dev/null | wc -l)
 echo "# files on the drive: $files ($((files - DEALS)) not linked: uploads whose last answer was lost and were made again)"
 
-moves=$(effect_calls PATCH '^/api/v4/leads/[0-9]+$')
+moves=$(effect_calls PATCH '^/api/v4/leads/[0-9]+$' 'has("status_id")')
 echo "# stage moves that took effect: $(awk '{ s += $1 } END { print s + 0 }' <<<"$moves") for $(grep -c . <<<"$moves") deals"
 check_eq "exactly $DEALS stage moves, one per lead" "$(per_lead_exactly_one <<<"$moves") $(awk '{ s += $1 } END { print s + 0 }' <<<"$moves")" "$DEALS $DEALS"
 [ -z "$(more_than_once <<<"$moves")" ] || echo "#   moved more than once: $(more_than_once <<<"$moves")"
 
 notes=$(jq -r '"\(.entity_id)\t\(.note_type)\t\(.params.text // .params.file_name)"' "$FAKE_DIR/kommo/notes.jsonl")
 dup_notes=$(sort <<<"$notes" | uniq -d)
-echo "# notes on the deals: $(grep -c . <<<"$notes") (sent, attachment, signed: $((DEALS * 3)) expected); repeated: $(grep -c . <<<"$dup_notes")"
+echo "# notes on the deals: $(grep -c . <<<"$notes") (sent, viewed, attachment, signed: $((DEALS * 4)) expected); repeated: $(grep -c . <<<"$dup_notes")"
 check_eq "no note twice on a deal" "$(grep -c . <<<"$dup_notes")" 0
 [ -z "$dup_notes" ] || sort <<<"$notes" | uniq -cd | cut -c1-160 | head -n 10 | sed 's/^/#   /'
-check_eq "three notes on every deal" \
-	"$(cut -f1 <<<"$notes" | sort | uniq -c | awk '$1 == 3' | wc -l)" "$DEALS"
+check_eq "four notes on every deal" \
+	"$(cut -f1 <<<"$notes" | sort | uniq -c | awk '$1 == 4' | wc -l)" "$DEALS"
+completion=$(jq -r --arg who "Contrato firmado por $CLIENT el .*, $COUNTERSIGNER el .*\\. La solicitud de Zoho Sign [0-9]+ está completa" \
+	'select((.params.text // "") | test($who)) | .entity_id' "$FAKE_DIR/kommo/notes.jsonl" | sort | uniq -c)
+check_eq "the completion note, in Spanish and naming both signers, once on every deal" \
+	"$(per_lead_exactly_one <<<"$completion")" "$DEALS"
 
-signed=0
+# The status field: PATCHes that reached the fake, in the order they arrived. Ranks never
+# go down per lead (any attempt, taken or not); each word takes effect at most once.
+field_writes "$STATUS_FIELD" >"$T/status_writes"
+echo "# status field PATCHes: $(wc -l <"$T/status_writes") reached Kommo, $(awk '$3 == 1' "$T/status_writes" | wc -l) took effect ($(awk '$3 == 1 { print $4 }' "$T/status_writes" | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }'))"
+backwards=$(awk -v s="$SIGNED_WORD" 'BEGIN { rank["Enviado"] = 1; rank["Visto"] = 2; rank[s] = 3 }
+	{ r = rank[$4] + 0; if (r < top[$2]) printf "%s%s:%s after %s", sep, $2, $4, word[$2]; sep = " "
+	  if (r > top[$2]) { top[$2] = r; word[$2] = $4 } }' "$T/status_writes")
+check_eq "no status field written backwards" "$backwards" ""
+check_eq "no status word took effect twice on a deal" \
+	"$(awk '$3 == 1 { print $2, $4 }' "$T/status_writes" | sort | uniq -d)" ""
+check_eq "every deal's status was sent ($(awk -v s="$SIGNED_WORD" 'BEGIN { printf "Enviado then %s", s }'))" \
+	"$(awk -v s="$SIGNED_WORD" '$3 == 1 && ($4 == "Enviado" || $4 == s) { print $2, $4 }' "$T/status_writes" | cut -d' ' -f1 | sort | uniq -c | awk '$1 == 2' | wc -l)" "$DEALS"
+field_writes "$REQUEST_FIELD" | awk '$3 == 1 { print $2, $4 }' | sort >"$T/request_writes"
+check_eq "the request id field written once per deal, with its request" \
+	"$(join "$T/request_writes" <(sent_requests | sort) | awk '$2 == $3' | wc -l) $(wc -l <"$T/request_writes")" "$DEALS $DEALS"
+
+signed=0 status_shown=0
 for ((lead = FIRST; lead <= LAST; lead++)); do
-	[ "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$lead.json")" = "$SIGNED_STATUS_ID" ] && signed=$((signed + 1))
+	stage=$SIGNED_STATUS_ID
+	by_route "$lead" && stage=$ROUTE_SIGNED_STATUS_ID
+	[ "$(jq -r .status_id "$FAKE_DIR/kommo/leads/$lead.json")" = "$stage" ] && signed=$((signed + 1))
+	[ "$(jq -r --argjson f "$STATUS_FIELD" '(.custom_fields_values // [])[] | select(.field_id == $f) | .values[0].value' \
+		"$FAKE_DIR/kommo/leads/$lead.json")" = "$SIGNED_WORD" ] && status_shown=$((status_shown + 1))
 done
-echo "# deals in the signed stage: $signed of $DEALS"
-check_eq "no deal lost: every lead in the signed stage" "$signed" "$DEALS"
+echo "# deals in their route's signed stage: $signed of $DEALS; showing \"$SIGNED_WORD\": $status_shown"
+check_eq "no deal lost: every lead in its route's signed stage" "$signed" "$DEALS"
+check_eq "every deal's status field ends at \"$SIGNED_WORD\"" "$status_shown" "$DEALS"
 check_eq "nothing left in the queue, nothing given up" "$(kzsctl jobs | wc -l)" 0
 echo "# run took $((SECONDS - started)) s"
