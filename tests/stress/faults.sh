@@ -180,7 +180,10 @@ deliver() {
 	post_zoho_hook "$(zoho_webhook_body "$2" "$3")"
 	[ "$STATUS" = 200 ] && echo "$1" >>"$4"
 }
-deadline=$((SECONDS + ${KZS_STRESS_DRAIN_SECONDS:-900}))
+# Each deal takes about a dozen calls that each fail 30% of the time, and a job's backoff
+# grows with its attempts: allow 12 s a deal (at least 15 minutes) unless told otherwise.
+drain_seconds=$((DEALS * 12 > 900 ? DEALS * 12 : 900))
+deadline=$((SECONDS + ${KZS_STRESS_DRAIN_SECONDS:-$drain_seconds}))
 rounds=0
 while :; do
 	sent_requests >"$T/sent"
