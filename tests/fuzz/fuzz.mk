@@ -16,7 +16,7 @@ FUZZ_CFLAGS   = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 \
 # Each target and the library sources it needs (the parsers only: no I/O libraries).
 FUZZ_SRC_form          = lib/form.c lib/msg.c
 FUZZ_SRC_kommo_webhook = lib/form.c lib/kommo_webhook.c lib/msg.c
-FUZZ_SRC_config        = lib/config.c lib/msg.c lib/datefmt.c lib/zone.c
+FUZZ_SRC_config        = lib/config.c lib/msg.c lib/datefmt.c lib/zone.c lib/texts.c
 FUZZ_SRC_zoho_webhook  = lib/zoho_webhook.c lib/msg.c
 FUZZ_SRC_oauth_query   = lib/form.c lib/oauth_query.c lib/msg.c
 FUZZ_SRC_dump          = lib/dump.c lib/msg.c
