@@ -4,7 +4,11 @@
 
 CC      ?= cc
 VARIANT ?= normal
-PKGS     = fcgi libcurl json-c openssl
+# The MariaDB backend ([state] backend = mariadb) is built when MariaDB Connector/C
+# (libmariadb-dev) is installed; MARIADB=1 insists on it, MARIADB=0 leaves it out.
+MARIADB ?= auto
+MARIADB_PKG = $(eval MARIADB_PKG := $$(if $$(filter 1,$$(MARIADB)),libmariadb,$$(if $$(filter auto,$$(MARIADB)),$$(shell pkg-config --exists libmariadb 2>/dev/null && echo libmariadb))))$(MARIADB_PKG)
+PKGS     = fcgi libcurl json-c openssl $(MARIADB_PKG)
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
        -Wpointer-arith -Wsign-compare -Wformat=2 -Wcast-qual -Wvla \
@@ -28,7 +32,7 @@ OBJ = build/$(VARIANT)/obj
 # libraries arrive only with $(DEPS_OK) below, which every compile waits for.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $$(PKGS) 2>/dev/null) -lgdbm)$(PKG_LIBS)
-CFLAGS  += $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib
+CFLAGS  += $(BASE_CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(if $(MARIADB_PKG),-DKZS_MARIADB) -Ilib
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC   = $(wildcard lib/*.c)

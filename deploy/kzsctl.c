@@ -28,6 +28,7 @@
 #include "state_format.h"
 #include "store.h"
 #include "store_admin.h"
+#include "store_sql.h"
 
 static void
 usage(FILE *out)
@@ -53,6 +54,9 @@ usage(FILE *out)
 	    "                         (nothing when a request is in flight); --dry-run shows\n"
 	    "                         the request it would make, or what is missing, and\n"
 	    "                         sends and records nothing\n"
+	    "       kzsctl db init | db migrate\n"
+	    "                         with [state] backend = mariadb: make the state tables in\n"
+	    "                         an empty database, or upgrade them to this version's\n"
 	    "       kzsctl check [--offline]\n"
 	    "                         the preflight: the configuration each program needs, the\n"
 	    "                         state folder and every state file, the limits, and one\n"
@@ -320,6 +324,27 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 	return rc;
 }
 
+/* db init, db migrate: the tables of [state] backend = mariadb. */
+static int
+db_command(const struct config *cfg, const char *what)
+{
+	char msg[1200];
+	int rc;
+
+	if (strcmp(what, "init") != 0 && strcmp(what, "migrate") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (cfg->state_backend != CONFIG_BACKEND_MARIADB) {
+		fprintf(stderr, "kzsctl: %s: [state] backend is gdbm (files in %s); db %s is for "
+		    "backend = mariadb\n", cfg->path, cfg->state_dir ? cfg->state_dir : "[state] dir", what);
+		return 1;
+	}
+	rc = strcmp(what, "init") == 0 ? store_sql_init(msg, sizeof msg) : store_sql_migrate(msg, sizeof msg);
+	fprintf(rc == 0 ? stdout : stderr, "%s%s\n", rc == 0 ? "" : "kzsctl: ", msg);
+	return rc != 0;
+}
+
 static int
 authorize_url(const struct config *cfg, const char *provider)
 {
@@ -351,7 +376,7 @@ args_fit(int argc, char **argv)
 	} commands[] = {
 		{ "drain", 0, 1 }, { "status", 0, 0 }, { "jobs", 0, 0 }, { "retry", 0, 0 },
 		{ "prune", 0, 0 }, { "recover", 1, 1 }, { "dump", 1, 1 }, { "restore", 1, 2 },
-		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 }, { "send", 1, 2 },
+		{ "reconcile", 0, 2 }, { "authorize-url", 0, 1 }, { "send", 1, 2 }, { "db", 1, 1 },
 	};
 	size_t i;
 
@@ -426,6 +451,8 @@ main(int argc, char **argv)
 		rc = kzsctl_send(&cfg, argc, argv);
 	} else if (discover_is_command(argv[1])) {
 		rc = discover_run(&cfg, argc, argv);
+	} else if (strcmp(argv[1], "db") == 0) {
+		rc = db_command(&cfg, argv[2]);
 	} else if (strcmp(argv[1], "restore") == 0) {
 		rc = restore(&cfg, argv[2], argc == 4 ? argv[3] : NULL, format > 0);
 	} else { /* prune, recover, dump */

@@ -28,13 +28,14 @@
 #define CONFIG_MIN_SHARED_SECRET 16
 
 enum section {
-	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_LOG,
+	SEC_NONE, SEC_UNKNOWN, SEC_STATE, SEC_MARIADB, SEC_KOMMO, SEC_ZOHO, SEC_LIMITS, SEC_ADMIN, SEC_LOG,
 	SEC_FIELDS, SEC_SIGNERS,
 	SEC_ROUTE, SEC_ROUTE_FIELDS, SEC_ROUTE_SIGNERS /* [route NAME], [route NAME fields|signers] */
 };
 
 static const char *const section_names[] = {
-	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_KOMMO] = "kommo",
+	[SEC_NONE] = "", [SEC_UNKNOWN] = "", [SEC_STATE] = "state", [SEC_MARIADB] = "mariadb",
+	[SEC_KOMMO] = "kommo",
 	[SEC_ZOHO] = "zoho", [SEC_LIMITS] = "limits", [SEC_ADMIN] = "admin", [SEC_LOG] = "log", [SEC_FIELDS] = "fields",
 	[SEC_SIGNERS] = "signers",
 };
@@ -62,6 +63,9 @@ enum kind {
 	KIND_SIGN_URL,  /* KIND_BASE_URL ending in /api/v1 */
 	KIND_WHEN,      /* lead.cf.<field id> = "value" (a route's condition) */
 	KIND_STATUS_WORDS, /* "status:word, ...": see config_status_word */
+	KIND_BACKEND,   /* gdbm or mariadb: an enum config_backend */
+	KIND_PORT,      /* int 1..65535 */
+	KIND_NAME,      /* [A-Za-z0-9_]{1,64}: a database name, a user */
 };
 
 struct key {
@@ -74,6 +78,14 @@ struct key {
 #define K(sec, name, kind, member) { sec, name, kind, offsetof(struct config, member) }
 static const struct key keys[] = {
 	K(SEC_STATE, "dir", KIND_PATH, state_dir),
+	K(SEC_STATE, "backend", KIND_BACKEND, state_backend),
+	K(SEC_MARIADB, "host", KIND_TEXT, mariadb.host),
+	K(SEC_MARIADB, "port", KIND_PORT, mariadb.port),
+	K(SEC_MARIADB, "socket", KIND_FILE, mariadb.socket),
+	K(SEC_MARIADB, "database", KIND_NAME, mariadb.database),
+	K(SEC_MARIADB, "user", KIND_NAME, mariadb.user),
+	K(SEC_MARIADB, "password_file", KIND_FILE, mariadb.password_file),
+	K(SEC_MARIADB, "tls", KIND_BOOL, mariadb.tls),
 	K(SEC_KOMMO, "subdomain", KIND_SUBDOMAIN, kommo.subdomain),
 	K(SEC_KOMMO, "base_url", KIND_BASE_URL, kommo.base_url),
 	K(SEC_KOMMO, "account_id", KIND_ID, kommo.account_id),
@@ -807,6 +819,21 @@ set_value(struct parser *p, void *obj, const struct key *k, const char *label, c
 		break;
 	case KIND_WHEN: /* parse_when's */
 		break;
+	case KIND_BACKEND:
+		if (strcmp(v, "gdbm") != 0 && strcmp(v, "mariadb") != 0)
+			return fail(p, "%s: expected gdbm (files in [state] dir, the default) or mariadb "
+			    "(the [mariadb] section's database)", label);
+		*islot = strcmp(v, "mariadb") == 0 ? CONFIG_BACKEND_MARIADB : CONFIG_BACKEND_GDBM;
+		return 0;
+	case KIND_PORT:
+		if (!digits_only(v, 1, 5) || atoi(v) < 1 || atoi(v) > 65535)
+			return fail(p, "%s: expected a TCP port from 1 to 65535", label);
+		*islot = atoi(v);
+		return 0;
+	case KIND_NAME:
+		if (strlen(v) > 64 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(v))
+			return fail(p, "%s: expected a name of letters, digits and _ (at most 64)", label);
+		break;
 	}
 	if ((*slot = strdup(v)) == NULL)
 		return oom(p);
@@ -1150,6 +1177,7 @@ config_parse(const char *text, size_t len, const char *filename, struct config *
 	out->limits.after_answer_seconds = 25;
 	out->limits.drainers = 2;
 	out->limits.cron_drain_seconds = 280; /* for a cron line every 5 minutes */
+	out->mariadb.port = 3306;
 	if ((out->path = strdup(filename)) == NULL) {
 		oom(&p);
 		goto fail;
@@ -1226,9 +1254,34 @@ default_route_used(const struct config *c)
 	return c->nroutes == 0 || c->kommo.pipeline_id != NULL || c->kommo.trigger_status_id != NULL;
 }
 
+/* [state] backend = mariadb: the [mariadb] keys it cannot do without. */
+static int
+check_mariadb(const struct config *c, char *err, size_t errlen)
+{
+#ifndef KZS_MARIADB
+	msg_set(err, errlen, "%s: [state] backend = mariadb, but these programs were built without "
+	    "MariaDB support (install libmariadb-dev and run make again)", c->path ? c->path : "config");
+	return -1;
+#else
+	if (c->mariadb.host == NULL && c->mariadb.socket == NULL)
+		return missing(c, err, errlen, "mariadb", "socket",
+		    "the server's Unix socket, or host (and port) to reach it over TCP");
+	if (c->mariadb.database == NULL)
+		return missing(c, err, errlen, "mariadb", "database", "the database holding the state tables");
+	if (c->mariadb.user == NULL)
+		return missing(c, err, errlen, "mariadb", "user", "the database user the programs log in as");
+	if (c->mariadb.password_file == NULL)
+		return missing(c, err, errlen, "mariadb", "password_file",
+		    "a file (mode 600) holding that user's password");
+	return 0;
+#endif
+}
+
 int
 config_check(const struct config *c, unsigned needs, char *err, size_t errlen)
 {
+	if (c->state_backend == CONFIG_BACKEND_MARIADB && check_mariadb(c, err, errlen) < 0)
+		return -1;
 	if (needs == 0)
 		return 0;
 	if (c->state_dir == NULL)
@@ -1442,6 +1495,19 @@ map_free(struct config_map *map, size_t n)
 	free(map);
 }
 
+/* The kinds kept as an int in the struct, not as an owned string. */
+static int
+kind_is_number(enum kind kind)
+{
+	switch (kind) {
+	case KIND_HOURS: case KIND_BOOL: case KIND_SECONDS: case KIND_RUN: case KIND_RATE:
+	case KIND_MINUTES: case KIND_PROCS: case KIND_LANGUAGE: case KIND_BACKEND: case KIND_PORT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -1450,9 +1516,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].kind != KIND_HOURS && keys[i].kind != KIND_BOOL && keys[i].kind != KIND_SECONDS &&
-		    keys[i].kind != KIND_RUN && keys[i].kind != KIND_RATE && keys[i].kind != KIND_MINUTES &&
-		    keys[i].kind != KIND_PROCS && keys[i].kind != KIND_LANGUAGE)
+		if (!kind_is_number(keys[i].kind))
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 	}
 	free(cfg->path);

@@ -88,10 +88,26 @@ struct config_route {
 	size_t nsigners, nown_signers;
 };
 
+/* Where the state is kept: [state] backend. */
+enum config_backend {
+	CONFIG_BACKEND_GDBM,    /* GDBM files in [state] dir (the default) */
+	CONFIG_BACKEND_MARIADB, /* tables in the [mariadb] database, shared by several hosts */
+};
+
 /* Every string is owned by the struct; a key that is absent or empty is NULL. */
 struct config {
 	char *path;      /* file it was read from */
-	char *state_dir; /* [state] dir */
+	char *state_dir; /* [state] dir: the state files, or with mariadb this host's own files */
+	enum config_backend state_backend; /* [state] backend */
+
+	struct {
+		char *host;   /* TCP host, when no socket */
+		int port;     /* default 3306 */
+		char *socket; /* Unix socket path */
+		char *database, *user;
+		char *password_file; /* the password, one line (a trailing newline is not part of it) */
+		int tls;             /* TLS with the server's certificate verified; default 0 */
+	} mariadb;
 
 	struct {
 		char *subdomain;

@@ -7,6 +7,10 @@
  * earlier boot (another monotonic clock) is recognised and started afresh.
  * The file is not a GDBM store on purpose: it is touched before every remote call,
  * holds nothing worth an fsync, and may be lost at any time.
+ *
+ * With the state in a shared database (store_shared), the ring is a row of kzs_pace
+ * instead, so every host keeps to the one limit; its times are then on the database
+ * server's clock, the one clock all hosts read, and a turn becomes a wait on this host.
  */
 #include "pace.h"
 
@@ -24,6 +28,8 @@
 
 #include "http.h"
 #include "log.h"
+#include "store.h"
+#include "store_sql.h"
 
 /* Slots kept; a higher rate is paced as a slightly lower one over a shorter window. */
 #define PACE_SLOTS_MAX 512
@@ -213,6 +219,66 @@ sleep_until(long long slot, long long start)
 	}
 }
 
+/* The turn after the n-th last reservation's window, and never before the last one's. */
+static long long
+next_turn(const long long *ring, int n, long long w, long long now)
+{
+	long long slot = now;
+
+	if (ring[0] + w > slot)
+		slot = ring[0] + w;
+	if (ring[n - 1] > slot)
+		slot = ring[n - 1];
+	return slot;
+}
+
+/* Records slot as the newest reservation. */
+static void
+book(long long *ring, int n, long long slot)
+{
+	memmove(ring, ring + 1, sizeof ring[0] * (size_t)(n - 1));
+	ring[n - 1] = slot;
+}
+
+/* A visit of the shared ring: the turn as a wait from the server's now. */
+struct shared_visit {
+	long long w, ahead_ms, wall, wait;
+	int refused;
+};
+
+static int
+decide_shared(long long *ring, int n, long long now_ms, void *arg)
+{
+	struct shared_visit *v = arg;
+	long long turn = next_turn(ring, n, v->w, now_ms);
+
+	v->wait = turn - now_ms;
+	if (past_deadline(v->wait, v->ahead_ms, v->wall)) {
+		v->refused = 1;
+		return 0;
+	}
+	book(ring, n, turn);
+	return 1;
+}
+
+static long
+take_shared(const char *service, int n, long long w, long ahead_ms, long long *slot, long long *mono)
+{
+	long long ring[PACE_SLOTS_MAX];
+	struct shared_visit v = { .w = w, .ahead_ms = ahead_ms };
+
+	clock_now(&v.wall, mono);
+	if (store_sql_ring_visit(service, ring, n, PACE_LONG_AGO, decide_shared, &v) == -1) {
+		log_warn("pace-%s: the database's pacing row cannot be used; calls are not paced", service);
+		return 0;
+	}
+	if (v.refused)
+		return give_back();
+	clock_now(&v.wall, mono);
+	*slot = *mono + v.wait;
+	return 1;
+}
+
 /*
  * Reserves the next turn for service, at least ahead_ms before the run's deadline: sets
  * *slot (monotonic ms) and *mono (the clock read). Returns 1 when reserved, 0 when calls
@@ -231,6 +297,8 @@ take(const char *dir, const char *service, int max_calls, long window_ms, long a
 	if (stop_flag)
 		return give_back();
 	shape(max_calls, window_ms, &n, &w);
+	if (store_shared())
+		return take_shared(service, n, w, ahead_ms, slot, mono);
 	snprintf(path, sizeof path, "%s/pace-%s", dir, service);
 	fd = open_ring(path);
 	if (fd == -1) {
@@ -239,18 +307,12 @@ take(const char *dir, const char *service, int max_calls, long window_ms, long a
 	}
 	clock_now(&wall, mono);
 	read_ring(fd, n, wall, *mono, ring);
-	/* After the n-th last reservation's window, and never before the last one's turn. */
-	*slot = *mono;
-	if (ring[0] + w > *slot)
-		*slot = ring[0] + w;
-	if (ring[n - 1] > *slot)
-		*slot = ring[n - 1];
+	*slot = next_turn(ring, n, w, *mono);
 	if (past_deadline(*slot - *mono, ahead_ms, wall)) {
 		close(fd); /* nothing reserved: those after us are not held up by a turn unused */
 		return give_back();
 	}
-	memmove(ring, ring + 1, sizeof ring[0] * (size_t)(n - 1));
-	ring[n - 1] = *slot;
+	book(ring, n, *slot);
 	write_ring(fd, path, n, wall, *mono, ring);
 	close(fd);
 	return 1;

@@ -41,6 +41,11 @@ read_config(struct config *cfg, const char *path)
 	}
 	if (log_use_file(cfg->log.file, err, sizeof err) == -1)
 		log_err("%s", err);
+	if (store_use(cfg, err, sizeof err) == -1) {
+		log_err("%s", err);
+		config_free(cfg);
+		return -1;
+	}
 	zone_use(cfg->zoho.time_zone);
 	if (stat(cfg->path, &loaded_stat) == -1)
 		loaded_stat.st_mtime = 0;

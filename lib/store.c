@@ -40,6 +40,7 @@
 #include "log.h"
 #include "report.h"
 #include "state_format.h"
+#include "store_sql.h"
 
 /* Reserved beyond one change's growth: a transaction's few changes, a new file (16 KiB). */
 #define STORE_RESERVE_SLACK (256 * 1024)
@@ -48,8 +49,10 @@
 
 static long long write_failed_at; /* see store_write_failed_within */
 static unsigned long reads_done, writes_done; /* see store_touched */
+static int use_sql; /* [state] backend = mariadb: every transaction goes to store_sql */
 
 struct store {
+	struct store_sql *sql; /* the transaction, with the mariadb backend; else the fields below */
 	GDBM_FILE db;
 	int lock_fd;
 	int write;
@@ -132,8 +135,33 @@ lock_file(const char *dir, const char *name, int exclusive, char *err, size_t er
 }
 
 int
+store_use(const struct config *cfg, char *err, size_t errlen)
+{
+	use_sql = cfg->state_backend == CONFIG_BACKEND_MARIADB;
+	if (!use_sql) {
+		store_sql_close(0);
+		return 0;
+	}
+	return store_sql_use(cfg, err, errlen);
+}
+
+int
+store_shared(void)
+{
+	return use_sql;
+}
+
+void
+store_after_fork(void)
+{
+	store_sql_close(1);
+}
+
+int
 store_lock(const char *dir, const char *name, int *fd, char *err, size_t errlen)
 {
+	if (use_sql)
+		return store_sql_lock(name, fd, err, errlen);
 	*fd = lock_file(dir, name, 1, err, errlen);
 	return *fd == -1 ? -1 : 0;
 }
@@ -241,7 +269,9 @@ store_gdbm_open(const char *path, int write, int *absent, char *err, size_t errl
 void
 store_unlock(int fd)
 {
-	if (fd >= 0)
+	if (use_sql)
+		store_sql_unlock(fd);
+	else if (fd >= 0)
 		close(fd); /* closing the descriptor releases the flock */
 }
 
@@ -259,6 +289,14 @@ store_begin(const char *dir, const char *name, int write, struct store **out,
 		return -1;
 	}
 	s->write = write;
+	if (use_sql) {
+		if (store_sql_begin(name, write, &s->sql, err, errlen) == -1) {
+			free(s); /* store_sql reported it */
+			return -1;
+		}
+		*out = s;
+		return 0;
+	}
 	snprintf(s->dir, sizeof s->dir, "%s", dir);
 	snprintf(s->name, sizeof s->name, "%s", name);
 	snprintf(s->path, sizeof s->path, "%s/%s.db", dir, name);
@@ -284,6 +322,15 @@ fail:
 	return -1;
 }
 
+/* A database write that failed holds remote writes back as a disk's would (store.h). */
+static int
+failed_write(int rc)
+{
+	if (rc == -1)
+		write_failed_at = (long long)time(NULL);
+	return rc;
+}
+
 static datum
 datum_of(const char *key)
 {
@@ -300,6 +347,10 @@ store_get(struct store *s, const char *key, char **val)
 	datum v;
 
 	*val = NULL;
+	if (s->sql != NULL) {
+		reads_done++;
+		return store_sql_get(s->sql, key, val);
+	}
 	if (s->db == NULL)
 		return 1;
 	reads_done++;
@@ -335,6 +386,10 @@ store_put(struct store *s, const char *key, const char *val)
 {
 	datum v;
 
+	if (s->sql != NULL) {
+		writes_done++;
+		return failed_write(store_sql_put(s->sql, key, val));
+	}
 	if (room(s, strlen(key) + strlen(val)) == -1)
 		return -1;
 	v.dptr = (char *)(uintptr_t)val;
@@ -351,6 +406,10 @@ store_put(struct store *s, const char *key, const char *val)
 int
 store_delete(struct store *s, const char *key)
 {
+	if (s->sql != NULL) {
+		writes_done++;
+		return failed_write(store_sql_delete(s->sql, key));
+	}
 	/* A delete may add an avail block. */
 	if (room(s, 0) == -1)
 		return -1;
@@ -365,6 +424,8 @@ store_each(struct store *s, store_each_fn fn, void *arg)
 {
 	datum k;
 
+	if (s->sql != NULL)
+		return store_sql_each(s->sql, fn, arg);
 	if (s->db == NULL)
 		return 0;
 	k = gdbm_firstkey(s->db);
@@ -401,6 +462,11 @@ store_commit(struct store *s)
 
 	if (s == NULL)
 		return -1;
+	if (s->sql != NULL) {
+		rc = failed_write(store_sql_commit(s->sql));
+		free(s);
+		return rc;
+	}
 	if (s->refused)
 		rc = -1; /* a caller that went on after a refused change must not count it done */
 	if (s->write && gdbm_sync(s->db) != 0) {
@@ -420,6 +486,11 @@ store_abort(struct store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->sql != NULL) {
+		store_sql_abort(s->sql); /* nothing of it remains */
+		free(s);
+		return;
+	}
 	if (s->db != NULL)
 		gdbm_close(s->db);
 	close(s->lock_fd);

@@ -10,6 +10,8 @@
 #include <gdbm.h>
 #include <stddef.h>
 
+#include "config.h"
+
 /* The state files, one per kind of record (see lib/README.md, State files). */
 #define STORE_TOKENS "tokens" /* OAuth tokens, cached access token, throttle marks */
 #define STORE_DEALS "deals"   /* lead:<id> and req:<id> records */
@@ -19,6 +21,19 @@
 #define STORE_STATES "states" /* OAuth states and start codes (oauth_state.h) */
 
 struct store;
+
+/*
+ * Chooses the backend of every transaction this process starts from cfg's [state]
+ * backend: GDBM files in [state] dir, or the [mariadb] database (store_sql.h). Called
+ * whenever the configuration is (re)loaded. -1 with why in err.
+ */
+int store_use(const struct config *cfg, char *err, size_t errlen);
+
+/* 1 when the state is in the shared database: pacing and locks are then shared by hosts. */
+int store_shared(void);
+
+/* In a forked child: the parent's database connections are not the child's to use. */
+void store_after_fork(void);
 
 /*
  * Starts a transaction on dir/name. write=0 opens read-only under a shared lock. A

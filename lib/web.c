@@ -21,6 +21,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "store.h"
 #include "str.h"
 
 extern char **environ;
@@ -266,6 +267,7 @@ after_in_child(web_after_fn after, void *arg)
 			if (fd != fds[1])
 				close(fd);
 		http_after_fork();
+		store_after_fork();
 		after(arg);
 		close(fds[1]);
 		after(arg);
