@@ -554,8 +554,8 @@ kzs_setup() {
 	export APP_PORT KOMMO_PORT SIGN_PORT ACCOUNTS_PORT
 }
 
-# kzs_teardown: stops lighttpd and its FastCGI children and the fakes, reports sanitizer findings,
-# removes $T unless KZS_KEEP=1. Runs on exit.
+# kzs_teardown: stops lighttpd and its FastCGI children, the fakes and a MariaDB server of
+# mariadb.sh, reports sanitizer findings, removes $T unless KZS_KEEP=1. Runs on exit.
 kzs_teardown() {
 	local rc=$? pids pid alive line
 	if [ -n "${KZS_LIGHTTPD_PID:-}" ]; then
@@ -576,6 +576,8 @@ kzs_teardown() {
 		done
 	fi
 	kzs_stop_fakes
+	# The test's MariaDB server (mariadb.sh) ends before its data directory goes.
+	if declare -F mariadb_stop >/dev/null; then mariadb_stop; fi
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		line=$(grep -h -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' \
 			"$T/error.log" "$T/lighttpd.out" "$T/fakes.out" "$T/kzsctl.log" 2>/dev/null | head -n 1)
