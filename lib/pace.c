@@ -268,10 +268,9 @@ take_shared(const char *service, int n, long long w, long ahead_ms, long long *s
 	struct shared_visit v = { .w = w, .ahead_ms = ahead_ms };
 
 	clock_now(&v.wall, mono);
-	if (store_sql_ring_visit(service, ring, n, PACE_LONG_AGO, decide_shared, &v) == -1) {
-		log_warn("pace-%s: the database's pacing row cannot be used; calls are not paced", service);
-		return 0;
-	}
+	/* No call unpaced: a database out of reach could not record its answer either. */
+	if (store_sql_ring_visit(service, ring, n, PACE_LONG_AGO, decide_shared, &v) == -1)
+		return give_back();
 	if (v.refused)
 		return give_back();
 	clock_now(&v.wall, mono);

@@ -665,18 +665,73 @@ store_sql_unlock(int handle)
 	give_conn(c, query0(c->db, "DO RELEASE_ALL_LOCKS()") == -1);
 }
 
-/* The ring's row as n 8-byte times, oldest first; rows of another length read as empty. */
+/* Opens the ring's transaction and reads its row, locked (made when absent): the times
+ * into ring (see store_sql_ring_visit) and the server's clock into *now_ms. */
+static int
+ring_load(MYSQL *db, const char *service, long long *ring, int n, long long *now_ms)
+{
+	char sql[400];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long *lens;
+	int tries, i;
+
+	*now_ms = 0;
+	if (query0(db, "START TRANSACTION") == -1)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) "
+	    "FROM kzs_pace WHERE service = '%s' FOR UPDATE", service);
+	for (tries = 0; tries < 2 && *now_ms == 0; tries++) {
+		if (query0(db, sql) == -1 || (res = mysql_store_result(db)) == NULL)
+			return -1;
+		if ((row = mysql_fetch_row(res)) != NULL && (lens = mysql_fetch_lengths(res)) != NULL &&
+		    row[1] != NULL) {
+			int stored = lens[0] % 8 == 0 ? (int)(lens[0] / 8) : 0;
+			/* The limit may have changed since: the newest times are the ones that count. */
+			int keep = stored < n ? stored : n;
+
+			*now_ms = atoll(row[1]);
+			for (i = 0; i < keep; i++)
+				memcpy(&ring[n - keep + i], row[0] + (size_t)(stored - keep + i) * 8, 8);
+		}
+		mysql_free_result(res);
+		if (*now_ms != 0)
+			break;
+		/* The service's first visit: its row, then the read again. */
+		snprintf(sql + 300, 100, "INSERT IGNORE INTO kzs_pace VALUES ('%s', '')", service);
+		if (query0(db, sql + 300) == -1)
+			return -1;
+	}
+	return *now_ms != 0 ? 0 : -1;
+}
+
+/* Writes ring as the service's row. */
+static int
+ring_save(MYSQL *db, const char *service, const long long *ring, int n)
+{
+	size_t at, cap = 200 + (size_t)n * 16;
+	char *up = malloc(cap);
+	int rc;
+
+	if (up == NULL)
+		return -1;
+	at = (size_t)snprintf(up, cap, "UPDATE kzs_pace SET ring = ");
+	hex_literal(up, &at, (const char *)ring, (size_t)n * 8);
+	at += (size_t)snprintf(up + at, cap - at, " WHERE service = '%s'", service);
+	rc = query(db, up, at);
+	free(up);
+	return rc;
+}
+
+/* The ring's row holds n 8-byte times, oldest first; a row of another length reads as empty. */
 int
 store_sql_ring_visit(const char *service, long long *ring, int n, long long long_ago,
     store_sql_ring_fn decide, void *arg)
 {
-	char err[600], sql[400];
+	char err[600];
 	struct conn *c;
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	unsigned long *lens;
-	long long now_ms = 0;
-	int i, rc = -1, keep;
+	long long now_ms;
+	int i, rc;
 
 	for (i = 0; i < n; i++)
 		ring[i] = long_ago;
@@ -684,49 +739,28 @@ store_sql_ring_visit(const char *service, long long *ring, int n, long long long
 		report_trouble(trouble_dir(), "mariadb", "%s", err);
 		return -1;
 	}
-	snprintf(sql, sizeof sql, "INSERT IGNORE INTO kzs_pace (service, ring) VALUES ('%s', '')", service);
-	if (query0(c->db, "START TRANSACTION") == -1 || query0(c->db, sql) == -1)
-		goto out;
-	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) "
-	    "FROM kzs_pace WHERE service = '%s' FOR UPDATE", service);
-	if (query0(c->db, sql) == -1 || (res = mysql_store_result(c->db)) == NULL)
-		goto out;
-	if ((row = mysql_fetch_row(res)) != NULL && (lens = mysql_fetch_lengths(res)) != NULL) {
-		int stored = (int)(lens[0] / 8);
-
-		now_ms = row[1] ? atoll(row[1]) : 0;
-		/* The limit may have changed since: the newest times are the ones that count. */
-		keep = stored < n ? stored : n;
-		if (lens[0] % 8 == 0)
-			for (i = 0; i < keep; i++)
-				memcpy(&ring[n - keep + i], row[0] + (size_t)(stored - keep + i) * 8, 8);
+	rc = ring_load(c->db, service, ring, n, &now_ms);
+	if (rc == -1 && lost(c->db)) { /* a kept connection closed meanwhile: once more */
+		give_conn(c, 1);
+		if ((c = take_conn(1, err, sizeof err)) == NULL) {
+			report_trouble(trouble_dir(), "mariadb", "%s", err);
+			return -1;
+		}
+		rc = ring_load(c->db, service, ring, n, &now_ms);
 	}
-	mysql_free_result(res);
-	if (now_ms == 0)
-		goto out;
-	rc = decide(ring, n, now_ms, arg);
-	if (rc == 1) {
-		size_t at, cap = 200 + (size_t)n * 16;
-		char *up = malloc(cap);
-
-		if (up == NULL)
-			goto out;
-		at = (size_t)snprintf(up, cap, "UPDATE kzs_pace SET ring = ");
-		hex_literal(up, &at, (const char *)ring, (size_t)n * 8);
-		at += (size_t)snprintf(up + at, cap - at, " WHERE service = '%s'", service);
-		i = query(c->db, up, at);
-		free(up);
-		if (i == -1)
+	if (rc == 0) {
+		rc = decide(ring, n, now_ms, arg);
+		if (rc == 1 && ring_save(c->db, service, ring, n) == -1)
 			rc = -1;
 	}
-	if (query0(c->db, rc == -1 ? "ROLLBACK" : "COMMIT") == -1 && rc == 1)
-		rc = -1;
+	if (rc == -1 || query0(c->db, "COMMIT") == -1) {
+		report_trouble(trouble_dir(), "mariadb", "[mariadb] kzs_pace: %s", mysql_error(c->db));
+		query0(c->db, "ROLLBACK");
+		give_conn(c, 1);
+		return -1;
+	}
 	give_conn(c, 0);
 	return rc;
-out:
-	report_trouble(trouble_dir(), "mariadb", "[mariadb] kzs_pace: %s", mysql_error(c->db));
-	give_conn(c, 1);
-	return -1;
 }
 
 /* ---- the administrator's commands ---- */
