@@ -315,6 +315,14 @@ test_errors(void)
 		const char *text, *want;
 	} cases[] = {
 		{ "[kommo]\nsubdomain acme\n", "t.conf:2: expected 'key = value'" },
+		{ "[state]\nbackend = sqlite\n", "t.conf:2: [state] backend: expected gdbm (files in [state] dir, the default) or mariadb (the [mariadb] section's database)" },
+		{ "[state]\nbackend = MariaDB\n", "t.conf:2: [state] backend: expected gdbm" },
+		{ "[mariadb]\nport = 0\n", "t.conf:2: [mariadb] port: expected a TCP port from 1 to 65535" },
+		{ "[mariadb]\nport = 65536\n", "t.conf:2: [mariadb] port: expected a TCP port from 1 to 65535" },
+		{ "[mariadb]\ndatabase = kzs;drop\n", "t.conf:2: [mariadb] database: expected a name of letters, digits and _ (at most 64)" },
+		{ "[mariadb]\nuser = o'brien\n", "t.conf:2: [mariadb] user: expected a name of letters, digits and _ (at most 64)" },
+		{ "[mariadb]\npassword_file = kzs.password\n", "t.conf:2: [mariadb] password_file: expected the absolute path of a file" },
+		{ "[mariadb]\ntls = sometimes\n", "t.conf:2: [mariadb] tls: expected yes or no" },
 		{ "[limits]\nhttp_timeout = 0\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
 		{ "[limits]\nhttp_timeout = 301\n", "t.conf:2: [limits] http_timeout: expected a whole number of seconds from 1 to 300" },
 		{ "[limits]\ncron_drain_seconds = 3601\n", "t.conf:2: [limits] cron_drain_seconds: expected a whole number of seconds from 1 to 3600" },
@@ -1112,9 +1120,52 @@ test_route_check(void)
 	config_free(&cfg);
 }
 
+/* [state] backend and the [mariadb] section: read, defaulted, and the keys it needs. */
+static void
+test_mariadb(void)
+{
+	static const char text[] = "[state]\ndir = /srv/kzs\nbackend = mariadb\n[mariadb]\n"
+		"socket = /run/mysqld/mysqld.sock\ndatabase = kzs\nuser = kzs_app\n"
+		"password_file = /srv/kzs/db.password\n";
+	struct config cfg;
+	char err[512] = "";
+
+	memset(&cfg, 0, sizeof cfg);
+	CHECK(parse("[state]\ndir = /srv/kzs\n", &cfg, NULL, err, sizeof err) == 0 &&
+	    cfg.state_backend == CONFIG_BACKEND_GDBM, "without backend: gdbm");
+	config_free(&cfg);
+	CHECK(parse(text, &cfg, NULL, err, sizeof err) == 0, "a mariadb section parses (%s)", err);
+	CHECK(cfg.state_backend == CONFIG_BACKEND_MARIADB, "backend = mariadb");
+	CHECK(cfg.mariadb.port == 3306 && cfg.mariadb.tls == 0 && cfg.mariadb.host == NULL,
+	    "port 3306 and no TLS unless set");
+	CHECK_STR(cfg.mariadb.user, "kzs_app", "the user");
+#ifdef KZS_MARIADB
+	expect_check(&cfg, 0, NULL, "socket, database, user and password file are enough");
+	UNSET(cfg.mariadb.socket);
+	expect_check(&cfg, 0, "t.conf: [mariadb] socket is required (the server's Unix socket, or host",
+	    "neither socket nor host");
+	cfg.mariadb.host = strdup("db.internal");
+	expect_check(&cfg, 0, NULL, "host instead of socket");
+	UNSET(cfg.mariadb.database);
+	expect_check(&cfg, 0, "t.conf: [mariadb] database is required", "no database");
+	cfg.mariadb.database = strdup("kzs");
+	UNSET(cfg.mariadb.user);
+	expect_check(&cfg, 0, "t.conf: [mariadb] user is required", "no user");
+	cfg.mariadb.user = strdup("kzs");
+	UNSET(cfg.mariadb.password_file);
+	expect_check(&cfg, CONFIG_NEED_ZOHO_HOOK, "t.conf: [mariadb] password_file is required",
+	    "no password file, whatever the program needs");
+#else
+	expect_check(&cfg, 0, "t.conf: [state] backend = mariadb, but these programs were built without "
+	    "MariaDB support", "a build without MariaDB refuses it");
+#endif
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
+	test_mariadb();
 	test_full_file();
 	test_comments_and_quotes();
 	test_defaults();
