@@ -51,6 +51,7 @@ decode_job(const char *key, const char *text, struct outbox_job *job)
 	job->next_at = int_field(obj, "next_at");
 	job->lease_until = int_field(obj, "lease_until");
 	job->lease_pid = (long)int_field(obj, "lease_pid");
+	snprintf(job->lease_host, sizeof job->lease_host, "%s", jfield_text(obj, "lease_host"));
 	state = jfield_typed(obj, "state", json_type_object);
 	job->state = state ? json_object_get(state) : json_object_new_object();
 	json_object_put(obj);
@@ -71,6 +72,8 @@ write_job(struct store *s, const struct outbox_job *job)
 	json_object_object_add(obj, "next_at", json_object_new_int64(job->next_at));
 	json_object_object_add(obj, "lease_until", json_object_new_int64(job->lease_until));
 	json_object_object_add(obj, "lease_pid", json_object_new_int64(job->lease_pid));
+	if (job->lease_host[0] != '\0')
+		json_object_object_add(obj, "lease_host", json_object_new_string(job->lease_host));
 	json_object_object_add(obj, "last_error", json_object_new_string(job->last_error));
 	if (job->dead)
 		json_object_object_add(obj, "dead", json_object_new_int(1));
@@ -587,11 +590,34 @@ outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json
 	return add(dir, kind, subject, initial, 0, now, err, errlen);
 }
 
+/*
+ * This host's name in leases: the host name, or KZS_HOST_NAME where several hosts share
+ * one (web nodes in containers of one machine, a test's two nodes).
+ */
+static const char *
+this_host(void)
+{
+	static char name[65];
+	const char *set = getenv("KZS_HOST_NAME");
+
+	if (name[0] != '\0')
+		return name;
+	if (set != NULL && set[0] != '\0')
+		snprintf(name, sizeof name, "%s", set);
+	else if (gethostname(name, sizeof name - 1) == -1 || name[0] == '\0')
+		snprintf(name, sizeof name, "localhost");
+	return name;
+}
+
 static int
 lease_free(const struct outbox_job *job, long long now)
 {
 	if (job->lease_pid == 0 || job->lease_until < now)
 		return 1;
+	/* With the state shared by hosts, a holder can be looked at only on its own host;
+	 * another host waits for its lease to run out. */
+	if (job->lease_host[0] != '\0' && strcmp(job->lease_host, this_host()) != 0)
+		return 0;
 	/* A holder that no longer exists (killed by the web server) leaves its lease behind. */
 	if (job->lease_pid != (long)getpid() && kill((pid_t)job->lease_pid, 0) == -1 && errno == ESRCH)
 		return 1;
@@ -749,6 +775,7 @@ outbox_claim(const char *dir, long long now, struct outbox_job *out)
 	if (o.due) {
 		crash_point("outbox-claim-halfway"); /* out of the heap, not yet leased */
 		out->lease_pid = (long)getpid();
+		snprintf(out->lease_host, sizeof out->lease_host, "%s", this_host());
 		out->lease_until = now + OUTBOX_LEASE_SECONDS;
 		out->claimed_gen = out->gen;
 		if (leased_add(&q, out->key) == -1 || write_job(q.s, out) == -1) {
@@ -792,6 +819,7 @@ update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long lo
 			job->last_error[0] = '\0';
 		}
 		job->lease_pid = 0;
+		job->lease_host[0] = '\0';
 		job->lease_until = 0;
 		if (write_job(q.s, job) == -1 || (!job->dead && heap_push(&q, job->next_at, job->key) == -1))
 			rc = -1;

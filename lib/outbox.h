@@ -22,6 +22,7 @@ struct outbox_job {
 	int attempts;
 	long long created_at, next_at, lease_until;
 	long lease_pid;
+	char lease_host[65]; /* the host of lease_pid ("" in jobs leased before hosts were named) */
 	char last_error[256];
 	int dead; /* gave up after [limits] give_up_hours: kept for the admin, not run */
 	json_object *state; /* progress of the job's steps; owned by the job */

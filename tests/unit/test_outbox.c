@@ -92,6 +92,34 @@ main(void)
 	outbox_job_free(&a);
 	CHECK(outbox_make_all_due(dir, now) == 1, "retry makes the queued job due");
 
+	/* A lease taken on another host (the state shared by several hosts): its process cannot
+	 * be looked at here, so the job waits for the lease to run out. */
+	outbox_enqueue(dir, "send", "1004", now, err, sizeof err);
+	pid = fork();
+	if (pid == 0) {
+		struct outbox_job c;
+
+		_exit(outbox_claim(dir, now, &c) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	{
+		char *val = NULL;
+		json_object *rec;
+
+		CHECK(store_get1(dir, STORE_OUTBOX, "send:1004", &val) == 0 && strstr(val, "\"lease_host\"") != NULL,
+		    "a lease names the host that took it");
+		rec = json_tokener_parse(val);
+		json_object_object_add(rec, "lease_host", json_object_new_string("another-host"));
+		store_put1(dir, STORE_OUTBOX, "send:1004", json_object_to_json_string(rec));
+		json_object_put(rec);
+		free(val);
+	}
+	CHECK(outbox_claim(dir, now + 1, &a) == 1, "a dead process's lease from another host is not taken over at once");
+	CHECK(outbox_claim(dir, now + OUTBOX_LEASE_SECONDS + 1, &a) == 0 && strcmp(a.key, "send:1004") == 0,
+	    "...but once it has run out");
+	CHECK(outbox_done(dir, &a, now + OUTBOX_LEASE_SECONDS + 2) == 0, "done");
+	outbox_job_free(&a);
+
 	/* A dead letter is kept and listed but never claimed, until the admin's retry. */
 	outbox_enqueue(dir, "send", "1003", now, err, sizeof err);
 	CHECK(outbox_claim(dir, now, &a) == 0 && strcmp(a.key, "send:1003") == 0, "claim the third job");
