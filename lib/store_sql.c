@@ -61,6 +61,7 @@ void store_sql_close(int in_child) { (void)in_child; }
 #include <errno.h>
 #include <mysql.h>
 #include <errmsg.h>
+#include <mysqld_error.h>
 
 /* Transactions open at once in one process; more means a caller forgot to end one. */
 #define CONNS 4
@@ -186,6 +187,26 @@ query_value(MYSQL *db, const char *sql, char *buf, size_t len)
 	return 0;
 }
 
+/* What to look at when a connection is refused, from the server's or the client's error. */
+static const char *
+connect_hint(unsigned error)
+{
+	switch (error) {
+	case ER_ACCESS_DENIED_ERROR:
+		return "; check [mariadb] user and the password in [mariadb] password_file";
+	case ER_BAD_DB_ERROR:
+		return "; check [mariadb] database, or create the database (deploy/README.md)";
+	case ER_DBACCESS_DENIED_ERROR:
+		return "; grant the user its rights on [mariadb] database (deploy/README.md)";
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_UNKNOWN_HOST:
+		return "; is the server running? check [mariadb] socket, or host and port";
+	default:
+		return "";
+	}
+}
+
 /* "user@host:port/database" or "user@socket/database", for messages. */
 static void
 describe(char *buf, size_t len)
@@ -228,7 +249,8 @@ connect_db(char *err, size_t errlen)
 		settings.database, settings.port, settings.socket[0] ? settings.socket : NULL,
 		0) == NULL) {
 		memset(password, 0, sizeof password);
-		msg_set(err, errlen, "[mariadb] cannot connect to %s: %s", where, mysql_error(db));
+		msg_set(err, errlen, "[mariadb] cannot connect to %s: %s%s", where, mysql_error(db),
+		    connect_hint(mysql_errno(db)));
 		mysql_close(db);
 		return NULL;
 	}
@@ -277,7 +299,8 @@ check_table(MYSQL *db, const char *table, const char *want, char *err, size_t er
 		return 1;
 	if (strcmp(have, want) != 0) {
 		msg_set(err, errlen, "[mariadb] the table %s has columns (%s), not (%s) as this version "
-		    "made it; restore it from a dump", table, have, want);
+		    "made it; change it back, or make the tables again (kzsctl db init, into an empty "
+		    "database) and kzsctl restore a dump", table, have, want);
 		return -1;
 	}
 	return 0;
