@@ -592,12 +592,15 @@ replace_rows(struct store *s, GDBM_FILE db, unsigned long long *put, char *why, 
 			rc = -1;
 		}
 	key_list_free(&old);
-	for (k = gdbm_firstkey(db); rc == 0 && k.dptr != NULL; k = next) {
+	k = gdbm_firstkey(db);
+	while (rc == 0 && k.dptr != NULL) {
 		rc = put_record(s, db, k, why, whylen);
 		*put += rc == 0;
 		next = gdbm_nextkey(db, k);
 		free(k.dptr);
+		k = next;
 	}
+	free(k.dptr); /* the next key, when a failure stopped the walk */
 	if (rc == 0 && gdbm_errno != GDBM_ITEM_NOT_FOUND && gdbm_errno != GDBM_NO_ERROR) {
 		snprintf(why, whylen, "the loaded dump cannot be read: %s", gdbm_strerror(gdbm_errno));
 		rc = -1;

@@ -200,9 +200,8 @@ connect_hint(unsigned error)
 	case ER_ACCESS_DENIED_ERROR:
 		return "; check [mariadb] user and the password in [mariadb] password_file";
 	case ER_BAD_DB_ERROR:
-		return "; check [mariadb] database, or create the database (deploy/README.md)";
-	case ER_DBACCESS_DENIED_ERROR:
-		return "; grant the user its rights on [mariadb] database (deploy/README.md)";
+	case ER_DBACCESS_DENIED_ERROR: /* also what a user without rights elsewhere hears of a missing one */
+		return "; check [mariadb] database: it must exist, with rights for the user (deploy/README.md)";
 	case CR_CONNECTION_ERROR:
 	case CR_CONN_HOST_ERROR:
 	case CR_UNKNOWN_HOST:
@@ -323,6 +322,11 @@ check_version(MYSQL *db, char *err, size_t errlen)
 		return -1;
 	}
 	version = atoi(value);
+	if (version == 0) {
+		msg_set(err, errlen, "[mariadb] kzs_schema holds no version (kzsctl db init did not finish); "
+		    "run kzsctl db init");
+		return -1;
+	}
 	if (version > STORE_SQL_SCHEMA) {
 		msg_set(err, errlen, "[mariadb] the database's schema is version %d, newer than this "
 		    "version of the programs knows (%d); install the newer programs", version, STORE_SQL_SCHEMA);
