@@ -10,28 +10,13 @@
 # forgets expired delivery keys, and a restore that fails leaves the table as it was.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mariadb.sh"
+. "$(dirname "$0")/ctl.sh"
 kzs_setup
 echo 0 >"$FAKE_DIR/kommo/rate_limit"
 echo 0 >"$FAKE_DIR/zoho/rate_limit"
 CREATE=/api/v1/templates/$TEMPLATE_ID/createdocument
 STORES="tokens deals seen outbox cache states"
 
-# ctl CONF ARGS...: kzsctl with the config CONF; sets OUT, ERR (its stderr) and RC. The
-# stderr also goes to $T/kzsctl.log, which teardown scans.
-ctl() {
-	local conf=$1
-	shift
-	OUT=$(KZS_CONFIG=$conf "$KZS_OUT/deploy/kzsctl" "$@" 2>"$T/ctl.err")
-	RC=$?
-	ERR=$(cat "$T/ctl.err")
-	cat "$T/ctl.err" >>"$T/kzsctl.log"
-}
-# refused DESC PATTERN: the last ctl exited non-zero with one line on stderr matching PATTERN.
-refused() {
-	check_eq "$1: exit status 1" "$RC" 1
-	check_eq "$1: one line on stderr" "$(printf '%s\n' "$ERR" | grep -c .)" 1
-	check_match "$1: the line says why" "$ERR" "$2"
-}
 # files_records DIR STORE: every record of DIR/STORE.db as "key<TAB>value", sorted; the
 # outbox's jobs only (its index is built again by a restore).
 files_records() {
@@ -104,13 +89,13 @@ cp -p "$T/kzs.conf" "$T/kzs.conf.gdbm"
 MDB=$T/kzs.conf.mariadb
 
 ctl "$MDB" db migrate
-refused "db migrate before db init" "kzsctl: \\[mariadb\\] kzsapp@.*/kzs has no state tables; run kzsctl db init$"
+ctl_refused "db migrate before db init" "kzsctl: \\[mariadb\\] kzsapp@.*/kzs has no state tables; run kzsctl db init$"
 ctl "$MDB" check --offline
 check_eq "check before db init: exit status 1" "$RC" 1
 check_match "check before db init: one FAIL line for the database" "$(printf '%s\n' "$OUT" | grep '^FAIL')" \
 	"^FAIL database: \\[mariadb\\] the database kzs has no state tables yet; run kzsctl db init$"
 ctl "$MDB" jobs
-refused "kzsctl jobs before db init" "no state tables yet; run kzsctl db init$"
+ctl_refused "kzsctl jobs before db init" "no state tables yet; run kzsctl db init$"
 
 ctl "$MDB" db init
 check_eq "db init on an empty database: exit status 0" "$RC" 0
@@ -119,13 +104,13 @@ tables=$(mariadb_sql "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARAT
 check_eq "db init: the tables" "$tables" "kzs_cache kzs_deals kzs_lock kzs_outbox kzs_pace kzs_schema kzs_seen kzs_states kzs_tokens"
 check_eq "db init: schema version 1" "$(mariadb_sql 'SELECT version FROM kzs.kzs_schema')" 1
 ctl "$MDB" db init
-refused "db init again" "already has the state tables \\(schema version 1\\); kzsctl db migrate upgrades them$"
+ctl_refused "db init again" "already has the state tables \\(schema version 1\\); kzsctl db migrate upgrades them$"
 check_eq "db init again: the schema is as it was" "$(mariadb_sql 'SELECT COUNT(*), MAX(version) FROM kzs.kzs_schema')" "$(printf '1\t1')"
 ctl "$MDB" db migrate
 check_eq "db migrate when current: exit status 0" "$RC" 0
 check_match "db migrate when current: nothing to do" "$OUT" "the schema is already version 1; nothing to do$"
 ctl "$T/kzs.conf" db init
-refused "db init with backend = gdbm" "\\[state\\] backend is gdbm .*; db init is for backend = mariadb$"
+ctl_refused "db init with backend = gdbm" "\\[state\\] backend is gdbm .*; db init is for backend = mariadb$"
 
 # ---- the move: dump the files, restore into the database, switch the config ----
 ctl "$T/kzs.conf" dump "$T/move"
