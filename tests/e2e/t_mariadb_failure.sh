@@ -123,6 +123,12 @@ unusable "no server at the socket" "Can't connect to local server through socket
 kzs_conf_set mariadb socket "$MARIADB_SOCKET"
 ctl "$CONF" jobs
 check_eq "the settings put back: kzsctl works" "$RC $OUT" "0 "
+chmod 644 "$MARIADB_PASSWORD_FILE"
+ctl "$CONF" check --offline
+check_eq "a password file open to others: check exits 1" "$RC" 1
+check_eq "a password file open to others: check says so and how to fix it" "$(printf '%s\n' "$OUT" | grep '^FAIL')" \
+	"FAIL database password: [mariadb] password_file $MARIADB_PASSWORD_FILE has mode 644, open to others; chmod 600 $MARIADB_PASSWORD_FILE"
+chmod 600 "$MARIADB_PASSWORD_FILE"
 
 # ---- the server killed: 503, one log line a minute, and back without a restart ----
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")" # the programs' connections are up
