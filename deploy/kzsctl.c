@@ -3,7 +3,8 @@
  * "status" says how things stand, "jobs" lists the queue, "retry" makes every queued job due now, "reconcile" asks
  * Zoho about requests in flight (and Kommo about deals whose webhook was lost), "authorize-url" prints the address that connects
  * Zoho Sign (or Kommo) in a browser; "check" is the preflight (kzsctl_check.c); recover,
- * dump, restore and prune look after the state files.
+ * dump, restore and prune look after the state files (or the database's tables: db init
+ * and db migrate make them).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,12 +64,15 @@ usage(FILE *out)
 	    "                         call each to Kommo and Zoho Sign (none with --offline)\n"
 	    "                         with the template against [fields] and [signers]; a line\n"
 	    "                         OK or FAIL (with the fix) each, exit status 1 on a FAIL\n"
-	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept)\n"
-	    "       kzsctl dump DIR   write every state file to DIR as a portable dump\n"
+	    "       kzsctl recover NAME  rebuild a damaged state file (a backup is kept);\n"
+	    "                         for the GDBM files of backend = gdbm only\n"
+	    "       kzsctl dump DIR   write every state file (backend = mariadb: every state\n"
+	    "                         table) to DIR as a portable dump, NAME.dump each\n"
 	    "       kzsctl restore DIR [NAME]\n"
-	    "                         replace the state files (or only NAME) with the dumps\n"
-	    "                         in DIR, once every dump has loaded completely and its\n"
-	    "                         record count matches; work queued after the dump is lost\n"
+	    "                         replace the state files or tables (or only NAME) with\n"
+	    "                         the dumps in DIR, once every dump has loaded completely\n"
+	    "                         and its record count matches; work queued after the dump\n"
+	    "                         is lost. A dump of either backend restores into either\n"
 	    "       kzsctl prune      forget webhook deliveries whose event is older than\n"
 	    "                         30 days (zoho-hook refuses those as stale)\n"
 	    "       kzsctl authorize-url [zoho|kommo]\n"
@@ -172,7 +176,7 @@ queue_index_rebuilt(const struct config *cfg)
 static int
 restore_covers_all(const struct config *cfg, const char *folder, const char *only)
 {
-	char live[1024], dump[1024];
+	char dump[1024];
 	size_t i;
 
 	if (only != NULL) {
@@ -181,9 +185,8 @@ restore_covers_all(const struct config *cfg, const char *folder, const char *onl
 		return -1;
 	}
 	for (i = 0; i < store_admin_count; i++) {
-		snprintf(live, sizeof live, "%s/%s.db", cfg->state_dir, store_admin_names[i]);
 		snprintf(dump, sizeof dump, "%s/%s.dump", folder, store_admin_names[i]);
-		if (access(live, F_OK) == 0 && access(dump, F_OK) == -1) {
+		if (store_admin_present(cfg->state_dir, store_admin_names[i]) && access(dump, F_OK) == -1) {
 			fprintf(stderr, "kzsctl: the state is in a newer format and %s has no dump of %s: move the "
 			    "state folder aside and restore into an empty one; nothing restored\n", folder,
 			    store_admin_names[i]);
@@ -240,7 +243,7 @@ restore(const struct config *cfg, const char *folder, const char *only, int newe
 			if (strcmp(loaded[i].name, STORE_OUTBOX) == 0 && queue_index_rebuilt(cfg) == -1)
 				rc = -1;
 		} else if (rc == 0) {
-			fprintf(stderr, "kzsctl: %s; the files listed above were replaced, the others not\n", err);
+			fprintf(stderr, "kzsctl: %s; the ones listed above were replaced, the others not\n", err);
 			rc = -1;
 		}
 		store_admin_restore_drop(&loaded[i]);
@@ -303,8 +306,7 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 	for (i = 0; i < store_admin_count; i++) {
 		int one;
 
-		snprintf(path, sizeof path, "%s/%s.db", cfg->state_dir, store_admin_names[i]);
-		if (access(path, F_OK) == -1) {
+		if (!store_admin_present(cfg->state_dir, store_admin_names[i])) {
 			if (strcmp(cmd, "dump") == 0)
 				printf("%-8s not created yet, nothing to dump\n", store_admin_names[i]);
 			continue;
@@ -318,7 +320,7 @@ state_command(const struct config *cfg, const char *cmd, const char *arg)
 			fprintf(stderr, "kzsctl: %s\n", err);
 		rc |= one != 0;
 	}
-	if (present == 0)
+	if (present == 0) /* only GDBM files are created as needed */
 		printf("no state file in %s yet: each is created by the first webhook or job that needs "
 		    "it; nothing to %s\n", cfg->state_dir, cmd);
 	return rc;
@@ -421,6 +423,11 @@ main(int argc, char **argv)
 	if (format != 0 && !(format > 0 && strcmp(argv[1], "restore") == 0)) {
 		fprintf(stderr, "kzsctl: %s\n", err);
 		config_free(&cfg);
+		return 1;
+	}
+	/* The database must answer, in the schema this build knows (db init and migrate make it so). */
+	if (strcmp(argv[1], "db") != 0 && strcmp(argv[1], "recover") != 0 && store_admin_usable(cfg.state_dir, err, sizeof err) == -1) {
+		config_free(&cfg); /* the store has said why, in one line */
 		return 1;
 	}
 	if (strcmp(argv[1], "drain") == 0 && argc == 3 && strcmp(argv[2], "--watch") != 0) {

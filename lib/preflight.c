@@ -1,8 +1,10 @@
 /*
  * preflight: each check reuses what the programs themselves do or refuse on: config_load
  * and config_check with each program's needs, program_config_private, the state
- * format's reading, store_admin_check and the outbox's index check, the Kommo and Zoho Sign
- * calls through remote_call, and fill's reading of the template.
+ * format's reading, store_admin_check and the outbox's index check (on the GDBM files, or
+ * with [state] backend = mariadb on the database's tables, after the connection and the
+ * schema check every program makes), the Kommo and Zoho Sign calls through remote_call,
+ * and fill's reading of the template.
  */
 #include "preflight.h"
 
@@ -26,7 +28,9 @@
 #include "remote.h"
 #include "route.h"
 #include "state_format.h"
+#include "store.h"
 #include "store_admin.h"
+#include "store_sql.h"
 #include "str.h"
 #include "zoho.h"
 #include "zone.h"
@@ -241,7 +245,11 @@ check_outbox_index(struct preflight *p)
 	char err[256];
 
 	if (outbox_index_check(p->cfg->state_dir, &r, err, sizeof err) == -1) {
-		say(p, 0, "outbox index", "DAMAGED: %s; run kzsctl recover outbox", err);
+		if (store_shared())
+			say(p, 0, "outbox index", "DAMAGED: %s; kzsctl dump DIR, then kzsctl restore DIR outbox "
+			    "builds it again from the jobs", err);
+		else
+			say(p, 0, "outbox index", "DAMAGED: %s; run kzsctl recover outbox", err);
 		return;
 	}
 	if (r.not_built)
@@ -260,12 +268,11 @@ static void
 check_state_files(struct preflight *p)
 {
 	const char *dir = p->cfg->state_dir;
-	char err[512], path[1100], what[64];
+	char err[512], what[64];
 	size_t i, records, present = 0;
 
 	for (i = 0; i < store_admin_count; i++) {
-		snprintf(path, sizeof path, "%s/%s.db", dir, store_admin_names[i]);
-		if (access(path, F_OK) == -1)
+		if (!store_admin_present(dir, store_admin_names[i]))
 			continue;
 		present++;
 		snprintf(what, sizeof what, "state file %s", store_admin_names[i]);
@@ -281,6 +288,76 @@ check_state_files(struct preflight *p)
 	if (present == 0)
 		say(p, 1, "state files", "no state file in %s yet: each is created by the first webhook or "
 		    "job that needs it", dir);
+}
+
+/* The password file of [mariadb], a secret: readable by its owner only. */
+static void
+check_password_file(struct preflight *p)
+{
+	const char *path = p->cfg->mariadb.password_file;
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) == -1)
+		return; /* the connection's own line says what is wrong with it */
+	if (st.st_mode & 077)
+		say(p, 0, "database password", "[mariadb] password_file %s has mode %03o, open to others; "
+		    "chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
+}
+
+/* GDBM files left in [state] dir, which backend = mariadb does not read. */
+static void
+check_old_files(struct preflight *p)
+{
+	char path[1100], found[200] = "";
+	size_t i;
+
+	for (i = 0; i < store_admin_count; i++) {
+		snprintf(path, sizeof path, "%s/%s.db", p->cfg->state_dir, store_admin_names[i]);
+		if (access(path, F_OK) == 0)
+			snprintf(found + strlen(found), sizeof found - strlen(found), "%s%s.db", found[0] ? ", " : "",
+			    store_admin_names[i]);
+	}
+	if (found[0])
+		say(p, 1, "old state files", "%s in %s are not used with [state] backend = mariadb (the "
+		    "database holds the state); keep them as a backup, or remove them", found, p->cfg->state_dir);
+}
+
+/*
+ * [state] backend = mariadb: the database answers, in the schema this build knows (as each
+ * program checks it when it connects), and every state table reads through. 0 when usable.
+ */
+static int
+check_database(struct preflight *p)
+{
+	const struct config *c = p->cfg;
+	char err[1200], where[700], what[64];
+	size_t i, records;
+
+	if (c->mariadb.socket != NULL)
+		snprintf(where, sizeof where, "the database %s on the socket %s", c->mariadb.database,
+		    c->mariadb.socket);
+	else
+		snprintf(where, sizeof where, "the database %s on %s port %d", c->mariadb.database,
+		    c->mariadb.host, c->mariadb.port);
+	check_password_file(p);
+	if (store_admin_usable(c->state_dir, err, sizeof err) == -1) {
+		say(p, 0, "database", "%s", err);
+		return -1;
+	}
+	say(p, 1, "database", "%s answers to %s; schema version %d, the newest this build knows, every "
+	    "table with the columns it made", where, c->mariadb.user, STORE_SQL_SCHEMA);
+	for (i = 0; i < store_admin_count; i++) {
+		snprintf(what, sizeof what, "state table kzs_%s", store_admin_names[i]);
+		if (store_admin_check(c->state_dir, store_admin_names[i], &records, err, sizeof err) == -1) {
+			say(p, 0, what, "%s", err);
+			continue;
+		}
+		say(p, 1, what, "%zu record(s), each readable", records);
+		if (strcmp(store_admin_names[i], "outbox") == 0)
+			check_outbox_index(p);
+	}
+	check_old_files(p);
+	return 0;
 }
 
 /* GET /api/v4/account with the token the programs use: Kommo answers, for our account. */
@@ -598,15 +675,23 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 	p.cfg = &cfg;
 	check_programs(&p);
 	check_limits(&p);
+	/* The backend the programs would use, before any state is read (tokens included). */
+	if (store_use(&cfg, err, sizeof err) == -1) {
+		say(&p, 0, "state backend", "%s", err);
+		config_free(&cfg);
+		return p.fails;
+	}
 	state_usable = check_state_folder(&p) == 0 && check_state_format(&p) == 0;
-	if (state_usable)
+	if (state_usable && store_shared())
+		state_usable = check_database(&p) == 0;
+	else if (state_usable)
 		check_state_files(&p);
 	if (offline) {
 		say(&p, 1, "live calls", "skipped (--offline): the Kommo and Zoho Sign connections and the "
 		    "template are not checked");
 	} else if (!state_usable) {
 		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
-		    "fix [state] dir as said above");
+		    "fix %s as said above", store_shared() ? "the database" : "[state] dir");
 	} else {
 		int kommo_ok = check_kommo(&p) == 0;
 

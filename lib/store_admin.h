@@ -2,6 +2,10 @@
  * store_admin: the administrator's care of the state files: a full read to find damage,
  * GDBM's own recovery, a portable dump and its verified restore, and pruning of records that
  * have expired. Each works under the same lock as the programs, so it can run live.
+ * With [state] backend = mariadb the state files are the database's tables: check,
+ * dump, restore and prune work on them through the store's transactions and make and
+ * read the same dump files, so a dump moves the state from one backend to the other;
+ * recover is for GDBM files only.
  */
 #ifndef KZS_STORE_ADMIN_H
 #define KZS_STORE_ADMIN_H
@@ -15,10 +19,21 @@ extern const size_t store_admin_count;
 /* 1 when name is one of store_admin_names. */
 int store_admin_known(const char *name);
 
+/* 1 when the state file name exists (a file written at least once; a table always). */
+int store_admin_present(const char *dir, const char *name);
+
+/*
+ * 0 when the state can be used now: with the database, connected and its schema and
+ * tables as this build knows them; with GDBM files, always (each file is judged when
+ * it is opened). -1 with the one-line reason in err, which the store has also logged.
+ */
+int store_admin_usable(const char *dir, char *err, size_t errlen);
+
 /* Reads every record. 0 and the count in *records when sound; -1 with why in err. */
 int store_admin_check(const char *dir, const char *name, size_t *records, char *err, size_t errlen);
 
-/* Rebuilds a damaged file with gdbm_recover, keeping a backup beside it. */
+/* Rebuilds a damaged file with gdbm_recover, keeping a backup beside it. Refused, with
+ * the reason in err, when the state is in the database. */
 int store_admin_recover(const char *dir, const char *name, char *err, size_t errlen);
 
 /*
@@ -42,7 +57,9 @@ struct store_admin_restore {
 int store_admin_restore_load(const char *dir, const char *name, const char *path,
     struct store_admin_restore *r, char *err, size_t errlen);
 
-/* Renames the new file over the live one under the file's lock and syncs the directory. */
+/* Renames the new file over the live one under the file's lock and syncs the directory;
+ * with the database, replaces the table's rows by the new file's records in one
+ * transaction (and removes the file). */
 int store_admin_restore_swap(const char *dir, struct store_admin_restore *r, char *err, size_t errlen);
 
 /* Removes a loaded file that will not be swapped in. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "msg.h"
@@ -61,10 +62,14 @@ void store_sql_close(int in_child) { (void)in_child; }
 #include <errno.h>
 #include <mysql.h>
 #include <errmsg.h>
+#include <mysqld_error.h>
 
 /* Transactions open at once in one process; more means a caller forgot to end one. */
 #define CONNS 4
 #define LOCK_WAIT_SECONDS 30 /* a writer waits this long for another host's transaction */
+/* A kept connection reads the schema's version again after this long: another host's
+ * kzsctl db migrate may have moved it on (the tables' columns are read once a connection). */
+#define VERSION_RECHECK_SECONDS 1
 
 /* The state tables, one per state file, then the ones of the database alone. */
 static const char *const kv_tables[] = { STORE_TOKENS, STORE_DEALS, STORE_SEEN, STORE_OUTBOX,
@@ -87,6 +92,7 @@ struct conn {
 	MYSQL *db;
 	int in_use;
 	int checked; /* the schema was found right on this connection */
+	time_t version_at; /* when kzs_schema's version was last read on it */
 };
 
 struct store_sql {
@@ -186,6 +192,25 @@ query_value(MYSQL *db, const char *sql, char *buf, size_t len)
 	return 0;
 }
 
+/* What to look at when a connection is refused, from the server's or the client's error. */
+static const char *
+connect_hint(unsigned error)
+{
+	switch (error) {
+	case ER_ACCESS_DENIED_ERROR:
+		return "; check [mariadb] user and the password in [mariadb] password_file";
+	case ER_BAD_DB_ERROR:
+	case ER_DBACCESS_DENIED_ERROR: /* also what a user without rights elsewhere hears of a missing one */
+		return "; check [mariadb] database: it must exist, with rights for the user (deploy/README.md)";
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_UNKNOWN_HOST:
+		return "; is the server running? check [mariadb] socket, or host and port";
+	default:
+		return "";
+	}
+}
+
 /* "user@host:port/database" or "user@socket/database", for messages. */
 static void
 describe(char *buf, size_t len)
@@ -228,7 +253,8 @@ connect_db(char *err, size_t errlen)
 		settings.database, settings.port, settings.socket[0] ? settings.socket : NULL,
 		0) == NULL) {
 		memset(password, 0, sizeof password);
-		msg_set(err, errlen, "[mariadb] cannot connect to %s: %s", where, mysql_error(db));
+		msg_set(err, errlen, "[mariadb] cannot connect to %s: %s%s", where, mysql_error(db),
+		    connect_hint(mysql_errno(db)));
 		mysql_close(db);
 		return NULL;
 	}
@@ -277,31 +303,30 @@ check_table(MYSQL *db, const char *table, const char *want, char *err, size_t er
 		return 1;
 	if (strcmp(have, want) != 0) {
 		msg_set(err, errlen, "[mariadb] the table %s has columns (%s), not (%s) as this version "
-		    "made it; restore it from a dump", table, have, want);
+		    "made it; change it back, or make the tables again (kzsctl db init, into an empty "
+		    "database) and kzsctl restore a dump", table, have, want);
 		return -1;
 	}
 	return 0;
 }
 
-/* The schema version and every table's shape. */
+/* The version in kzs_schema against this build's: 0, or -1 with why in err. */
 static int
-check_schema(MYSQL *db, char *err, size_t errlen)
+check_version(MYSQL *db, char *err, size_t errlen)
 {
-	char table[40], value[32];
-	size_t i;
-	int rc, version;
+	char value[32];
+	int version;
 
-	rc = check_table(db, "kzs_schema", shapes[0].columns, err, errlen);
-	if (rc == 1)
-		msg_set(err, errlen, "[mariadb] the database %s has no state tables yet; run kzsctl db init",
-		    settings.database);
-	if (rc != 0)
-		return -1;
 	if (query_value(db, "SELECT MAX(version) FROM kzs_schema", value, sizeof value) == -1) {
 		msg_set(err, errlen, "[mariadb] cannot read kzs_schema: %s", mysql_error(db));
 		return -1;
 	}
 	version = atoi(value);
+	if (version == 0) {
+		msg_set(err, errlen, "[mariadb] kzs_schema holds no version (kzsctl db init did not finish); "
+		    "run kzsctl db init");
+		return -1;
+	}
 	if (version > STORE_SQL_SCHEMA) {
 		msg_set(err, errlen, "[mariadb] the database's schema is version %d, newer than this "
 		    "version of the programs knows (%d); install the newer programs", version, STORE_SQL_SCHEMA);
@@ -312,6 +337,23 @@ check_schema(MYSQL *db, char *err, size_t errlen)
 		    version);
 		return -1;
 	}
+	return 0;
+}
+
+/* The schema version and every table's shape. */
+static int
+check_schema(MYSQL *db, char *err, size_t errlen)
+{
+	char table[40];
+	size_t i;
+	int rc;
+
+	rc = check_table(db, "kzs_schema", shapes[0].columns, err, errlen);
+	if (rc == 1)
+		msg_set(err, errlen, "[mariadb] the database %s has no state tables yet; run kzsctl db init",
+		    settings.database);
+	if (rc != 0 || check_version(db, err, errlen) == -1)
+		return -1;
 	for (i = 1; i < sizeof shapes / sizeof shapes[0]; i++) {
 		if (i < sizeof shapes / sizeof shapes[0] - 1) {
 			snprintf(table, sizeof table, "%s", shapes[i].table);
@@ -330,6 +372,12 @@ check_schema(MYSQL *db, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+lost(MYSQL *db)
+{
+	return mysql_errno(db) == CR_SERVER_GONE_ERROR || mysql_errno(db) == CR_SERVER_LOST;
 }
 
 /* A free connection, connected and its schema checked; NULL with why in err. */
@@ -351,6 +399,19 @@ take_conn(int check, char *err, size_t errlen)
 			return NULL;
 		c->checked = 0;
 	}
+	if (check && c->checked && time(NULL) - c->version_at >= VERSION_RECHECK_SECONDS) {
+		int gone;
+
+		if (check_version(c->db, err, errlen) == 0) {
+			c->version_at = time(NULL);
+		} else {
+			gone = lost(c->db);
+			mysql_close(c->db);
+			c->db = NULL;
+			/* A connection the server closed meanwhile (a restart): a new one. */
+			return gone ? take_conn(check, err, errlen) : NULL;
+		}
+	}
 	if (check && !c->checked) {
 		if (check_schema(c->db, err, errlen) == -1) {
 			mysql_close(c->db);
@@ -358,6 +419,7 @@ take_conn(int check, char *err, size_t errlen)
 			return NULL;
 		}
 		c->checked = 1;
+		c->version_at = time(NULL);
 	}
 	c->in_use = 1;
 	return c;
@@ -383,12 +445,6 @@ known_table(const char *name)
 		if (strcmp(name, kv_tables[i]) == 0)
 			return 1;
 	return 0;
-}
-
-static int
-lost(MYSQL *db)
-{
-	return mysql_errno(db) == CR_SERVER_GONE_ERROR || mysql_errno(db) == CR_SERVER_LOST;
 }
 
 /* Opens t's transaction: 0, -1 on a server error, 1 with why in err (and rolled back). */
