@@ -209,7 +209,7 @@ cron_lock(const struct config *cfg, int *busy)
 
 	*busy = 0;
 	snprintf(path, sizeof path, "%s/drain-cron", cfg->state_dir);
-	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return fd;
 	*busy = fd != -1 && errno == EWOULDBLOCK;

@@ -854,7 +854,8 @@ test_example_file(void)
 		"attach_certificate", "resend_on_expiry", "http_timeout", "kommo_calls_per_second",
 		"zoho_calls_per_minute", "kommo_ban_pause_minutes", "give_up_hours", "oauth_url", "secret",
 		"date_format", "after_answer_seconds", "time_zone", "drainers", "cron_drain_seconds",
-		"file", "language",
+		"file", "language", "backend", "host", "port", "socket", "database", "user",
+		"password_file", "tls",
 	};
 	struct config cfg;
 	struct warnings w;
