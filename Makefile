@@ -108,7 +108,8 @@ demo: all $(FAKES) | $(TESTDEPS_OK)
 	tests/demo.sh $(if $(ONCE),--once)
 
 # make bench's own programs: two FastCGI ceilings to compare kommo-hook with, and tools
-# that fill a queue and measure an enqueue and a claim through the library (tests/bench.sh).
+# that fill a queue and measure an enqueue, a claim and a done through the library, on
+# GDBM files or on the store a config names (tests/bench.sh).
 BENCH_FCGI  = $(OUT)/tests/bench/noop $(OUT)/tests/bench/durable
 BENCH_TOOLS = $(OUT)/tests/bench/queue_fill $(OUT)/tests/bench/queue_cost
 
@@ -116,7 +117,7 @@ $(BENCH_FCGI): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BENCH_TOOLS): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o $(LIB)
+$(BENCH_TOOLS): $(OUT)/tests/bench/%: $(OBJ)/tests/bench/%.o $(OBJ)/tests/bench/bench_store.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

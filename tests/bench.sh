@@ -6,29 +6,36 @@
 #  2. sustained load from 32 connections (wrk), beside two ceilings under the same
 #     lighttpd: a FastCGI responder that does nothing, and one that stores the body in a
 #     file with fdatasync and rename (the cheapest durable acknowledgement);
-#  3. the store records one claim of the next due job touches, and one enqueue, against
-#     the queue's length;
+#  3. the store records one claim of the next due job touches, one enqueue and one done,
+#     and their time, against the queue's length;
 #  4. a drain's CPU per job against the queue's length (pacing lifted, the fakes answering);
 #  5. an ignored event's answer time, the time from a webhook to its createdocument and
 #     from a completed webhook to the stage move, API calls per deal, and the send
 #     schedule of a burst against Zoho's pace.
-# The table of 1-4 comes at the end (also in build/bench/summary.txt), charts in
-# build/bench/. The KZS_BENCH_* knobs below shorten or lengthen the parts.
+# Parts 1-4 run with each [state] backend: the GDBM files, then MariaDB, on a private
+# server the bench starts under its temporary folder (tests/e2e/mariadb.sh) and stops at
+# the end; part 5 with GDBM. The table of 1-4 comes at the end (also in
+# build/bench/summary.txt), charts in build/bench/. The KZS_BENCH_* knobs below shorten
+# or lengthen the parts.
 . "$(dirname "$0")/e2e/lib.sh"
+. "$(dirname "$0")/e2e/mariadb.sh"
 
 QUEUE_SIZES=${KZS_BENCH_QUEUE_SIZES:-0 1000 10000 100000}
 QUEUE_SECONDS=${KZS_BENCH_QUEUE_SECONDS:-10} # of posts at each queue length
 QUEUE_GAP_MS=${KZS_BENCH_QUEUE_GAP_MS:-10}   # the sender's pause between posts
 LOAD_SECONDS=${KZS_BENCH_LOAD_SECONDS:-10}   # of sustained load on each responder
 LOAD_CONNECTIONS=${KZS_BENCH_LOAD_CONNECTIONS:-32}
-CLAIM_SIZES=${KZS_BENCH_CLAIM_SIZES:-10 1000 100000}
+CLAIM_SIZES=${KZS_BENCH_CLAIM_SIZES:-10 1000 10000 100000}
+CLAIM_ROUNDS=${KZS_BENCH_CLAIM_ROUNDS:-5} # enqueue, claim and done at each length: the median time
 DRAIN_SIZES=${KZS_BENCH_DRAIN_SIZES:-1000 100000}
 DRAIN_SECONDS=${KZS_BENCH_DRAIN_SECONDS:-35} # [limits] cron_drain_seconds of each measured drain (its last
 # 2 s start no call: lib/pace.h, PACE_AHEAD_MS)
 DRAIN_LEADS=1000 # queued leads that the fake Kommo knows (a drain of DRAIN_SECONDS runs fewer)
 FIRST_QUEUED=100001 # the queued leads are FIRST_QUEUED and up (tests/bench/queue_fill.c)
+BACKENDS=${KZS_BENCH_BACKENDS:-gdbm mariadb} # [state] backend of parts 1-4
 
 BENCH=$KZS_OUT/tests/bench
+START_LOAD=$(cut -d ' ' -f 1 /proc/loadavg) # others' work on the machine, for the table
 for prog in noop durable queue_fill queue_cost; do
 	[ -x "$BENCH/$prog" ] || { echo "$BENCH/$prog is missing (make bench builds it)"; exit 1; }
 done
@@ -65,6 +72,62 @@ for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); d
 	cp "$FILL/outbox.db" "$FILL/q$n.db"
 	have=$n
 done
+
+# ---- the MariaDB backend ----
+# The tests' server is sized for tiny tables; the bench's gets the server's own default
+# redo log (96 MiB) and a buffer pool that holds the 100,000-job queue (256 MiB), and
+# syncs its redo log at every commit (the server's default, said here because the
+# durable ceiling of part 2 is about it). Binary logging stays off, as by default.
+eval "$(declare -f mariadb_server_args | sed '1s/^mariadb_server_args/mariadb_test_server_args/')"
+mariadb_server_args() {
+	mariadb_test_server_args
+	printf '%s\n' --innodb-buffer-pool-size=256M --innodb-log-file-size=96M --innodb-flush-log-at-trx-commit=1
+}
+
+# bench_backend gdbm|mariadb: the programs' [state] backend from their next start on;
+# $tool_store: what the bench's tools are given to work on the same store.
+bench_backend() {
+	backend=$1
+	kzs_conf_set state backend "$1"
+	tool_store=("$T/state")
+	[ "$1" = gdbm ] || tool_store=(--config "$T/kzs.conf" "$T/state")
+}
+
+# bench_mariadb_setup: the server, its tables, and the queues filled as for GDBM, kept
+# in the database kzs_bench (one table a length, each a copy of the outbox's rows as the
+# programs wrote them) for bench_queue to copy in. The fill is setup, not a figure: the
+# server syncs its redo log only once a second meanwhile. 1 when MariaDB cannot be used.
+bench_mariadb_setup() {
+	local n have=0
+	if [ -z "$(PATH=$PATH:/usr/sbin command -v mariadbd)" ]; then
+		echo "mariadbd is not installed (sh deploy/install-deps.sh --tests)"
+		return 1
+	fi
+	mariadb_start
+	mariadb_config_section | awk '/^\[mariadb\]/ { on = 1 } on' >>"$T/kzs.conf"
+	bench_backend mariadb
+	KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" db init || return 1
+	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 0; CREATE DATABASE kzs_bench" || return 1
+	for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); do
+		[ "$n" -gt 0 ] || continue
+		"$BENCH/queue_fill" "${tool_store[@]}" $((FIRST_QUEUED + have)) $((n - have)) || return 1
+		mariadb_sql "CREATE TABLE kzs_bench.q$n LIKE kzs.kzs_outbox;
+			INSERT INTO kzs_bench.q$n SELECT * FROM kzs.kzs_outbox" || return 1
+		have=$n
+	done
+	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 1" || return 1
+	MARIADB_VERSION=$(mariadb_sql "SELECT VERSION()")
+}
+case " $BACKENDS " in
+*" mariadb "*)
+	if ! bench_mariadb_setup >"$T/mariadb-setup.out" 2>&1; then
+		echo "== The MariaDB backend is left out: $(tail -n 1 "$T/mariadb-setup.out")"
+		mariadb_stop
+		BACKENDS=gdbm
+	fi
+	;;
+esac
+bench_backend gdbm
 
 # bench_fixtures FIRST COUNT: the fake Kommo knows the leads FIRST .. FIRST+COUNT-1 (as
 # fixture_lead writes them; in one go, for a thousand leads at once).
@@ -112,18 +175,26 @@ bench_web_start() {
 	done
 }
 
-# bench_queue N: with the programs stopped, the outbox holds the N queued jobs and
-# nothing else, and no lead has a contract or a pacing turn yet.
+# bench_queue N: with the programs stopped, the outbox of the current backend holds the
+# N queued jobs and nothing else, and no lead has a contract or a pacing turn yet.
 bench_queue() {
 	rm -f "$T/state/outbox.db" "$T/state/deals.db" "$T/state/seen.db" "$T"/state/pace-*
+	if [ "$backend" = mariadb ]; then
+		# FLUSH ... FOR EXPORT writes the table's pages to disk, as sync does below.
+		mariadb_sql "TRUNCATE kzs.kzs_outbox; TRUNCATE kzs.kzs_deals; TRUNCATE kzs.kzs_seen;
+			TRUNCATE kzs.kzs_pace;
+			$([ "$1" = 0 ] || echo "INSERT INTO kzs.kzs_outbox SELECT * FROM kzs_bench.q$1;")
+			FLUSH TABLES kzs.kzs_outbox FOR EXPORT; UNLOCK TABLES"
+		return
+	fi
 	[ "$1" = 0 ] && return
 	cp "$FILL/q$1.db" "$T/state/outbox.db"
 	sync "$T/state/outbox.db" # on disk now, not in the first sync a part's work makes
 }
 
-# bench_wrk NAME URL THREADS CONNECTIONS SECONDS GAP_MS FIRST_LEAD: wrk with a new lead
-# in every post (tests/bench/leads.lua); appends "NAME requests p50 p90 p99 max req/s
-# non-2xx socket-errors" (ms) to $T/results and prints it.
+# bench_wrk "BACKEND PART NAME" URL THREADS CONNECTIONS SECONDS GAP_MS FIRST_LEAD: wrk
+# with a new lead in every post (tests/bench/leads.lua); appends "BACKEND PART NAME
+# requests p50 p90 p99 max req/s non-2xx socket-errors" (ms) to $T/results and prints it.
 bench_wrk() {
 	local line
 	BENCH_BODY=$(kommo_status_body @LEAD@) BENCH_GAP_MS=$6 BENCH_FIRST_LEAD=$7 \
@@ -135,8 +206,8 @@ bench_wrk() {
 		return 1
 	fi
 	echo "$1 $line" >>"$T/results"
-	echo "$line" | awk -v name="$1" '{ printf "   %-22s %7d posts  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms  %8.0f req/s  non-2xx %d  errors %d\n",
-		name, $1, $2, $3, $4, $5, $6, $7, $8 }'
+	echo "$1 $line" | awk '{ printf "   %-8s %-14s %7d posts  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms  %8.0f req/s  non-2xx %d  errors %d\n",
+		$1 == "-" ? "" : $1, $2 == "queue" ? $3 " queued" : $3, $4, $5, $6, $7, $8, $9, $10, $11 }'
 }
 
 # kzsctl_bg ARGS...: kzsctl in the background; its pid in $!.
@@ -146,75 +217,103 @@ kzsctl_bg() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" >/dev/null 2>
 echo "== 1. kommo-hook's answer time against the queue's length (one sender, a new lead in"
 echo "   every post, $QUEUE_GAP_MS ms apart, $QUEUE_SECONDS s at each length; the queued jobs are all due and"
 echo "   kzsctl drain --watch works through them at Zoho's pace, as after a bulk move, beside"
-echo "   the web processes' own after-answer drains; the posts add their jobs to the queue)"
+echo "   the web processes' own after-answer drains; the posts add their jobs to the queue;"
+echo "   each backend in turn at each length)"
 phase=0
 for n in $QUEUE_SIZES; do
-	phase=$((phase + 1))
-	first=$((phase * 1000000))
-	bench_fixtures $((first + 1)) $((QUEUE_SECONDS * 1000 / (QUEUE_GAP_MS > 0 ? QUEUE_GAP_MS : 1) + 1))
-	bench_web_stop
-	bench_queue "$n"
-	bench_web_start
-	kzsctl_bg drain --watch
-	drain=$!
-	sleep 1
-	bench_wrk "queue-$n" "$url" 1 1 "$QUEUE_SECONDS" "$QUEUE_GAP_MS" "$first"
-	kill -TERM "$drain" 2>/dev/null
-	wait "$drain" 2>/dev/null
+	for b in $BACKENDS; do
+		phase=$((phase + 1))
+		first=$((phase * 1000000))
+		bench_fixtures $((first + 1)) $((QUEUE_SECONDS * 1000 / (QUEUE_GAP_MS > 0 ? QUEUE_GAP_MS : 1) + 1))
+		bench_web_stop
+		bench_backend "$b"
+		bench_queue "$n"
+		bench_web_start
+		kzsctl_bg drain --watch
+		drain=$!
+		sleep 1
+		bench_wrk "$b queue $n" "$url" 1 1 "$QUEUE_SECONDS" "$QUEUE_GAP_MS" "$first"
+		kill -TERM "$drain" 2>/dev/null
+		wait "$drain" 2>/dev/null
+	done
 done
 
 # ---- 2. sustained load ----
 echo
 echo "== 2. Sustained load: $LOAD_CONNECTIONS connections (wrk), a new lead in every post, $LOAD_SECONDS s on each"
 echo "   responder under the same lighttpd, ${KZS_MAX_PROCS} FastCGI processes each; kommo-hook starts with an"
-echo "   empty queue, drains after answering as configured (at Zoho's pace)"
-bench_web_stop
-bench_queue 0
-bench_web_start
-for target in bench/noop bench/durable cgi-bin/kommo-hook; do
-	bench_wrk "load-${target#*/}" "$APP_URL/$target?secret=$HOOK_SECRET" 2 "$LOAD_CONNECTIONS" \
-		"$LOAD_SECONDS" 0 20000000
+echo "   empty queue, drains after answering as configured (at Zoho's pace), with each backend"
+for b in $BACKENDS; do
+	bench_web_stop
+	bench_backend "$b"
+	bench_queue 0
+	bench_web_start
+	if [ "$b" = "${BACKENDS%% *}" ]; then # the ceilings once, beside the first backend
+		for target in bench/noop bench/durable; do
+			bench_wrk "- load ${target#*/}" "$APP_URL/$target?secret=$HOOK_SECRET" 2 "$LOAD_CONNECTIONS" \
+				"$LOAD_SECONDS" 0 20000000
+		done
+	fi
+	bench_wrk "$b load kommo-hook" "$url" 2 "$LOAD_CONNECTIONS" "$LOAD_SECONDS" 0 $((20000000 + phase * 1000000))
+	phase=$((phase + 1))
 done
 echo "   durable answers stored: $(find "$T/durable" -type f ! -name '.tmp.*' | wc -l)"
+[ "$BACKENDS" = gdbm ] ||
+	echo "   (the same ceiling for mariadb: its commits wait for the server's redo-log fsync on the same disk, innodb_flush_log_at_trx_commit = 1, but concurrent commits may share one fsync)"
 
 # ---- 3. claim cost ----
 echo
-echo "== 3. Claiming the next due job, and queueing a new one (what kommo-hook does for a webhook):"
-echo "   store records read and written, against the queue's length (on the disk of the state)"
-mkdir -m 700 "$T/claim"
+echo "== 3. Queueing a new job (what kommo-hook does for a webhook), claiming the next due job"
+echo "   and ending it as done (what a drain does around each job): store records read and"
+echo "   written, and the median time of $CLAIM_ROUNDS rounds, against the queue's length"
+bench_web_stop
 for n in $CLAIM_SIZES; do
-	cp "$FILL/q$n.db" "$T/claim/outbox.db"
-	sync "$T/claim/outbox.db"
-	"$BENCH/queue_cost" "$T/claim" >"$T/cost" || continue
-	echo "claim $n $(cat "$T/cost")" >>"$T/results"
-	awk -v n="$n" '{ printf "   %8d queued: claim %6d read %3d written %8.2f ms; enqueue %3d read %3d written %6.2f ms\n",
-		n, $4, $5, $6 / 1000, $1, $2, $3 / 1000 }' "$T/cost"
+	for b in $BACKENDS; do
+		bench_backend "$b"
+		bench_queue "$n"
+		"$BENCH/queue_cost" "${tool_store[@]}" "$CLAIM_ROUNDS" >"$T/cost" || continue
+		echo "$b claim $n $(cat "$T/cost")" >>"$T/results"
+		awk -v n="$n" -v b="$b" '{ printf "   %-8s %8d queued: enqueue %2d read %2d written %6.2f ms; claim %3d read %3d written %6.2f ms; done %2d read %2d written %6.2f ms\n",
+			b, n, $1, $2, $3 / 1000, $4, $5, $6 / 1000, $7, $8, $9 / 1000 }' "$T/cost"
+	done
 done
 
 # ---- 4. drain CPU per job ----
 echo
-echo "== 4. CPU of kzsctl drain per job run, against the queue's length (a drain of $DRAIN_SECONDS s each;"
+echo "== 4. CPU of kzsctl drain per job run, and of the MariaDB server meanwhile, against the"
+echo "   queue's length (a drain of $DRAIN_SECONDS s each;"
 lift_pacing | sed 's/^# /   /; s/$/)/'
 kzs_conf_set limits cron_drain_seconds "$DRAIN_SECONDS"
-bench_web_stop
 TIMEFORMAT='%U %S %R'
+ticks=$(getconf CLK_TCK)
+# server_cpu: the MariaDB server's CPU so far (user + sys, in clock ticks), 0 without one.
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$MARIADB_PID/stat" 2>/dev/null || echo 0; }
 for n in $DRAIN_SIZES; do
-	bench_queue "$n"
-	{ time kzsctl drain >"$T/drain.out"; } 2>"$T/drain.time"
-	ran=$(sed -n 's/^ran \([0-9]*\) job.*/\1/p' "$T/drain.out")
-	read -r user sys real <"$T/drain.time"
-	echo "drain $n ${ran:-0} $user $sys $real" >>"$T/results"
-	awk -v n="$n" -v ran="${ran:-0}" -v u="$user" -v s="$sys" -v r="$real" 'BEGIN {
-		printf "   %8d queued: %5d jobs in %.1f s, CPU %.2f s user + %.2f s sys = %.2f ms a job\n",
-			n, ran, r, u, s, ran ? (u + s) * 1000 / ran : 0 }'
-	[ "${ran:-0}" -le "$DRAIN_LEADS" ] || echo "   (only the first $DRAIN_LEADS leads are known to the fake Kommo: the rest ran short)"
+	for b in $BACKENDS; do
+		bench_backend "$b"
+		bench_queue "$n"
+		before=$(server_cpu)
+		{ time kzsctl drain >"$T/drain.out"; } 2>"$T/drain.time"
+		server=$(awk -v a="$before" -v b="$(server_cpu)" -v t="$ticks" 'BEGIN { printf "%.2f", (b - a) / t }')
+		[ "$b" = mariadb ] || server=-
+		ran=$(sed -n 's/^ran \([0-9]*\) job.*/\1/p' "$T/drain.out")
+		read -r user sys real <"$T/drain.time"
+		echo "$b drain $n ${ran:-0} $user $sys $real $server" >>"$T/results"
+		awk -v b="$b" -v n="$n" -v ran="${ran:-0}" -v u="$user" -v s="$sys" -v r="$real" -v srv="$server" 'BEGIN {
+			printf "   %-8s %8d queued: %5d jobs in %.1f s, CPU %.2f s user + %.2f s sys = %.2f ms a job", b, n, ran, r, u, s, ran ? (u + s) * 1000 / ran : 0
+			if (srv != "-") printf "; server %.2f s = %.2f ms a job", srv, ran ? srv * 1000 / ran : 0
+			printf "\n" }'
+		[ "${ran:-0}" -le "$DRAIN_LEADS" ] || echo "   (only the first $DRAIN_LEADS leads are known to the fake Kommo: the rest ran short)"
+	done
 done
-# Back to the remotes' limits and an empty queue for what follows.
+# Back to the remotes' limits, GDBM and an empty queue for what follows.
 kzs_conf_set limits kommo_calls_per_second 6
 kzs_conf_set limits zoho_calls_per_minute 45
 kzs_conf_set limits cron_drain_seconds 280
 rm -f "$FAKE_DIR/kommo/rate_limit" "$FAKE_DIR/zoho/rate_limit"
+bench_backend gdbm
 bench_queue 0
+mariadb_stop
 bench_web_start
 
 # ---- 5. the older figures ----
@@ -391,57 +490,76 @@ mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 fs=$(df -T "$T/state" | awk 'NR == 2 { print $2 }')
 awk -v date="$(date -u +%Y-%m-%d)" -v machine="$machine" -v cores="$cores" -v mem="$mem" -v fs="$fs" \
 	-v procs="$KZS_MAX_PROCS" -v gap="$QUEUE_GAP_MS" -v qs="$QUEUE_SECONDS" -v conns="$LOAD_CONNECTIONS" \
-	-v ls="$LOAD_SECONDS" -v ds="$DRAIN_SECONDS" '
+	-v ls="$LOAD_SECONDS" -v ds="$DRAIN_SECONDS" -v rounds="$CLAIM_ROUNDS" -v loadavg="$START_LOAD" \
+	-v mariadb="${MARIADB_VERSION:-}" '
 	function thousands(n,   s, out) {
 		for (s = sprintf("%d", n); length(s) > 3; s = substr(s, 1, length(s) - 3))
 			out = "," substr(s, length(s) - 2) out
 		return s out
 	}
 	function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
-	$1 ~ /^queue-/ { n = substr($1, 7); q[++nq] = n; qrow[n] = $0 }
-	$1 ~ /^load-/ { l[++nl] = substr($1, 6); lrow[substr($1, 6)] = $0 }
-	$1 == "claim" { c[++nc] = $2; crow[$2] = $0; if (nc == 1) cbase = $6 + $7 }
-	$1 == "drain" { d[++nd] = $2; drow[$2] = $0 }
+	function group(name, width,   s) { for (s = name " "; length(s) < width; s = s "-"); return s }
+	# Row j of a part into f; its queue length, or "" under a row of the same length.
+	function at(part, j,   prev) {
+		split(rows[part, j - 1], prev, " ")
+		split(rows[part, j], f, " ")
+		return j > 1 && prev[3] == f[3] ? "" : thousands(f[3])
+	}
+	$3 == "durable" { dur = $9 }
+	{ rows[$2, ++n[$2]] = $0 } # in the order measured: each length, each backend at it
 	END {
-		printf "measured on %s, %s, %d cores, %s RAM, state on %s; lighttpd, %d FastCGI processes a program\n\n",
-			date, machine, cores, mem, fs, procs
-		printf "1. kommo-hook answer time against jobs queued (1 sender, a new lead a post, %d ms apart, %d s; a drain running)\n", gap, qs
-		printf "   %11s  %11s  %9s %9s %9s %9s  %6s  %s\n", "jobs queued", "p99 vs first", "p50 ms", "p90 ms", "p99 ms", "max ms", "posts", "non-2xx"
-		for (i = 1; i <= nq; i++) {
-			split(qrow[q[i]], f, " ")
-			if (i == 1) base = f[5]
-			printf "   %11s  %11s  %9.2f %9.2f %9.2f %9.2f  %6d  %d\n", thousands(q[i]), ratio(f[5], base), f[3], f[4], f[5], f[6], f[2], f[8] + f[9]
+		printf "measured on %s, %s, %d cores, %s RAM (load average %s at the start), state on %s; lighttpd, %d FastCGI processes a program\n",
+			date, machine, cores, mem, loadavg, fs, procs
+		if (mariadb != "")
+			printf "mariadb: a private MariaDB %s on the same disk, 256 MiB buffer pool, redo log synced at every commit\n", mariadb
+		printf "\n1. kommo-hook answer time against jobs queued (1 sender, a new lead a post, %d ms apart, %d s; a drain running)\n", gap, qs
+		printf "   %11s  %-8s  %12s  %9s %9s %9s %9s  %6s  %s\n", "jobs queued", "backend", "p99 vs first", "p50 ms", "p90 ms", "p99 ms", "max ms", "posts", "non-2xx"
+		for (j = 1; j <= n["queue"]; j++) {
+			label = at("queue", j)
+			if (!(f[1] in qbase)) qbase[f[1]] = f[7]
+			printf "   %11s  %-8s  %12s  %9.2f %9.2f %9.2f %9.2f  %6d  %d\n", label, f[1],
+				ratio(f[7], qbase[f[1]]), f[5], f[6], f[7], f[8], f[4], f[10] + f[11]
 		}
 		printf "   goal: p99 under 10 ms at every length, flat in the queue length\n\n"
 		printf "2. Sustained load, %d connections, a new lead in every post (wrk, %d s each)\n", conns, ls
 		printf "   %-22s  %10s  %9s  %9s %9s %9s  %s\n", "responder", "of durable", "req/s", "p50 ms", "p99 ms", "max ms", "non-2xx"
-		split(lrow["durable"], f, " "); dur = f[7]
-		for (i = 1; i <= nl; i++) {
-			split(lrow[l[i]], f, " ")
-			name = l[i] == "noop" ? "no-op FastCGI" : l[i] == "durable" ? "durable (fdatasync)" : l[i]
-			printf "   %-22s  %9.0f%%  %9.0f  %9.2f %9.2f %9.2f  %d\n", name, (dur > 0 ? 100 * f[7] / dur : 0), f[7], f[3], f[5], f[6], f[8] + f[9]
+		for (j = 1; j <= n["load"]; j++) {
+			split(rows["load", j], f, " ")
+			name = f[3] == "noop" ? "no-op FastCGI" : f[3] == "durable" ? "durable (fdatasync)" : f[3] ", " f[1]
+			printf "   %-22s  %9.0f%%  %9.0f  %9.2f %9.2f %9.2f  %d\n", name, (dur > 0 ? 100 * f[9] / dur : 0), f[9], f[5], f[7], f[8], f[10] + f[11]
 		}
 		printf "   goal: kommo-hook at least 80%% of the durable ceiling, p99 under 10 ms\n\n"
-		printf "3. Claiming the next due job, and queueing a new one: store records touched\n"
-		printf "   %11s  %14s %9s %9s %9s  %9s %9s %9s\n", "jobs queued", "claim vs first", "read", "written", "ms", "enq. read", "written", "ms"
-		for (i = 1; i <= nc; i++) {
-			split(crow[c[i]], f, " ")
-			printf "   %11s  %14s %9s %9d %9.2f  %9d %9d %9.2f\n", thousands(c[i]), ratio(f[6] + f[7], cbase),
-				thousands(f[6]), f[7], f[8] / 1000, f[3], f[4], f[5] / 1000
+		printf "3. Queueing a job, claiming the next due one and ending it as done: store records touched, median ms of %d rounds\n", rounds
+		printf "   %11s  %-8s  %s  %s  %s\n", "", "", group("claim", 31), group("enqueue", 21), group("done", 21)
+		printf "   %11s  %-8s  %6s %7s %7s %8s  %6s %7s %6s  %6s %7s %6s\n", "jobs queued", "backend", "read", "written", "ms", "vs first",
+			"read", "written", "ms", "read", "written", "ms"
+		for (j = 1; j <= n["claim"]; j++) {
+			label = at("claim", j)
+			if (!(f[1] in cbase)) cbase[f[1]] = f[9]
+			printf "   %11s  %-8s  %6s %7d %7.2f %8s  %6d %7d %6.2f  %6d %7d %6.2f\n", label, f[1],
+				thousands(f[7]), f[8], f[9] / 1000, ratio(f[9], cbase[f[1]]), f[4], f[5], f[6] / 1000, f[10], f[11], f[12] / 1000
 		}
-		printf "\n4. kzsctl drain CPU (user + sys) per job run, pacing lifted, the fakes answering (%d s drains)\n", ds
-		printf "   %11s  %11s  %9s %9s %9s\n", "jobs queued", "vs first", "ms a job", "jobs run", "CPU s"
-		for (i = 1; i <= nd; i++) {
-			split(drow[d[i]], f, " ")
-			per = f[3] ? (f[4] + f[5]) * 1000 / f[3] : 0
-			if (i == 1) dper = per
-			printf "   %11s  %11s  %9.2f %9d %9.2f\n", thousands(d[i]), ratio(per, dper), per, f[3], f[4] + f[5]
+		printf "\n4. kzsctl drain CPU (user + sys) per job run, and the MariaDB server'"'"'s, pacing lifted, the fakes answering (%d s drains)\n", ds
+		printf "   %11s  %-8s  %9s %9s %9s %9s %9s\n", "", "", "", "drain", "server", "", "drain"
+		printf "   %11s  %-8s  %9s %9s %9s %9s %9s\n", "jobs queued", "backend", "vs first", "ms a job", "ms a job", "jobs run", "CPU s"
+		for (j = 1; j <= n["drain"]; j++) {
+			label = at("drain", j)
+			per = f[4] ? (f[5] + f[6]) * 1000 / f[4] : 0
+			srv = f[8] == "-" ? "-" : sprintf("%.2f", f[4] ? f[8] * 1000 / f[4] : 0)
+			if (!(f[1] in dbase)) dbase[f[1]] = per + srv
+			printf "   %11s  %-8s  %9s %9.2f %9s %9d %9.2f\n", label, f[1], ratio(per + srv, dbase[f[1]]), per, srv, f[4], f[5] + f[6]
 		}
+		printf "   vs first: the drain'"'"'s and the server'"'"'s CPU a job together, against the shortest queue\n"
 	}' "$T/results" >"$KZS_ROOT/build/bench/summary.txt"
 
-# Answer time against the queue's length, one point a length.
-awk '$1 ~ /^queue-/ { print substr($1, 7), $3, $5 }' "$T/results" >"$T/queue.dat"
+# Answer time against the queue's length, one point a length, a column pair a backend.
+awk '$2 == "queue" { if (!($3 in at)) { at[$3] = ++n; len[n] = $3 } p50[$3, $1] = $5; p99[$3, $1] = $7 }
+	END { for (i = 1; i <= n; i++) printf "%s %s %s %s %s\n", len[i], p50[len[i], "gdbm"] + 0, p99[len[i], "gdbm"] + 0,
+		((len[i], "mariadb") in p50) ? p50[len[i], "mariadb"] : "-", ((len[i], "mariadb") in p99) ? p99[len[i], "mariadb"] : "-" }' \
+	"$T/results" >"$T/queue.dat"
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$T/queue.dat" ]; then
+	mariadb_lines=
+	[ "$BACKENDS" = gdbm ] || mariadb_lines=', "" using 0:5 with linespoints title "p99, mariadb", "" using 0:4 with linespoints title "p50, mariadb"'
 	gnuplot <<-EOF
 		set terminal png size 800,500 noenhanced
 		set output "$KZS_ROOT/build/bench/answer-time.png"
@@ -451,10 +569,11 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$T/queue.dat" ]; then
 		set key left top
 		set yrange [0:*]
 		set grid ytics
+		set datafile missing "-"
 		set arrow from graph 0, first 10 to graph 1, first 10 nohead dashtype 2
 		set label "goal: p99 < 10 ms" at graph 0.02, first 10 offset 0,0.7
-		plot "$T/queue.dat" using 0:3:xtic(1) with linespoints title "p99", \
-			"" using 0:2 with linespoints title "p50"
+		plot "$T/queue.dat" using 0:3:xtic(1) with linespoints title "p99, gdbm", \
+			"" using 0:2 with linespoints title "p50, gdbm"$mariadb_lines
 	EOF
 	echo
 	echo "   charts: build/bench/answer-time.png, build/bench/burst.png"
