@@ -26,7 +26,7 @@ QUEUE_GAP_MS=${KZS_BENCH_QUEUE_GAP_MS:-10}   # the sender's pause between posts
 LOAD_SECONDS=${KZS_BENCH_LOAD_SECONDS:-10}   # of sustained load on each responder
 LOAD_CONNECTIONS=${KZS_BENCH_LOAD_CONNECTIONS:-32}
 CLAIM_SIZES=${KZS_BENCH_CLAIM_SIZES:-10 1000 10000 100000}
-CLAIM_ROUNDS=${KZS_BENCH_CLAIM_ROUNDS:-5} # enqueue, claim and done at each length: the median time
+CLAIM_ROUNDS=${KZS_BENCH_CLAIM_ROUNDS:-15} # enqueue, claim and done at each length: the median time
 DRAIN_SIZES=${KZS_BENCH_DRAIN_SIZES:-1000 100000}
 DRAIN_SECONDS=${KZS_BENCH_DRAIN_SECONDS:-35} # [limits] cron_drain_seconds of each measured drain (its last
 # 2 s start no call: lib/pace.h, PACE_AHEAD_MS)
@@ -213,6 +213,26 @@ bench_wrk() {
 # kzsctl_bg ARGS...: kzsctl in the background; its pid in $!.
 kzsctl_bg() { KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" "$@" >/dev/null 2>>"$T/kzsctl.log" & }
 
+# server_counters: the MariaDB server's CPU so far (clock ticks, user + sys), and the
+# statements, commits and fsyncs it has done.
+server_counters() {
+	{
+		awk '{ print "cpu", $14 + $15 }' "/proc/$MARIADB_PID/stat"
+		mariadb_sql "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Innodb_data_fsyncs')"
+	} | awk '{ v[$1] = $2 } END { print v["cpu"] + 0, v["Questions"] + 0, v["Com_commit"] + 0, v["Innodb_data_fsyncs"] + 0 }'
+}
+# server_each BEFORE AFTER N: what the server did for each of N (webhooks, jobs) between
+# two server_counters: "CPU-ms statements commits fsyncs".
+server_each() {
+	awk -v a="$1" -v b="$2" -v n="$3" -v t="$(getconf CLK_TCK)" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); n = n > 0 ? n : 1
+		printf "%.2f %.1f %.2f %.2f\n", (y[1] - x[1]) * 1000 / t / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n }'
+}
+# server_say PER "CPU-ms statements commits fsyncs": the server's part, in words.
+server_say() {
+	echo "$2" | awk -v per="$1" '{ printf "   mariadb server, a %s: %.2f ms CPU, %.1f statements, %.2f commits, %.2f fsyncs\n", per, $1, $2, $3, $4 }'
+}
+
 # ---- 1. answer time against the queue's length ----
 echo "== 1. kommo-hook's answer time against the queue's length (one sender, a new lead in"
 echo "   every post, $QUEUE_GAP_MS ms apart, $QUEUE_SECONDS s at each length; the queued jobs are all due and"
@@ -239,6 +259,8 @@ for n in $QUEUE_SIZES; do
 done
 
 # ---- 2. sustained load ----
+# What the durable ceiling means for the database, said under the table.
+CEILING_MARIADB="the same ceiling for mariadb: a commit waits for the server's redo-log fsync on the same disk (innodb_flush_log_at_trx_commit = 1), so one commit a webhook costs what the durable responder's fdatasync does; concurrent commits may share an fsync"
 echo
 echo "== 2. Sustained load: $LOAD_CONNECTIONS connections (wrk), a new lead in every post, $LOAD_SECONDS s on each"
 echo "   responder under the same lighttpd, ${KZS_MAX_PROCS} FastCGI processes each; kommo-hook starts with an"
@@ -254,12 +276,16 @@ for b in $BACKENDS; do
 				"$LOAD_SECONDS" 0 20000000
 		done
 	fi
+	[ "$b" = gdbm ] || before=$(server_counters)
 	bench_wrk "$b load kommo-hook" "$url" 2 "$LOAD_CONNECTIONS" "$LOAD_SECONDS" 0 $((20000000 + phase * 1000000))
 	phase=$((phase + 1))
+	[ "$b" = gdbm ] && continue
+	server=$(server_each "$before" "$(server_counters)" "$(awk 'END { print $4 }' "$T/results")")
+	echo "$b server webhook $server" >>"$T/results"
+	server_say "webhook (with the after-answer drains meanwhile)" "$server"
 done
 echo "   durable answers stored: $(find "$T/durable" -type f ! -name '.tmp.*' | wc -l)"
-[ "$BACKENDS" = gdbm ] ||
-	echo "   (the same ceiling for mariadb: its commits wait for the server's redo-log fsync on the same disk, innodb_flush_log_at_trx_commit = 1, but concurrent commits may share one fsync)"
+[ "$BACKENDS" = gdbm ] || echo "   $CEILING_MARIADB"
 
 # ---- 3. claim cost ----
 echo
@@ -285,24 +311,20 @@ echo "   queue's length (a drain of $DRAIN_SECONDS s each;"
 lift_pacing | sed 's/^# /   /; s/$/)/'
 kzs_conf_set limits cron_drain_seconds "$DRAIN_SECONDS"
 TIMEFORMAT='%U %S %R'
-ticks=$(getconf CLK_TCK)
-# server_cpu: the MariaDB server's CPU so far (user + sys, in clock ticks), 0 without one.
-server_cpu() { awk '{ print $14 + $15 }' "/proc/$MARIADB_PID/stat" 2>/dev/null || echo 0; }
 for n in $DRAIN_SIZES; do
 	for b in $BACKENDS; do
 		bench_backend "$b"
 		bench_queue "$n"
-		before=$(server_cpu)
+		[ "$b" = gdbm ] || before=$(server_counters)
 		{ time kzsctl drain >"$T/drain.out"; } 2>"$T/drain.time"
-		server=$(awk -v a="$before" -v b="$(server_cpu)" -v t="$ticks" 'BEGIN { printf "%.2f", (b - a) / t }')
-		[ "$b" = mariadb ] || server=-
 		ran=$(sed -n 's/^ran \([0-9]*\) job.*/\1/p' "$T/drain.out")
+		server="- - - -"
+		[ "$b" = gdbm ] || server=$(server_each "$before" "$(server_counters)" "${ran:-0}")
 		read -r user sys real <"$T/drain.time"
 		echo "$b drain $n ${ran:-0} $user $sys $real $server" >>"$T/results"
-		awk -v b="$b" -v n="$n" -v ran="${ran:-0}" -v u="$user" -v s="$sys" -v r="$real" -v srv="$server" 'BEGIN {
-			printf "   %-8s %8d queued: %5d jobs in %.1f s, CPU %.2f s user + %.2f s sys = %.2f ms a job", b, n, ran, r, u, s, ran ? (u + s) * 1000 / ran : 0
-			if (srv != "-") printf "; server %.2f s = %.2f ms a job", srv, ran ? srv * 1000 / ran : 0
-			printf "\n" }'
+		awk -v b="$b" -v n="$n" -v ran="${ran:-0}" -v u="$user" -v s="$sys" -v r="$real" 'BEGIN {
+			printf "   %-8s %8d queued: %5d jobs in %.1f s, CPU %.2f s user + %.2f s sys = %.2f ms a job\n", b, n, ran, r, u, s, ran ? (u + s) * 1000 / ran : 0 }'
+		[ "$b" = gdbm ] || server_say job "$server"
 		[ "${ran:-0}" -le "$DRAIN_LEADS" ] || echo "   (only the first $DRAIN_LEADS leads are known to the fake Kommo: the rest ran short)"
 	done
 done
@@ -491,7 +513,7 @@ fs=$(df -T "$T/state" | awk 'NR == 2 { print $2 }')
 awk -v date="$(date -u +%Y-%m-%d)" -v machine="$machine" -v cores="$cores" -v mem="$mem" -v fs="$fs" \
 	-v procs="$KZS_MAX_PROCS" -v gap="$QUEUE_GAP_MS" -v qs="$QUEUE_SECONDS" -v conns="$LOAD_CONNECTIONS" \
 	-v ls="$LOAD_SECONDS" -v ds="$DRAIN_SECONDS" -v rounds="$CLAIM_ROUNDS" -v loadavg="$START_LOAD" \
-	-v mariadb="${MARIADB_VERSION:-}" '
+	-v mariadb="${MARIADB_VERSION:-}" -v ceiling="$([ "$BACKENDS" = gdbm ] || echo "$CEILING_MARIADB")" '
 	function thousands(n,   s, out) {
 		for (s = sprintf("%d", n); length(s) > 3; s = substr(s, 1, length(s) - 3))
 			out = "," substr(s, length(s) - 2) out
@@ -528,7 +550,13 @@ awk -v date="$(date -u +%Y-%m-%d)" -v machine="$machine" -v cores="$cores" -v me
 			name = f[3] == "noop" ? "no-op FastCGI" : f[3] == "durable" ? "durable (fdatasync)" : f[3] ", " f[1]
 			printf "   %-22s  %9.0f%%  %9.0f  %9.2f %9.2f %9.2f  %d\n", name, (dur > 0 ? 100 * f[9] / dur : 0), f[9], f[5], f[7], f[8], f[10] + f[11]
 		}
-		printf "   goal: kommo-hook at least 80%% of the durable ceiling, p99 under 10 ms\n\n"
+		printf "   goal: kommo-hook at least 80%% of the durable ceiling, p99 under 10 ms\n"
+		for (j = 1; j <= n["server"]; j++) {
+			split(rows["server", j], f, " ")
+			printf "   %s server, a webhook: %.2f ms CPU, %.1f statements, %.2f commits, %.2f fsyncs\n", f[1], f[4], f[5], f[6], f[7]
+		}
+		if (ceiling != "") printf "   %s\n", ceiling
+		printf "\n"
 		printf "3. Queueing a job, claiming the next due one and ending it as done: store records touched, median ms of %d rounds\n", rounds
 		printf "   %11s  %-8s  %s  %s  %s\n", "", "", group("claim", 31), group("enqueue", 21), group("done", 21)
 		printf "   %11s  %-8s  %6s %7s %7s %8s  %6s %7s %6s  %6s %7s %6s\n", "jobs queued", "backend", "read", "written", "ms", "vs first",
@@ -540,14 +568,15 @@ awk -v date="$(date -u +%Y-%m-%d)" -v machine="$machine" -v cores="$cores" -v me
 				thousands(f[7]), f[8], f[9] / 1000, ratio(f[9], cbase[f[1]]), f[4], f[5], f[6] / 1000, f[10], f[11], f[12] / 1000
 		}
 		printf "\n4. kzsctl drain CPU (user + sys) per job run, and the MariaDB server'"'"'s, pacing lifted, the fakes answering (%d s drains)\n", ds
-		printf "   %11s  %-8s  %9s %9s %9s %9s %9s\n", "", "", "", "drain", "server", "", "drain"
-		printf "   %11s  %-8s  %9s %9s %9s %9s %9s\n", "jobs queued", "backend", "vs first", "ms a job", "ms a job", "jobs run", "CPU s"
+		printf "   %11s  %-8s  %8s %8s  %s\n", "", "", "", "drain", group("server, a job", 37)
+		printf "   %11s  %-8s  %8s %8s  %8s %10s %8s %8s  %8s\n", "jobs queued", "backend", "vs first", "ms a job", "CPU ms", "statements",
+			"commits", "fsyncs", "jobs run"
 		for (j = 1; j <= n["drain"]; j++) {
 			label = at("drain", j)
 			per = f[4] ? (f[5] + f[6]) * 1000 / f[4] : 0
-			srv = f[8] == "-" ? "-" : sprintf("%.2f", f[4] ? f[8] * 1000 / f[4] : 0)
-			if (!(f[1] in dbase)) dbase[f[1]] = per + srv
-			printf "   %11s  %-8s  %9s %9.2f %9s %9d %9.2f\n", label, f[1], ratio(per + srv, dbase[f[1]]), per, srv, f[4], f[5] + f[6]
+			if (!(f[1] in dbase)) dbase[f[1]] = per + f[8]
+			printf "   %11s  %-8s  %8s %8.2f  %8s %10s %8s %8s  %8d\n", label, f[1], ratio(per + f[8], dbase[f[1]]), per,
+				f[8], f[9], f[10], f[11], f[4]
 		}
 		printf "   vs first: the drain'"'"'s and the server'"'"'s CPU a job together, against the shortest queue\n"
 	}' "$T/results" >"$KZS_ROOT/build/bench/summary.txt"
