@@ -93,35 +93,42 @@ bench_backend() {
 	[ "$1" = gdbm ] || tool_store=(--config "$T/kzs.conf" "$T/state")
 }
 
+# mariadb_left_out WHY: says so, and fails.
+mariadb_left_out() {
+	echo "== The MariaDB backend is left out: $1"
+	return 1
+}
+
 # bench_mariadb_setup: the server, its tables, and the queues filled as for GDBM, kept
 # in the database kzs_bench (one table a length, each a copy of the outbox's rows as the
 # programs wrote them) for bench_queue to copy in. The fill is setup, not a figure: the
-# server syncs its redo log only once a second meanwhile. 1 when MariaDB cannot be used.
+# server syncs its redo log only once a second meanwhile. 1 after saying why when
+# MariaDB cannot be used here (a server that fails to start ends the bench).
 bench_mariadb_setup() {
-	local n have=0
-	if [ -z "$(PATH=$PATH:/usr/sbin command -v mariadbd)" ]; then
-		echo "mariadbd is not installed (sh deploy/install-deps.sh --tests)"
-		return 1
-	fi
+	local n have=0 out
+	[ -n "$(PATH=$PATH:/usr/sbin command -v mariadbd)" ] ||
+		mariadb_left_out "mariadbd is not installed (sh deploy/install-deps.sh --tests)" || return
 	mariadb_start
 	mariadb_config_section | awk '/^\[mariadb\]/ { on = 1 } on' >>"$T/kzs.conf"
 	bench_backend mariadb
-	KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" db init || return 1
-	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 0; CREATE DATABASE kzs_bench" || return 1
+	out=$(KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" db init 2>&1) || mariadb_left_out "${out%%$'\n'*}" || return
+	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 0; CREATE DATABASE kzs_bench" ||
+		mariadb_left_out "the server refused the bench's settings" || return
 	for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); do
 		[ "$n" -gt 0 ] || continue
-		"$BENCH/queue_fill" "${tool_store[@]}" $((FIRST_QUEUED + have)) $((n - have)) || return 1
-		mariadb_sql "CREATE TABLE kzs_bench.q$n LIKE kzs.kzs_outbox;
-			INSERT INTO kzs_bench.q$n SELECT * FROM kzs.kzs_outbox" || return 1
+		"$BENCH/queue_fill" "${tool_store[@]}" $((FIRST_QUEUED + have)) $((n - have)) &&
+			mariadb_sql "CREATE TABLE kzs_bench.q$n LIKE kzs.kzs_outbox;
+				INSERT INTO kzs_bench.q$n SELECT * FROM kzs.kzs_outbox" ||
+			mariadb_left_out "filling its queue of $n jobs failed" || return
 		have=$n
 	done
-	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 1" || return 1
+	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 1" ||
+		mariadb_left_out "the server refused the bench's settings" || return
 	MARIADB_VERSION=$(mariadb_sql "SELECT VERSION()")
 }
 case " $BACKENDS " in
 *" mariadb "*)
-	if ! bench_mariadb_setup >"$T/mariadb-setup.out" 2>&1; then
-		echo "== The MariaDB backend is left out: $(tail -n 1 "$T/mariadb-setup.out")"
+	if ! bench_mariadb_setup; then
 		mariadb_stop
 		BACKENDS=gdbm
 	fi
