@@ -65,8 +65,9 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+FILL_SIZES=$(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u) # every length a part uses
 have=0
-for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); do
+for n in $FILL_SIZES; do
 	[ "$n" -gt 0 ] || continue
 	"$BENCH/queue_fill" "$FILL" $((FIRST_QUEUED + have)) $((n - have)) || exit 1
 	cp "$FILL/outbox.db" "$FILL/q$n.db"
@@ -114,7 +115,7 @@ bench_mariadb_setup() {
 	out=$(KZS_CONFIG=$T/kzs.conf "$KZS_OUT/deploy/kzsctl" db init 2>&1) || mariadb_left_out "${out%%$'\n'*}" || return
 	mariadb_sql "SET GLOBAL innodb_flush_log_at_trx_commit = 0; CREATE DATABASE kzs_bench" ||
 		mariadb_left_out "the server refused the bench's settings" || return
-	for n in $(printf '%s\n' $QUEUE_SIZES $CLAIM_SIZES $DRAIN_SIZES | sort -n -u); do
+	for n in $FILL_SIZES; do
 		[ "$n" -gt 0 ] || continue
 		"$BENCH/queue_fill" "${tool_store[@]}" $((FIRST_QUEUED + have)) $((n - have)) &&
 			mariadb_sql "CREATE TABLE kzs_bench.q$n LIKE kzs.kzs_outbox;
