@@ -23,6 +23,8 @@ kzs_apache_prepare() {
 	if [ "$(id -u)" = 0 ]; then
 		chmod 711 "$T"
 		chown -R "$user" "$T/state" "$T/kzs.conf" "$T/apache"
+		# Under KZS_BACKEND=mariadb the programs also read the database's password.
+		[ -z "${MARIADB_PASSWORD_FILE:-}" ] || chown "$user" "$MARIADB_PASSWORD_FILE"
 	fi
 	APACHE_PORT=$(recipe_free_port)
 }

@@ -344,6 +344,7 @@ kzs_write_config() {
 		cat >"$T/kzs.conf" <<EOF
 [state]
 dir = $T/state
+$(kzs_backend_config)
 
 [kommo]
 subdomain = acme
@@ -377,6 +378,14 @@ Client = contact.main
 EOF
 	)
 	chmod 600 "$T/kzs.conf"
+}
+
+# kzs_backend_config: the lines after [state] dir that choose the state's backend: none
+# for GDBM; for KZS_BACKEND=mariadb, backend = mariadb and the [mariadb] section of the
+# test's own server (mariadb.sh), so that a test cutting the config after [fields] keeps them.
+kzs_backend_config() {
+	[ "$KZS_BACKEND" = mariadb ] || return 0
+	mariadb_config_section | sed 1d
 }
 
 # kzs_conf_set SECTION KEY VALUE: sets a key in $T/kzs.conf (adding it, or the section).
@@ -512,6 +521,9 @@ kzs_setup() {
 	trap kzs_teardown EXIT
 	mkdir -p "$T/www" "$T/sock" "$T/upload" "$FAKE_DIR"
 	mkdir -m 700 "$T/state"
+	# The test's own database server, before the config that names it is written (with
+	# --fakes-only too: such a test may run our programs behind a server of its own).
+	[ "$KZS_BACKEND" != mariadb ] || mariadb_start
 
 	for prog in tests/fakes/fake-kommo tests/fakes/fake-zoho-sign tests/fakes/fake-zoho-accounts \
 		cgi-bin/kommo-hook cgi-bin/zoho-hook cgi-bin/oauth-callback; do
@@ -531,6 +543,7 @@ kzs_setup() {
 	for _ in 1 2 3 4 5; do
 		kzs_pick_ports
 		kzs_write_config
+		kzs_db_init || exit 1
 		kzs_lighttpd_conf >"$T/lighttpd.conf"
 		: >"$T/error.log"
 		lighttpd -D -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 &
@@ -552,6 +565,42 @@ kzs_setup() {
 	# The readiness probes were calls too: start the log and the rate windows afresh.
 	rm -f "$FAKE_DIR/calls.jsonl" "$FAKE_DIR/calls.seq" "$FAKE_DIR"/*/rate_window.*
 	export APP_PORT KOMMO_PORT SIGN_PORT ACCOUNTS_PORT
+}
+
+# kzs_db_init: under KZS_BACKEND=mariadb, the state tables in the test's database (kzsctl
+# db init), once, before our programs first run; nothing for GDBM.
+kzs_db_init() {
+	[ "$KZS_BACKEND" = mariadb ] || return 0
+	[ "${KZS_DB_READY:-0}" = 0 ] || return 0
+	if ! kzsctl db init >/dev/null; then
+		not_ok "setup: kzsctl db init failed"
+		tail -n 5 "$T/kzsctl.log" | sed 's/^/#   /'
+		return 1
+	fi
+	KZS_DB_READY=1
+}
+
+# kzs_empty_state CONF: points the config file CONF at a state of its own, empty: a new
+# folder beside $T/state, and under KZS_BACKEND=mariadb a new database of the test's
+# server with its tables made.
+kzs_empty_state() {
+	local n=$((${KZS_EMPTY_STATES:-0} + 1))
+	KZS_EMPTY_STATES=$n
+	mkdir -m 700 "$T/state-$n" || return 1
+	sed -i "s|^dir = .*|dir = $T/state-$n|" "$1"
+	[ "$KZS_BACKEND" = mariadb ] || return 0
+	mariadb_sql "CREATE DATABASE kzs_$n;
+		GRANT ALL PRIVILEGES ON kzs_$n.* TO '$MARIADB_USER'@'127.0.0.1', '$MARIADB_USER'@'localhost';" &&
+		sed -i "s|^database = .*|database = kzs_$n|" "$1" &&
+		KZS_CONFIG=$1 "$KZS_OUT/deploy/kzsctl" db init >/dev/null 2>>"$T/kzsctl.log"
+}
+
+# gdbm_only WHAT: true under GDBM; under another backend, says that WHAT (a check of the
+# GDBM files themselves) is left out, and is false. if gdbm_only "..."; then ...; fi
+gdbm_only() {
+	[ "$KZS_BACKEND" = gdbm ] && return 0
+	echo "# [state] backend = $KZS_BACKEND: left out: $*"
+	return 1
 }
 
 # kzs_teardown: stops lighttpd and its FastCGI children, the fakes and a MariaDB server of
@@ -576,6 +625,13 @@ kzs_teardown() {
 		done
 	fi
 	kzs_stop_fakes
+	# Under KZS_BACKEND=mariadb the state is in the database: a GDBM file would mean a test
+	# ran on the other backend without saying so.
+	if [ "$KZS_BACKEND" = mariadb ] && [ -n "${T:-}" ] && [ -d "$T/state" ] &&
+		line=$(cd "$T/state" && ls -- *.db 2>/dev/null | tr '\n' ' ') && [ -n "$line" ]; then
+		not_ok "backend mariadb: GDBM files were made in the state folder: $line"
+		rc=1
+	fi
 	# The test's MariaDB server (mariadb.sh) ends before its data directory goes.
 	if declare -F mariadb_stop >/dev/null; then mariadb_stop; fi
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
@@ -619,10 +675,12 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 
 # ---- the state store and OAuth ----
 
-# store_get STORE KEY: a record of $T/state/STORE.db (e.g. store_get tokens zoho.refresh),
-# nothing when absent. store_put STORE KEY VALUE writes one; store_keys STORE lists keys.
-# Perl's GDBM_File, under the store's own lock file like our programs.
+# store_get STORE KEY: a record of the state store STORE (e.g. store_get tokens
+# zoho.refresh), nothing when absent. store_put STORE KEY VALUE writes one; store_keys STORE
+# lists the keys, sorted. Under GDBM, $T/state/STORE.db through Perl's GDBM_File, under the
+# store's own lock file like our programs; under KZS_BACKEND=mariadb, the table kzs_STORE.
 kzs_store() {
+	if [ "$KZS_BACKEND" = mariadb ]; then kzs_store_sql "$@"; return; fi
 	perl -MGDBM_File -MFcntl=:flock -e '
 		my ($db, $op, $key, $val) = @ARGV;
 		open(my $lock, ">>", "$db.lock") or die "$db.lock: $!";
@@ -635,6 +693,29 @@ kzs_store() {
 		else { print "$_\n" for sort keys %h }
 		untie %h;' "$T/state/$1" "$2" "${3:-}" "${4:-}"
 }
+
+# kzs_store_sql STORE get|put|keys [KEY] [VALUE]: kzs_store on the table kzs_STORE. Keys
+# and values travel in hex, so any bytes stay whole; a write takes the store's row of
+# kzs_lock first, as our programs' writers do.
+kzs_store_sql() {
+	local table=kzs.kzs_$1 key val
+	key=$(printf '%s' "${3:-}" | od -An -tx1 -v | tr -d ' \n')
+	case $2 in
+	get) mariadb_sql "SELECT HEX(v) FROM $table WHERE k = X'$key'" | unhex ;;
+	keys) mariadb_sql "SELECT HEX(k) FROM $table ORDER BY k" | unhex_lines ;;
+	put)
+		val=$(printf '%s' "${4:-}" | od -An -tx1 -v | tr -d ' \n')
+		mariadb_sql "START TRANSACTION;
+			SELECT store FROM kzs.kzs_lock WHERE store = '$1' FOR UPDATE;
+			INSERT INTO $table (k, v) VALUES (X'$key', X'$val') ON DUPLICATE KEY UPDATE v = VALUES(v);
+			COMMIT;" >/dev/null
+		;;
+	esac
+}
+
+# unhex: one value's hex digits back to its bytes; unhex_lines: one a line, each then a newline.
+unhex() { perl -ne 'chomp; print pack("H*", $_)'; }
+unhex_lines() { perl -lne 'print pack("H*", $_)'; }
 store_get() { kzs_store "$1" get "$2"; }
 store_put() { kzs_store "$1" put "$2" "$3"; }
 store_keys() { kzs_store "$1" keys; }
@@ -758,3 +839,12 @@ max_in_window() {
 		awk -v w="$2" '{ t[NR] = $1; while (t[NR] - t[first + 1] >= w) first++
 			if (NR - first > max) max = NR - first } END { print max + 0 }'
 }
+
+# KZS_BACKEND=mariadb runs every test of kzs_setup with [state] backend = mariadb on a
+# MariaDB server of its own (mariadb.sh); the default, gdbm, keeps the state in GDBM files.
+KZS_BACKEND=${KZS_BACKEND:-gdbm}
+case $KZS_BACKEND in
+gdbm) ;;
+mariadb) . "$KZS_ROOT/tests/e2e/mariadb.sh" ;;
+*) echo "not ok - KZS_BACKEND is gdbm or mariadb, not $KZS_BACKEND"; exit 1 ;;
+esac

@@ -198,8 +198,7 @@ check_eq "no Kommo token: exit 1, nothing printed" "$RC:$OUT" 1:
 check_eq "no Kommo token: one line saying so" "$(own_err)" \
 	"kzsctl: could not read the pipelines from Kommo: no Kommo credentials: set [kommo] token, or client_id, client_secret and redirect_uri"
 sed -e '/^refresh_token = /d' "$T/kzs.conf" >"$T/no-zoho.conf" && chmod 600 "$T/no-zoho.conf"
-rm -rf "$T/state-no-zoho" && mkdir -m 700 "$T/state-no-zoho"
-sed -i "s|^dir = .*|dir = $T/state-no-zoho|" "$T/no-zoho.conf"
+kzs_empty_state "$T/no-zoho.conf"
 CONF=$T/no-zoho.conf run templates
 check_eq "no Zoho connection: exit 1, nothing printed" "$RC:$OUT" 1:
 check_eq "no Zoho connection: one line saying so" "$(own_err)" \
