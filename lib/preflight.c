@@ -665,7 +665,7 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 	struct preflight p = { .line = line, .arg = arg };
 	struct config cfg;
 	char err[1200];
-	int state_usable;
+	int folder_ok, state_usable;
 
 	if (config_load(config_path, 0, &cfg, warn_config, &p, err, sizeof err) == -1) {
 		say(&p, 0, "configuration", "%s", err);
@@ -681,7 +681,8 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 		config_free(&cfg);
 		return p.fails;
 	}
-	state_usable = check_state_folder(&p) == 0 && check_state_format(&p) == 0;
+	folder_ok = check_state_folder(&p) == 0 && check_state_format(&p) == 0;
+	state_usable = folder_ok;
 	if (state_usable && store_shared())
 		state_usable = check_database(&p) == 0;
 	else if (state_usable)
@@ -691,7 +692,7 @@ preflight_run(const char *config_path, int offline, preflight_line_fn line, void
 		    "template are not checked");
 	} else if (!state_usable) {
 		say(&p, 0, "live calls", "not made while the state (which keeps the tokens) is unusable; "
-		    "fix %s as said above", store_shared() ? "the database" : "[state] dir");
+		    "fix %s as said above", folder_ok ? "the database" : "[state] dir");
 	} else {
 		int kommo_ok = check_kommo(&p) == 0;
 
