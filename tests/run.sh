@@ -7,7 +7,8 @@ set -u
 passed=0
 failed=0
 table=""
-# "test_contract", "t_send.sh (asan)": the program's name and the build it ran from.
+# "test_contract", "t_send.sh (asan)", "t_send.sh (mariadb)": the program's name and the build
+# or state backend it ran with.
 run_label() {
 	local words last variant=""
 	read -ra words <<<"$1"
@@ -15,6 +16,7 @@ run_label() {
 	case $1 in
 	*build/asan*) variant=" (asan)" ;;
 	*build/crash*) variant=" (crash)" ;;
+	*KZS_BACKEND=mariadb*) variant=" (mariadb)" ;;
 	esac
 	printf '%s%s' "${last##*/}" "$variant"
 }

@@ -4,6 +4,8 @@
 # which are HTTP servers of their own on their own ports, writes a config and default
 # fixtures, and arranges kzs_teardown on exit.
 # Results are printed as "ok - ..." / "not ok - ..." lines, which tests/run.sh counts.
+# KZS_BACKEND=mariadb runs a test with [state] backend = mariadb on a MariaDB server of
+# its own (mariadb.sh), e.g. tests/run.sh 'KZS_BACKEND=mariadb tests/e2e/t_send.sh'.
 # shellcheck shell=bash disable=SC2016,SC2034
 
 set -u
@@ -711,6 +713,22 @@ kzs_store_sql() {
 			COMMIT;" >/dev/null
 		;;
 	esac
+}
+
+# state_check_name STORE: the name of STORE's line in kzsctl check: "state file deals",
+# or under KZS_BACKEND=mariadb "state table kzs_deals".
+state_check_name() {
+	if [ "$KZS_BACKEND" = mariadb ]; then echo "state table kzs_$1"; else echo "state file $1"; fi
+}
+
+# pace_rings: the pacing rings our programs made, pace-SERVICE one a line, sorted: the
+# files in the state folder, or under KZS_BACKEND=mariadb the rows of kzs_pace.
+pace_rings() {
+	if [ "$KZS_BACKEND" = mariadb ]; then
+		mariadb_sql "SELECT CONCAT('pace-', service) FROM kzs.kzs_pace ORDER BY service"
+	else
+		(cd "$T/state" && ls pace-* 2>/dev/null)
+	fi
 }
 
 # unhex: one value's hex digits back to its bytes; unhex_lines: one a line, each then a newline.

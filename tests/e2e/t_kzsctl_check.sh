@@ -39,11 +39,21 @@ fails_with() {
 }
 
 # state_snapshot: every state file's content (lock files and the pacing rings are the
-# processes' coordination, not state).
+# processes' coordination, not state), and under KZS_BACKEND=mariadb every table's records.
 state_snapshot() {
 	find "$T/state" -type f ! -name '*.lock' ! -name 'pace-*' ! -name 'drainer-*' -printf '%f ' \
 		-exec sha256sum {} \; | sort
+	[ "$KZS_BACKEND" != mariadb ] || for store in tokens deals seen outbox cache states; do
+		mariadb_sql "SELECT '$store', HEX(k), SHA2(v, 256) FROM kzs.kzs_$store ORDER BY k"
+	done
 }
+# The OK lines of the state: its files, or the database and its tables.
+if gdbm_only "the OK line of the state folder's format (a file of GDBM's state)"; then
+	state_ok=("state format: 1, the newest")
+else
+	state_ok=("database: the database kzs .*schema version 1, the newest")
+fi
+state_ok+=("$(state_check_name deals): [0-9]+ record" "$(state_check_name outbox): [0-9]+ record" "outbox index: ")
 
 # A deal goes out first, so that every state file is there and Zoho's token is cached.
 post_kommo_hook "$(kommo_status_body "$LEAD_ID")"
@@ -61,8 +71,7 @@ check_eq "...no line but OK lines" "$(grep -vc '^OK   ' <<<"$OUT")" 0 || sed 's/
 for what in "configuration: $T/kzs.conf, open to its owner only" "kommo-hook: every key" \
 	"zoho-hook: every key" "oauth-callback: every key" "pacing: Kommo 6 calls a second" \
 	"pacing: Zoho Sign 45 calls a minute" "timeouts: \[limits\] http_timeout 20 s fits" \
-	"state folder: $T/state: mode 700, yours, writable" "state format: 1, the newest" \
-	"state file deals: [0-9]+ record" "state file outbox: [0-9]+ record" "outbox index: " \
+	"state folder: $T/state: mode 700, yours, writable" "${state_ok[@]}" \
 	"Kommo connection: account $ACCOUNT_ID " "Kommo pipeline: \[kommo\] pipeline_id $PIPELINE_ID is \"Sales\"" \
 	"Kommo stage: \[kommo\] trigger_status_id $TRIGGER_STATUS_ID is \"Contract\" in \"Sales\"" \
 	"Kommo stage: \[kommo\] signed_status_id $SIGNED_STATUS_ID is \"Signed\"" "Zoho Sign connection: template $TEMPLATE_ID " \
@@ -82,7 +91,7 @@ check_eq "--offline: exit status 0" "$RC" 0
 check_eq "...no call at all" "$(wc -c <"$FAKE_DIR/calls.jsonl")" 0
 check_match "...says so on one line" "$(grep -c 'skipped (--offline)' <<<"$OUT")" "^1$"
 check_eq "...and checks no connection" "$(grep -cE 'connection|template' <<<"$OUT")" 1
-check_match "...the rest is checked" "$OUT" "^OK   state file deals: "
+check_match "...the rest is checked" "$OUT" "^OK   $(state_check_name deals): "
 
 for args in "--frobnicate" "extra" "--offline --offline" "--offline extra"; do
 	# shellcheck disable=SC2086

@@ -55,4 +55,4 @@ jq -c 'if .service == "drive" then .service = "kommo" else . end' "$FAKE_DIR/cal
 together=$(max_in_window_file "$T/together.jsonl")
 # A figure, not a check: under load a process may send later than its turn (before: 13).
 echo "# Kommo and its drive together: at most $together calls in any 1.1 s"
-check_eq "one pacing file for Kommo and its drive" "$(cd "$T/state" && ls pace-* | tr '\n' ' ')" "pace-kommo pace-zoho "
+check_eq "one pacing ring for Kommo and its drive" "$(pace_rings | tr '\n' ' ')" "pace-kommo pace-zoho "

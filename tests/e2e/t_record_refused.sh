@@ -5,6 +5,7 @@
 # the lead gets its "Contract sent" note once, and the completion reaches the deal.
 # The refusal: while the fake holds Zoho's answer back, the state file gets a second
 # name (a hard link), which the store refuses to use; the link goes once the job failed.
+# Under KZS_BACKEND=mariadb the store's table gets triggers that refuse every write.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 echo 0 >"$FAKE_DIR/kommo/rate_limit"
@@ -20,6 +21,24 @@ requests_for() {
 notes_with() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text // empty' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "$2"; }
 retried_empty() { kzsctl retry >/dev/null; queue_empty; }
 
+# refuse_writes STORE, allow_writes STORE: the store refuses every write, then takes them
+# again; refusal_logged STORE: the pattern of the log line saying why.
+if [ "$KZS_BACKEND" = mariadb ]; then
+	refuse_writes() {
+		local op
+		for op in INSERT UPDATE DELETE; do
+			mariadb_sql "CREATE TRIGGER kzs.refuse_$op BEFORE $op ON kzs.kzs_$1 FOR EACH ROW
+				SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'writes refused by the test'"
+		done
+	}
+	allow_writes() { mariadb_sql "DROP TRIGGER kzs.refuse_INSERT; DROP TRIGGER kzs.refuse_UPDATE; DROP TRIGGER kzs.refuse_DELETE"; }
+	refusal_logged() { echo "\\[mariadb\\] kzs_$1: writes refused by the test"; }
+else
+	refuse_writes() { ln "$T/state/$1.db" "$T/$1.second-name"; }
+	allow_writes() { rm "$T/$1.second-name"; }
+	refusal_logged() { echo "cannot use $T/state/$1.db: not a plain file"; }
+fi
+
 # refused LEAD STORE: lead LEAD's contract goes out while STORE refuses the write that
 # follows Zoho's answer.
 refused() {
@@ -30,10 +49,10 @@ refused() {
 	post_kommo_hook "$(kommo_status_body "$lead")"
 	check_eq "$store refused: hook accepted" "$STATUS" 200
 	wait_until "$store refused: the intent is recorded, Zoho's answer held back" sending "$lead"
-	ln "$T/state/$store.db" "$T/$store.second-name"
+	refuse_writes "$store"
 	wait_within 30 "$store refused: the send job could not record the request" failed_to_record "$lead"
-	rm "$T/$store.second-name"
-	check_match "$store refused: the log says why" "$(app_log)" "cannot use $T/state/$store.db: not a plain file"
+	allow_writes "$store"
+	check_match "$store refused: the log says why" "$(app_log)" "$(refusal_logged "$store")"
 
 	wait_until "$store refused: the retry finishes the job" retried_empty
 	rid=$(requests_for "$lead")

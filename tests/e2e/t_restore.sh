@@ -14,6 +14,8 @@ keys_before=$(store_keys deals)
 count_before=$(printf '%s\n' "$keys_before" | grep -c .)
 check_match "the live deals file has records" "$count_before" "^[1-9]"
 state_files() { (cd "$T/state" && ls -A | sort | tr '\n' ' '); }
+# The live deals store as kzsctl restore names it: its file, or its table.
+if [ "$KZS_BACKEND" = mariadb ]; then live_deals="the table kzs_deals"; else live_deals=deals.db; fi
 files_before=$(state_files)
 
 # restore_refused DESC ARGS...: kzsctl restore ARGS fails, says why, and deals is unchanged.
@@ -32,7 +34,7 @@ restore_refused() {
 
 head -c 200 "$T/dump/deals.dump" >"$T/bad/deals.dump"
 restore_refused "a dump cut after 200 bytes" "$T/bad" deals
-check_match "a cut dump: the message says the live file is kept" "$(cat "$T/kzsctl.log")" "deals.dump: not restored, deals.db is left as it was: "
+check_match "a cut dump: the message says the live file is kept" "$(cat "$T/kzsctl.log")" "deals.dump: not restored, $live_deals is left as it was: "
 head -n -2 "$T/dump/deals.dump" >"$T/bad/deals.dump"
 restore_refused "a dump without its count and end line" "$T/bad" deals
 check_match "a dump without its count: says it is incomplete" "$(cat "$T/kzsctl.log")" "incomplete: it ends after line [0-9]+ without its record count"
@@ -54,12 +56,15 @@ restore_refused "a missing folder" "$T/nosuchfolder"
 restore_refused "an empty folder" "$T/empty"
 restore_refused "a missing dump of the named file" "$T/empty" deals
 
-# recover with a name that is not a state file: refused, nothing created anywhere.
+# recover with a name that is not a state file: refused, nothing created anywhere. With
+# the database there is no file to recover: every name is refused, saying so.
+if [ "$KZS_BACKEND" = mariadb ]; then refused_as="with backend = mariadb the state is in the database"
+else refused_as="unknown state file"; fi
 for name in nosuchname a/b ../x; do
 	: >"$T/kzsctl.log"
 	out=$(kzsctl recover "$name" 2>&1)
 	check_eq "recover $name: exit status 1" "$?" 1
-	check_match "recover $name: says it is unknown" "$out" "unknown state file"
+	check_match "recover $name: refused, saying why" "$out" "$refused_as"
 	check_eq "recover $name: nothing created in the state folder" "$(state_files)" "$files_before"
 done
 check_eq "recover a/b: no folder a created" "$(ls -d "$T/state/a" "$T/a" 2>/dev/null)" ""
@@ -74,5 +79,5 @@ check_eq "restore of a sound dump: the records are the dump's" "$(store_keys dea
 out=$(kzsctl restore "$T/dump")
 check_eq "restore of every dump: exit status 0" "$?" 0
 check_match "restore of every dump: outbox restored too" "$out" "outbox +<- $T/dump/outbox.dump"
-check_match "after the restores every file is sound" "$(kzsctl check)" "^OK   state file deals: $count_before record"
+check_match "after the restores every file is sound" "$(kzsctl check)" "^OK   $(state_check_name deals): $count_before record"
 check_eq "after the restores: no file left behind" "$(state_files)" "$files_before"

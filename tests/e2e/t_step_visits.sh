@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # A job step reads the credentials once, not before every remote call: one contract job
 # and one completion job, each run by a cron drain, open the tokens store once per
-# service (seen from outside, by strace), and each pacing file no more than once per
-# call. A token another process refreshed is used from the next step on; a token
+# service (seen from outside, by strace; under KZS_BACKEND=mariadb in the server's query
+# log: one transaction on the tokens table per service), and each pacing ring no more
+# than once per call. A token another process refreshed is used from the next step on; a token
 # refused with a 401 in the middle of a step is refreshed once and not used again.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
 
-if ! command -v strace >/dev/null 2>&1; then
+if [ "$KZS_BACKEND" = gdbm ] && ! command -v strace >/dev/null 2>&1; then
 	not_ok "strace is missing (deploy/install-deps.sh --tests installs it)"
 	exit 1
 fi
@@ -45,6 +46,27 @@ traced_drain() {
 }
 # opened NAME FILE: how many times the traced drain opened state file FILE.
 opened() { grep -c "/state/$2\"" "$T/$1.trace"; }
+if [ "$KZS_BACKEND" = mariadb ]; then
+	# The same from the database server's query log: FILE STORE.lock is a transaction on
+	# that store (named by its first statement), pace-SERVICE a visit of that ring.
+	traced_drain() {
+		mariadb_sql "SET GLOBAL general_log_file = '$T/$1.sqllog'; SET GLOBAL general_log = 1"
+		kzsctl drain >/dev/null
+		mariadb_sql "SET GLOBAL general_log = 0"
+	}
+	opened() {
+		# A line: [time] TAB(s) connection-id command TAB statement.
+		awk -v file="$2" '
+			BEGIN { store = file; sub(/\.lock$/, "", store); ring = file; sub(/^pace-/, "", ring) }
+			{ line = $0; sub(/^[^\t]*\t+ */, "", line); id = line; sub(/ .*/, "", id)
+			  if (line !~ /^[0-9]+ Query\t/) next; sub(/^[^\t]*\t/, "", line) }
+			line ~ /^START TRANSACTION/ { first[id] = 1; next }
+			first[id] { first[id] = 0
+				if (file ~ /\.lock$/ && (index(line, "kzs_" store " ") || index(line, "store = \047" store "\047"))) n++ }
+			file ~ /^pace-/ && index(line, "FROM kzs_pace WHERE service = \047" ring "\047") { n++ }
+			END { print n + 0 }' "$T/$1.sqllog"
+	}
+fi
 visits() { echo "tokens $(opened "$1" tokens.lock), pace-kommo $(opened "$1" pace-kommo), pace-zoho $(opened "$1" pace-zoho)"; }
 
 # A first contract fetches the Zoho access token and the template (cached from then on).
