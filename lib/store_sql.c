@@ -684,7 +684,11 @@ store_sql_ring_visit(const char *service, long long *ring, int n, long long long
 		report_trouble(trouble_dir(), "mariadb", "%s", err);
 		return -1;
 	}
-	snprintf(sql, sizeof sql, "INSERT IGNORE INTO kzs_pace (service, ring) VALUES ('%s', '')", service);
+	/* The row made if missing, and locked for writing at once: INSERT IGNORE would take a
+	 * shared lock on a row already there, which two visitors then both try to raise to the
+	 * write lock of FOR UPDATE, and the server gives one of them up as a deadlock. */
+	snprintf(sql, sizeof sql, "INSERT INTO kzs_pace (service, ring) VALUES ('%s', '') "
+	    "ON DUPLICATE KEY UPDATE ring = ring", service);
 	if (query0(c->db, "START TRANSACTION") == -1 || query0(c->db, sql) == -1)
 		goto out;
 	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) "
