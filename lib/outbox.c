@@ -51,6 +51,7 @@ decode_job(const char *key, const char *text, struct outbox_job *job)
 	job->next_at = int_field(obj, "next_at");
 	job->lease_until = int_field(obj, "lease_until");
 	job->lease_pid = (long)int_field(obj, "lease_pid");
+	snprintf(job->lease_host, sizeof job->lease_host, "%s", jfield_text(obj, "lease_host"));
 	state = jfield_typed(obj, "state", json_type_object);
 	job->state = state ? json_object_get(state) : json_object_new_object();
 	json_object_put(obj);
@@ -71,6 +72,8 @@ write_job(struct store *s, const struct outbox_job *job)
 	json_object_object_add(obj, "next_at", json_object_new_int64(job->next_at));
 	json_object_object_add(obj, "lease_until", json_object_new_int64(job->lease_until));
 	json_object_object_add(obj, "lease_pid", json_object_new_int64(job->lease_pid));
+	if (job->lease_host[0])
+		json_object_object_add(obj, "lease_host", json_object_new_string(job->lease_host));
 	json_object_object_add(obj, "last_error", json_object_new_string(job->last_error));
 	if (job->dead)
 		json_object_object_add(obj, "dead", json_object_new_int(1));
@@ -587,13 +590,45 @@ outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json
 	return add(dir, kind, subject, initial, 0, now, err, errlen);
 }
 
+/*
+ * Where this process's pid means something: this boot of the machine and its process id
+ * namespace (a container has its own). With the state in a shared database, a lease may
+ * be another host's, whose pid says nothing here: only a holder of the same place is
+ * looked for by its pid. "" when /proc cannot tell (no holder's pid is then looked for).
+ */
+static const char *
+lease_host(void)
+{
+	static char host[80];
+	char boot[40] = "", ns[40] = "";
+	FILE *f;
+	ssize_t n;
+
+	if (host[0] != '\0')
+		return host;
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "re")) != NULL) {
+		if (fgets(boot, sizeof boot, f) == NULL)
+			boot[0] = '\0';
+		fclose(f);
+		boot[strcspn(boot, "\n")] = '\0';
+	}
+	n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+	if (boot[0] != '\0' && n > 0) {
+		ns[n] = '\0';
+		snprintf(host, sizeof host, "%s %s", boot, ns);
+	}
+	return host;
+}
+
 static int
 lease_free(const struct outbox_job *job, long long now)
 {
 	if (job->lease_pid == 0 || job->lease_until < now)
 		return 1;
 	/* A holder that no longer exists (killed by the web server) leaves its lease behind. */
-	if (job->lease_pid != (long)getpid() && kill((pid_t)job->lease_pid, 0) == -1 && errno == ESRCH)
+	if (job->lease_pid != (long)getpid() && job->lease_host[0] != '\0' &&
+	    strcmp(job->lease_host, lease_host()) == 0 && kill((pid_t)job->lease_pid, 0) == -1 &&
+	    errno == ESRCH)
 		return 1;
 	return 0;
 }
@@ -749,6 +784,7 @@ outbox_claim(const char *dir, long long now, struct outbox_job *out)
 	if (o.due) {
 		crash_point("outbox-claim-halfway"); /* out of the heap, not yet leased */
 		out->lease_pid = (long)getpid();
+		snprintf(out->lease_host, sizeof out->lease_host, "%s", lease_host());
 		out->lease_until = now + OUTBOX_LEASE_SECONDS;
 		out->claimed_gen = out->gen;
 		if (leased_add(&q, out->key) == -1 || write_job(q.s, out) == -1) {
@@ -793,6 +829,7 @@ update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long lo
 		}
 		job->lease_pid = 0;
 		job->lease_until = 0;
+		job->lease_host[0] = '\0';
 		if (write_job(q.s, job) == -1 || (!job->dead && heap_push(&q, job->next_at, job->key) == -1))
 			rc = -1;
 	}
