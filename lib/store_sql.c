@@ -691,7 +691,9 @@ store_sql_ring_visit(const char *service, long long *ring, int n, long long long
 	    "ON DUPLICATE KEY UPDATE ring = ring", service);
 	if (query0(c->db, "START TRANSACTION") == -1 || query0(c->db, sql) == -1)
 		goto out;
-	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) "
+	/* SYSDATE, not NOW: the time once the row is ours. NOW is when the statement began,
+	 * before its wait for the lock, and a turn booked at it would lie in the past. */
+	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED) "
 	    "FROM kzs_pace WHERE service = '%s' FOR UPDATE", service);
 	if (query0(c->db, sql) == -1 || (res = mysql_store_result(c->db)) == NULL)
 		goto out;
