@@ -72,7 +72,7 @@ write_job(struct store *s, const struct outbox_job *job)
 	json_object_object_add(obj, "next_at", json_object_new_int64(job->next_at));
 	json_object_object_add(obj, "lease_until", json_object_new_int64(job->lease_until));
 	json_object_object_add(obj, "lease_pid", json_object_new_int64(job->lease_pid));
-	if (job->lease_host[0] != '\0')
+	if (job->lease_host[0])
 		json_object_object_add(obj, "lease_host", json_object_new_string(job->lease_host));
 	json_object_object_add(obj, "last_error", json_object_new_string(job->last_error));
 	if (job->dead)
@@ -591,22 +591,33 @@ outbox_enqueue_once(const char *dir, const char *kind, const char *subject, json
 }
 
 /*
- * This host's name in leases: the host name, or KZS_HOST_NAME where several hosts share
- * one (web nodes in containers of one machine, a test's two nodes).
+ * Where this process's pid means something: this boot of the machine and its process id
+ * namespace (a container has its own). With the state in a shared database, a lease may
+ * be another host's, whose pid says nothing here: only a holder of the same place is
+ * looked for by its pid. "" when /proc cannot tell (no holder's pid is then looked for).
  */
 static const char *
-this_host(void)
+lease_host(void)
 {
-	static char name[65];
-	const char *set = getenv("KZS_HOST_NAME");
+	static char host[80];
+	char boot[40] = "", ns[40] = "";
+	FILE *f;
+	ssize_t n;
 
-	if (name[0] != '\0')
-		return name;
-	if (set != NULL && set[0] != '\0')
-		snprintf(name, sizeof name, "%s", set);
-	else if (gethostname(name, sizeof name - 1) == -1 || name[0] == '\0')
-		snprintf(name, sizeof name, "localhost");
-	return name;
+	if (host[0] != '\0')
+		return host;
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "re")) != NULL) {
+		if (fgets(boot, sizeof boot, f) == NULL)
+			boot[0] = '\0';
+		fclose(f);
+		boot[strcspn(boot, "\n")] = '\0';
+	}
+	n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+	if (boot[0] != '\0' && n > 0) {
+		ns[n] = '\0';
+		snprintf(host, sizeof host, "%s %s", boot, ns);
+	}
+	return host;
 }
 
 static int
@@ -614,12 +625,10 @@ lease_free(const struct outbox_job *job, long long now)
 {
 	if (job->lease_pid == 0 || job->lease_until < now)
 		return 1;
-	/* With the state shared by hosts, a holder can be looked at only on its own host;
-	 * another host waits for its lease to run out. */
-	if (job->lease_host[0] != '\0' && strcmp(job->lease_host, this_host()) != 0)
-		return 0;
 	/* A holder that no longer exists (killed by the web server) leaves its lease behind. */
-	if (job->lease_pid != (long)getpid() && kill((pid_t)job->lease_pid, 0) == -1 && errno == ESRCH)
+	if (job->lease_pid != (long)getpid() && job->lease_host[0] != '\0' &&
+	    strcmp(job->lease_host, lease_host()) == 0 && kill((pid_t)job->lease_pid, 0) == -1 &&
+	    errno == ESRCH)
 		return 1;
 	return 0;
 }
@@ -775,7 +784,7 @@ outbox_claim(const char *dir, long long now, struct outbox_job *out)
 	if (o.due) {
 		crash_point("outbox-claim-halfway"); /* out of the heap, not yet leased */
 		out->lease_pid = (long)getpid();
-		snprintf(out->lease_host, sizeof out->lease_host, "%s", this_host());
+		snprintf(out->lease_host, sizeof out->lease_host, "%s", lease_host());
 		out->lease_until = now + OUTBOX_LEASE_SECONDS;
 		out->claimed_gen = out->gen;
 		if (leased_add(&q, out->key) == -1 || write_job(q.s, out) == -1) {
@@ -819,8 +828,8 @@ update(const char *dir, struct outbox_job *job, int remove_if_unchanged, long lo
 			job->last_error[0] = '\0';
 		}
 		job->lease_pid = 0;
-		job->lease_host[0] = '\0';
 		job->lease_until = 0;
+		job->lease_host[0] = '\0';
 		if (write_job(q.s, job) == -1 || (!job->dead && heap_push(&q, job->next_at, job->key) == -1))
 			rc = -1;
 	}

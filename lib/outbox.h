@@ -1,8 +1,9 @@
 /*
  * outbox: durable queue of remote work in the outbox store. A job is claimed with a
- * lease (pid + expiry) so two processes never run it at once; a dead or late holder's
- * lease is taken over. Enqueueing a key that is already queued merges into it. Claiming
- * the next due job reads O(log N) records through an index of due times (outbox.c).
+ * lease (pid, host + expiry) so two processes never run it at once; a late holder's lease
+ * is taken over, and a dead one's at once when it held it on this host. Enqueueing a key
+ * that is already queued merges into it. Claiming the next due job reads O(log N)
+ * records through an index of due times (outbox.c).
  */
 #ifndef KZS_OUTBOX_H
 #define KZS_OUTBOX_H
@@ -22,7 +23,7 @@ struct outbox_job {
 	int attempts;
 	long long created_at, next_at, lease_until;
 	long lease_pid;
-	char lease_host[65]; /* the host of lease_pid ("" in jobs leased before hosts were named) */
+	char lease_host[80]; /* where lease_pid means something (see outbox.c) */
 	char last_error[256];
 	int dead; /* gave up after [limits] give_up_hours: kept for the admin, not run */
 	json_object *state; /* progress of the job's steps; owned by the job */

@@ -240,9 +240,10 @@ book(long long *ring, int n, long long slot)
 	ring[n - 1] = slot;
 }
 
-/* A visit of the shared ring: the turn as a wait from the server's now. */
+/* A visit of the shared ring: the turn as a wait from the server's now, and this host's
+ * clocks at that now. */
 struct shared_visit {
-	long long w, ahead_ms, wall, wait;
+	long long w, ahead_ms, wall, mono, wait;
 	int refused;
 };
 
@@ -252,6 +253,9 @@ decide_shared(long long *ring, int n, long long now_ms, void *arg)
 	struct shared_visit *v = arg;
 	long long turn = next_turn(ring, n, v->w, now_ms);
 
+	/* Read here, not after the visit: its commit may wait for the disk, and the turn
+	 * counted from then would come late, crowding the window of the turns after it. */
+	clock_now(&v->wall, &v->mono);
 	v->wait = turn - now_ms;
 	if (past_deadline(v->wait, v->ahead_ms, v->wall)) {
 		v->refused = 1;
@@ -267,14 +271,13 @@ take_shared(const char *service, int n, long long w, long ahead_ms, long long *s
 	long long ring[PACE_SLOTS_MAX];
 	struct shared_visit v = { .w = w, .ahead_ms = ahead_ms };
 
-	clock_now(&v.wall, mono);
 	/* No call unpaced: a database out of reach could not record its answer either. */
 	if (store_sql_ring_visit(service, ring, n, PACE_LONG_AGO, decide_shared, &v) == -1)
 		return give_back();
 	if (v.refused)
 		return give_back();
-	clock_now(&v.wall, mono);
-	*slot = *mono + v.wait;
+	*mono = v.mono;
+	*slot = v.mono + v.wait;
 	return 1;
 }
 

@@ -16,7 +16,10 @@
 /* [limits] kommo_calls_per_second, per second and 100 ms more: a process may send a
  * little after the time it reserved, and Kommo counts calls as they arrive. */
 #define PACE_KOMMO_WINDOW_MS 1100
-#define PACE_ZOHO_WINDOW_MS 60000  /* [limits] zoho_calls_per_minute */
+/* [limits] zoho_calls_per_minute, per minute and as late as a turn taken ahead may be
+ * used (PACE_AHEAD_MS: a contract job calls once its Kommo reads are done) and 100 ms
+ * more: Zoho too counts calls as they arrive. */
+#define PACE_ZOHO_WINDOW_MS (60000 + PACE_AHEAD_MS + 100)
 
 /* pace_wait's answer when the caller's turn is not given (see pace_set_deadline). */
 #define PACE_NOT_NOW (-1L)

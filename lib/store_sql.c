@@ -726,7 +726,7 @@ store_sql_unlock(int handle)
 static int
 ring_load(MYSQL *db, const char *service, long long *ring, int n, long long *now_ms)
 {
-	char sql[400];
+	char sql[400], make[200];
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	unsigned long *lens;
@@ -735,7 +735,9 @@ ring_load(MYSQL *db, const char *service, long long *ring, int n, long long *now
 	*now_ms = 0;
 	if (query0(db, "START TRANSACTION") == -1)
 		return -1;
-	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) "
+	/* SYSDATE, not NOW: the time once the row is ours. NOW is when the statement began,
+	 * before its wait for the lock, and a turn booked at it would lie in the past. */
+	snprintf(sql, sizeof sql, "SELECT ring, CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED) "
 	    "FROM kzs_pace WHERE service = '%s' FOR UPDATE", service);
 	for (tries = 0; tries < 2 && *now_ms == 0; tries++) {
 		if (query0(db, sql) == -1 || (res = mysql_store_result(db)) == NULL)
@@ -753,9 +755,12 @@ ring_load(MYSQL *db, const char *service, long long *ring, int n, long long *now
 		mysql_free_result(res);
 		if (*now_ms != 0)
 			break;
-		/* The service's first visit: its row, then the read again. */
-		snprintf(sql + 300, 100, "INSERT IGNORE INTO kzs_pace VALUES ('%s', '')", service);
-		if (query0(db, sql + 300) == -1)
+		/* The service's first visit: its row, then the read again. Locked for writing at
+		 * once: INSERT IGNORE would take a shared lock on a row another visitor just made,
+		 * and two visitors raising theirs to FOR UPDATE's would deadlock. */
+		snprintf(make, sizeof make, "INSERT INTO kzs_pace VALUES ('%s', '') ON DUPLICATE KEY UPDATE "
+		    "ring = ring", service);
+		if (query0(db, make) == -1)
 			return -1;
 	}
 	return *now_ms != 0 ? 0 : -1;

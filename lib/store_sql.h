@@ -45,8 +45,9 @@ void store_sql_unlock(int handle);
 /*
  * One visit of a pacing ring kept in the database (kzs_pace), under its row's lock:
  * loads up to n times (ms on the database server's clock, oldest first; absent slots
- * are "long ago") into ring and the server's time into *now_ms, calls decide, which may
- * change ring and returns 1 to save it, 0 to leave it. Returns decide's answer, or -1
+ * are "long ago") into ring and the server's time into *now_ms, calls decide at once
+ * (now_ms is then the server's time), which may change ring and returns 1 to save it, 0
+ * to leave it. Returns decide's answer, or -1
  * when the database cannot be used (then decide was not called).
  */
 typedef int (*store_sql_ring_fn)(long long *ring, int n, long long now_ms, void *arg);
