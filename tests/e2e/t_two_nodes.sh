@@ -23,8 +23,9 @@
 # Why 30 deals: a deal costs about three Zoho Sign calls (the request, then the signed
 # request's details and its PDF), so 30 deals are some 90 calls, two minutes at the 45 a
 # minute kept here (the default): the minute limit holds back both nodes' calls for two
-# whole windows, and the 90 s a dead node's lease lasts fits in the same time. 200 deals
-# (KZS_TWO_NODES_DEALS=200) take about 14 minutes, most of it waiting for Zoho's pace.
+# whole windows, and the 90 s a dead node's lease lasts fits in the same time (about 2.5
+# minutes in all). 200 deals (KZS_TWO_NODES_DEALS=200) take about 16 minutes, most of it
+# waiting for Zoho's pace.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mariadb.sh"
 DEALS=${KZS_TWO_NODES_DEALS:-30}
