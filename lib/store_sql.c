@@ -310,28 +310,45 @@ check_table(MYSQL *db, const char *table, const char *want, char *err, size_t er
 	return 0;
 }
 
-/* The version in kzs_schema against this build's: 0, or -1 with why in err. */
+/* The version in kzs_schema into *version (0 when it holds none); -1 with why in err. */
 static int
-check_version(MYSQL *db, char *err, size_t errlen)
+read_version(MYSQL *db, int *version, char *err, size_t errlen)
 {
 	char value[32];
-	int version;
 
+	*version = 0;
 	if (query_value(db, "SELECT MAX(version) FROM kzs_schema", value, sizeof value) == -1) {
 		msg_set(err, errlen, "[mariadb] cannot read kzs_schema: %s", mysql_error(db));
 		return -1;
 	}
-	version = atoi(value);
+	*version = atoi(value);
+	return 0;
+}
+
+/* The refusal of a schema newer than this build's, said alike by programs and kzsctl. */
+static int
+refuse_newer(int version, char *err, size_t errlen)
+{
+	msg_set(err, errlen, "[mariadb] the database's schema is version %d, newer than this "
+	    "version of the programs knows (%d); install the newer programs", version, STORE_SQL_SCHEMA);
+	return -1;
+}
+
+/* The version in kzs_schema against this build's: 0, or -1 with why in err. */
+static int
+check_version(MYSQL *db, char *err, size_t errlen)
+{
+	int version;
+
+	if (read_version(db, &version, err, errlen) == -1)
+		return -1;
 	if (version == 0) {
 		msg_set(err, errlen, "[mariadb] kzs_schema holds no version (kzsctl db init did not finish); "
 		    "run kzsctl db init");
 		return -1;
 	}
-	if (version > STORE_SQL_SCHEMA) {
-		msg_set(err, errlen, "[mariadb] the database's schema is version %d, newer than this "
-		    "version of the programs knows (%d); install the newer programs", version, STORE_SQL_SCHEMA);
-		return -1;
-	}
+	if (version > STORE_SQL_SCHEMA)
+		return refuse_newer(version, err, errlen);
 	if (version < STORE_SQL_SCHEMA) {
 		msg_set(err, errlen, "[mariadb] the database's schema is version %d; run kzsctl db migrate",
 		    version);
@@ -849,23 +866,16 @@ create_tables(MYSQL *db)
 	return 0;
 }
 
+/* The schema version for db init and migrate: 0 when kzs_schema is absent. */
 static int
 schema_version(MYSQL *db, int *version, char *msg, size_t msglen)
 {
-	char value[32];
 	int rc = check_table(db, "kzs_schema", shapes[0].columns, msg, msglen);
 
 	*version = 0;
-	if (rc == -1)
-		return -1;
-	if (rc == 1)
-		return 0;
-	if (query_value(db, "SELECT MAX(version) FROM kzs_schema", value, sizeof value) == -1) {
-		msg_set(msg, msglen, "[mariadb] cannot read kzs_schema: %s", mysql_error(db));
-		return -1;
-	}
-	*version = atoi(value);
-	return 0;
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
+	return read_version(db, version, msg, msglen);
 }
 
 /* Makes or upgrades the tables; fresh: only into a database without them. */
@@ -892,8 +902,7 @@ build(int fresh, char *msg, size_t msglen)
 		goto out;
 	}
 	if (version > STORE_SQL_SCHEMA) {
-		msg_set(msg, msglen, "[mariadb] the database's schema is version %d, newer than this version "
-		    "of the programs knows (%d); install the newer programs", version, STORE_SQL_SCHEMA);
+		refuse_newer(version, msg, msglen);
 		goto out;
 	}
 	if (version == STORE_SQL_SCHEMA && !fresh) {
