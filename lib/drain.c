@@ -106,7 +106,9 @@ run_one(const struct config *cfg, struct outbox_job *job)
 		/* Stopped by this run's time box (or a SIGTERM), not by a failure: no attempt, no wait. */
 		const char *why = pace_stopped() ? "this process was told to stop" : "this run's time is up";
 
-		log_info("job %s: put off, %s; the next run goes on", job->key, why);
+		/* res.error names what ended it: no call started, or no Zoho Sign turn left. */
+		log_info("job %s: put off, %s (%s); the next run goes on", job->key, why,
+		    res.error[0] ? res.error : "no call started");
 		outbox_put_back(cfg->state_dir, job, pace_stopped() ? "put off: the process was told to stop" :
 		    "put off: the time for the run was up", (long long)time(NULL));
 		return 1;

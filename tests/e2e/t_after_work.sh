@@ -126,6 +126,10 @@ wait_within 120 "the cron drain did the rest" queue_empty
 kzs_conf_set limits after_answer_seconds 25
 
 # ---- SIGTERM puts the job back ----
+# Each job above took a Zoho Sign turn first, and a time box or a failure left some
+# unused: on a loaded machine the 45 a minute could be gone, and the job below put off
+# for want of a turn before it reads anything. This part is about SIGTERM, not pacing.
+lift_pacing
 faults_clear
 sigterm_case() { # HOW LEAD
 	local how=$1 lead=$2 pid

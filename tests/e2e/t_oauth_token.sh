@@ -10,9 +10,10 @@ kzs_conf_set zoho refresh_token ""
 token_requests() { calls accounts POST /oauth/v2/token; }
 sent_to() { jq -r --argjson l "$1" 'select(.entity_id == $l) | .params.text' "$FAKE_DIR/kommo/notes.jsonl" 2>/dev/null | grep -c "Contract sent"; }
 
-# A cached access token that has expired: Zoho hands out ones that live 1 s, the
-# exchange's own too.
-echo 1 >"$FAKE_DIR/accounts/expires_in"
+# A cached access token that is due for renewal: Zoho hands out ones that live 120 s,
+# the exchange's own too. That is inside the 120 s before expiry in which we renew, yet
+# long enough for the job that fetched one to use it on a loaded machine.
+echo 120 >"$FAKE_DIR/accounts/expires_in"
 oauth_return "$(oauth_consent zoho accept)"
 check_eq "connected" "$STATUS" 200
 fixture_lead 1400

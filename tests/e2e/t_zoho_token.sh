@@ -51,7 +51,10 @@ kzsctl retry >/dev/null && kzsctl drain >/dev/null
 check_eq "401 twice: sent on the next drain" "$(sent_to 1311)" 1
 
 # The token expires: the cache is dropped by its expiry, a new token is fetched once.
-echo 1 >"$FAKE_DIR/accounts/expires_in"
+# Zoho hands out tokens that live 120 s: inside the 120 s before expiry in which we
+# renew, so the next job must renew it, while the job that fetched it can still use it
+# on a loaded machine (a 1 s token could expire before its first call arrived).
+echo 120 >"$FAKE_DIR/accounts/expires_in"
 fault sign POST /api/v1/templates 1 status 401 # force the refresh that gets the short token
 fixture_lead 1312
 post_kommo_hook "$(kommo_status_body 1312)"
