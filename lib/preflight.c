@@ -227,6 +227,8 @@ check_state_format(struct preflight *p)
 		say(p, 0, "state format", "%s", err);
 		return -1;
 	}
+	if (found == 0 && store_shared())
+		return 0; /* the file is GDBM's: the database line gives the schema version */
 	if (found == STATE_FORMAT)
 		say(p, 1, "state format", "%d, the newest this build knows", found);
 	else if (found == 0)
@@ -252,7 +254,9 @@ check_outbox_index(struct preflight *p)
 			say(p, 0, "outbox index", "DAMAGED: %s; run kzsctl recover outbox", err);
 		return;
 	}
-	if (r.not_built)
+	if (r.not_built && r.runnable == 0)
+		say(p, 1, "outbox index", "none yet, no job waiting: the first webhook builds it");
+	else if (r.not_built)
 		say(p, 1, "outbox index", "none yet (a queue from an earlier version): the next webhook or "
 		    "drain builds it from the %zu waiting job(s)", r.runnable);
 	else

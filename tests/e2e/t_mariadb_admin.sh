@@ -109,6 +109,10 @@ check_eq "db init again: the schema is as it was" "$(mariadb_sql 'SELECT COUNT(*
 ctl "$MDB" db migrate
 check_eq "db migrate when current: exit status 0" "$RC" 0
 check_match "db migrate when current: nothing to do" "$OUT" "the schema is already version 1; nothing to do$"
+ctl "$MDB" check --offline
+check_eq "check on the new database: exit status 0" "$RC" 0
+check_match "check on the new database: an empty queue, said so" "$OUT" \
+	"^OK   outbox index: none yet, no job waiting: the first webhook builds it$"
 ctl "$T/kzs.conf" db init
 ctl_refused "db init with backend = gdbm" "\\[state\\] backend is gdbm .*; db init is for backend = mariadb$"
 
