@@ -638,20 +638,16 @@ store_sql_delete(struct store_sql *t, const char *key)
 	return mysql_affected_rows(t->c->db) > 0 ? 0 : 1;
 }
 
-int
-store_sql_each(struct store_sql *t, store_each_fn fn, void *arg)
-{
-	char sql[80];
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	int rc = 0;
+/* Rows a walk of a table (store_sql_each) reads at once. */
+#define STORE_SQL_PAGE 500
 
-	snprintf(sql, sizeof sql, "SELECT k, v FROM %s", t->table);
-	/* Stored whole first: fn may read or write the same store meanwhile. */
-	if (query0(t->c->db, sql) == -1 || (res = mysql_store_result(t->c->db)) == NULL) {
-		report_trouble(trouble_dir(), "mariadb", "[mariadb] %s: %s", t->table, mysql_error(t->c->db));
-		return -1;
-	}
+/* Hands each row of res to fn; remembers the last key in *last (malloc'd). 1 when fn
+ * stopped the walk, -1 when out of memory. */
+static int
+each_row(MYSQL_RES *res, store_each_fn fn, void *arg, char **last)
+{
+	MYSQL_ROW row;
+
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		char *key = lens ? malloc(lens[0] + 1) : NULL, *val = lens ? malloc(lens[1] + 1) : NULL;
@@ -660,21 +656,62 @@ store_sql_each(struct store_sql *t, store_each_fn fn, void *arg)
 		if (key == NULL || val == NULL) {
 			free(key);
 			free(val);
-			rc = -1;
-			break;
+			return -1;
 		}
 		memcpy(key, row[0], lens[0]);
 		key[lens[0]] = '\0';
 		memcpy(val, row[1], lens[1]);
 		val[lens[1]] = '\0';
 		stop = fn(key, val, arg);
-		free(key);
 		free(val);
+		free(*last);
+		*last = key;
 		if (stop)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A page at a time, in key order after the last key seen: a walk holds one page, however
+ * long the table (a queue of 100,000 jobs is not read into memory at once). Each page is
+ * read whole before fn sees it, so fn may read or write the same store meanwhile.
+ */
+int
+store_sql_each(struct store_sql *t, store_each_fn fn, void *arg)
+{
+	char first[128], next[80], tail[40], *last = NULL, *sql = NULL;
+	MYSQL_RES *res;
+	size_t len;
+	int rc = 0;
+
+	snprintf(tail, sizeof tail, " ORDER BY k LIMIT %d", STORE_SQL_PAGE);
+	snprintf(first, sizeof first, "SELECT k, v FROM %s%s", t->table, tail);
+	snprintf(next, sizeof next, "SELECT k, v FROM %s WHERE k > ", t->table);
+	for (;;) {
+		my_ulonglong rows;
+
+		if (last != NULL && (sql = statement(next, last, NULL, NULL, tail, &len)) == NULL) {
+			rc = -1;
+			break;
+		}
+		if ((sql ? query(t->c->db, sql, len) : query0(t->c->db, first)) == -1 ||
+		    (res = mysql_store_result(t->c->db)) == NULL) {
+			report_trouble(trouble_dir(), "mariadb", "[mariadb] %s: %s", t->table, mysql_error(t->c->db));
+			rc = -1;
+			break;
+		}
+		free(sql);
+		sql = NULL;
+		rows = mysql_num_rows(res);
+		rc = each_row(res, fn, arg, &last);
+		mysql_free_result(res);
+		if (rc != 0 || rows < STORE_SQL_PAGE)
 			break;
 	}
-	mysql_free_result(res);
-	return rc;
+	free(sql);
+	free(last);
+	return rc == -1 ? -1 : 0;
 }
 
 int

@@ -31,6 +31,7 @@ int store_sql_begin(const char *name, int write, struct store_sql **out, char *e
 int store_sql_get(struct store_sql *t, const char *key, char **val);
 int store_sql_put(struct store_sql *t, const char *key, const char *val);
 int store_sql_delete(struct store_sql *t, const char *key);
+/* In key order, a page of rows at a time: its memory does not grow with the table. */
 int store_sql_each(struct store_sql *t, store_each_fn fn, void *arg);
 int store_sql_commit(struct store_sql *t);
 void store_sql_abort(struct store_sql *t);

@@ -113,6 +113,69 @@ test_records(void)
 	store_abort(s);
 }
 
+/* A walk of the records named walk:NNNN: each seen once, with its own value. */
+struct walk {
+	int n, wrong, stop_at;
+	char seen[2000];
+};
+
+static int
+walk_one(const char *key, const char *val, void *arg)
+{
+	struct walk *w = arg;
+	int i = atoi(key + 5);
+
+	if (strncmp(key, "walk:", 5) != 0 || i < 0 || i >= 2000 || w->seen[i] || strcmp(val, key + 5) != 0)
+		w->wrong++;
+	else
+		w->seen[i] = 1;
+	w->n++;
+	return w->n == w->stop_at;
+}
+
+/* Adds the records walk:from .. walk:to-1 in one transaction. */
+static void
+walk_fill(int from, int to)
+{
+	struct store *s;
+	char err[512], key[24];
+	int i, failed = 0;
+
+	CHECK(store_begin(cfg.state_dir, STORE_SEEN, 1, &s, err, sizeof err) == 0, "a write transaction");
+	for (i = from; i < to; i++) {
+		snprintf(key, sizeof key, "walk:%04d", i);
+		failed |= store_put(s, key, key + 5) != 0;
+	}
+	CHECK(!failed && store_commit(s) == 0, "records %d to %d stored", from, to - 1);
+}
+
+/* store_each reads a table a page at a time: across pages every record comes once. */
+static void
+test_walk_pages(void)
+{
+	struct store *s;
+	char err[512];
+	struct walk w;
+
+	walk_fill(0, 1234);
+	memset(&w, 0, sizeof w);
+	CHECK(store_begin(cfg.state_dir, STORE_SEEN, 0, &s, err, sizeof err) == 0 &&
+	    store_each(s, walk_one, &w) == 0, "a walk of 1,234 records: done");
+	CHECK(w.n == 1234 && w.wrong == 0, "...each record once, with its value, over three pages "
+	    "(%d seen, %d wrong)", w.n, w.wrong);
+	memset(&w, 0, sizeof w);
+	w.stop_at = 700;
+	CHECK(store_each(s, walk_one, &w) == 0 && w.n == 700 && w.wrong == 0,
+	    "a walk its function stops at the 700th record ends there (%d seen)", w.n);
+	store_abort(s);
+	walk_fill(1234, 1500);
+	memset(&w, 0, sizeof w);
+	CHECK(store_begin(cfg.state_dir, STORE_SEEN, 0, &s, err, sizeof err) == 0 &&
+	    store_each(s, walk_one, &w) == 0, "a walk of 1,500 records (three full pages): done");
+	CHECK(w.n == 1500 && w.wrong == 0, "...each record once (%d seen, %d wrong)", w.n, w.wrong);
+	store_abort(s);
+}
+
 static void
 test_rollback(void)
 {
@@ -330,6 +393,7 @@ main(void)
 	    strstr(err, "no state tables yet; run kzsctl db init"), "before db init: %s", err);
 	CHECK(store_sql_init(msg, sizeof msg) == 0, "db init: %s", msg);
 	test_records();
+	test_walk_pages();
 	test_rollback();
 	test_writers_in_turn();
 	test_snapshot();
