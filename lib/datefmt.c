@@ -10,15 +10,24 @@
 int
 datefmt_write(const char *pattern, const struct tm *tm, char *buf, size_t len)
 {
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+	/* Zoho's own short names: what a template's date field holds. */
+	static const char *const english[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
 		"Sep", "Oct", "Nov", "Dec" };
+
+	return datefmt_write_months(pattern, tm, english, buf, len);
+}
+
+int
+datefmt_write_months(const char *pattern, const struct tm *tm, const char *const months[12],
+    char *buf, size_t len)
+{
 	int day = 0, month = 0, year = 0;
 	size_t used = 0;
 
 	if (len == 0)
 		return -1;
 	while (*pattern) {
-		char part[8];
+		char part[16];
 		int n;
 
 		if (strncmp(pattern, "yyyy", 4) == 0) {
@@ -43,7 +52,7 @@ datefmt_write(const char *pattern, const struct tm *tm, char *buf, size_t len)
 		} else {
 			return -1;
 		}
-		if (n < 0 || used + (size_t)n >= len)
+		if (n < 0 || (size_t)n >= sizeof part || used + (size_t)n >= len)
 			return -1;
 		memcpy(buf + used, part, (size_t)n + 1);
 		used += (size_t)n;

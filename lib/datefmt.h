@@ -15,4 +15,8 @@
  */
 int datefmt_write(const char *pattern, const struct tm *tm, char *buf, size_t len);
 
+/* The same with months[0..11] as MMM's names (a note in the managers' language). */
+int datefmt_write_months(const char *pattern, const struct tm *tm, const char *const months[12],
+    char *buf, size_t len);
+
 #endif

@@ -681,14 +681,14 @@ int
 store_sql_each(struct store_sql *t, store_each_fn fn, void *arg)
 {
 	char first[128], next[80], tail[40], *last = NULL, *sql = NULL;
-	MYSQL_RES *res;
-	size_t len;
+	size_t len = 0;
 	int rc = 0;
 
 	snprintf(tail, sizeof tail, " ORDER BY k LIMIT %d", STORE_SQL_PAGE);
 	snprintf(first, sizeof first, "SELECT k, v FROM %s%s", t->table, tail);
 	snprintf(next, sizeof next, "SELECT k, v FROM %s WHERE k > ", t->table);
 	for (;;) {
+		MYSQL_RES *res;
 		my_ulonglong rows;
 
 		if (last != NULL && (sql = statement(next, last, NULL, NULL, tail, &len)) == NULL) {

@@ -243,6 +243,19 @@ static const struct text table[TEXTS_COUNT] = {
 
 static const char *const lang_names[TEXTS_NLANG] = { "en", "es", "pt" };
 
+/* Each language's usual abbreviations (CLDR's, Spanish and Brazilian Portuguese). */
+static const char *const months[TEXTS_NLANG][12] = {
+	{ "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" },
+	{ "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic" },
+	{ "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez" },
+};
+
+const char *const *
+texts_months(enum texts_lang lang)
+{
+	return months[(unsigned)lang < TEXTS_NLANG ? lang : TEXTS_EN];
+}
+
 int
 texts_lang_parse(const char *name)
 {

@@ -95,6 +95,9 @@ char *texts_render(enum texts_lang lang, enum texts_id id, const char *const *ar
 	texts_render((lang), (id), (const char *const[]){ __VA_ARGS__ }, \
 	    sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
+/* The months' short names in lang, January first, as a date in a note writes them. */
+const char *const *texts_months(enum texts_lang lang);
+
 /* A message as the table has it: the text of one without arguments (never NULL). */
 const char *texts_plain(enum texts_lang lang, enum texts_id id);
 

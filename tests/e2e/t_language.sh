@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # [kommo] language: with es, the notes and tasks Kommo receives (a contract sent, a deal
 # blocked, a decline, a signature, a completion naming two signers) are in Spanish, their
-# dates written as [zoho]
-# date_format in [zoho] time_zone; with pt, in Portuguese; any other value is refused by
+# dates written as [zoho] date_format (a month named in the notes' language) in [zoho]
+# time_zone; with pt, in Portuguese; any other value is refused by
 # kzsctl check and at a program's start, with the file, line and key. The log stays English.
 . "$(dirname "$0")/lib.sh"
 kzs_setup
@@ -117,6 +117,18 @@ wait_until "es, two signers: completion handled" queue_empty
 check_eq "es, two signers: the completion note names both, each with their time" \
 	"$(posted 1005 /api/v4/leads/notes | tail -n 1)" \
 	"Contrato firmado por Jane Doe <jane@example.com> el $(TZ=$zone date -d "@$AT" '+%d/%m/%Y %H:%M %Z'), Sam Sales <sam@ourco.example> el $(TZ=$zone date -d "@$second" '+%d/%m/%Y %H:%M %Z'). La solicitud de Zoho Sign $rid está completa; el PDF firmado está en los archivos del negocio."
+
+# ---- pt, the month by its name: a note says "dez", as the managers read it ----
+kzs_conf_set kommo language pt
+kzs_conf_set zoho date_format "dd MMM yyyy"
+AT=$(date -u -d '2026-12-24 15:00' +%s)
+rid=$(send_contract 1006)
+sign_set_status "$rid" recalled
+deliver "$rid" RequestRecalled
+wait_until "pt, dd MMM yyyy: recall handled" queue_empty
+check_eq "pt, dd MMM yyyy: the recalled note names December in Portuguese" \
+	"$(posted 1006 /api/v4/leads/notes | tail -n 1)" \
+	"A solicitação de contrato $rid foi cancelada no Zoho Sign em 24 dez 2026 $(TZ=$zone date -d "@$AT" '+%H:%M %Z'). Para enviar uma nova solicitação, mova o negócio para a etapa de novo."
 
 # ---- a language we do not have ----
 mkdir -p "$T/bad"

@@ -36,6 +36,25 @@ test_patterns(void)
 	    "December's short name");
 }
 
+/* A note in the managers' language names the month in it. */
+static void
+test_own_months(void)
+{
+	static const char *const pt[12] = { "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago",
+		"set", "out", "nov", "dez" };
+	static const char *const long_name[12] = { "a name of sixteen", "", "", "", "", "", "", "", "", "", "", "" };
+	struct tm tm = { .tm_mday = 24, .tm_mon = 11, .tm_year = 126 };
+	char buf[32];
+
+	CHECK(datefmt_write_months("dd MMM yyyy", &tm, pt, buf, sizeof buf) == 0, "dd MMM yyyy with pt's names");
+	CHECK_STR(buf, "24 dez 2026", "...December is dez");
+	CHECK(datefmt_write_months("dd/MM/yyyy", &tm, pt, buf, sizeof buf) == 0 && strcmp(buf, "24/12/2026") == 0,
+	    "without MMM the names are not used");
+	tm.tm_mon = 0;
+	CHECK(datefmt_write_months("MMM dd, yyyy", &tm, long_name, buf, sizeof buf) == -1,
+	    "a name longer than a month's part is refused, not cut");
+}
+
 static void
 test_refused(void)
 {
@@ -57,6 +76,7 @@ int
 main(void)
 {
 	test_patterns();
+	test_own_months();
 	test_refused();
 	return CHECK_DONE();
 }

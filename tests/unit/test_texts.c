@@ -142,6 +142,26 @@ test_lang_parse(void)
 	CHECK(TEXTS_EN == 0, "en is the language of a zeroed config");
 }
 
+/* Twelve names in each language, short enough for a date, each its own. */
+static void
+test_months(void)
+{
+	int lang, i, j, sound = 1;
+
+	for (lang = 0; lang < TEXTS_NLANG; lang++)
+		for (i = 0; i < 12; i++) {
+			const char *m = texts_months((enum texts_lang)lang)[i];
+
+			sound &= m != NULL && strlen(m) >= 3 && strlen(m) <= 4;
+			for (j = 0; sound && j < i; j++)
+				sound &= strcmp(m, texts_months((enum texts_lang)lang)[j]) != 0;
+		}
+	CHECK(sound, "every language names twelve different months in 3 or 4 letters");
+	CHECK_STR(texts_months(TEXTS_EN)[11], "Dec", "en: December is Dec");
+	CHECK_STR(texts_months((enum texts_lang)texts_lang_parse("es"))[11], "dic", "es: December is dic");
+	CHECK_STR(texts_months((enum texts_lang)texts_lang_parse("pt"))[1], "fev", "pt: February is fev");
+}
+
 int
 main(void)
 {
@@ -149,5 +169,6 @@ main(void)
 	test_render();
 	test_signers();
 	test_lang_parse();
+	test_months();
 	return CHECK_DONE();
 }
