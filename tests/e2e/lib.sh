@@ -608,6 +608,18 @@ gdbm_only() {
 # kzs_ours PID: true while PID is one of our programs or fakes (an id may be reused).
 kzs_ours() { case $(readlink "/proc/$1/exe" 2>/dev/null) in "$KZS_OUT_REAL"/*) return 0 ;; esac; return 1; }
 
+# kzs_test_programs: the ids of our programs' processes that run for this test (their
+# KZS_CONFIG lies under $T), one a line: lighttpd's FastCGI processes, after-answer
+# children, plain CGI runs and kzsctl, wherever their parent went. Another test's, or a
+# run's of another clone, are not this test's business.
+kzs_test_programs() {
+	local pid
+	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+		kzs_ours "$pid" || continue
+		tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qF "KZS_CONFIG=$T/" && echo "$pid"
+	done
+}
+
 # kzs_end_programs PID...: those still our programs get SIGUSR1, then kill -9 when they
 # are still there after 5 s.
 kzs_end_programs() {
@@ -644,6 +656,10 @@ kzs_teardown() {
 		# SIGTERM: SIGUSR1 as above, then kill -9 (a process left would count in later tests).
 		kzs_end_programs $pids
 	fi
+	# Any left of this test: a FastCGI process lighttpd started while it stopped (missed
+	# above, then orphaned) once spun in LeakSanitizer's exit for an hour, a core lost
+	# to every later test.
+	[ -z "${T:-}" ] || kzs_end_programs $(kzs_test_programs)
 	kzs_stop_fakes
 	# Under KZS_BACKEND=mariadb the state is in the database: a GDBM file would mean a test
 	# ran on the other backend without saying so.

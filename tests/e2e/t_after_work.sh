@@ -15,14 +15,12 @@ cgi_start() {
 		>"$T/cgi.out.tmp" 2>>"$T/kzsctl.log" &
 	CGI_PID=$!
 }
-# workers: the ids of our programs' processes that are not lighttpd's own FastCGI
-# processes (after-answer children, plain CGI runs), one a line.
-OUT_REAL=$(cd "$KZS_OUT" && pwd -P) # as /proc/PID/exe names it
+# workers: the ids of this test's processes of our web programs that are not lighttpd's
+# own FastCGI processes (after-answer children, plain CGI runs), one a line.
 workers() {
-	local pid exe
-	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-		case $exe in "$OUT_REAL"/cgi-bin/*) ;; *) continue ;; esac
+	local pid
+	for pid in $(kzs_test_programs); do
+		case $(readlink "/proc/$pid/exe" 2>/dev/null) in */cgi-bin/*) ;; *) continue ;; esac
 		[ "$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null)" = "$KZS_LIGHTTPD_PID" ] || echo "$pid"
 	done
 }
