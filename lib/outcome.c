@@ -46,7 +46,8 @@ person_text(const struct config *cfg, const char *name, const char *email, char 
 }
 
 /* "29/11/2026 19:02 CET" from milliseconds since the epoch as text (now when absent): the
- * date as [zoho] date_format writes it (MMM in the notes' language), the time in [zoho] time_zone (program.c's zone_use). */
+ * date as [zoho] date_format writes it (MMM in the notes' language), the time in
+ * [zoho] time_zone (program.c's zone_use). */
 static void
 time_text(const struct config *cfg, const char *ms_text, char *buf, size_t len)
 {
@@ -56,7 +57,8 @@ time_text(const struct config *cfg, const char *ms_text, char *buf, size_t len)
 	size_t used;
 
 	localtime_r(&t, &tm);
-	if (datefmt_write_months(cfg->zoho.date_format, &tm, texts_months(cfg->kommo.language), buf, len) == -1)
+	if (datefmt_write_months(cfg->zoho.date_format, &tm, texts_months(cfg->kommo.language), buf,
+	    len) == -1)
 		datefmt_write("dd/MM/yyyy", &tm, buf, len);
 	used = strlen(buf);
 	strftime(buf + used, len - used, " %H:%M %Z", &tm);
